@@ -1,0 +1,191 @@
+import { z } from "zod";
+
+/** App names are URL segments and Durable Object names: lower-case, 2–39 characters. */
+export const AppName = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{1,38}$/, "must match ^[a-z][a-z0-9-]{1,38}$ (lower-case letters, digits, dashes)");
+
+/** Keys of a perKey app, as they appear in `/apps/{name}/k/{key}`. */
+export const PartitionKey = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+
+const Identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, "must be an identifier (letters, digits, _)");
+const UrlSegment = z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, "must be a lower-case URL segment");
+
+/** Names a record already carries, or that the list route reads as query parameters. */
+export const RESERVED_FIELD_NAMES = ["id", "createdAt", "updatedAt", "limit", "cursor"] as const;
+
+const common = {
+  required: z.boolean().optional(),
+  description: z.string().max(500).optional(),
+};
+
+export const StringField = z.strictObject({
+  type: z.literal("string"),
+  ...common,
+  default: z.string().optional(),
+  minLength: z.int().min(0).optional(),
+  maxLength: z.int().min(0).max(1_000_000).optional(),
+  pattern: z.string().max(500).optional(),
+});
+export const IntegerField = z.strictObject({
+  type: z.literal("integer"),
+  ...common,
+  default: z.int().optional(),
+  min: z.int().optional(),
+  max: z.int().optional(),
+});
+export const NumberField = z.strictObject({
+  type: z.literal("number"),
+  ...common,
+  default: z.number().optional(),
+  min: z.number().optional(),
+  max: z.number().optional(),
+});
+export const BooleanField = z.strictObject({
+  type: z.literal("boolean"),
+  ...common,
+  default: z.boolean().optional(),
+});
+export const EnumField = z.strictObject({
+  type: z.literal("enum"),
+  ...common,
+  values: z.array(z.string().min(1).max(100)).min(1).max(100),
+  default: z.string().optional(),
+});
+export const DatetimeField = z.strictObject({
+  type: z.literal("datetime"),
+  ...common,
+  default: z.iso.datetime({ offset: true }).optional(),
+});
+
+export const Field = z.discriminatedUnion("type", [
+  StringField,
+  IntegerField,
+  NumberField,
+  BooleanField,
+  EnumField,
+  DatetimeField,
+]);
+export type Field = z.infer<typeof Field>;
+export type FieldType = Field["type"];
+
+export const Operation = z.enum(["create", "get", "update", "delete", "list"]);
+export type Operation = z.infer<typeof Operation>;
+
+export const Entity = z.strictObject({
+  name: Identifier,
+  plural: UrlSegment,
+  description: z.string().max(500).optional(),
+  fields: z.record(Identifier, Field).refine((f) => Object.keys(f).length <= 64, "at most 64 fields"),
+  unique: z.array(Identifier).max(16).optional(),
+  ttlSeconds: z.int().min(1).max(31_536_000).optional(),
+  operations: z.array(Operation).optional(),
+});
+export type Entity = z.infer<typeof Entity>;
+
+export const Counter = z.strictObject({ name: Identifier });
+export type Counter = z.infer<typeof Counter>;
+
+export const RateLimit = z.strictObject({
+  requests: z.int().min(1).max(1_000_000),
+  windowSeconds: z.int().min(1).max(86_400),
+  keyHeader: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{1,64}$/)
+    .optional(),
+});
+export type RateLimit = z.infer<typeof RateLimit>;
+
+function fieldProblems(field: Field): string[] {
+  const problems: string[] = [];
+  switch (field.type) {
+    case "string": {
+      if (field.minLength !== undefined && field.maxLength !== undefined && field.minLength > field.maxLength)
+        problems.push("minLength is greater than maxLength");
+      if (field.pattern !== undefined) {
+        try {
+          new RegExp(field.pattern);
+        } catch {
+          problems.push("pattern is not a valid regular expression");
+        }
+      }
+      const d = field.default;
+      if (d !== undefined) {
+        if (field.minLength !== undefined && d.length < field.minLength)
+          problems.push("default is shorter than minLength");
+        if (field.maxLength !== undefined && d.length > field.maxLength)
+          problems.push("default is longer than maxLength");
+        if (field.pattern !== undefined && problems.length === 0 && !new RegExp(field.pattern).test(d))
+          problems.push("default does not match pattern");
+      }
+      break;
+    }
+    case "integer":
+    case "number":
+      if (field.min !== undefined && field.max !== undefined && field.min > field.max)
+        problems.push("min is greater than max");
+      if (field.default !== undefined) {
+        if (field.min !== undefined && field.default < field.min) problems.push("default is below min");
+        if (field.max !== undefined && field.default > field.max) problems.push("default is above max");
+      }
+      break;
+    case "enum":
+      if (new Set(field.values).size !== field.values.length) problems.push("values repeat");
+      if (field.default !== undefined && !field.values.includes(field.default))
+        problems.push("default is not one of values");
+      break;
+  }
+  return problems;
+}
+
+/**
+ * AppSpec v1: the structured description of a generated app (docs/appspec.md).
+ * The one schema used by the API, the stages and the model's structured output.
+ */
+export const AppSpec = z
+  .strictObject({
+    name: AppName,
+    description: z.string().max(2000).optional(),
+    partition: z.enum(["single", "perKey"]).default("single"),
+    entities: z.array(Entity).max(32).default([]),
+    counters: z.array(Counter).max(64).optional(),
+    rateLimit: RateLimit.optional(),
+  })
+  .superRefine((spec, ctx) => {
+    const plurals = new Set<string>();
+    const names = new Set<string>();
+    spec.entities.forEach((entity, i) => {
+      if (plurals.has(entity.plural) || entity.plural === "counters")
+        ctx.addIssue({ code: "custom", path: ["entities", i, "plural"], message: "plural repeats or is reserved" });
+      if (names.has(entity.name))
+        ctx.addIssue({ code: "custom", path: ["entities", i, "name"], message: "entity name repeats" });
+      plurals.add(entity.plural);
+      names.add(entity.name);
+      for (const [fieldName, field] of Object.entries(entity.fields)) {
+        if ((RESERVED_FIELD_NAMES as readonly string[]).includes(fieldName))
+          ctx.addIssue({
+            code: "custom",
+            path: ["entities", i, "fields", fieldName],
+            message: `field name is reserved (${RESERVED_FIELD_NAMES.join(", ")})`,
+          });
+        for (const message of fieldProblems(field))
+          ctx.addIssue({ code: "custom", path: ["entities", i, "fields", fieldName], message });
+      }
+      entity.unique?.forEach((u, j) => {
+        if (!(u in entity.fields))
+          ctx.addIssue({ code: "custom", path: ["entities", i, "unique", j], message: `unknown field "${u}"` });
+      });
+    });
+    const counters = new Set<string>();
+    spec.counters?.forEach((c, i) => {
+      if (counters.has(c.name)) ctx.addIssue({ code: "custom", path: ["counters", i, "name"], message: "repeats" });
+      counters.add(c.name);
+    });
+  });
+export type AppSpec = z.infer<typeof AppSpec>;
+export type AppSpecInput = z.input<typeof AppSpec>;
+
+/** Operations an entity exposes: all of them unless the spec lists some. */
+export function entityOperations(entity: Entity): Operation[] {
+  return entity.operations ?? Operation.options;
+}

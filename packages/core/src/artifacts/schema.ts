@@ -1,0 +1,100 @@
+import { z } from "zod";
+import { AppSpec } from "../appspec";
+
+/** One generated file. `source` files are deployed; `test` files only run in the testing stage. */
+export const GeneratedFile = z.strictObject({
+  path: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_./-]{0,127}\.js$/, "must be a relative .js module path"),
+  role: z.enum(["source", "test"]),
+  content: z.string().max(512 * 1024),
+});
+export type GeneratedFile = z.infer<typeof GeneratedFile>;
+
+/**
+ * The code of one app version. `mainModule` is the Worker entry that serves the app when the
+ * source is deployed on its own; `className` is the Durable Object class that holds its data.
+ */
+export const CodeBundle = z.strictObject({
+  mainModule: z.string(),
+  className: z.string().regex(/^[A-Z][A-Za-z0-9_]*$/),
+  files: z.array(GeneratedFile).min(1).max(64),
+  /** SHA-256 (hex) over paths and contents of the source files: the identity of a version. */
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type CodeBundle = z.infer<typeof CodeBundle>;
+
+export const Route = z.strictObject({
+  method: z.enum(["GET", "POST", "PATCH", "PUT", "DELETE"]),
+  path: z.string(),
+  summary: z.string(),
+});
+export type Route = z.infer<typeof Route>;
+
+export const Architecture = z.strictObject({
+  durableObject: z.strictObject({
+    className: z.string(),
+    partition: z.enum(["single", "perKey"]),
+    instancePerKey: z.boolean(),
+  }),
+  routes: z.array(Route),
+  tables: z.array(z.strictObject({ name: z.string(), columns: z.array(z.string()), purpose: z.string() })),
+  bindings: z.array(z.string()),
+  notes: z.array(z.string()),
+});
+export type Architecture = z.infer<typeof Architecture>;
+
+export const CodingTask = z.strictObject({
+  id: z.string(),
+  file: z.string(),
+  description: z.string(),
+});
+export type CodingTask = z.infer<typeof CodingTask>;
+
+/** What planning hands to codegen: the spec plus what the spec cannot express. */
+export const Plan = z.strictObject({
+  spec: AppSpec,
+  requirements: z.array(z.string()),
+  acceptanceCriteria: z.array(z.string()),
+  architecture: Architecture,
+  tasks: z.array(CodingTask),
+});
+export type Plan = z.infer<typeof Plan>;
+
+export const ReviewFinding = z.strictObject({
+  severity: z.enum(["error", "warning"]),
+  rule: z.string(),
+  file: z.string().optional(),
+  line: z.int().optional(),
+  message: z.string(),
+});
+export type ReviewFinding = z.infer<typeof ReviewFinding>;
+
+export const TestKind = z.enum(["unit", "integration", "security", "performance"]);
+export type TestKind = z.infer<typeof TestKind>;
+
+export const TestCaseResult = z.strictObject({
+  name: z.string(),
+  ok: z.boolean(),
+  message: z.string().optional(),
+  durationMs: z.number(),
+});
+export type TestCaseResult = z.infer<typeof TestCaseResult>;
+
+export const TestReport = z.strictObject({
+  kind: TestKind,
+  ok: z.boolean(),
+  passed: z.int(),
+  failed: z.int(),
+  durationMs: z.number(),
+  cases: z.array(TestCaseResult),
+  /** Set when the suite could not run at all (syntax error, endless loop, thrown import). */
+  error: z.string().optional(),
+});
+export type TestReport = z.infer<typeof TestReport>;
+
+/** SHA-256 over the paths and contents of the source files: equal code, equal hash. */
+export async function bundleHash(files: readonly Pick<GeneratedFile, "path" | "role" | "content">[]): Promise<string> {
+  const sources = files.filter((f) => f.role === "source").sort((a, b) => (a.path < b.path ? -1 : 1));
+  const text = sources.map((f) => `${f.path}\u0000${f.content}\u0000`).join("");
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}

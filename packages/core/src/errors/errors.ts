@@ -1,0 +1,89 @@
+/** One problem with an input, named by its path (`spec.entities.0.name`). */
+export interface ErrorDetail {
+  path: string;
+  message: string;
+}
+
+/**
+ * Every error AIDevOS reports on purpose. The gateway turns it into
+ * `{ error: { code, message, details } }` with `status`; anything else is a 500.
+ */
+export class AidevosError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 429 | 500 | 502 | 503 = 400,
+    readonly details: ErrorDetail[] = [],
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+
+  toJSON() {
+    return { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+export class InvalidJsonError extends AidevosError {
+  constructor(message = "request body is not valid JSON") {
+    super("invalid_json", message, 400);
+  }
+}
+
+export class ValidationError extends AidevosError {
+  constructor(details: ErrorDetail[], message = `invalid input: ${details.map((d) => d.path || "(body)").join(", ")}`) {
+    super("validation_failed", message, 400, details);
+  }
+}
+
+export class UnauthorizedError extends AidevosError {
+  constructor() {
+    super("unauthorized", "missing or wrong bearer token (Authorization: Bearer <AIDEVOS_API_TOKEN>)", 401);
+  }
+}
+
+export class NotFoundError extends AidevosError {
+  constructor(what: string) {
+    super("not_found", `${what} not found`, 404);
+  }
+}
+
+export class ConflictError extends AidevosError {
+  constructor(message: string) {
+    super("conflict", message, 409);
+  }
+}
+
+export class PayloadTooLargeError extends AidevosError {
+  constructor(limitBytes: number) {
+    super("payload_too_large", `request body is larger than ${limitBytes} bytes`, 413);
+  }
+}
+
+export class IdempotencyKeyReusedError extends AidevosError {
+  constructor() {
+    super("idempotency_key_reused", "this Idempotency-Key was already used with a different request body", 422);
+  }
+}
+
+/** Offline mode builds apps from an AppSpec only; free text needs a model. */
+export class OfflineNeedsSpecError extends AidevosError {
+  constructor() {
+    super(
+      "spec_required",
+      "offline mode needs an AppSpec in `spec` (see docs/appspec.md); to build from free text, set the ANTHROPIC_API_KEY secret (or .dev.vars) so a model can write the spec",
+      422,
+    );
+  }
+}
+
+/** Errors from zod, named path by path. */
+export function detailsFromIssues(
+  issues: readonly { path: readonly PropertyKey[]; message: string }[],
+  prefix = "",
+): ErrorDetail[] {
+  return issues.map((issue) => ({
+    path: [prefix, ...issue.path.map(String)].filter(Boolean).join("."),
+    message: issue.message,
+  }));
+}

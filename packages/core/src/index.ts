@@ -1,0 +1,6 @@
+export * from "./app";
+export * from "./appspec";
+export * from "./artifacts";
+export * from "./cursor";
+export * from "./errors";
+export * from "./run";

@@ -1,0 +1,79 @@
+import { z } from "zod";
+import { AppName, AppSpec } from "../appspec";
+
+export const STAGES = ["planning", "codegen", "testing", "deploy", "monitoring", "learning"] as const;
+export const StageName = z.enum(STAGES);
+export type StageName = z.infer<typeof StageName>;
+
+export const RunStatus = z.enum(["queued", "running", "succeeded", "failed", "cancelled"]);
+export type RunStatus = z.infer<typeof RunStatus>;
+export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ["succeeded", "failed", "cancelled"];
+
+export const StageStatus = z.enum(["pending", "running", "succeeded", "failed", "cancelled"]);
+export type StageStatus = z.infer<typeof StageStatus>;
+
+/** The body of `POST /v1/runs`. */
+export const CreateRunBody = z.strictObject({
+  request: z.string().trim().min(1, "describe the feature").max(20_000),
+  spec: AppSpec.optional(),
+  /** Build on an existing app: the run deploys its next version. Defaults to `spec.name`. */
+  app: AppName.optional(),
+});
+export type CreateRunBody = z.infer<typeof CreateRunBody>;
+
+export const RunError = z.object({ code: z.string(), message: z.string() });
+export type RunError = z.infer<typeof RunError>;
+
+export const StageState = z.object({
+  name: StageName,
+  status: StageStatus,
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  attempts: z.int(),
+  /** How many times the stage ran for this run (codegen runs again for each refine round). */
+  rounds: z.int(),
+  summary: z.string().nullable(),
+});
+export type StageState = z.infer<typeof StageState>;
+
+export const DeployedApp = z.object({ name: z.string(), version: z.int(), url: z.string() });
+export type DeployedApp = z.infer<typeof DeployedApp>;
+
+export const Run = z.object({
+  id: z.string(),
+  status: RunStatus,
+  stage: StageName.nullable(),
+  request: z.string(),
+  app: DeployedApp.optional(),
+  stages: z.array(StageState),
+  error: RunError.optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  links: z.object({ self: z.string(), events: z.string(), tests: z.string(), files: z.string() }),
+});
+export type Run = z.infer<typeof Run>;
+
+export const RunSummary = Run.pick({ id: true, status: true, stage: true, request: true, createdAt: true }).extend({
+  app: z.string().nullable(),
+});
+export type RunSummary = z.infer<typeof RunSummary>;
+
+export const RunList = z.object({ items: z.array(RunSummary), nextCursor: z.string().nullable() });
+
+export const RunEventType = z.enum(["run", "stage", "log"]);
+/** One entry of a run's ordered history, as streamed by `GET /v1/runs/:id/events`. */
+export const RunEvent = z.object({
+  seq: z.int(),
+  at: z.string(),
+  type: RunEventType,
+  stage: StageName.nullable(),
+  level: z.enum(["info", "warn", "error"]),
+  message: z.string(),
+  data: z.unknown().optional(),
+});
+export type RunEvent = z.infer<typeof RunEvent>;
+
+export const ListQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(200).optional(),
+});

@@ -1,0 +1,4 @@
+export { describeArchitecture, planTasks } from "./offline/architecture";
+export { OfflineProvider } from "./offline/offline-provider";
+export type { LlmProvider, LlmTask, StructuredCall, StructuredResult, Usage } from "./provider";
+export { createProvider, type ProviderSettings, providerName } from "./select";

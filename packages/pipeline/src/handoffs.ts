@@ -1,0 +1,52 @@
+import type { AppSpec, CodeBundle, DeployedApp, Plan, ReviewFinding, TestReport } from "@aidevos/core";
+
+/** What each stage receives and returns: the typed hand-offs of the pipeline. */
+export interface PlanningInput {
+  request: string;
+  spec?: AppSpec;
+  app?: string;
+}
+export type PlanningOutput = Plan;
+
+export interface CodegenInput {
+  plan: Plan;
+  /** Set on refine rounds: the code that failed and why. */
+  previous?: CodeBundle;
+  failures?: TestReport[];
+}
+export interface CodegenOutput {
+  bundle: CodeBundle;
+  review: ReviewFinding[];
+}
+
+export interface TestingInput {
+  plan: Plan;
+  bundle: CodeBundle;
+}
+export interface TestingOutput {
+  passed: boolean;
+  reports: TestReport[];
+}
+
+export interface DeployInput {
+  plan: Plan;
+  bundle: CodeBundle;
+}
+export type DeployOutput = DeployedApp & { codeHash: string; created: boolean };
+
+export interface MonitoringInput {
+  app: DeployedApp;
+  plan: Plan;
+}
+export interface MonitoringOutput {
+  probes: { method: string; path: string; status: number; ms: number }[];
+}
+
+export interface LearningInput {
+  app: DeployedApp;
+  refineRounds: number;
+  failures: TestReport[];
+}
+export interface LearningOutput {
+  lessons: string[];
+}

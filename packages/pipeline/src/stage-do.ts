@@ -1,0 +1,236 @@
+import { DurableObject } from "cloudflare:workers";
+import { AidevosError, type StageName } from "@aidevos/core";
+import type { StageJob, StageLog, StageOutcome, StageReport } from "./stage-report";
+
+type JobStatus = "pending" | "running" | "succeeded" | "failed" | "cancelled";
+
+interface JobRow {
+  round: number;
+  run_id: string;
+  input: string;
+  status: JobStatus;
+  attempts: number;
+  output: string | null;
+  summary: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  reported: number;
+  next_at: number;
+  started_at: string | null;
+  finished_at: string | null;
+  [key: string]: SqlStorageValue;
+}
+
+/** The run side of a hand-off: where stages report. Implemented by RunDO. */
+export interface RunLedger {
+  reportStage(report: StageReport): Promise<unknown>;
+  log(stage: StageName, level: "info" | "warn" | "error", message: string, data?: unknown): Promise<unknown>;
+}
+
+/** If a worker dies mid-job, the alarm set before the work started runs the job again after this long. */
+const LEASE_MS = 30_000;
+
+/**
+ * The durable machinery every pipeline stage shares. One instance per run; each round of the run
+ * (codegen runs once per refine round) is a job row in this object's SQLite storage.
+ * Work happens only in `alarm()`: the job is marked running and its attempt counted before any
+ * work, the outcome is stored before it is reported, and the report is retried until the run
+ * acknowledges it. A restart therefore resumes at the last step that finished, and stages keep
+ * their side effects idempotent per (run, round) so that a repeated attempt changes nothing twice.
+ */
+export abstract class StageDO<I, O> extends DurableObject<Env> {
+  abstract readonly stage: StageName;
+  protected readonly maxAttempts: number = 3;
+  protected readonly backoffMs: number = 250;
+
+  protected abstract perform(job: StageJob<I>, log: StageLog): Promise<StageOutcome<O>>;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.blockConcurrencyWhile(async () => {
+      ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS jobs (
+        round INTEGER PRIMARY KEY,
+        run_id TEXT NOT NULL,
+        input TEXT NOT NULL,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        output TEXT,
+        summary TEXT,
+        error_code TEXT,
+        error_message TEXT,
+        reported INTEGER NOT NULL DEFAULT 0,
+        next_at INTEGER NOT NULL,
+        started_at TEXT,
+        finished_at TEXT
+      )`);
+    });
+  }
+
+  /** Accepts a round of work. Handing the same round over again is a no-op, so hand-offs can be retried. */
+  async begin(job: StageJob<I>): Promise<{ accepted: boolean }> {
+    const now = Date.now();
+    const written = this.ctx.storage.sql.exec(
+      "INSERT OR IGNORE INTO jobs (round, run_id, input, status, next_at) VALUES (?, ?, ?, 'pending', ?)",
+      job.round,
+      job.runId,
+      JSON.stringify(job.input),
+      now,
+    ).rowsWritten;
+    if (written > 0) await this.schedule();
+    return { accepted: written > 0 };
+  }
+
+  /** Stops work that has not finished; a job already running ends its attempt but is not retried. */
+  async cancel(): Promise<void> {
+    this.ctx.storage.sql.exec(
+      "UPDATE jobs SET status = 'cancelled', reported = 1, finished_at = ? WHERE status IN ('pending', 'running')",
+      new Date().toISOString(),
+    );
+  }
+
+  /** The jobs of this run, for inspection and tests. */
+  async jobs(): Promise<
+    { round: number; status: JobStatus; attempts: number; summary: string | null; reported: boolean }[]
+  > {
+    return this.ctx.storage.sql
+      .exec<JobRow>("SELECT * FROM jobs ORDER BY round")
+      .toArray()
+      .map((r) => ({
+        round: r.round,
+        status: r.status,
+        attempts: r.attempts,
+        summary: r.summary,
+        reported: r.reported === 1,
+      }));
+  }
+
+  override async alarm(): Promise<void> {
+    // Re-arm first: if this invocation dies half-way, the lease alarm picks the job up again.
+    await this.ctx.storage.setAlarm(Date.now() + LEASE_MS);
+    const now = Date.now();
+    const due = this.ctx.storage.sql
+      .exec<JobRow>(
+        "SELECT * FROM jobs WHERE (status IN ('pending', 'running') OR (status IN ('succeeded', 'failed') AND reported = 0)) AND next_at <= ? ORDER BY round",
+        now,
+      )
+      .toArray();
+    for (const job of due) await this.process(job);
+    await this.schedule();
+  }
+
+  private async process(row: JobRow): Promise<void> {
+    let job = row;
+    if (job.status === "pending" || job.status === "running") job = await this.attempt(job);
+    if ((job.status === "succeeded" || job.status === "failed") && job.reported === 0) await this.reportFinal(job);
+  }
+
+  private async attempt(row: JobRow): Promise<JobRow> {
+    const attempts = row.attempts + 1;
+    const startedAt = row.started_at ?? new Date().toISOString();
+    this.ctx.storage.sql.exec(
+      "UPDATE jobs SET status = 'running', attempts = ?, started_at = ? WHERE round = ?",
+      attempts,
+      startedAt,
+      row.round,
+    );
+    const run = this.ledger(row.run_id);
+    await run
+      .reportStage({
+        stage: this.stage,
+        round: row.round,
+        status: "running",
+        attempts,
+        summary: null,
+        startedAt,
+        finishedAt: null,
+      })
+      .catch(() => undefined);
+    const log: StageLog = {
+      info: (message, data) => this.writeLog(run, "info", message, data),
+      warn: (message, data) => this.writeLog(run, "warn", message, data),
+    };
+    try {
+      const outcome = await this.perform({ runId: row.run_id, round: row.round, input: JSON.parse(row.input) }, log);
+      if (this.isCancelled(row.round)) return this.row(row.round);
+      this.ctx.storage.sql.exec(
+        "UPDATE jobs SET status = 'succeeded', output = ?, summary = ?, finished_at = ? WHERE round = ?",
+        JSON.stringify(outcome.output ?? null),
+        outcome.summary,
+        new Date().toISOString(),
+        row.round,
+      );
+    } catch (err) {
+      if (this.isCancelled(row.round)) return this.row(row.round);
+      const permanent = err instanceof AidevosError;
+      const message = err instanceof Error ? err.message : String(err);
+      if (!permanent && attempts < this.maxAttempts) {
+        const delay = this.backoffMs * 2 ** (attempts - 1);
+        this.ctx.storage.sql.exec(
+          "UPDATE jobs SET status = 'pending', next_at = ? WHERE round = ?",
+          Date.now() + delay,
+          row.round,
+        );
+        await log.warn(`attempt ${attempts} of ${this.maxAttempts} failed: ${message}; retrying in ${delay} ms`);
+        return this.row(row.round);
+      }
+      this.ctx.storage.sql.exec(
+        "UPDATE jobs SET status = 'failed', error_code = ?, error_message = ?, summary = ?, finished_at = ? WHERE round = ?",
+        permanent ? err.code : "stage_failed",
+        message,
+        `failed after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${message}`,
+        new Date().toISOString(),
+        row.round,
+      );
+    }
+    return this.row(row.round);
+  }
+
+  private async reportFinal(job: JobRow): Promise<void> {
+    try {
+      await this.ledger(job.run_id).reportStage({
+        stage: this.stage,
+        round: job.round,
+        status: job.status as "succeeded" | "failed",
+        attempts: job.attempts,
+        summary: job.summary,
+        output: job.output === null ? undefined : JSON.parse(job.output),
+        error:
+          job.status === "failed"
+            ? { code: job.error_code ?? "stage_failed", message: job.error_message ?? "stage failed" }
+            : undefined,
+        startedAt: job.started_at,
+        finishedAt: job.finished_at,
+      });
+      this.ctx.storage.sql.exec("UPDATE jobs SET reported = 1 WHERE round = ?", job.round);
+    } catch {
+      // The run did not take the report: try again on a later alarm.
+      this.ctx.storage.sql.exec("UPDATE jobs SET next_at = ? WHERE round = ?", Date.now() + this.backoffMs, job.round);
+    }
+  }
+
+  private async schedule(): Promise<void> {
+    const next = this.ctx.storage.sql
+      .exec<{ at: number | null }>(
+        "SELECT MIN(next_at) AS at FROM jobs WHERE status IN ('pending', 'running') OR (status IN ('succeeded', 'failed') AND reported = 0)",
+      )
+      .one().at;
+    if (next === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
+  }
+
+  private async writeLog(run: RunLedger, level: "info" | "warn", message: string, data?: unknown) {
+    await run.log(this.stage, level, message, data).catch(() => undefined);
+  }
+
+  private isCancelled(round: number): boolean {
+    return this.row(round).status === "cancelled";
+  }
+
+  private row(round: number): JobRow {
+    return this.ctx.storage.sql.exec<JobRow>("SELECT * FROM jobs WHERE round = ?", round).one();
+  }
+
+  private ledger(runId: string): RunLedger {
+    return this.env.RUNS.get(this.env.RUNS.idFromString(runId)) as unknown as RunLedger;
+  }
+}

@@ -1,0 +1,1 @@
+export { CodegenDO } from "./codegen-do";

@@ -1,0 +1,3 @@
+export { AppHostDO, type LiveTarget } from "./app-host";
+export { DeployDO } from "./deploy-do";
+export { appHostOf } from "./hosts";

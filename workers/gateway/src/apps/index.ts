@@ -1,0 +1,1 @@
+export { apps, served } from "./handlers";

@@ -1,0 +1,16 @@
+// Secrets are not in wrangler.toml, so `wrangler types` cannot see them; they are optional.
+interface Secrets {
+  /** When set, every /v1/* call needs `Authorization: Bearer <token>`. */
+  AIDEVOS_API_TOKEN?: string;
+  /** When set (and AIDEVOS_PROVIDER is not "offline"), planning and codegen use Anthropic. */
+  ANTHROPIC_API_KEY?: string;
+}
+
+declare global {
+  interface Env extends Secrets {}
+  namespace Cloudflare {
+    interface Env extends Secrets {}
+  }
+}
+
+export {};

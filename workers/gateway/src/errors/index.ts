@@ -1,0 +1,1 @@
+export { errorResponse, validationHook } from "./error-response";

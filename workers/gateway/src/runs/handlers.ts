@@ -1,0 +1,94 @@
+import { IdempotencyKeyReusedError, NotFoundError, OfflineNeedsSpecError, ValidationError } from "@aidevos/core";
+import { providerName } from "@aidevos/llm";
+import { registryOf } from "@aidevos/registry";
+import { runOf } from "@aidevos/runs";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { validationHook } from "../errors";
+import {
+  cancelRunRoute,
+  createRunRoute,
+  getRunRoute,
+  listRunsRoute,
+  runEventsRoute,
+  runFilesRoute,
+  runTestsRoute,
+} from "./routes";
+
+async function sha256(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function runStub(env: Env, id: string) {
+  const stub = runOf(env, id);
+  if (!stub) throw new NotFoundError(`run ${id}`);
+  return stub;
+}
+
+export const runs = new OpenAPIHono<{ Bindings: Env }>({ defaultHook: validationHook });
+
+runs.openapi(createRunRoute, async (c) => {
+  const body = c.req.valid("json");
+  const key = c.req.valid("header")["idempotency-key"];
+  if (body.app && body.spec && body.app !== body.spec.name) {
+    throw new ValidationError([
+      { path: "app", message: `must equal spec.name ("${body.spec.name}") when both are given` },
+    ]);
+  }
+  if (!body.spec && providerName(c.env) === "offline") throw new OfflineNeedsSpecError();
+  // A keyed run lives at an id derived from the key, so a replay finds the same run.
+  const id = key ? c.env.RUNS.idFromName(`idempotency:${key}`) : c.env.RUNS.newUniqueId();
+  const started = await c.env.RUNS.get(id).start({
+    request: body.request,
+    spec: body.spec,
+    app: body.app ?? body.spec?.name,
+    bodyHash: await sha256(await c.req.text()),
+  });
+  if (started.kind === "mismatch") throw new IdempotencyKeyReusedError();
+  c.header("location", started.run.links.self);
+  return c.json(started.run, 202);
+});
+
+runs.openapi(listRunsRoute, async (c) => {
+  const { limit, cursor } = c.req.valid("query");
+  const page = await registryOf(c.env).listRuns(limit, cursor);
+  if (!page) throw new ValidationError([{ path: "cursor", message: "not a cursor from this list" }]);
+  return c.json(page, 200);
+});
+
+runs.openapi(getRunRoute, async (c) => {
+  const { id } = c.req.valid("param");
+  const run = await runStub(c.env, id).get();
+  if (!run) throw new NotFoundError(`run ${id}`);
+  return c.json(run, 200);
+});
+
+runs.openapi(cancelRunRoute, async (c) => {
+  const { id } = c.req.valid("param");
+  const run = await runStub(c.env, id).cancel();
+  if (!run) throw new NotFoundError(`run ${id}`);
+  return c.json(run, 200);
+});
+
+runs.openapi(runEventsRoute, async (c) => {
+  const { id } = c.req.valid("param");
+  const res = await runStub(c.env, id).fetch(c.req.raw);
+  if (res.status === 404) throw new NotFoundError(`run ${id}`);
+  return res as unknown as Response & { _data: string; _status: 200; _format: "text" };
+});
+
+runs.openapi(runTestsRoute, async (c) => {
+  const { id } = c.req.valid("param");
+  const stub = runStub(c.env, id);
+  if (!(await stub.get())) throw new NotFoundError(`run ${id}`);
+  const tests = await stub.testReports();
+  return c.json(tests ?? { round: null, reports: [] }, 200);
+});
+
+runs.openapi(runFilesRoute, async (c) => {
+  const { id } = c.req.valid("param");
+  const stub = runStub(c.env, id);
+  if (!(await stub.get())) throw new NotFoundError(`run ${id}`);
+  const files = await stub.files();
+  return c.json(files ?? { round: null, files: [] }, 200);
+});

@@ -1,0 +1,1 @@
+export { LearningDO } from "./learning-do";

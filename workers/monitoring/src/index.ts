@@ -1,0 +1,1 @@
+export { MonitoringDO, PROBE_KEY } from "./monitoring-do";

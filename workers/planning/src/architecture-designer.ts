@@ -1,0 +1,33 @@
+import { type AppSpec, Architecture, CodingTask } from "@aidevos/core";
+import type { LlmProvider } from "@aidevos/llm";
+import { z } from "zod";
+
+/** Architecture designer: the Durable Object class, routes, storage and bindings for a spec. */
+export class ArchitectureDesigner {
+  constructor(private readonly provider: LlmProvider) {}
+
+  async design(spec: AppSpec): Promise<Architecture> {
+    const { value } = await this.provider.structured({
+      task: "architecture",
+      schema: Architecture,
+      system: "Design the Durable Object app for this AppSpec: class, routes, SQLite tables, bindings.",
+      input: { spec },
+    });
+    return value;
+  }
+}
+
+/** Task breakdown: one coding task per file to write. */
+export class TaskBreakdown {
+  constructor(private readonly provider: LlmProvider) {}
+
+  async breakdown(spec: AppSpec, architecture: Architecture): Promise<CodingTask[]> {
+    const { value } = await this.provider.structured({
+      task: "tasks",
+      schema: z.array(CodingTask),
+      system: "Break the architecture into coding tasks, one per file.",
+      input: { spec, architecture },
+    });
+    return value;
+  }
+}

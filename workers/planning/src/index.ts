@@ -1,0 +1,1 @@
+export { PlanningDO } from "./planning-do";

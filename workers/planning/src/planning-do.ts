@@ -1,0 +1,29 @@
+import type { Plan } from "@aidevos/core";
+import { createProvider } from "@aidevos/llm";
+import { type PlanningInput, StageDO, type StageJob, type StageLog } from "@aidevos/pipeline";
+import { ArchitectureDesigner, TaskBreakdown } from "./architecture-designer";
+import { SpecGenerator } from "./spec-generator";
+
+/** Planning stage: spec → architecture → task breakdown. */
+export class PlanningDO extends StageDO<PlanningInput, Plan> {
+  readonly stage = "planning";
+
+  protected async perform(job: StageJob<PlanningInput>, log: StageLog) {
+    const provider = createProvider(this.env);
+    const spec = await new SpecGenerator(provider).generate(job.input);
+    await log.info(`spec for app "${spec.name}" (${provider.name} provider)`);
+    const architecture = await new ArchitectureDesigner(provider).design(spec);
+    const tasks = await new TaskBreakdown(provider).breakdown(spec, architecture);
+    const plan: Plan = {
+      spec,
+      requirements: spec.description ? [spec.description] : [],
+      acceptanceCriteria: architecture.routes.map((r) => `${r.method} ${r.path}: ${r.summary}`),
+      architecture,
+      tasks,
+    };
+    return {
+      output: plan,
+      summary: `app "${spec.name}": ${spec.entities.length} entities, ${architecture.routes.length} routes, ${tasks.length} coding tasks`,
+    };
+  }
+}

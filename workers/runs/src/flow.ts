@@ -1,0 +1,95 @@
+import type { StageName } from "@aidevos/core";
+import type {
+  CodegenInput,
+  CodegenOutput,
+  DeployOutput,
+  LearningInput,
+  PlanningInput,
+  StageReport,
+  TestingInput,
+  TestingOutput,
+} from "@aidevos/pipeline";
+
+/** What the run knows when it decides where work goes next. */
+export interface FlowContext {
+  input: PlanningInput;
+  maxRefineRounds: number;
+  artifact<T>(stage: StageName, round: number): T | null;
+}
+
+export type Step =
+  | { kind: "handoff"; stage: StageName; round: number; input: unknown }
+  | { kind: "succeed" }
+  | { kind: "fail"; code: string; message: string };
+
+/**
+ * The pipeline's routing in one place: planning → codegen → testing → deploy → monitoring →
+ * learning, with the loop back from testing to the code refiner for a bounded number of rounds.
+ */
+export function nextStep(report: StageReport, ctx: FlowContext): Step {
+  if (report.status === "failed") {
+    return {
+      kind: "fail",
+      code: report.error?.code ?? "stage_failed",
+      message: `${report.stage}: ${report.error?.message ?? "failed"}`,
+    };
+  }
+  switch (report.stage) {
+    case "planning":
+      return {
+        kind: "handoff",
+        stage: "codegen",
+        round: 0,
+        input: { plan: report.output as CodegenInput["plan"] } satisfies CodegenInput,
+      };
+    case "codegen": {
+      const plan = ctx.artifact<CodegenInput["plan"]>("planning", 0)!;
+      const { bundle } = report.output as CodegenOutput;
+      return { kind: "handoff", stage: "testing", round: report.round, input: { plan, bundle } satisfies TestingInput };
+    }
+    case "testing": {
+      const plan = ctx.artifact<CodegenInput["plan"]>("planning", 0)!;
+      const { bundle } = ctx.artifact<CodegenOutput>("codegen", report.round)!;
+      const result = report.output as TestingOutput;
+      if (result.passed) return { kind: "handoff", stage: "deploy", round: 0, input: { plan, bundle } };
+      if (report.round >= ctx.maxRefineRounds) {
+        const failing = result.reports
+          .filter((r) => !r.ok)
+          .map((r) => r.kind)
+          .join(", ");
+        return {
+          kind: "fail",
+          code: "tests_failed",
+          message: `${failing} tests still fail after ${report.round} refine round(s); the live version is unchanged`,
+        };
+      }
+      const refine: CodegenInput = { plan, previous: bundle, failures: result.reports.filter((r) => !r.ok) };
+      return { kind: "handoff", stage: "codegen", round: report.round + 1, input: refine };
+    }
+    case "deploy": {
+      const plan = ctx.artifact<CodegenInput["plan"]>("planning", 0)!;
+      const deployed = report.output as DeployOutput;
+      const app = { name: deployed.name, version: deployed.version, url: deployed.url };
+      return { kind: "handoff", stage: "monitoring", round: 0, input: { app, plan } };
+    }
+    case "monitoring": {
+      const deployed = ctx.artifact<DeployOutput>("deploy", 0)!;
+      const failures: LearningInput["failures"] = [];
+      let rounds = 0;
+      for (let round = 0; ctx.artifact<TestingOutput>("testing", round); round++) {
+        const tested = ctx.artifact<TestingOutput>("testing", round)!;
+        if (!tested.passed) failures.push(...tested.reports.filter((r) => !r.ok));
+        rounds = round;
+      }
+      const app = { name: deployed.name, version: deployed.version, url: deployed.url };
+      return {
+        kind: "handoff",
+        stage: "learning",
+        round: 0,
+        input: { app, refineRounds: rounds, failures } satisfies LearningInput,
+      };
+    }
+    case "learning":
+      return { kind: "succeed" };
+  }
+}

@@ -1,0 +1,493 @@
+import { DurableObject } from "cloudflare:workers";
+import {
+  type CodeBundle,
+  type GeneratedFile,
+  type Run,
+  type RunEvent,
+  type RunStatus,
+  STAGES,
+  type StageName,
+  type StageState,
+  type StageStatus,
+  TERMINAL_RUN_STATUSES,
+  type TestReport,
+} from "@aidevos/core";
+import type { CodegenOutput, DeployOutput, PlanningInput, StageReport, TestingOutput } from "@aidevos/pipeline";
+import { registryOf } from "@aidevos/registry";
+import { eventStream } from "./event-stream";
+import { type FlowContext, nextStep, type Step } from "./flow";
+
+export interface StartRunInput extends PlanningInput {
+  /** SHA-256 of the request body, to tell a replayed Idempotency-Key from a reused one. */
+  bodyHash: string;
+}
+
+export type StartRunResult = { kind: "created" | "existing"; run: Run } | { kind: "mismatch" };
+
+interface RunRow {
+  id: string;
+  request: string;
+  input: string;
+  body_hash: string;
+  status: RunStatus;
+  stage: StageName | null;
+  app_name: string | null;
+  app_version: number | null;
+  app_url: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  created_at: string;
+  updated_at: string;
+  [key: string]: SqlStorageValue;
+}
+
+interface OutboxRow {
+  id: number;
+  kind: "handoff" | "index" | "cancel";
+  stage: StageName | null;
+  round: number | null;
+  payload: string | null;
+  [key: string]: SqlStorageValue;
+}
+
+interface StageStub {
+  begin(job: { runId: string; round: number; input: unknown }): Promise<unknown>;
+  cancel(): Promise<void>;
+}
+
+const RETRY_MS = 500;
+
+/**
+ * The ledger and conductor of one run: its request, stage states, ordered events and artifacts
+ * live in this object's SQLite. Stages report here; the run records each report once and hands
+ * the work on through an outbox, so a hand-off survives a crash and is never lost or doubled.
+ */
+export class RunDO extends DurableObject<Env> {
+  private readonly sql = this.ctx.storage.sql;
+  private readonly waiters = new Set<() => void>();
+  private draining: Promise<void> | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.blockConcurrencyWhile(async () => {
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS run (
+        id TEXT PRIMARY KEY, request TEXT NOT NULL, input TEXT NOT NULL, body_hash TEXT NOT NULL,
+        status TEXT NOT NULL, stage TEXT, app_name TEXT, app_version INTEGER, app_url TEXT,
+        error_code TEXT, error_message TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)`);
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS stages (
+        name TEXT PRIMARY KEY, position INTEGER NOT NULL, status TEXT NOT NULL, started_at TEXT, finished_at TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0, rounds INTEGER NOT NULL DEFAULT 0, summary TEXT)`);
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, type TEXT NOT NULL, stage TEXT,
+        level TEXT NOT NULL, message TEXT NOT NULL, data TEXT)`);
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS reports (
+        stage TEXT NOT NULL, round INTEGER NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL,
+        PRIMARY KEY (stage, round, status, attempts))`);
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS artifacts (
+        stage TEXT NOT NULL, round INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (stage, round))`);
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS files (
+        round INTEGER NOT NULL, path TEXT NOT NULL, role TEXT NOT NULL, content TEXT NOT NULL,
+        PRIMARY KEY (round, path))`);
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, stage TEXT, round INTEGER, payload TEXT)`);
+    });
+  }
+
+  /** Creates the run, or returns it when the same Idempotency-Key and body come again. */
+  async start(input: StartRunInput): Promise<StartRunResult> {
+    const existing = this.row();
+    if (existing) {
+      return existing.body_hash === input.bodyHash
+        ? { kind: "existing", run: this.view(existing) }
+        : { kind: "mismatch" };
+    }
+    const now = new Date().toISOString();
+    const { bodyHash, ...planning } = input;
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec(
+        "INSERT INTO run (id, request, input, body_hash, status, stage, created_at, updated_at) VALUES (?, ?, ?, ?, 'queued', 'planning', ?, ?)",
+        this.id,
+        input.request,
+        JSON.stringify(planning),
+        bodyHash,
+        now,
+        now,
+      );
+      for (const [position, name] of STAGES.entries()) {
+        this.sql.exec("INSERT INTO stages (name, position, status) VALUES (?, ?, 'pending')", name, position);
+      }
+      this.event("run", null, "info", "run queued", { request: input.request.slice(0, 200) });
+      this.enqueue({ kind: "index" });
+      this.enqueue({ kind: "handoff", stage: "planning", round: 0, input: planning });
+    });
+    await this.drain();
+    return { kind: "created", run: this.view(this.row()!) };
+  }
+
+  async get(): Promise<Run | null> {
+    const row = this.row();
+    return row ? this.view(row) : null;
+  }
+
+  async events(after = 0, limit = 500): Promise<RunEvent[]> {
+    return this.sql
+      .exec<{
+        seq: number;
+        at: string;
+        type: RunEvent["type"];
+        stage: StageName | null;
+        level: RunEvent["level"];
+        message: string;
+        data: string | null;
+      }>("SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?", after, limit)
+      .toArray()
+      .map((e) => ({ ...e, data: e.data === null ? undefined : JSON.parse(e.data) }));
+  }
+
+  /** The test reports of the latest testing round. */
+  async testReports(): Promise<{ round: number; reports: TestReport[] } | null> {
+    const latest = this.sql
+      .exec<{ round: number; body: string }>(
+        "SELECT round, body FROM artifacts WHERE stage = 'testing' ORDER BY round DESC LIMIT 1",
+      )
+      .toArray()[0];
+    return latest ? { round: latest.round, reports: (JSON.parse(latest.body) as TestingOutput).reports } : null;
+  }
+
+  /** The generated files of the latest codegen round. */
+  async files(): Promise<{ round: number; files: GeneratedFile[] } | null> {
+    const round = this.sql.exec<{ round: number | null }>("SELECT MAX(round) AS round FROM files").one().round;
+    if (round === null) return null;
+    return { round, files: this.bundleFiles(round) };
+  }
+
+  async log(stage: StageName | null, level: RunEvent["level"], message: string, data?: unknown): Promise<void> {
+    if (!this.row()) return;
+    this.event("log", stage, level, message, data);
+  }
+
+  async cancel(): Promise<Run | null> {
+    const row = this.row();
+    if (!row) return null;
+    if (!TERMINAL_RUN_STATUSES.includes(row.status)) {
+      this.ctx.storage.transactionSync(() => {
+        this.setStatus("cancelled", row.stage);
+        this.sql.exec("UPDATE stages SET status = 'cancelled' WHERE status IN ('pending', 'running')");
+        this.event("run", row.stage, "warn", "run cancelled");
+        if (row.stage) this.enqueue({ kind: "cancel", stage: row.stage });
+        this.enqueue({ kind: "index" });
+      });
+      await this.drain();
+    }
+    return this.view(this.row()!);
+  }
+
+  /** A stage's account of one round. Recorded once per (stage, round, status, attempt); repeats are acknowledged. */
+  async reportStage(report: StageReport): Promise<{ accepted: boolean }> {
+    const row = this.row();
+    if (!row || TERMINAL_RUN_STATUSES.includes(row.status)) return { accepted: false };
+    const fresh =
+      this.sql.exec(
+        "INSERT OR IGNORE INTO reports (stage, round, status, attempts) VALUES (?, ?, ?, ?)",
+        report.stage,
+        report.round,
+        report.status,
+        report.status === "running" ? report.attempts : 0,
+      ).rowsWritten > 0;
+    if (fresh) this.ctx.storage.transactionSync(() => this.record(report));
+    await this.drain();
+    return { accepted: fresh };
+  }
+
+  /** `GET /events`: Server-Sent Events of the run's history from Last-Event-ID on, closing when the run ends. */
+  override async fetch(request: Request): Promise<Response> {
+    if (!this.row()) return Response.json({ error: { code: "not_found", message: "run not found" } }, { status: 404 });
+    const url = new URL(request.url);
+    const from = Number(request.headers.get("last-event-id") ?? url.searchParams.get("lastEventId") ?? "0");
+    return eventStream({
+      after: Number.isSafeInteger(from) && from > 0 ? from : 0,
+      read: (after) => this.events(after, 200),
+      finished: () => TERMINAL_RUN_STATUSES.includes(this.row()!.status),
+      changed: () =>
+        new Promise<void>((resolve) => {
+          this.waiters.add(resolve);
+        }),
+    });
+  }
+
+  override async alarm(): Promise<void> {
+    await this.drain();
+  }
+
+  private record(report: StageReport): void {
+    const now = new Date().toISOString();
+    const status: StageStatus = report.status;
+    this.sql.exec(
+      `UPDATE stages SET status = ?, attempts = ?, started_at = COALESCE(started_at, ?),
+         finished_at = ?, summary = COALESCE(?, summary), rounds = MAX(rounds, ?) WHERE name = ?`,
+      status,
+      report.attempts,
+      report.startedAt ?? now,
+      report.status === "running" ? null : (report.finishedAt ?? now),
+      report.summary,
+      report.round + 1,
+      report.stage,
+    );
+    const round = report.round > 0 ? ` (round ${report.round})` : "";
+    if (report.status === "running") {
+      this.setStatus("running", report.stage);
+      this.event("stage", report.stage, "info", `${report.stage} started${round}, attempt ${report.attempts}`);
+      return;
+    }
+    if (report.status === "succeeded") this.saveOutput(report.stage, report.round, report.output);
+    this.event(
+      "stage",
+      report.stage,
+      report.status === "failed" ? "error" : "info",
+      `${report.stage} ${report.status}${round}: ${report.summary ?? ""}`.trim(),
+      report.status === "failed" ? report.error : undefined,
+    );
+    if (report.stage === "deploy" && report.status === "succeeded") {
+      const deployed = report.output as DeployOutput;
+      this.sql.exec(
+        "UPDATE run SET app_name = ?, app_version = ?, app_url = ? WHERE id = ?",
+        deployed.name,
+        deployed.version,
+        deployed.url,
+        this.id,
+      );
+    }
+    this.apply(nextStep(report, this.flow()));
+  }
+
+  private apply(step: Step): void {
+    switch (step.kind) {
+      case "handoff":
+        this.setStatus("running", step.stage);
+        this.sql.exec(
+          "UPDATE stages SET status = 'pending', finished_at = NULL WHERE name = ? AND status != 'running'",
+          step.stage,
+        );
+        this.enqueue(step);
+        return;
+      case "succeed":
+        this.setStatus("succeeded", null);
+        this.event("run", null, "info", "run succeeded");
+        this.enqueue({ kind: "index" });
+        return;
+      case "fail":
+        this.sql.exec(
+          "UPDATE run SET error_code = ?, error_message = ? WHERE id = ?",
+          step.code,
+          step.message,
+          this.id,
+        );
+        this.setStatus("failed", this.row()!.stage);
+        this.event("run", null, "error", `run failed: ${step.message}`, { code: step.code });
+        this.enqueue({ kind: "index" });
+        return;
+    }
+  }
+
+  private flow(): FlowContext {
+    return {
+      input: JSON.parse(this.row()!.input) as PlanningInput,
+      maxRefineRounds: Number(this.env.AIDEVOS_MAX_REFINE_ROUNDS ?? 3),
+      artifact: <T>(stage: StageName, round: number) => this.loadOutput<T>(stage, round),
+    };
+  }
+
+  /** Code goes to the files table, a row per file; everything else is one JSON row per (stage, round). */
+  private saveOutput(stage: StageName, round: number, output: unknown): void {
+    let body = output;
+    if (stage === "codegen") {
+      const { bundle, review } = output as CodegenOutput;
+      for (const f of bundle.files) {
+        this.sql.exec(
+          "INSERT OR REPLACE INTO files (round, path, role, content) VALUES (?, ?, ?, ?)",
+          round,
+          f.path,
+          f.role,
+          f.content,
+        );
+      }
+      body = { bundle: { ...bundle, files: [] }, review };
+    }
+    this.sql.exec(
+      "INSERT OR REPLACE INTO artifacts (stage, round, body) VALUES (?, ?, ?)",
+      stage,
+      round,
+      JSON.stringify(body ?? null),
+    );
+  }
+
+  private loadOutput<T>(stage: StageName, round: number): T | null {
+    const row = this.sql
+      .exec<{ body: string }>("SELECT body FROM artifacts WHERE stage = ? AND round = ?", stage, round)
+      .toArray()[0];
+    if (!row) return null;
+    const body = JSON.parse(row.body);
+    if (stage === "codegen") (body.bundle as CodeBundle).files = this.bundleFiles(round);
+    return body as T;
+  }
+
+  private bundleFiles(round: number): GeneratedFile[] {
+    return this.sql
+      .exec<GeneratedFile & Record<string, SqlStorageValue>>(
+        "SELECT path, role, content FROM files WHERE round = ? ORDER BY path",
+        round,
+      )
+      .toArray()
+      .map((f) => ({ path: f.path, role: f.role, content: f.content }));
+  }
+
+  private enqueue(item: { kind: OutboxRow["kind"]; stage?: StageName; round?: number; input?: unknown }): void {
+    this.sql.exec(
+      "INSERT INTO outbox (kind, stage, round, payload) VALUES (?, ?, ?, ?)",
+      item.kind,
+      item.stage ?? null,
+      item.round ?? null,
+      item.input === undefined ? null : JSON.stringify(item.input),
+    );
+  }
+
+  /** Delivers the outbox in order; anything not delivered stays and is retried from the alarm. */
+  private drain(): Promise<void> {
+    this.draining ??= this.deliver().finally(() => {
+      this.draining = null;
+    });
+    return this.draining;
+  }
+
+  private async deliver(): Promise<void> {
+    for (;;) {
+      const item = this.sql.exec<OutboxRow>("SELECT * FROM outbox ORDER BY id LIMIT 1").toArray()[0];
+      if (!item) return;
+      try {
+        await this.send(item);
+      } catch (err) {
+        this.event(
+          "log",
+          item.stage,
+          "warn",
+          `hand-off ${item.kind} ${item.stage ?? ""} not delivered yet: ${String(err)}`,
+        );
+        await this.ctx.storage.setAlarm(Date.now() + RETRY_MS);
+        return;
+      }
+      this.sql.exec("DELETE FROM outbox WHERE id = ?", item.id);
+    }
+  }
+
+  private async send(item: OutboxRow): Promise<void> {
+    if (item.kind === "index") {
+      const row = this.row()!;
+      await registryOf(this.env).indexRun({
+        id: row.id,
+        status: row.status,
+        stage: row.stage,
+        request: row.request.slice(0, 200),
+        app: row.app_name ?? (JSON.parse(row.input) as PlanningInput).app ?? null,
+        createdAt: row.created_at,
+      });
+      return;
+    }
+    const stage = this.stageStub(item.stage!);
+    if (item.kind === "cancel") await stage.cancel();
+    else await stage.begin({ runId: this.id, round: item.round!, input: JSON.parse(item.payload!) });
+  }
+
+  private stageStub(stage: StageName): StageStub {
+    const namespaces: Record<
+      StageName,
+      { idFromName(name: string): DurableObjectId; get(id: DurableObjectId): unknown }
+    > = {
+      planning: this.env.PLANNING,
+      codegen: this.env.CODEGEN,
+      testing: this.env.TESTING,
+      deploy: this.env.DEPLOY,
+      monitoring: this.env.MONITORING,
+      learning: this.env.LEARNING,
+    };
+    const ns = namespaces[stage];
+    return ns.get(ns.idFromName(this.id)) as unknown as StageStub;
+  }
+
+  private setStatus(status: RunStatus, stage: StageName | null): void {
+    this.sql.exec(
+      "UPDATE run SET status = ?, stage = ?, updated_at = ? WHERE id = ?",
+      status,
+      stage,
+      new Date().toISOString(),
+      this.id,
+    );
+  }
+
+  private event(
+    type: RunEvent["type"],
+    stage: StageName | null,
+    level: RunEvent["level"],
+    message: string,
+    data?: unknown,
+  ) {
+    this.sql.exec(
+      "INSERT INTO events (at, type, stage, level, message, data) VALUES (?, ?, ?, ?, ?, ?)",
+      new Date().toISOString(),
+      type,
+      stage,
+      level,
+      message,
+      data === undefined ? null : JSON.stringify(data),
+    );
+    for (const wake of this.waiters) wake();
+    this.waiters.clear();
+  }
+
+  private row(): RunRow | null {
+    return this.sql.exec<RunRow>("SELECT * FROM run").toArray()[0] ?? null;
+  }
+
+  private get id(): string {
+    return this.ctx.id.toString();
+  }
+
+  private view(row: RunRow): Run {
+    const stages = this.sql
+      .exec<{
+        name: StageName;
+        status: StageStatus;
+        started_at: string | null;
+        finished_at: string | null;
+        attempts: number;
+        rounds: number;
+        summary: string | null;
+      }>("SELECT * FROM stages ORDER BY position")
+      .toArray()
+      .map(
+        (s): StageState => ({
+          name: s.name,
+          status: s.status,
+          startedAt: s.started_at,
+          finishedAt: s.finished_at,
+          attempts: s.attempts,
+          rounds: s.rounds,
+          summary: s.summary,
+        }),
+      );
+    const self = `/v1/runs/${row.id}`;
+    return {
+      id: row.id,
+      status: row.status,
+      stage: row.stage,
+      request: row.request,
+      ...(row.app_name && row.app_version && row.app_url
+        ? { app: { name: row.app_name, version: row.app_version, url: row.app_url } }
+        : {}),
+      stages,
+      ...(row.error_code ? { error: { code: row.error_code, message: row.error_message ?? "" } } : {}),
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+      links: { self, events: `${self}/events`, tests: `${self}/tests`, files: `${self}/files` },
+    };
+  }
+}

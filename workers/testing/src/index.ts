@@ -1,0 +1,1 @@
+export { TestingDO } from "./testing-do";
