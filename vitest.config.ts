@@ -1,20 +1,39 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
-// Every test runs inside real workerd with the same wrangler.toml as `wrangler dev`.
 export default defineConfig({
-  plugins: [
-    cloudflareTest({
-      main: "./workers/gateway/src/index.ts",
-      wrangler: { configPath: "./wrangler.toml" },
-    }),
-  ],
   test: {
-    include: ["test/**/*.test.ts"],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
-    deps: {
-      optimizer: { ssr: { include: ["@anthropic-ai/sdk", "zod", "hono", "@hono/zod-openapi", "acorn", "acorn-walk"] } },
-    },
+    projects: [
+      {
+        // Everything that runs inside real workerd, with the same wrangler.toml as `wrangler dev`.
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            main: "./workers/gateway/src/index.ts",
+            wrangler: { configPath: "./wrangler.toml" },
+            // Where the loopback fakes of external APIs listen (test/fakes/global-setup.ts).
+            miniflare: { bindings: { TEST_ANTHROPIC_URL: inject("anthropicUrl") } },
+          })),
+        ],
+        test: {
+          name: "workers",
+          globalSetup: ["./test/fakes/global-setup.ts"],
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/e2e/**"],
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+          deps: { optimizer: { ssr: { include: ["zod", "hono", "@hono/zod-openapi", "acorn", "acorn-walk"] } } },
+        },
+      },
+      {
+        // Black-box: `wrangler dev` as the README starts it, driven over real HTTP from Node.
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
   },
 });

@@ -42,6 +42,7 @@ export abstract class StageDO<I, O> extends DurableObject<Env> {
   abstract readonly stage: StageName;
   protected readonly maxAttempts: number = 3;
   protected readonly backoffMs: number = 250;
+  private injectedFaults = 0;
 
   protected abstract perform(job: StageJob<I>, log: StageLog): Promise<StageOutcome<O>>;
 
@@ -86,6 +87,14 @@ export abstract class StageDO<I, O> extends DurableObject<Env> {
       "UPDATE jobs SET status = 'cancelled', reported = 1, finished_at = ? WHERE status IN ('pending', 'running')",
       new Date().toISOString(),
     );
+  }
+
+  /**
+   * Fault injection for reliability tests: the next `count` attempts fail before doing any work.
+   * Held in memory only, so it never outlives the instance.
+   */
+  async injectFaults(count: number): Promise<void> {
+    this.injectedFaults = count;
   }
 
   /** The jobs of this run, for inspection and tests. */
@@ -150,6 +159,10 @@ export abstract class StageDO<I, O> extends DurableObject<Env> {
       warn: (message, data) => this.writeLog(run, "warn", message, data),
     };
     try {
+      if (this.injectedFaults > 0) {
+        this.injectedFaults -= 1;
+        throw new Error("injected fault");
+      }
       const outcome = await this.perform({ runId: row.run_id, round: row.round, input: JSON.parse(row.input) }, log);
       if (this.isCancelled(row.round)) return this.row(row.round);
       this.ctx.storage.sql.exec(

@@ -36,6 +36,12 @@ export class AppHostDO extends DurableObject<Env> {
     return this.facet(bundle.hash, async () => bundle).fetch(request);
   }
 
+  /** Drops the app and all its data: staging hosts are thrown away after their tests. */
+  async discard(): Promise<void> {
+    this.ctx.facets.delete(FACET);
+    this.loadedHash = null;
+  }
+
   private facet(codeHash: string, bundle: () => Promise<CodeBundle>): Fetcher {
     if (this.loadedHash !== null && this.loadedHash !== codeHash) {
       this.ctx.facets.abort(FACET, new Error("a new version of the app was deployed"));

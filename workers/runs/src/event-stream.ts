@@ -32,7 +32,7 @@ export function eventStream(source: EventSource): Response {
       }
       if (batch.length > 0) continue;
       if (source.finished()) break;
-      let timer: number | null = null;
+      let timer: ReturnType<typeof setTimeout> | null = null;
       const idle = new Promise<"idle">((resolve) => {
         timer = setTimeout(() => resolve("idle"), KEEPALIVE_MS);
       });

@@ -88,6 +88,8 @@ export const TestReport = z.strictObject({
   cases: z.array(TestCaseResult),
   /** Set when the suite could not run at all (syntax error, endless loop, thrown import). */
   error: z.string().optional(),
+  /** Measured figures per subject, e.g. latency percentiles per route for performance tests. */
+  figures: z.record(z.string(), z.record(z.string(), z.number())).optional(),
 });
 export type TestReport = z.infer<typeof TestReport>;
 

@@ -1,0 +1,65 @@
+import { AidevosError } from "@aidevos/core";
+import type { Usage } from "./provider";
+
+/** USD per million tokens. Cache writes cost 1.25× input, cache reads 0.1× input. */
+export interface ModelPrice {
+  input: number;
+  output: number;
+}
+
+const PRICES: [prefix: string, price: ModelPrice][] = [
+  ["claude-opus", { input: 5, output: 25 }],
+  ["claude-sonnet", { input: 3, output: 15 }],
+  ["claude-haiku", { input: 1, output: 5 }],
+];
+
+export function costUsd(model: string, usage: Usage): number {
+  const price = PRICES.find(([prefix]) => model.startsWith(prefix))?.[1];
+  if (!price) return 0;
+  const perToken = (usd: number) => usd / 1_000_000;
+  return (
+    usage.inputTokens * perToken(price.input) +
+    usage.cacheWriteTokens * perToken(price.input * 1.25) +
+    usage.cacheReadTokens * perToken(price.input * 0.1) +
+    usage.outputTokens * perToken(price.output)
+  );
+}
+
+export function addUsage(a: Usage, b: Usage): Usage {
+  return {
+    inputTokens: a.inputTokens + b.inputTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+    cacheReadTokens: a.cacheReadTokens + b.cacheReadTokens,
+    cacheWriteTokens: a.cacheWriteTokens + b.cacheWriteTokens,
+  };
+}
+
+export function totalTokens(u: Usage): number {
+  return u.inputTokens + u.outputTokens + u.cacheReadTokens + u.cacheWriteTokens;
+}
+
+export class TokenBudgetExceededError extends AidevosError {
+  constructor(limit: number, used: number) {
+    super("token_budget_exhausted", `the run used ${used} tokens of its budget of ${limit}; it was stopped`, 422);
+  }
+}
+
+/** A run's token allowance: every call is checked before it is made and counted after. */
+export class TokenBudget {
+  constructor(
+    readonly limit: number,
+    private used = 0,
+  ) {}
+
+  get spent(): number {
+    return this.used;
+  }
+
+  check(): void {
+    if (this.used >= this.limit) throw new TokenBudgetExceededError(this.limit, this.used);
+  }
+
+  charge(usage: Usage): void {
+    this.used += totalTokens(usage);
+  }
+}

@@ -1,0 +1,142 @@
+import { createServer, type IncomingMessage, type Server } from "node:http";
+
+/**
+ * A loopback server speaking the Messages API (POST /v1/messages, JSON or SSE), so the real
+ * @anthropic-ai/sdk can be tested. Each API key is a scenario: the test scripts its responses
+ * through POST /__script and reads what the SDK sent through GET /__requests.
+ */
+export interface ScriptedResponse {
+  status?: number;
+  /** For 200: the tool input the model "answers" with. */
+  answer?: unknown;
+  /** For errors: the error type in Anthropic's error body. */
+  errorType?: string;
+  delayMs?: number;
+  headers?: Record<string, string>;
+  usage?: {
+    input_tokens: number;
+    output_tokens: number;
+    cache_read_input_tokens?: number;
+    cache_creation_input_tokens?: number;
+  };
+}
+
+const scripts = new Map<string, ScriptedResponse[]>();
+const requests = new Map<string, unknown[]>();
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  let text = "";
+  for await (const chunk of req) text += chunk;
+  return text;
+}
+
+function message(body: any, step: ScriptedResponse) {
+  const usage = step.usage ?? {
+    input_tokens: 100,
+    output_tokens: 50,
+    cache_read_input_tokens: 0,
+    cache_creation_input_tokens: 0,
+  };
+  const toolName = body.tool_choice?.name ?? "submit_answer";
+  return {
+    id: `msg_${Math.random().toString(36).slice(2)}`,
+    type: "message",
+    role: "assistant",
+    model: body.model,
+    content: [
+      {
+        type: "tool_use",
+        id: `toolu_${Math.random().toString(36).slice(2)}`,
+        name: toolName,
+        input: step.answer ?? {},
+      },
+    ],
+    stop_reason: "tool_use",
+    stop_sequence: null,
+    usage,
+  };
+}
+
+function sse(msg: any): string {
+  const events: [string, unknown][] = [
+    [
+      "message_start",
+      { type: "message_start", message: { ...msg, content: [], usage: { ...msg.usage, output_tokens: 1 } } },
+    ],
+    ["content_block_start", { type: "content_block_start", index: 0, content_block: { ...msg.content[0], input: {} } }],
+    [
+      "content_block_delta",
+      {
+        type: "content_block_delta",
+        index: 0,
+        delta: { type: "input_json_delta", partial_json: JSON.stringify(msg.content[0].input) },
+      },
+    ],
+    ["content_block_stop", { type: "content_block_stop", index: 0 }],
+    [
+      "message_delta",
+      {
+        type: "message_delta",
+        delta: { stop_reason: "tool_use", stop_sequence: null },
+        usage: { output_tokens: msg.usage.output_tokens },
+      },
+    ],
+    ["message_stop", { type: "message_stop" }],
+  ];
+  return events.map(([event, data]) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`).join("");
+}
+
+export function startFakeAnthropic(): Promise<{ url: string; server: Server }> {
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? "/", "http://x");
+    if (req.method === "POST" && url.pathname === "/__script") {
+      const { key, responses } = JSON.parse(await readBody(req));
+      scripts.set(key, responses);
+      requests.set(key, []);
+      res.writeHead(204).end();
+      return;
+    }
+    if (req.method === "GET" && url.pathname === "/__requests") {
+      res
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify(requests.get(url.searchParams.get("key") ?? "") ?? []));
+      return;
+    }
+    if (req.method !== "POST" || url.pathname !== "/v1/messages") {
+      res
+        .writeHead(404, { "content-type": "application/json" })
+        .end(JSON.stringify({ type: "error", error: { type: "not_found_error", message: "no such route" } }));
+      return;
+    }
+    const key = String(req.headers["x-api-key"] ?? "");
+    const body = JSON.parse(await readBody(req));
+    requests.get(key)?.push(body);
+    const step = scripts.get(key)?.shift() ?? { status: 500, errorType: "api_error" };
+    if (step.delayMs) await new Promise((r) => setTimeout(r, step.delayMs));
+    if (res.destroyed) return;
+    const status = step.status ?? 200;
+    if (status !== 200) {
+      res
+        .writeHead(status, { "content-type": "application/json", ...step.headers })
+        .end(
+          JSON.stringify({
+            type: "error",
+            error: { type: step.errorType ?? "api_error", message: `scripted ${status}` },
+          }),
+        );
+      return;
+    }
+    const msg = message(body, step);
+    if (body.stream) {
+      res.writeHead(200, { "content-type": "text/event-stream" }).end(sse(msg));
+    } else {
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(msg));
+    }
+  });
+  return new Promise((resolve) => {
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      resolve({ url: `http://127.0.0.1:${port}`, server });
+    });
+  });
+}

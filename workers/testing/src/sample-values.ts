@@ -1,0 +1,66 @@
+import type { Entity, Field } from "@aidevos/core";
+
+const STRING_CANDIDATES = [
+  "sample",
+  "ABC",
+  "abc",
+  "a1",
+  "Sample value",
+  "x",
+  "2024-01-01",
+  "test@example.com",
+  "12345",
+];
+
+/** A value that satisfies the field's constraints, or undefined when none can be made up. */
+export function validValue(field: Field, variant = 0): unknown {
+  if (field.default !== undefined && variant === 0) return field.default;
+  switch (field.type) {
+    case "string": {
+      const min = field.minLength ?? 0;
+      const max = field.maxLength ?? 1000;
+      const fits = (s: string) =>
+        s.length >= min && s.length <= max && (field.pattern === undefined || new RegExp(field.pattern).test(s));
+      const padded = (s: string) => (s.length < min ? s + "x".repeat(min - s.length) : s.slice(0, Math.max(max, 0)));
+      const candidates = STRING_CANDIDATES.map((s) => padded(variant ? `${s}${variant}` : s));
+      return [...candidates, ...STRING_CANDIDATES.map(padded)].find(fits);
+    }
+    case "integer": {
+      const base = field.min ?? (field.max !== undefined ? Math.min(field.max, 1) : 1);
+      const v = base + variant;
+      return field.max !== undefined && v > field.max ? base : v;
+    }
+    case "number": {
+      const base = field.min ?? (field.max !== undefined ? Math.min(field.max, 1.5) : 1.5);
+      const v = base + variant;
+      return field.max !== undefined && v > field.max ? base : v;
+    }
+    case "boolean":
+      return variant % 2 === 1;
+    case "enum":
+      return field.values[variant % field.values.length];
+    case "datetime":
+      return new Date(Date.UTC(2025, 0, 1 + variant)).toISOString();
+  }
+}
+
+/** A value of the wrong JSON type for the field. */
+export function wrongTypeValue(field: Field): unknown {
+  return field.type === "string" || field.type === "enum" || field.type === "datetime" ? 12345 : "not-a-value";
+}
+
+/** A record body with every required field (and distinct unique values per variant), or null if one cannot be made. */
+export function validRecord(entity: Entity, variant = 0): Record<string, unknown> | null {
+  const body: Record<string, unknown> = {};
+  for (const [name, field] of Object.entries(entity.fields)) {
+    const isUnique = entity.unique?.includes(name) ?? false;
+    if (!field.required && !isUnique) continue;
+    const value = validValue(field, isUnique ? variant + 1 : variant);
+    if (value === undefined) {
+      if (field.required) return null;
+      continue;
+    }
+    body[name] = value;
+  }
+  return body;
+}

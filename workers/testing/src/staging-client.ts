@@ -1,0 +1,54 @@
+import type { AppSpec, CodeBundle } from "@aidevos/core";
+import type { AppClient } from "./integration-suite";
+
+interface Host {
+  serveBundle(request: Request, bundle: CodeBundle): Promise<Response>;
+}
+
+/**
+ * An HTTP client for the app under test on a staging host. With a rate-limit key header in the
+ * spec, each request gets its own key so the suites are not throttled by the limit they check.
+ */
+export function stagingClient(host: Host, bundle: CodeBundle, spec: AppSpec): AppClient {
+  let n = 0;
+  const rateKey = spec.rateLimit?.keyHeader;
+  return async (method, path, body, headers = {}) => {
+    n += 1;
+    const h = new Headers(headers);
+    if (rateKey && !h.has(rateKey)) h.set(rateKey, `staging-${n}`);
+    if (body !== undefined && !h.has("content-type")) h.set("content-type", "application/json");
+    const request = new Request(`http://app${path}`, {
+      method,
+      headers: h,
+      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+    });
+    const res = await host.serveBundle(request, bundle);
+    const text = await res.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = text;
+    }
+    return { status: res.status, body: parsed, headers: res.headers };
+  };
+}
+
+/** Counts every record the app lists, page by page (bounded). */
+export async function countRecords(spec: AppSpec, send: AppClient): Promise<number> {
+  let total = 0;
+  for (const entity of spec.entities) {
+    let cursor: string | null = null;
+    for (let page = 0; page < 100; page++) {
+      const res = await send(
+        "GET",
+        `/${entity.plural}?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+      );
+      if (res.status !== 200) break;
+      total += res.body.items.length;
+      cursor = res.body.nextCursor;
+      if (!cursor) break;
+    }
+  }
+  return total;
+}
