@@ -108,7 +108,8 @@ export function startFakeAnthropic(): Promise<{ url: string; server: Server }> {
         .end(JSON.stringify({ type: "error", error: { type: "not_found_error", message: "no such route" } }));
       return;
     }
-    const key = String(req.headers["x-api-key"] ?? "");
+    const bearer = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ""))?.[1];
+    const key = String(req.headers["x-api-key"] ?? bearer ?? "");
     const body = JSON.parse(await readBody(req));
     requests.get(key)?.push(body);
     const step = scripts.get(key)?.shift() ?? { status: 500, errorType: "api_error" };
@@ -116,14 +117,9 @@ export function startFakeAnthropic(): Promise<{ url: string; server: Server }> {
     if (res.destroyed) return;
     const status = step.status ?? 200;
     if (status !== 200) {
-      res
-        .writeHead(status, { "content-type": "application/json", ...step.headers })
-        .end(
-          JSON.stringify({
-            type: "error",
-            error: { type: step.errorType ?? "api_error", message: `scripted ${status}` },
-          }),
-        );
+      const error = { type: step.errorType ?? "api_error", message: `scripted ${status}` };
+      res.writeHead(status, { "content-type": "application/json", ...step.headers });
+      res.end(JSON.stringify({ type: "error", error }));
       return;
     }
     const msg = message(body, step);

@@ -117,7 +117,8 @@ describe("a run through the pipeline", () => {
       env.DEPLOY.get(env.DEPLOY.idFromName(id)),
     ];
     for (let i = 0; i < 6; i++) {
-      for (const stub of stubs) await evictDurableObject(stub);
+      // Objects that are not running at that moment have nothing to evict.
+      for (const stub of stubs) await evictDurableObject(stub).catch(() => undefined);
       await new Promise((r) => setTimeout(r, 40));
     }
     const run = await waitForRun(id);

@@ -1,4 +1,4 @@
-import { InvalidJsonError, PayloadTooLargeError } from "@aidevos/core";
+import { InvalidJsonError, PayloadTooLargeError, UnsupportedMediaTypeError } from "@aidevos/core";
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 
@@ -14,6 +14,8 @@ export const limitBody = bodyLimit({
 
 /** Parses the body once so malformed JSON is `invalid_json`; the validators then reuse the cached text. */
 export const jsonBody: MiddlewareHandler = async (c, next) => {
+  const type = c.req.header("content-type");
+  if (type && !/^application\/([\w.+-]+\+)?json\b/i.test(type)) throw new UnsupportedMediaTypeError();
   const text = await c.req.text();
   try {
     JSON.parse(text);

@@ -1,5 +1,12 @@
-import { type AppSpec, type Entity, entityOperations, type TestCaseResult, type TestReport } from "@aidevos/core";
-import { validRecord, wrongTypeValue } from "./sample-values";
+import {
+  type AppSpec,
+  type Entity,
+  entityOperations,
+  type TestCaseResult,
+  type TestReport,
+  validRecord,
+  wrongTypeValue,
+} from "@aidevos/core";
 
 /** Sends one request to the app under test; paths are relative to the app's base. */
 export type AppClient = (

@@ -1,6 +1,5 @@
-import { type AppSpec, entityOperations, type TestReport } from "@aidevos/core";
+import { type AppSpec, entityOperations, type TestReport, validRecord } from "@aidevos/core";
 import type { AppClient } from "./integration-suite";
-import { validRecord } from "./sample-values";
 
 export interface PerformanceBudget {
   requests: number;

@@ -87,3 +87,9 @@ export function detailsFromIssues(
     message: issue.message,
   }));
 }
+
+export class UnsupportedMediaTypeError extends AidevosError {
+  constructor() {
+    super("unsupported_media_type", "send the body as JSON (Content-Type: application/json)", 415);
+  }
+}

@@ -1,4 +1,4 @@
-import type { Entity, Field } from "@aidevos/core";
+import type { Entity, Field } from "./schema";
 
 const STRING_CANDIDATES = [
   "sample",
@@ -63,4 +63,38 @@ export function validRecord(entity: Entity, variant = 0): Record<string, unknown
     body[name] = value;
   }
   return body;
+}
+
+/** Values a field must reject, each with a label, beyond a wrong type. */
+export function invalidValues(field: Field): [label: string, value: unknown][] {
+  const out: [string, unknown][] = [];
+  switch (field.type) {
+    case "string":
+      if (field.minLength !== undefined && field.minLength > 0)
+        out.push(["a too short string", "x".repeat(field.minLength - 1)]);
+      if (field.maxLength !== undefined && field.maxLength < 100_000)
+        out.push(["a too long string", "x".repeat(field.maxLength + 1)]);
+      if (field.pattern !== undefined) {
+        const re = new RegExp(field.pattern);
+        const miss = ["", "!", "~~~", "x", "0", " "].find((s) => !re.test(s));
+        if (miss !== undefined) out.push(["a string off the pattern", miss]);
+      }
+      break;
+    case "integer":
+      out.push(["a fraction", 1.5]);
+      if (field.min !== undefined) out.push(["a value below min", field.min - 1]);
+      if (field.max !== undefined) out.push(["a value above max", field.max + 1]);
+      break;
+    case "number":
+      if (field.min !== undefined) out.push(["a value below min", field.min - 0.5]);
+      if (field.max !== undefined) out.push(["a value above max", field.max + 0.5]);
+      break;
+    case "enum":
+      out.push(["a value not in the list", "not-one-of-the-values"]);
+      break;
+    case "datetime":
+      out.push(["a word", "yesterday"], ["an impossible date", "2024-13-45T99:00:00Z"]);
+      break;
+  }
+  return out;
 }

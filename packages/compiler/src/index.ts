@@ -1,0 +1,1 @@
+export { compileApp } from "./compile";

@@ -1,0 +1,93 @@
+/**
+ * model.test.js of every generated app: unit tests of the contract's rules for this spec, driven by
+ * SPEC and by sample values the compiler worked out for each field (SAMPLES, prepended).
+ */
+export const UNIT_TESTS_RUNTIME = String.raw`import { describe, it, expect } from "./__harness.js";
+import {
+  SPEC,
+  checkValue,
+  validateCreate,
+  validatePatch,
+  currentFields,
+  parseListQuery,
+  parseFilterValue,
+  encodeCursor,
+  decodeCursor,
+  parseIncrement,
+  operationsOf,
+} from "./model.js";
+
+function rejects(body, entity, path, validate = validateCreate) {
+  try {
+    validate(entity, body);
+  } catch (err) {
+    expect(err.code).toBe("validation_failed");
+    expect(err.details.map((d) => d.path)).toContain(path);
+    return;
+  }
+  throw new Error("expected validation_failed for " + path);
+}
+
+for (const entity of SPEC.entities) {
+  const samples = SAMPLES[entity.name];
+  describe(entity.name, () => {
+    if (samples.valid) {
+      it("accepts a valid record and applies defaults", () => {
+        const values = validateCreate(entity, samples.valid);
+        for (const [name, field] of Object.entries(entity.fields)) {
+          if (!(name in samples.valid)) expect(values[name]).toEqual(field.default ?? null);
+        }
+      });
+    }
+    it("rejects bodies that are not objects", () => {
+      rejects([], entity, "");
+      rejects("text", entity, "");
+    });
+    it("rejects unknown fields", () => rejects({ __unknown: 1 }, entity, "__unknown"));
+    it("rejects unknown fields in a patch", () => rejects({ createdAt: "x" }, entity, "createdAt", validatePatch));
+    for (const [name, field] of Object.entries(entity.fields)) {
+      const s = samples.fields[name];
+      if (field.required) it(name + " is required", () => rejects({}, entity, name));
+      if (field.required) it(name + " cannot be cleared by a patch", () => rejects({ [name]: null }, entity, name, validatePatch));
+      it(name + " rejects the wrong type", () => rejects({ [name]: s.wrongType }, entity, name));
+      for (const [label, value] of s.invalid) it(name + " rejects " + label, () => rejects({ [name]: value }, entity, name));
+      if (s.valid !== undefined) it(name + " accepts a valid value", () => expect(checkValue(field, s.valid)).toBeNull());
+      if (field.default !== undefined) it(name + " reads as its default on data that predates it", () => expect(currentFields(entity, {})[name]).toEqual(field.default));
+      if (s.valid !== undefined) {
+        it(name + " filters by its own type", () => {
+          const raw = typeof s.valid === "string" ? s.valid : String(s.valid);
+          expect(parseFilterValue(field, raw)).toEqual(s.valid);
+        });
+      }
+    }
+    if (operationsOf(entity).includes("list")) {
+      it("list: limit must be 1..100", () => {
+        for (const limit of ["0", "101", "-1", "abc", "1.5"]) rejects(new URLSearchParams({ limit }), entity, "limit", (e, p) => parseListQuery(e, p));
+        expect(parseListQuery(entity, new URLSearchParams({ limit: "100" })).limit).toBe(100);
+        expect(parseListQuery(entity, new URLSearchParams()).limit).toBe(50);
+      });
+      it("list: unknown parameters and bad cursors are rejected", () => {
+        rejects(new URLSearchParams({ nope: "1" }), entity, "nope", (e, p) => parseListQuery(e, p));
+        rejects(new URLSearchParams({ cursor: "bad!" }), entity, "cursor", (e, p) => parseListQuery(e, p));
+      });
+    }
+  });
+}
+
+describe("cursors", () => {
+  it("round-trip", () => {
+    for (const seq of [0, 1, 42, 123456789]) expect(decodeCursor(encodeCursor(seq))).toBe(seq);
+    expect(decodeCursor("not a cursor")).toBeNull();
+  });
+});
+
+describe("counters", () => {
+  it("increment by 1 without a body, by an integer with one", () => {
+    expect(parseIncrement(undefined)).toBe(1);
+    expect(parseIncrement({ by: 5 })).toBe(5);
+    expect(() => parseIncrement({ by: "x" })).toThrow("invalid input");
+    expect(() => parseIncrement({ by: 1.5 })).toThrow("invalid input");
+    expect(() => parseIncrement({ other: 1 })).toThrow("invalid input");
+  });
+});
+`;
