@@ -23,7 +23,8 @@ function base(opts: SandboxOptions, cpuMs: number) {
     compatibilityDate: opts.compatibilityDate ?? SANDBOX_COMPATIBILITY_DATE,
     // No network: fetch() and connect() throw inside the sandbox.
     globalOutbound: null,
-    env: {},
+    // Apps run as facets, which cannot set alarms: generated apps then expire records on request.
+    env: { EXPIRY: "on-request" },
     limits: { cpuMs: opts.cpuMs ?? cpuMs },
   };
 }

@@ -59,6 +59,8 @@ export class App extends DurableObject {
   constructor(ctx, env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    // A host that cannot give the app alarms (a facet) says so; expired rows are then purged as requests come.
+    this.alarmsUnavailable = env?.EXPIRY === "on-request";
     ctx.blockConcurrencyWhile(async () => {
       this.migrate();
       await this.scheduleExpiry();
@@ -72,6 +74,7 @@ export class App extends DurableObject {
     this.sql.exec("CREATE TABLE IF NOT EXISTS _rate (bucket TEXT PRIMARY KEY, window_start INTEGER NOT NULL, count INTEGER NOT NULL)");
     for (const entity of SPEC.entities) {
       this.sql.exec("CREATE TABLE IF NOT EXISTS " + tableOf(entity) + " (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, data TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, expires_at INTEGER)");
+      this.sql.exec('CREATE INDEX IF NOT EXISTS "e_' + entity.name + '_expiry" ON ' + tableOf(entity) + " (expires_at) WHERE expires_at IS NOT NULL");
     }
     // When the unique rules changed since the last version, the index is rebuilt from the data.
     const rules = JSON.stringify(SPEC.entities.map((e) => [e.name, e.unique ?? []]));
@@ -102,6 +105,7 @@ export class App extends DurableObject {
 
   async route(request) {
     if (SPEC.rateLimit) this.rateLimit(request);
+    if (this.alarmsUnavailable && Date.now() - (this.lastPurge ?? 0) > 1000) this.purgeExpired();
     const url = new URL(request.url);
     let parts;
     try {
@@ -261,7 +265,13 @@ export class App extends DurableObject {
 
   /** Deletes expired records (and their unique values), then waits for the next expiry. */
   async alarm() {
+    this.purgeExpired();
+    await this.scheduleExpiry();
+  }
+
+  purgeExpired() {
     const now = Date.now();
+    this.lastPurge = now;
     for (const entity of SPEC.entities.filter((e) => e.ttlSeconds)) {
       this.ctx.storage.transactionSync(() => {
         this.sql.exec(
@@ -272,7 +282,6 @@ export class App extends DurableObject {
         this.sql.exec("DELETE FROM " + tableOf(entity) + " WHERE expires_at <= ?", now);
       });
     }
-    await this.scheduleExpiry();
   }
 
   async scheduleExpiry() {
@@ -281,7 +290,7 @@ export class App extends DurableObject {
       const { at } = this.sql.exec("SELECT MIN(expires_at) AS at FROM " + tableOf(entity)).one();
       if (at !== null && (next === null || at < next)) next = at;
     }
-    if (next !== null) await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
+    if (next !== null && !this.alarmsUnavailable) await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
   }
 }
 `;
