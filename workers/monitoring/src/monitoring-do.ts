@@ -27,7 +27,7 @@ export class MonitoringDO extends StageDO<MonitoringInput, MonitoringOutput> {
     for (const path of paths) {
       const started = Date.now();
       const res = await host.serve(new Request(`http://app${path}`), live);
-      await res.body?.cancel();
+      await res.arrayBuffer(); // drain: cancelling a body streamed over RPC aborts the pipe
       probes.push({ method: "GET", path, status: res.status, ms: Date.now() - started });
     }
     const bad = probes.filter((p) => p.status >= 500);
