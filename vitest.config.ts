@@ -34,6 +34,10 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        // Not a test: `pnpm fixtures` writes the replay fixtures with the real compiler.
+        test: { name: "fixtures", include: ["scripts/fixtures.record.ts"], environment: "node" },
+      },
     ],
   },
 });

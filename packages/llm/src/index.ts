@@ -1,6 +1,20 @@
-export { AnthropicProvider, type AnthropicSettings, ModelOutputError } from "./anthropic/anthropic-provider";
+export { AnthropicProvider, type AnthropicSettings } from "./anthropic/anthropic-provider";
+export { FIXTURES } from "./fixtures";
+export { addRunUsage, MeteredProvider, NO_RUN_USAGE } from "./metered";
 export { describeArchitecture, planTasks } from "./offline/architecture";
 export { OfflineProvider } from "./offline/offline-provider";
+export { ModelRequestError, OpenAiCompatibleProvider, type OpenAiCompatibleSettings } from "./openai/openai-provider";
+export { ModelOutputError } from "./prompting";
+export { PROMPT_VERSION, prompt } from "./prompts";
 export type { LlmProvider, LlmTask, StructuredCall, StructuredResult, Usage } from "./provider";
-export { createProvider, type ProviderSettings, providerName } from "./select";
+export { type Fixture, ReplayMissError, ReplayProvider } from "./replay/replay-provider";
+export {
+  assertFixture,
+  createProvider,
+  type ModelOptions,
+  type ProviderName,
+  type ProviderSettings,
+  providerName,
+  UnknownFixtureError,
+} from "./select";
 export { addUsage, costUsd, TokenBudget, TokenBudgetExceededError, totalTokens } from "./usage";

@@ -17,6 +17,8 @@ export interface StructuredCall<T> {
   /** The pipeline's instructions. The user's words travel only in `input`, as data. */
   system: string;
   input: unknown;
+  /** The run's round (refine rounds count up), so a replayed run answers each round as recorded. */
+  round?: number;
 }
 
 export interface StructuredResult<T> {

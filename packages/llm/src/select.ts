@@ -1,22 +1,96 @@
+import { AidevosError } from "@aidevos/core";
+import { AnthropicProvider } from "./anthropic/anthropic-provider";
+import { FIXTURES } from "./fixtures";
+import { MeteredProvider } from "./metered";
 import { OfflineProvider } from "./offline/offline-provider";
-import type { LlmProvider } from "./provider";
+import { OpenAiCompatibleProvider } from "./openai/openai-provider";
+import type { LlmProvider, LlmTask } from "./provider";
+import { ReplayProvider } from "./replay/replay-provider";
+import { TokenBudget } from "./usage";
 
+/** The deployment's configuration, as Worker vars and secrets. */
 export interface ProviderSettings {
   AIDEVOS_PROVIDER?: string;
   ANTHROPIC_API_KEY?: string;
+  ANTHROPIC_BASE_URL?: string;
+  OPENAI_BASE_URL?: string;
+  OPENAI_API_KEY?: string;
+  AIDEVOS_MODEL?: string;
+  AIDEVOS_REVIEW_MODEL?: string;
 }
 
-/** Which provider a deployment uses: the configured one, else Anthropic when a key is set, else offline. */
-export function providerName(settings: ProviderSettings): "offline" | "anthropic" {
+/** What one run asks of its models. */
+export interface ModelOptions {
+  replay?: string;
+  /** Tokens left in the run's budget. */
+  budgetLeft?: number;
+}
+
+export type ProviderName = "offline" | "anthropic" | "openai-compatible" | "replay";
+
+/** A run's provider: a replay when the run asks for one, else the configured one, else Anthropic with a key, else offline. */
+export function providerName(settings: ProviderSettings, options: ModelOptions = {}): ProviderName {
+  if (options.replay) return "replay";
   const chosen = settings.AIDEVOS_PROVIDER?.trim();
-  if (chosen === "offline" || chosen === "anthropic") return chosen;
-  return settings.ANTHROPIC_API_KEY ? "anthropic" : "offline";
+  if (chosen === "offline" || chosen === "anthropic" || chosen === "openai-compatible") return chosen;
+  if (settings.ANTHROPIC_API_KEY) return "anthropic";
+  if (settings.OPENAI_BASE_URL) return "openai-compatible";
+  return "offline";
 }
 
-export function createProvider(settings: ProviderSettings): LlmProvider {
-  const name = providerName(settings);
-  if (name === "anthropic") {
-    throw new Error("the anthropic provider is not available yet; unset AIDEVOS_PROVIDER to use offline mode");
+export class UnknownFixtureError extends AidevosError {
+  constructor(name: string) {
+    super("unknown_fixture", `no recorded fixture "${name}"; known: ${Object.keys(FIXTURES).join(", ")}`, 422);
   }
-  return new OfflineProvider();
+}
+
+export function assertFixture(name: string): void {
+  if (!FIXTURES[name]) throw new UnknownFixtureError(name);
+}
+
+function models(settings: ProviderSettings, fallback: string, review: string) {
+  const chosen = settings.AIDEVOS_MODEL || fallback;
+  return { default: chosen, review: settings.AIDEVOS_REVIEW_MODEL || review } satisfies Partial<
+    Record<LlmTask, string>
+  > & {
+    default: string;
+  };
+}
+
+/** The provider for one stage of one run, metered so the run can account for every call. */
+export function createProvider(settings: ProviderSettings, options: ModelOptions = {}): MeteredProvider {
+  const budget = options.budgetLeft === undefined ? undefined : new TokenBudget(options.budgetLeft);
+  let provider: LlmProvider;
+  switch (providerName(settings, options)) {
+    case "replay": {
+      const fixture = FIXTURES[options.replay!];
+      if (!fixture) throw new UnknownFixtureError(options.replay!);
+      provider = new ReplayProvider(fixture);
+      break;
+    }
+    case "anthropic":
+      if (!settings.ANTHROPIC_API_KEY)
+        throw new AidevosError(
+          "model_not_configured",
+          "AIDEVOS_PROVIDER is anthropic but ANTHROPIC_API_KEY is not set",
+          422,
+        );
+      provider = new AnthropicProvider({
+        apiKey: settings.ANTHROPIC_API_KEY,
+        baseURL: settings.ANTHROPIC_BASE_URL || undefined,
+        models: models(settings, "claude-sonnet-4-6", "claude-haiku-4-5"),
+      });
+      break;
+    case "openai-compatible":
+      if (!settings.OPENAI_BASE_URL) throw new AidevosError("model_not_configured", "OPENAI_BASE_URL is not set", 422);
+      provider = new OpenAiCompatibleProvider({
+        baseURL: settings.OPENAI_BASE_URL,
+        apiKey: settings.OPENAI_API_KEY,
+        models: models(settings, "default", "default"),
+      });
+      break;
+    default:
+      provider = new OfflineProvider();
+  }
+  return new MeteredProvider(provider, budget);
 }

@@ -8,9 +8,11 @@ interface JobRow {
   round: number;
   run_id: string;
   input: string;
+  model: string | null;
   status: JobStatus;
   attempts: number;
   output: string | null;
+  usage: string | null;
   summary: string | null;
   error_code: string | null;
   error_message: string | null;
@@ -53,9 +55,11 @@ export abstract class StageDO<I, O> extends DurableObject<Env> {
         round INTEGER PRIMARY KEY,
         run_id TEXT NOT NULL,
         input TEXT NOT NULL,
+        model TEXT,
         status TEXT NOT NULL,
         attempts INTEGER NOT NULL DEFAULT 0,
         output TEXT,
+        usage TEXT,
         summary TEXT,
         error_code TEXT,
         error_message TEXT,
@@ -71,10 +75,11 @@ export abstract class StageDO<I, O> extends DurableObject<Env> {
   async begin(job: StageJob<I>): Promise<{ accepted: boolean }> {
     const now = Date.now();
     const written = this.ctx.storage.sql.exec(
-      "INSERT OR IGNORE INTO jobs (round, run_id, input, status, next_at) VALUES (?, ?, ?, 'pending', ?)",
+      "INSERT OR IGNORE INTO jobs (round, run_id, input, model, status, next_at) VALUES (?, ?, ?, ?, 'pending', ?)",
       job.round,
       job.runId,
       JSON.stringify(job.input),
+      job.model ? JSON.stringify(job.model) : null,
       now,
     ).rowsWritten;
     if (written > 0) await this.schedule();
@@ -163,11 +168,18 @@ export abstract class StageDO<I, O> extends DurableObject<Env> {
         this.injectedFaults -= 1;
         throw new Error("injected fault");
       }
-      const outcome = await this.perform({ runId: row.run_id, round: row.round, input: JSON.parse(row.input) }, log);
+      const job: StageJob<I> = {
+        runId: row.run_id,
+        round: row.round,
+        input: JSON.parse(row.input),
+        ...(row.model ? { model: JSON.parse(row.model) } : {}),
+      };
+      const outcome = await this.perform(job, log);
       if (this.isCancelled(row.round)) return this.row(row.round);
       this.ctx.storage.sql.exec(
-        "UPDATE jobs SET status = 'succeeded', output = ?, summary = ?, finished_at = ? WHERE round = ?",
+        "UPDATE jobs SET status = 'succeeded', output = ?, usage = ?, summary = ?, finished_at = ? WHERE round = ?",
         JSON.stringify(outcome.output ?? null),
+        outcome.usage ? JSON.stringify(outcome.usage) : null,
         outcome.summary,
         new Date().toISOString(),
         row.round,
@@ -207,6 +219,7 @@ export abstract class StageDO<I, O> extends DurableObject<Env> {
         attempts: job.attempts,
         summary: job.summary,
         output: job.output === null ? undefined : JSON.parse(job.output),
+        usage: job.usage === null ? undefined : JSON.parse(job.usage),
         error:
           job.status === "failed"
             ? { code: job.error_code ?? "stage_failed", message: job.error_message ?? "stage failed" }

@@ -1,4 +1,4 @@
-import type { StageName } from "@aidevos/core";
+import type { RunUsage, StageName } from "@aidevos/core";
 
 /** What a stage tells the run about one round of its work. */
 export interface StageReport {
@@ -9,6 +9,8 @@ export interface StageReport {
   summary: string | null;
   output?: unknown;
   error?: { code: string; message: string };
+  /** Model calls the round made. */
+  usage?: RunUsage;
   startedAt: string | null;
   finishedAt: string | null;
 }
@@ -18,11 +20,14 @@ export interface StageJob<I> {
   runId: string;
   round: number;
   input: I;
+  /** The run's model choices: a replay fixture, and the tokens left in its budget. */
+  model?: { replay?: string; budgetLeft?: number };
 }
 
 export interface StageOutcome<O> {
   output: O;
   summary: string;
+  usage?: RunUsage;
 }
 
 /** Lines a stage writes to its run's event stream while it works. */

@@ -1,5 +1,5 @@
-import { AidevosError, CodeBundle, type Plan, type ReviewFinding, type TestReport } from "@aidevos/core";
-import type { LlmProvider } from "@aidevos/llm";
+import { AidevosError, CodeBundle, type Plan, ReviewFinding, type TestReport } from "@aidevos/core";
+import { type LlmProvider, prompt } from "@aidevos/llm";
 import { scanSource } from "@aidevos/sandbox";
 import { z } from "zod";
 
@@ -11,7 +11,7 @@ export class CodeGenerator {
     const { value } = await this.provider.structured({
       task: "code",
       schema: CodeBundle,
-      system: "Write the files of the plan's tasks as ES modules for a Durable Object app, with unit tests.",
+      system: prompt("code").text,
       input: { plan },
     });
     return value;
@@ -22,11 +22,12 @@ export class CodeGenerator {
 export class CodeReviewer {
   constructor(private readonly provider: LlmProvider) {}
 
-  async review(bundle: CodeBundle): Promise<ReviewFinding[]> {
+  async review(bundle: CodeBundle, round: number): Promise<ReviewFinding[]> {
     const { value } = await this.provider.structured({
       task: "review",
-      schema: z.object({ findings: z.array(z.custom<ReviewFinding>()) }),
-      system: "Review the code for bugs, contract violations and unsafe APIs.",
+      round,
+      schema: z.object({ findings: z.array(ReviewFinding) }),
+      system: prompt("review").text,
       input: { bundle },
     });
     return [...scanSource(bundle.files), ...value.findings];
@@ -37,11 +38,12 @@ export class CodeReviewer {
 export class CodeRefiner {
   constructor(private readonly provider: LlmProvider) {}
 
-  async refine(plan: Plan, previous: CodeBundle, failures: TestReport[]): Promise<CodeBundle> {
+  async refine(plan: Plan, previous: CodeBundle, failures: TestReport[], round: number): Promise<CodeBundle> {
     const { value } = await this.provider.structured({
       task: "refine",
+      round,
       schema: CodeBundle,
-      system: "Fix the code so that the failing tests pass, changing nothing else.",
+      system: prompt("refine").text,
       input: { plan, previous, failures },
     });
     if (value.hash === previous.hash) {

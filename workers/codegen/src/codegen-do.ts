@@ -8,12 +8,12 @@ export class CodegenDO extends StageDO<CodegenInput, CodegenOutput> {
   readonly stage = "codegen";
 
   protected async perform(job: StageJob<CodegenInput>, log: StageLog) {
-    const provider = createProvider(this.env);
+    const provider = createProvider(this.env, job.model);
     const { plan, previous, failures } = job.input;
     const bundle = previous
-      ? await new CodeRefiner(provider).refine(plan, previous, failures ?? [])
+      ? await new CodeRefiner(provider).refine(plan, previous, failures ?? [], job.round)
       : await new CodeGenerator(provider).generate(plan);
-    const review = await new CodeReviewer(provider).review(bundle);
+    const review = await new CodeReviewer(provider).review(bundle, job.round);
     const errors = review.filter((f) => f.severity === "error");
     for (const f of review) await log.warn(`review: ${f.rule} ${f.file ?? ""}:${f.line ?? ""} ${f.message}`);
     if (errors.length > 0) {
@@ -24,6 +24,7 @@ export class CodegenDO extends StageDO<CodegenInput, CodegenOutput> {
     }
     const sources = bundle.files.filter((f) => f.role === "source").length;
     return {
+      usage: provider.usage,
       output: { bundle, review },
       summary: `${previous ? "refined" : "generated"} ${sources} source and ${bundle.files.length - sources} test files (code ${bundle.hash.slice(0, 12)}), review: ${review.length} finding(s)`,
     };

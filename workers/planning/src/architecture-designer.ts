@@ -1,5 +1,5 @@
 import { type AppSpec, Architecture, CodingTask } from "@aidevos/core";
-import type { LlmProvider } from "@aidevos/llm";
+import { type LlmProvider, prompt } from "@aidevos/llm";
 import { z } from "zod";
 
 /** Architecture designer: the Durable Object class, routes, storage and bindings for a spec. */
@@ -10,7 +10,7 @@ export class ArchitectureDesigner {
     const { value } = await this.provider.structured({
       task: "architecture",
       schema: Architecture,
-      system: "Design the Durable Object app for this AppSpec: class, routes, SQLite tables, bindings.",
+      system: prompt("architecture").text,
       input: { spec },
     });
     return value;
@@ -25,7 +25,7 @@ export class TaskBreakdown {
     const { value } = await this.provider.structured({
       task: "tasks",
       schema: z.array(CodingTask),
-      system: "Break the architecture into coding tasks, one per file.",
+      system: prompt("tasks").text,
       input: { spec, architecture },
     });
     return value;

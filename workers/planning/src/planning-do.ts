@@ -9,7 +9,7 @@ export class PlanningDO extends StageDO<PlanningInput, Plan> {
   readonly stage = "planning";
 
   protected async perform(job: StageJob<PlanningInput>, log: StageLog) {
-    const provider = createProvider(this.env);
+    const provider = createProvider(this.env, job.model);
     const spec = await new SpecGenerator(provider).generate(job.input);
     await log.info(`spec for app "${spec.name}" (${provider.name} provider)`);
     const architecture = await new ArchitectureDesigner(provider).design(spec);
@@ -22,6 +22,7 @@ export class PlanningDO extends StageDO<PlanningInput, Plan> {
       tasks,
     };
     return {
+      usage: provider.usage,
       output: plan,
       summary: `app "${spec.name}": ${spec.entities.length} entities, ${architecture.routes.length} routes, ${tasks.length} coding tasks`,
     };

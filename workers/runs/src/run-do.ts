@@ -4,7 +4,9 @@ import {
   type GeneratedFile,
   type Run,
   type RunEvent,
+  type RunOptions,
   type RunStatus,
+  type RunUsage,
   STAGES,
   type StageName,
   type StageState,
@@ -12,6 +14,7 @@ import {
   TERMINAL_RUN_STATUSES,
   type TestReport,
 } from "@aidevos/core";
+import { addRunUsage, NO_RUN_USAGE } from "@aidevos/llm";
 import type { CodegenOutput, DeployOutput, PlanningInput, StageReport, TestingOutput } from "@aidevos/pipeline";
 import { registryOf } from "@aidevos/registry";
 import { eventStream } from "./event-stream";
@@ -20,6 +23,7 @@ import { type FlowContext, nextStep, type Step } from "./flow";
 export interface StartRunInput extends PlanningInput {
   /** SHA-256 of the request body, to tell a replayed Idempotency-Key from a reused one. */
   bodyHash: string;
+  options?: RunOptions;
 }
 
 export type StartRunResult = { kind: "created" | "existing"; run: Run } | { kind: "mismatch" };
@@ -29,6 +33,8 @@ interface RunRow {
   request: string;
   input: string;
   body_hash: string;
+  options: string;
+  usage: string;
   status: RunStatus;
   stage: StageName | null;
   app_name: string | null;
@@ -51,7 +57,12 @@ interface OutboxRow {
 }
 
 interface StageStub {
-  begin(job: { runId: string; round: number; input: unknown }): Promise<unknown>;
+  begin(job: {
+    runId: string;
+    round: number;
+    input: unknown;
+    model: { replay?: string; budgetLeft?: number };
+  }): Promise<unknown>;
   cancel(): Promise<void>;
 }
 
@@ -72,6 +83,7 @@ export class RunDO extends DurableObject<Env> {
     ctx.blockConcurrencyWhile(async () => {
       this.sql.exec(`CREATE TABLE IF NOT EXISTS run (
         id TEXT PRIMARY KEY, request TEXT NOT NULL, input TEXT NOT NULL, body_hash TEXT NOT NULL,
+        options TEXT NOT NULL DEFAULT '{}', usage TEXT NOT NULL DEFAULT '{}',
         status TEXT NOT NULL, stage TEXT, app_name TEXT, app_version INTEGER, app_url TEXT,
         error_code TEXT, error_message TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)`);
       this.sql.exec(`CREATE TABLE IF NOT EXISTS stages (
@@ -102,14 +114,16 @@ export class RunDO extends DurableObject<Env> {
         : { kind: "mismatch" };
     }
     const now = new Date().toISOString();
-    const { bodyHash, ...planning } = input;
+    const { bodyHash, options, ...planning } = input;
     this.ctx.storage.transactionSync(() => {
       this.sql.exec(
-        "INSERT INTO run (id, request, input, body_hash, status, stage, created_at, updated_at) VALUES (?, ?, ?, ?, 'queued', 'planning', ?, ?)",
+        "INSERT INTO run (id, request, input, body_hash, options, usage, status, stage, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'queued', 'planning', ?, ?)",
         this.id,
         input.request,
         JSON.stringify(planning),
         bodyHash,
+        JSON.stringify(options ?? {}),
+        JSON.stringify(NO_RUN_USAGE),
         now,
         now,
       );
@@ -240,6 +254,10 @@ export class RunDO extends DurableObject<Env> {
       return;
     }
     if (report.status === "succeeded") this.saveOutput(report.stage, report.round, report.output);
+    if (report.usage) {
+      const total = addRunUsage(this.usage(), report.usage);
+      this.sql.exec("UPDATE run SET usage = ? WHERE id = ?", JSON.stringify(total), this.id);
+    }
     this.event(
       "stage",
       report.stage,
@@ -394,7 +412,28 @@ export class RunDO extends DurableObject<Env> {
     }
     const stage = this.stageStub(item.stage!);
     if (item.kind === "cancel") await stage.cancel();
-    else await stage.begin({ runId: this.id, round: item.round!, input: JSON.parse(item.payload!) });
+    else
+      await stage.begin({
+        runId: this.id,
+        round: item.round!,
+        input: JSON.parse(item.payload!),
+        model: this.modelOptions(),
+      });
+  }
+
+  private usage(): RunUsage {
+    return JSON.parse(this.row()!.usage) as RunUsage;
+  }
+
+  /** What the next stage may use: the run's replay fixture and what is left of its token budget. */
+  private modelOptions(): { replay?: string; budgetLeft?: number } {
+    const options = JSON.parse(this.row()!.options) as RunOptions;
+    const u = this.usage();
+    const spent = u.inputTokens + u.outputTokens + u.cacheReadTokens + u.cacheWriteTokens;
+    return {
+      ...(options.replay ? { replay: options.replay } : {}),
+      ...(options.tokenBudget ? { budgetLeft: Math.max(0, options.tokenBudget - spent) } : {}),
+    };
   }
 
   private stageStub(stage: StageName): StageStub {
@@ -485,6 +524,7 @@ export class RunDO extends DurableObject<Env> {
         : {}),
       stages,
       ...(row.error_code ? { error: { code: row.error_code, message: row.error_message ?? "" } } : {}),
+      usage: JSON.parse(row.usage) as RunUsage,
       createdAt: row.created_at,
       updatedAt: row.updated_at,
       links: { self, events: `${self}/events`, tests: `${self}/tests`, files: `${self}/files` },

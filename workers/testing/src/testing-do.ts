@@ -41,7 +41,7 @@ export class TestingDO extends StageDO<TestingInput, TestingOutput> {
     }
     const passed = reports.every((r) => r.ok);
     const counts = reports.map((r) => `${r.kind} ${r.passed}/${r.passed + r.failed}`).join(", ");
-    return { output: { passed, reports }, summary: `${passed ? "passed" : "failed"}: ${counts}` };
+    return { output: { passed, reports }, summary: `${passed ? "all tests passed" : "tests failed"}: ${counts}` };
   }
 
   /** Staging hosts are named with a colon, which no app name can contain, and are wiped before and after. */

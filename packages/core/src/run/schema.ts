@@ -12,12 +12,36 @@ export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ["succeeded", "failed
 export const StageStatus = z.enum(["pending", "running", "succeeded", "failed", "cancelled"]);
 export type StageStatus = z.infer<typeof StageStatus>;
 
+/** How a run talks to models. */
+export const RunOptions = z.strictObject({
+  /** Answer model calls from a recorded fixture (packages/llm/fixtures) instead of a model: tests, benchmarks, demos. */
+  replay: z
+    .string()
+    .regex(/^[a-z0-9-]{1,64}$/)
+    .optional(),
+  /** Tokens the run may spend on model calls (input + output + cache); the run stops past it. */
+  tokenBudget: z.int().min(1_000).max(50_000_000).optional(),
+});
+export type RunOptions = z.infer<typeof RunOptions>;
+
+/** Model calls and their cost, summed over a run. */
+export const RunUsage = z.object({
+  calls: z.int(),
+  inputTokens: z.int(),
+  outputTokens: z.int(),
+  cacheReadTokens: z.int(),
+  cacheWriteTokens: z.int(),
+  costUsd: z.number(),
+});
+export type RunUsage = z.infer<typeof RunUsage>;
+
 /** The body of `POST /v1/runs`. */
 export const CreateRunBody = z.strictObject({
   request: z.string().trim().min(1, "describe the feature").max(20_000),
   spec: AppSpec.optional(),
   /** Build on an existing app: the run deploys its next version. Defaults to `spec.name`. */
   app: AppName.optional(),
+  options: RunOptions.optional(),
 });
 export type CreateRunBody = z.infer<typeof CreateRunBody>;
 
@@ -47,6 +71,7 @@ export const Run = z.object({
   app: DeployedApp.optional(),
   stages: z.array(StageState),
   error: RunError.optional(),
+  usage: RunUsage,
   createdAt: z.string(),
   updatedAt: z.string(),
   links: z.object({ self: z.string(), events: z.string(), tests: z.string(), files: z.string() }),

@@ -4,6 +4,8 @@ interface Secrets {
   AIDEVOS_API_TOKEN?: string;
   /** When set (and AIDEVOS_PROVIDER is not "offline"), planning and codegen use Anthropic. */
   ANTHROPIC_API_KEY?: string;
+  /** Key for OPENAI_BASE_URL, when that server wants one. */
+  OPENAI_API_KEY?: string;
 }
 
 declare global {

@@ -1,5 +1,5 @@
 import { IdempotencyKeyReusedError, NotFoundError, OfflineNeedsSpecError, ValidationError } from "@aidevos/core";
-import { providerName } from "@aidevos/llm";
+import { assertFixture, providerName } from "@aidevos/llm";
 import { registryOf } from "@aidevos/registry";
 import { runOf } from "@aidevos/runs";
 import { OpenAPIHono } from "@hono/zod-openapi";
@@ -35,13 +35,15 @@ runs.openapi(createRunRoute, async (c) => {
       { path: "app", message: `must equal spec.name ("${body.spec.name}") when both are given` },
     ]);
   }
-  if (!body.spec && providerName(c.env) === "offline") throw new OfflineNeedsSpecError();
+  if (body.options?.replay) assertFixture(body.options.replay);
+  if (!body.spec && providerName(c.env, body.options) === "offline") throw new OfflineNeedsSpecError();
   // A keyed run lives at an id derived from the key, so a replay finds the same run.
   const id = key ? c.env.RUNS.idFromName(`idempotency:${key}`) : c.env.RUNS.newUniqueId();
   const started = await c.env.RUNS.get(id).start({
     request: body.request,
     spec: body.spec,
     app: body.app ?? body.spec?.name,
+    options: body.options,
     bodyHash: await sha256(await c.req.text()),
   });
   if (started.kind === "mismatch") throw new IdempotencyKeyReusedError();

@@ -1,0 +1,53 @@
+import type { RunUsage } from "@aidevos/core";
+import type { LlmProvider, StructuredCall, StructuredResult } from "./provider";
+import { costUsd, type TokenBudget } from "./usage";
+
+export const NO_RUN_USAGE: RunUsage = {
+  calls: 0,
+  inputTokens: 0,
+  outputTokens: 0,
+  cacheReadTokens: 0,
+  cacheWriteTokens: 0,
+  costUsd: 0,
+};
+
+export function addRunUsage(a: RunUsage, b: RunUsage): RunUsage {
+  return {
+    calls: a.calls + b.calls,
+    inputTokens: a.inputTokens + b.inputTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+    cacheReadTokens: a.cacheReadTokens + b.cacheReadTokens,
+    cacheWriteTokens: a.cacheWriteTokens + b.cacheWriteTokens,
+    costUsd: a.costUsd + b.costUsd,
+  };
+}
+
+/**
+ * Counts the calls, tokens and cost of everything a stage asks its provider, and holds the run to
+ * its token budget whatever the provider: a call is refused once the budget is spent.
+ */
+export class MeteredProvider implements LlmProvider {
+  private total: RunUsage = NO_RUN_USAGE;
+
+  constructor(
+    private readonly inner: LlmProvider,
+    private readonly budget?: TokenBudget,
+  ) {}
+
+  get name(): string {
+    return this.inner.name;
+  }
+
+  get usage(): RunUsage {
+    return this.total;
+  }
+
+  async structured<T>(call: StructuredCall<T>): Promise<StructuredResult<T>> {
+    this.budget?.check();
+    const result = await this.inner.structured(call);
+    const { usage, model } = result;
+    this.budget?.charge(usage);
+    this.total = addRunUsage(this.total, { calls: 1, ...usage, costUsd: costUsd(model, usage) });
+    return result;
+  }
+}

@@ -1,0 +1,104 @@
+// Writes the replay fixtures in packages/llm/fixtures (run: pnpm fixtures). Answers are built from the
+// AppSpec compiler's output, with defects planted where a fixture needs the refine loop; usage figures
+// are illustrative, shaped like real Messages API usage.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { compileApp } from "@aidevos/compiler";
+import { AppSpec, bundleHash, type CodeBundle } from "@aidevos/core";
+import { describeArchitecture, type Fixture, planTasks } from "@aidevos/llm";
+import { it } from "vitest";
+
+const DIR = join(__dirname, "../packages/llm/fixtures");
+
+function usage(input: number, output: number, cacheRead = 0, cacheWrite = 0) {
+  return { inputTokens: input, outputTokens: output, cacheReadTokens: cacheRead, cacheWriteTokens: cacheWrite };
+}
+
+/** The same bundle with one replacement in one file: a planted defect. */
+async function plant(bundle: CodeBundle, file: string, from: string, to: string): Promise<CodeBundle> {
+  const files = bundle.files.map((f) => {
+    if (f.path !== file) return f;
+    if (!f.content.includes(from)) throw new Error(`${file} has no ${from}`);
+    return { ...f, content: f.content.replace(from, to) };
+  });
+  return { ...bundle, files, hash: await bundleHash(files) };
+}
+
+async function planning(spec: AppSpec, model = "claude-sonnet-4-6"): Promise<Fixture["calls"]> {
+  const architecture = describeArchitecture(spec);
+  return [
+    { task: "spec", model, usage: usage(620, 410, 0, 2150), answer: spec },
+    { task: "architecture", model, usage: usage(540, 690, 2150, 0), answer: architecture },
+    { task: "tasks", model, usage: usage(910, 260, 2150, 0), answer: planTasks(spec) },
+  ];
+}
+
+const REVIEW = {
+  task: "review" as const,
+  model: "claude-haiku-4-5",
+  usage: usage(4200, 120, 1900, 0),
+  answer: { findings: [] },
+};
+
+function write(fixture: Fixture) {
+  writeFileSync(join(DIR, `${fixture.name}.json`), `${JSON.stringify(fixture, null, 2)}\n`);
+}
+
+it("records the replay fixtures", async () => {
+  const notes = AppSpec.parse({
+    name: "team-notes",
+    description: "Notes kept separately for each team",
+    partition: "perKey",
+    entities: [
+      {
+        name: "note",
+        plural: "notes",
+        fields: {
+          text: { type: "string", required: true, minLength: 1, maxLength: 2000 },
+          pinned: { type: "boolean", default: false },
+        },
+      },
+    ],
+  });
+  write({
+    name: "notes-from-text",
+    description: "A free-text request ('a place for each team to keep notes') planned into a perKey notes app.",
+    calls: [
+      ...(await planning(notes)),
+      { task: "code", model: "claude-sonnet-4-6", usage: usage(3100, 5400, 2150, 0), answer: await compileApp(notes) },
+      REVIEW,
+    ],
+  });
+
+  const shelf = AppSpec.parse({
+    name: "shelf",
+    entities: [{ name: "book", plural: "books", fields: { title: { type: "string", required: true } } }],
+  });
+  const good = await compileApp(shelf);
+  const wrongStatus = await plant(good, "app.js", "return json(201, {", "return json(200, {");
+  write({
+    name: "refine-fixes-status",
+    description:
+      "The first code answers 200 instead of 201 on create; integration tests catch it and the refiner fixes it.",
+    calls: [
+      ...(await planning(shelf)),
+      { task: "code", model: "claude-sonnet-4-6", usage: usage(3100, 5400, 2150, 0), answer: wrongStatus },
+      { task: "refine", round: 1, model: "claude-sonnet-4-6", usage: usage(6800, 5400, 2150, 0), answer: good },
+      REVIEW,
+    ],
+  });
+
+  const stalled = AppSpec.parse({ ...shelf, name: "stalled-shelf" });
+  const stalledGood = await compileApp(stalled);
+  const stalledBad = await plant(stalledGood, "app.js", "return json(201, {", "return json(200, {");
+  write({
+    name: "refine-stalls",
+    description: "The refiner returns the same broken code: the run stops instead of looping, and nothing deploys.",
+    calls: [
+      ...(await planning(stalled)),
+      { task: "code", model: "claude-sonnet-4-6", usage: usage(3100, 5400, 2150, 0), answer: stalledBad },
+      { task: "refine", model: "claude-sonnet-4-6", usage: usage(6800, 5400, 2150, 0), answer: stalledBad },
+      REVIEW,
+    ],
+  });
+});

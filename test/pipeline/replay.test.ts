@@ -1,0 +1,91 @@
+// Proves replayed model runs end to end: free text → planned, generated, tested, deployed and served; the refine loop; budgets; usage.
+import { FIXTURES } from "@aidevos/llm";
+import { describe, expect, it } from "vitest";
+import { api, json, startRun, todoSpec, waitForRun } from "../support/api";
+
+function fixtureTokens(name: string) {
+  return FIXTURES[name]!.calls.reduce(
+    (sum, c) =>
+      sum +
+      (c.usage ? c.usage.inputTokens + c.usage.outputTokens + c.usage.cacheReadTokens + c.usage.cacheWriteTokens : 0),
+    0,
+  );
+}
+
+describe("replayed model runs", () => {
+  it("builds and serves an app from free text, accounting every model call", async () => {
+    const run = await waitForRun(
+      (await startRun({ request: "A place for each team to keep its notes", options: { replay: "notes-from-text" } }))
+        .id,
+    );
+    expect(run.error).toBeUndefined();
+    expect(run.status).toBe("succeeded");
+    expect(run.app?.name).toBe("team-notes");
+    expect(run.usage.calls).toBe(5);
+    const { calls: _, costUsd, ...tokens } = run.usage;
+    expect(Object.values(tokens).reduce((a, b) => a + b, 0)).toBe(fixtureTokens("notes-from-text"));
+    expect(costUsd).toBeGreaterThan(0);
+    const made = await api("/apps/team-notes/k/red/notes", { method: "POST", json: { text: "ship it" } });
+    expect(made.status).toBe(201);
+    expect((await json(made)).pinned).toBe(false);
+    expect((await json(await api("/apps/team-notes/k/blue/notes"))).items).toHaveLength(0);
+  });
+
+  it("sends failing tests back to the refiner and deploys the fixed code", async () => {
+    const run = await waitForRun(
+      (await startRun({ request: "a shelf of books", options: { replay: "refine-fixes-status" } })).id,
+    );
+    expect(run.status).toBe("succeeded");
+    const codegen = run.stages.find((s) => s.name === "codegen")!;
+    expect(codegen.rounds).toBe(2);
+    expect(run.stages.find((s) => s.name === "testing")!.rounds).toBe(2);
+    const events = await (await api(`/v1/runs/${run.id}/events`)).text();
+    expect(events).toMatch(/testing succeeded: tests failed: unit \d+\/\d+, integration \d+\/\d+/);
+    expect(events).toContain("codegen succeeded (round 1): refined");
+    const tests = await json(await api(`/v1/runs/${run.id}/tests`));
+    expect(tests.round).toBe(1);
+    expect(tests.reports.map((r: { kind: string }) => r.kind)).toEqual([
+      "unit",
+      "integration",
+      "security",
+      "performance",
+    ]);
+    expect(tests.reports.every((r: { ok: boolean }) => r.ok)).toBe(true);
+    expect((await api("/apps/shelf/books", { method: "POST", json: { title: "Dune" } })).status).toBe(201);
+  });
+
+  it("stops when the refiner repeats itself, and leaves the live version alone", async () => {
+    const first = await waitForRun((await startRun({ request: "v1", spec: { ...todoSpec("stalled-shelf") } })).id);
+    expect(first.status).toBe("succeeded");
+    const run = await waitForRun((await startRun({ request: "v2", options: { replay: "refine-stalls" } })).id);
+    expect(run.status).toBe("failed");
+    expect(run.error?.code).toBe("refine_stalled");
+    expect(run.stages.find((s) => s.name === "deploy")!.status).toBe("pending");
+    const tests = await json(await api(`/v1/runs/${run.id}/tests`));
+    const integration = tests.reports.find((r: { kind: string }) => r.kind === "integration");
+    expect(integration.ok).toBe(false);
+    expect(JSON.stringify(integration.cases)).toContain("status 200, want 201");
+    const app = await json(await api("/v1/apps/stalled-shelf"));
+    expect(app.liveVersion).toBe(1);
+    expect(app.versions).toHaveLength(1);
+    expect((await api("/apps/stalled-shelf/tasks", { method: "POST", json: { title: "still v1" } })).status).toBe(201);
+  });
+
+  it("stops a run that spends its token budget", async () => {
+    const run = await waitForRun(
+      (await startRun({ request: "notes", options: { replay: "notes-from-text", tokenBudget: 2000 } })).id,
+    );
+    expect(run.status).toBe("failed");
+    expect(run.error?.code).toBe("token_budget_exhausted");
+    expect(run.stages.find((s) => s.name === "planning")).toMatchObject({ status: "failed", attempts: 1 });
+  });
+
+  it("refuses a fixture that does not exist", async () => {
+    const res = await api("/v1/runs", {
+      method: "POST",
+      json: { request: "x", options: { replay: "no-such-fixture" } },
+    });
+    expect(res.status).toBe(422);
+    expect((await json(res)).error.code).toBe("unknown_fixture");
+  });
+});
