@@ -11,7 +11,9 @@ export default defineConfig({
             main: "./workers/gateway/src/index.ts",
             wrangler: { configPath: "./wrangler.toml" },
             // Where the loopback fakes of external APIs listen (test/fakes/global-setup.ts).
-            miniflare: { bindings: { TEST_ANTHROPIC_URL: inject("anthropicUrl") } },
+            miniflare: {
+              bindings: { TEST_ANTHROPIC_URL: inject("anthropicUrl"), TEST_OPENAI_URL: inject("openaiUrl") },
+            },
           })),
         ],
         test: {

@@ -24,10 +24,20 @@ async function plant(bundle: CodeBundle, file: string, from: string, to: string)
   return { ...bundle, files, hash: await bundleHash(files) };
 }
 
-async function planning(spec: AppSpec, model = "claude-sonnet-4-6"): Promise<Fixture["calls"]> {
+async function planning(
+  spec: AppSpec,
+  requirements: string[] = [],
+  acceptanceCriteria: string[] = [],
+): Promise<Fixture["calls"]> {
+  const model = "claude-sonnet-4-6";
   const architecture = describeArchitecture(spec);
   return [
-    { task: "spec", model, usage: usage(620, 410, 0, 2150), answer: spec },
+    {
+      task: "spec",
+      model,
+      usage: usage(620, 410, 0, 2150),
+      answer: { spec, requirements, acceptanceCriteria },
+    },
     { task: "architecture", model, usage: usage(540, 690, 2150, 0), answer: architecture },
     { task: "tasks", model, usage: usage(910, 260, 2150, 0), answer: planTasks(spec) },
   ];
@@ -64,7 +74,11 @@ it("records the replay fixtures", async () => {
     name: "notes-from-text",
     description: "A free-text request ('a place for each team to keep notes') planned into a perKey notes app.",
     calls: [
-      ...(await planning(notes)),
+      ...(await planning(
+        notes,
+        ["Each team keeps its own notes; no team can read another's"],
+        ["A note created for team red is not listed for team blue"],
+      )),
       { task: "code", model: "claude-sonnet-4-6", usage: usage(3100, 5400, 2150, 0), answer: await compileApp(notes) },
       REVIEW,
     ],
@@ -98,6 +112,32 @@ it("records the replay fixtures", async () => {
       ...(await planning(stalled)),
       { task: "code", model: "claude-sonnet-4-6", usage: usage(3100, 5400, 2150, 0), answer: stalledBad },
       { task: "refine", model: "claude-sonnet-4-6", usage: usage(6800, 5400, 2150, 0), answer: stalledBad },
+      REVIEW,
+    ],
+  });
+
+  // Every round fixes one defect and plants another: different tests fail each time, until no round is left.
+  const worn = AppSpec.parse({ ...shelf, name: "worn-shelf" });
+  const wornGood = await compileApp(worn);
+  const attempts = [
+    await plant(wornGood, "app.js", "return json(201, {", "return json(200, {"),
+    await plant(wornGood, "model.js", 'new HttpError(404, "not_found"', 'new HttpError(404, "missing"'),
+    await plant(wornGood, "model.js", "Number(raw) > MAX_LIMIT", "Number(raw) > 1000"),
+    await plant(wornGood, "model.js", ".filter((key) => !Object.hasOwn(entity.fields, key))", ".filter(() => false)"),
+  ];
+  write({
+    name: "refine-exhausts",
+    description: "Each refine round changes the code but never fixes the status: the run fails after the last round.",
+    calls: [
+      ...(await planning(worn)),
+      { task: "code", model: "claude-sonnet-4-6", usage: usage(3100, 5400, 2150, 0), answer: attempts[0] },
+      ...attempts.slice(1).map((answer, i) => ({
+        task: "refine" as const,
+        round: i + 1,
+        model: "claude-sonnet-4-6",
+        usage: usage(6800, 5400, 2150, 0),
+        answer,
+      })),
       REVIEW,
     ],
   });

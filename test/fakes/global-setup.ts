@@ -1,15 +1,22 @@
 import type { TestProject } from "vitest/node";
 import { startFakeAnthropic } from "./anthropic-server";
+import { startFakeOpenAi } from "./openai-server";
 
 declare module "vitest" {
   export interface ProvidedContext {
     anthropicUrl: string;
+    openaiUrl: string;
   }
 }
 
 /** Loopback fakes for the APIs that cannot be reached from here, started once for the test run. */
 export default async function setup(project: TestProject) {
   const anthropic = await startFakeAnthropic();
+  const openai = await startFakeOpenAi();
   project.provide("anthropicUrl", anthropic.url);
-  return () => new Promise<void>((resolve) => anthropic.server.close(() => resolve()));
+  project.provide("openaiUrl", openai.url);
+  return async () => {
+    await new Promise((resolve) => anthropic.server.close(resolve));
+    await new Promise((resolve) => openai.server.close(resolve));
+  };
 }

@@ -89,3 +89,17 @@ describe("replayed model runs", () => {
     expect((await json(res)).error.code).toBe("unknown_fixture");
   });
 });
+
+describe("refine rounds", () => {
+  it("fail the run after the last round when every round fails differently", async () => {
+    const run = await waitForRun((await startRun({ request: "worn", options: { replay: "refine-exhausts" } })).id);
+    expect(run.status).toBe("failed");
+    expect(run.error?.code).toBe("tests_failed");
+    expect(run.error?.message).toContain("after 3 refine round(s)");
+    expect(run.stages.find((s) => s.name === "codegen")!.rounds).toBe(4);
+    expect((await api("/v1/apps/worn-shelf")).status).toBe(404);
+    const tests = await json(await api(`/v1/runs/${run.id}/tests`));
+    expect(tests.round).toBe(3);
+    expect(tests.reports.some((r: { ok: boolean }) => !r.ok)).toBe(true);
+  });
+});

@@ -1,6 +1,7 @@
 import type { Plan } from "@aidevos/core";
-import { createProvider } from "@aidevos/llm";
+import { createProvider, prompt } from "@aidevos/llm";
 import { type PlanningInput, StageDO, type StageJob, type StageLog } from "@aidevos/pipeline";
+import { registryOf } from "@aidevos/registry";
 import { ArchitectureDesigner, TaskBreakdown } from "./architecture-designer";
 import { SpecGenerator } from "./spec-generator";
 
@@ -10,14 +11,20 @@ export class PlanningDO extends StageDO<PlanningInput, Plan> {
 
   protected async perform(job: StageJob<PlanningInput>, log: StageLog) {
     const provider = createProvider(this.env, job.model);
-    const spec = await new SpecGenerator(provider).generate(job.input);
-    await log.info(`spec for app "${spec.name}" (${provider.name} provider)`);
+    // Feedback on a deployed app starts from the spec it runs now.
+    const current = job.input.app && !job.input.spec ? await registryOf(this.env).getApp(job.input.app) : null;
+    const draft = await new SpecGenerator(provider).generate(job.input, current?.spec ?? null);
+    const spec = draft.spec;
+    await log.info(`spec for app "${spec.name}" (${provider.name} provider, prompt ${prompt("spec").version})`);
     const architecture = await new ArchitectureDesigner(provider).design(spec);
     const tasks = await new TaskBreakdown(provider).breakdown(spec, architecture);
     const plan: Plan = {
       spec,
-      requirements: spec.description ? [spec.description] : [],
-      acceptanceCriteria: architecture.routes.map((r) => `${r.method} ${r.path}: ${r.summary}`),
+      requirements: draft.requirements,
+      acceptanceCriteria: [
+        ...draft.acceptanceCriteria,
+        ...architecture.routes.map((r) => `${r.method} ${r.path}: ${r.summary}`),
+      ],
       architecture,
       tasks,
     };

@@ -1,20 +1,25 @@
-import { AppSpec, ValidationError } from "@aidevos/core";
+import { type AppSpec, SpecDraft, ValidationError } from "@aidevos/core";
 import { type LlmProvider, prompt } from "@aidevos/llm";
 import type { PlanningInput } from "@aidevos/pipeline";
 
-/** Specification generator: the request (and spec, when the user gave one) becomes the AppSpec to build. */
+/**
+ * Specification generator: a request, or feedback on a deployed app, becomes the AppSpec to build,
+ * with the requirements and acceptance criteria the spec itself cannot express.
+ */
 export class SpecGenerator {
   constructor(private readonly provider: LlmProvider) {}
 
-  async generate(input: PlanningInput): Promise<AppSpec> {
+  async generate(input: PlanningInput, currentSpec: AppSpec | null): Promise<SpecDraft> {
     const { value } = await this.provider.structured({
       task: "spec",
-      schema: AppSpec,
+      schema: SpecDraft,
       system: prompt("spec").text,
-      input,
+      input: { ...input, ...(currentSpec ? { currentSpec } : {}) },
     });
-    if (input.app && value.name !== input.app) {
-      throw new ValidationError([{ path: "app", message: `the spec names app "${value.name}", not "${input.app}"` }]);
+    if (input.app && value.spec.name !== input.app) {
+      throw new ValidationError([
+        { path: "app", message: `the spec names app "${value.spec.name}", not "${input.app}"` },
+      ]);
     }
     return value;
   }

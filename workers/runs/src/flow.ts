@@ -10,6 +10,13 @@ import type {
   TestingOutput,
 } from "@aidevos/pipeline";
 
+/** Which tests failed in a round (names only: messages carry ids and timings that differ every run). */
+function failureKey(result: TestingOutput): string {
+  return JSON.stringify(
+    result.reports.flatMap((r) => [r.error ?? "", ...r.cases.filter((c) => !c.ok).map((c) => c.name)]),
+  );
+}
+
 /** What the run knows when it decides where work goes next. */
 export interface FlowContext {
   input: PlanningInput;
@@ -61,6 +68,14 @@ export function nextStep(report: StageReport, ctx: FlowContext): Step {
           kind: "fail",
           code: "tests_failed",
           message: `${failing} tests still fail after ${report.round} refine round(s); the live version is unchanged`,
+        };
+      }
+      const previous = report.round > 0 ? ctx.artifact<TestingOutput>("testing", report.round - 1) : null;
+      if (previous && failureKey(previous) === failureKey(result)) {
+        return {
+          kind: "fail",
+          code: "failures_repeated",
+          message: `round ${report.round} failed exactly as round ${report.round - 1} did; the refiner is not converging`,
         };
       }
       const refine: CodegenInput = { plan, previous: bundle, failures: result.reports.filter((r) => !r.ok) };

@@ -1,14 +1,8 @@
 import { type AppSpec, entityOperations, type TestReport, validRecord } from "@aidevos/core";
 import type { AppClient } from "./integration-suite";
 
-export interface PerformanceBudget {
-  requests: number;
-  concurrency: number;
-  p95Ms: number;
-}
-
 /** Defaults for a local staging host: generous enough for a 2-core machine, tight enough to catch a slow route. */
-export const DEFAULT_BUDGET: PerformanceBudget = { requests: 120, concurrency: 6, p95Ms: 250 };
+export const DEFAULT_BUDGET = { requests: 120, concurrency: 6, p95Ms: 250 };
 
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0;
@@ -21,11 +15,8 @@ export function percentile(sorted: readonly number[], p: number): number {
  * p50/p95/p99 latency and throughput per route against the budget. A breach is a failed case
  * whose message carries the figures, which is what the refiner gets back.
  */
-export async function runPerformanceSuite(
-  spec: AppSpec,
-  send: AppClient,
-  budget: PerformanceBudget = DEFAULT_BUDGET,
-): Promise<TestReport> {
+export async function runPerformanceSuite(spec: AppSpec, send: AppClient): Promise<TestReport> {
+  const budget = { ...DEFAULT_BUDGET, ...spec.performance };
   const started = Date.now();
   const routes: { name: string; call: (i: number) => Promise<unknown> }[] = [];
   for (const entity of spec.entities) {

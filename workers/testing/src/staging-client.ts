@@ -22,7 +22,17 @@ export function stagingClient(host: Host, bundle: CodeBundle, spec: AppSpec): Ap
       headers: h,
       body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
     });
-    const res = await host.serveBundle(request, bundle);
+    let res: Response;
+    try {
+      res = await host.serveBundle(request, bundle);
+    } catch (err) {
+      // The app could not even answer (it threw while starting, or broke its object): a failed request.
+      return {
+        status: 500,
+        body: { crashed: String(err instanceof Error ? err.message : err) },
+        headers: new Headers(),
+      };
+    }
     const text = await res.text();
     let parsed: unknown;
     try {

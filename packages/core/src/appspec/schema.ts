@@ -96,6 +96,14 @@ export const RateLimit = z.strictObject({
 });
 export type RateLimit = z.infer<typeof RateLimit>;
 
+/** The latency the app promises; the testing stage holds it to this under a bounded load. */
+export const PerformanceBudget = z.strictObject({
+  p95Ms: z.int().min(1).max(60_000).optional(),
+  requests: z.int().min(10).max(2_000).optional(),
+  concurrency: z.int().min(1).max(32).optional(),
+});
+export type PerformanceBudget = z.infer<typeof PerformanceBudget>;
+
 function fieldProblems(field: Field): string[] {
   const problems: string[] = [];
   switch (field.type) {
@@ -150,6 +158,7 @@ export const AppSpec = z
     entities: z.array(Entity).max(32).default([]),
     counters: z.array(Counter).max(64).optional(),
     rateLimit: RateLimit.optional(),
+    performance: PerformanceBudget.optional(),
   })
   .superRefine((spec, ctx) => {
     const plurals = new Set<string>();

@@ -49,6 +49,14 @@ export const CodingTask = z.strictObject({
 });
 export type CodingTask = z.infer<typeof CodingTask>;
 
+/** The specification generator's answer: the AppSpec plus what the spec cannot express. */
+export const SpecDraft = z.strictObject({
+  spec: AppSpec,
+  requirements: z.array(z.string().max(2000)).max(50),
+  acceptanceCriteria: z.array(z.string().max(2000)).max(50),
+});
+export type SpecDraft = z.infer<typeof SpecDraft>;
+
 /** What planning hands to codegen: the spec plus what the spec cannot express. */
 export const Plan = z.strictObject({
   spec: AppSpec,

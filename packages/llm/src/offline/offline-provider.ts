@@ -17,7 +17,8 @@ export class OfflineProvider implements LlmProvider {
   private readonly answers: Record<LlmTask, Answer> = {
     spec: (input: { spec?: AppSpec }) => {
       if (!input.spec) throw new OfflineNeedsSpecError();
-      return input.spec;
+      const requirements = input.spec.description ? [input.spec.description] : [];
+      return { spec: input.spec, requirements, acceptanceCriteria: [] };
     },
     architecture: (input: { spec: AppSpec }) => describeArchitecture(input.spec),
     tasks: (input: { spec: AppSpec }) => planTasks(input.spec),
