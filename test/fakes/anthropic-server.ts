@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type Server } from "node:http";
+import { listen, readBody, Scenarios } from "./scripted";
 
 /**
  * A loopback server speaking the Messages API (POST /v1/messages, JSON or SSE), so the real
@@ -21,14 +22,7 @@ export interface ScriptedResponse {
   };
 }
 
-const scripts = new Map<string, ScriptedResponse[]>();
-const requests = new Map<string, unknown[]>();
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  let text = "";
-  for await (const chunk of req) text += chunk;
-  return text;
-}
+const scenarios = new Scenarios<ScriptedResponse>();
 
 function message(body: any, step: ScriptedResponse) {
   const usage = step.usage ?? {
@@ -88,21 +82,8 @@ function sse(msg: any): string {
 
 export function startFakeAnthropic(): Promise<{ url: string; server: Server }> {
   const server = createServer(async (req, res) => {
-    const url = new URL(req.url ?? "/", "http://x");
-    if (req.method === "POST" && url.pathname === "/__script") {
-      const { key, responses } = JSON.parse(await readBody(req));
-      scripts.set(key, responses);
-      requests.set(key, []);
-      res.writeHead(204).end();
-      return;
-    }
-    if (req.method === "GET" && url.pathname === "/__requests") {
-      res
-        .writeHead(200, { "content-type": "application/json" })
-        .end(JSON.stringify(requests.get(url.searchParams.get("key") ?? "") ?? []));
-      return;
-    }
-    if (req.method !== "POST" || url.pathname !== "/v1/messages") {
+    if (await scenarios.control(req, res)) return;
+    if (req.method !== "POST" || new URL(req.url ?? "/", "http://fake").pathname !== "/v1/messages") {
       res
         .writeHead(404, { "content-type": "application/json" })
         .end(JSON.stringify({ type: "error", error: { type: "not_found_error", message: "no such route" } }));
@@ -111,8 +92,7 @@ export function startFakeAnthropic(): Promise<{ url: string; server: Server }> {
     const bearer = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ""))?.[1];
     const key = String(req.headers["x-api-key"] ?? bearer ?? "");
     const body = JSON.parse(await readBody(req));
-    requests.get(key)?.push(body);
-    const step = scripts.get(key)?.shift() ?? { status: 500, errorType: "api_error" };
+    const step = scenarios.next(key, body) ?? { status: 500, errorType: "api_error" };
     if (step.delayMs) await new Promise((r) => setTimeout(r, step.delayMs));
     if (res.destroyed) return;
     const status = step.status ?? 200;
@@ -129,10 +109,5 @@ export function startFakeAnthropic(): Promise<{ url: string; server: Server }> {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(msg));
     }
   });
-  return new Promise((resolve) => {
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      resolve({ url: `http://127.0.0.1:${port}`, server });
-    });
-  });
+  return listen(server);
 }

@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type Server } from "node:http";
+import { listen, readBody, Scenarios } from "./scripted";
 
 /**
  * A loopback server speaking OpenAI's Chat Completions API (POST /v1/chat/completions). As with the
@@ -13,34 +14,14 @@ export interface ScriptedCompletion {
   usage?: { prompt_tokens: number; completion_tokens: number; cached?: number };
 }
 
-const scripts = new Map<string, ScriptedCompletion[]>();
-const requests = new Map<string, unknown[]>();
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  let text = "";
-  for await (const chunk of req) text += chunk;
-  return text;
-}
+const scenarios = new Scenarios<ScriptedCompletion>();
 
 export function startFakeOpenAi(): Promise<{ url: string; server: Server }> {
   const server = createServer(async (req, res) => {
-    const url = new URL(req.url ?? "/", "http://x");
-    if (req.method === "POST" && url.pathname === "/__script") {
-      const { key, responses } = JSON.parse(await readBody(req));
-      scripts.set(key, responses);
-      requests.set(key, []);
-      res.writeHead(204).end();
-      return;
-    }
-    if (req.method === "GET" && url.pathname === "/__requests") {
-      const sent = requests.get(url.searchParams.get("key") ?? "") ?? [];
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(sent));
-      return;
-    }
+    if (await scenarios.control(req, res)) return;
     const key = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ""))?.[1] ?? "";
     const body = JSON.parse(await readBody(req));
-    requests.get(key)?.push(body);
-    const step = scripts.get(key)?.shift() ?? { status: 500 };
+    const step = scenarios.next(key, body) ?? { status: 500 };
     if (step.delayMs) await new Promise((r) => setTimeout(r, step.delayMs));
     if (res.destroyed) return;
     if ((step.status ?? 200) !== 200) {
@@ -62,10 +43,5 @@ export function startFakeOpenAi(): Promise<{ url: string; server: Server }> {
     };
     res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(completion));
   });
-  return new Promise((resolve) => {
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      resolve({ url: `http://127.0.0.1:${port}`, server });
-    });
-  });
+  return listen(server);
 }

@@ -1,17 +1,8 @@
-import type { CodeBundle, TestCaseResult, TestReport } from "@aidevos/core";
+import { type CodeBundle, type TestCaseResult, type TestReport, testReport } from "@aidevos/core";
 import { type SandboxOptions, unitTestWorkerCode } from "./worker-code";
 
 function failed(error: string, started: number, cases: TestCaseResult[] = []): TestReport {
-  const bad = cases.filter((c) => !c.ok).length;
-  return {
-    kind: "unit",
-    ok: false,
-    passed: cases.length - bad,
-    failed: bad,
-    durationMs: Date.now() - started,
-    cases,
-    error,
-  };
+  return testReport("unit", cases, started, { error });
 }
 
 /**
@@ -42,13 +33,5 @@ export async function runUnitTests(
     return failed(`${message.slice(0, 1000)}${limited}`, started);
   }
   if (cases.length === 0) return failed("the test files registered no test cases", started);
-  const bad = cases.filter((c) => !c.ok).length;
-  return {
-    kind: "unit",
-    ok: bad === 0,
-    passed: cases.length - bad,
-    failed: bad,
-    durationMs: Date.now() - started,
-    cases,
-  };
+  return testReport("unit", cases, started);
 }

@@ -4,6 +4,7 @@ import {
   entityOperations,
   type TestCaseResult,
   type TestReport,
+  testReport,
   validRecord,
   wrongTypeValue,
 } from "@aidevos/core";
@@ -54,15 +55,7 @@ export async function runIntegrationSuite(spec: AppSpec, send: AppClient): Promi
   const limited = await rateLimitCase(spec, send);
   if (limited) cases.push(limited);
 
-  const failed = cases.filter((c) => !c.ok).length;
-  return {
-    kind: "integration",
-    ok: failed === 0,
-    passed: cases.length - failed,
-    failed,
-    durationMs: Date.now() - started,
-    cases,
-  };
+  return testReport("integration", cases, started);
 }
 
 type Check = (name: string, body: () => Promise<void>) => Promise<void>;

@@ -1,4 +1,4 @@
-import { type AppSpec, entityOperations, type TestReport, validRecord } from "@aidevos/core";
+import { type AppSpec, entityOperations, type TestReport, testReport, validRecord } from "@aidevos/core";
 import type { AppClient } from "./integration-suite";
 
 /** Defaults for a local staging host: generous enough for a 2-core machine, tight enough to catch a slow route. */
@@ -67,14 +67,5 @@ export async function runPerformanceSuite(spec: AppSpec, send: AppClient): Promi
       durationMs: elapsed,
     });
   }
-  const failed = cases.filter((c) => !c.ok).length;
-  return {
-    kind: "performance",
-    ok: failed === 0,
-    passed: cases.length - failed,
-    failed,
-    durationMs: Date.now() - started,
-    cases,
-    figures,
-  };
+  return testReport("performance", cases, started, { figures });
 }

@@ -1,4 +1,4 @@
-import type { AppSpec, GeneratedFile, TestCaseResult, TestReport } from "@aidevos/core";
+import { type AppSpec, type GeneratedFile, type TestCaseResult, type TestReport, testReport } from "@aidevos/core";
 import { scanSource } from "@aidevos/sandbox";
 import type { AppClient } from "./integration-suite";
 
@@ -135,13 +135,5 @@ export async function runSecuritySuite(
     durationMs: 0,
   });
 
-  const failed = cases.filter((c) => !c.ok).length;
-  return {
-    kind: "security",
-    ok: failed === 0,
-    passed: cases.length - failed,
-    failed,
-    durationMs: Date.now() - started,
-    cases,
-  };
+  return testReport("security", cases, started);
 }

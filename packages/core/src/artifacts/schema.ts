@@ -108,3 +108,22 @@ export async function bundleHash(files: readonly Pick<GeneratedFile, "path" | "r
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
+
+/** A report from its cases: passed and failed counted, ok only when nothing failed. */
+export function testReport(
+  kind: TestKind,
+  cases: TestCaseResult[],
+  startedAt: number,
+  extra: Pick<TestReport, "error" | "figures"> = {},
+): TestReport {
+  const failed = cases.filter((c) => !c.ok).length;
+  return {
+    kind,
+    ok: failed === 0 && extra.error === undefined,
+    passed: cases.length - failed,
+    failed,
+    durationMs: Date.now() - startedAt,
+    cases,
+    ...extra,
+  };
+}
