@@ -12,7 +12,14 @@ export default defineConfig({
             wrangler: { configPath: "./wrangler.toml" },
             // Where the loopback fakes of external APIs listen (test/fakes/global-setup.ts).
             miniflare: {
-              bindings: { TEST_ANTHROPIC_URL: inject("anthropicUrl"), TEST_OPENAI_URL: inject("openaiUrl") },
+              bindings: {
+                TEST_ANTHROPIC_URL: inject("anthropicUrl"),
+                TEST_OPENAI_URL: inject("openaiUrl"),
+                // Every deploy in the tests also ships to the loopback Cloudflare API.
+                CLOUDFLARE_API_BASE_URL: inject("cloudflareUrl"),
+                CLOUDFLARE_ACCOUNT_ID: "test-account",
+                CLOUDFLARE_API_TOKEN: "cf-test-token-9d2f",
+              },
             },
           })),
         ],

@@ -1,11 +1,13 @@
 import type { TestProject } from "vitest/node";
 import { startFakeAnthropic } from "./anthropic-server";
+import { startFakeCloudflare } from "./cloudflare-server";
 import { startFakeOpenAi } from "./openai-server";
 
 declare module "vitest" {
   export interface ProvidedContext {
     anthropicUrl: string;
     openaiUrl: string;
+    cloudflareUrl: string;
   }
 }
 
@@ -13,10 +15,13 @@ declare module "vitest" {
 export default async function setup(project: TestProject) {
   const anthropic = await startFakeAnthropic();
   const openai = await startFakeOpenAi();
+  const cloudflare = await startFakeCloudflare();
+  project.provide("cloudflareUrl", `${cloudflare.url}/client/v4`);
   project.provide("anthropicUrl", anthropic.url);
   project.provide("openaiUrl", openai.url);
   return async () => {
     await new Promise((resolve) => anthropic.server.close(resolve));
     await new Promise((resolve) => openai.server.close(resolve));
+    await new Promise((resolve) => cloudflare.server.close(resolve));
   };
 }

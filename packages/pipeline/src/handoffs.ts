@@ -31,6 +31,8 @@ export interface TestingOutput {
 export interface DeployInput {
   plan: Plan;
   bundle: CodeBundle;
+  /** On Cloudflare: the share of traffic the new version starts on. */
+  canaryPercent?: number;
 }
 export type DeployOutput = DeployedApp & { codeHash: string; created: boolean };
 

@@ -1,3 +1,4 @@
 export { AppHostDO, type LiveTarget } from "./app-host";
+export { CloudflareApiError, CloudflareClient, CloudflareDeployer } from "./cloudflare";
 export { DeployDO } from "./deploy-do";
 export { appHostOf } from "./hosts";

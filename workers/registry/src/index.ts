@@ -1,6 +1,6 @@
 import type { RegistryDO } from "./registry-do";
 
-export { type DeployRequest, type LiveVersion, RegistryDO } from "./registry-do";
+export { type DeployRequest, type LiveVersion, RegistryDO, type VersionChange } from "./registry-do";
 
 /** The one Registry instance. */
 export function registryOf(env: Env): DurableObjectStub<RegistryDO> {

@@ -5,6 +5,7 @@ import {
   type AppSummary,
   type AppVersion,
   appUrl,
+  type CloudflareVersion,
   type CodeBundle,
   type DeployAction,
   decodeCursor,
@@ -18,7 +19,16 @@ export interface DeployRequest {
   spec: AppSpec;
   bundle: CodeBundle;
   runId: string;
+  cloudflare?: CloudflareVersion;
 }
+
+export type VersionChange =
+  | { ok: true; version: number; fromVersion: number; cloudflare: CloudflareVersion | null }
+  | {
+      ok: false;
+      reason: "no_app" | "no_version" | "already_live" | "nothing_to_promote" | "cloudflare_error";
+      message: string;
+    };
 
 export interface LiveVersion {
   app: string;
@@ -50,7 +60,7 @@ export class RegistryDO extends DurableObject<Env> {
       this.sql.exec(`CREATE TABLE IF NOT EXISTS versions (
         app TEXT NOT NULL, version INTEGER NOT NULL, code_hash TEXT NOT NULL, spec TEXT NOT NULL,
         main_module TEXT NOT NULL, class_name TEXT NOT NULL, run_id TEXT NOT NULL UNIQUE,
-        target TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (app, version))`);
+        cloudflare TEXT, created_at TEXT NOT NULL, PRIMARY KEY (app, version))`);
       this.sql.exec(`CREATE TABLE IF NOT EXISTS version_files (
         app TEXT NOT NULL, version INTEGER NOT NULL, path TEXT NOT NULL, role TEXT NOT NULL, content TEXT NOT NULL,
         PRIMARY KEY (app, version, path))`);
@@ -73,7 +83,7 @@ export class RegistryDO extends DurableObject<Env> {
       const app = this.sql.exec<Row>("SELECT * FROM apps WHERE name = ?", req.app).toArray()[0];
       const version = app ? Number(app.latest_version) + 1 : 1;
       this.sql.exec(
-        "INSERT INTO versions (app, version, code_hash, spec, main_module, class_name, run_id, target, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'local', ?)",
+        "INSERT INTO versions (app, version, code_hash, spec, main_module, class_name, run_id, cloudflare, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         req.app,
         version,
         req.bundle.hash,
@@ -81,6 +91,7 @@ export class RegistryDO extends DurableObject<Env> {
         req.bundle.mainModule,
         req.bundle.className,
         req.runId,
+        req.cloudflare ? JSON.stringify(req.cloudflare) : null,
         now,
       );
       for (const f of req.bundle.files) {
@@ -168,7 +179,7 @@ export class RegistryDO extends DurableObject<Env> {
           version: Number(v.version),
           codeHash: String(v.code_hash),
           runId: String(v.run_id),
-          target: "local",
+          cloudflare: v.cloudflare === null ? null : (JSON.parse(String(v.cloudflare)) as CloudflareVersion),
           createdAt: String(v.created_at),
         }),
       );
@@ -198,6 +209,95 @@ export class RegistryDO extends DurableObject<Env> {
       .toArray();
     const items = rows.slice(0, limit).map((r) => this.summary(r));
     return { items, nextCursor: rows.length > limit ? encodeCursor(items.at(-1)!.name) : null };
+  }
+
+  /** The Cloudflare side of the live version, which the next deploy builds on. */
+  async liveCloudflare(app: string): Promise<CloudflareVersion | null> {
+    const row = this.sql
+      .exec<Row>(
+        "SELECT v.cloudflare FROM apps a JOIN versions v ON v.app = a.name AND v.version = a.live_version WHERE a.name = ?",
+        app,
+      )
+      .toArray()[0];
+    return row?.cloudflare ? (JSON.parse(String(row.cloudflare)) as CloudflareVersion) : null;
+  }
+
+  /** Which version a rollback would return to, without changing anything. */
+  async rollbackTarget(app: string, version?: number): Promise<VersionChange> {
+    const row = this.sql.exec<Row>("SELECT live_version FROM apps WHERE name = ?", app).toArray()[0];
+    if (!row) return { ok: false, reason: "no_app", message: `app ${app} not found` };
+    const live = Number(row.live_version);
+    const target = this.sql
+      .exec<Row>(
+        version === undefined
+          ? "SELECT version, cloudflare FROM versions WHERE app = ? AND version < ? ORDER BY version DESC LIMIT 1"
+          : "SELECT version, cloudflare FROM versions WHERE app = ? AND version = ?",
+        app,
+        version ?? live,
+      )
+      .toArray()[0];
+    if (!target) {
+      return {
+        ok: false,
+        reason: "no_version",
+        message: version === undefined ? `${app} has no version before v${live}` : `${app} has no version ${version}`,
+      };
+    }
+    if (Number(target.version) === live)
+      return { ok: false, reason: "already_live", message: `v${live} is already live` };
+    return {
+      ok: true,
+      version: Number(target.version),
+      fromVersion: live,
+      cloudflare: target.cloudflare ? (JSON.parse(String(target.cloudflare)) as CloudflareVersion) : null,
+    };
+  }
+
+  /** Makes an earlier version live again; its code is served on the next request, on the same data. */
+  async rollback(app: string, version: number, runId: string | null): Promise<VersionChange> {
+    const change = await this.rollbackTarget(app, version);
+    if (!change.ok) return change;
+    const now = new Date().toISOString();
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec("UPDATE apps SET live_version = ?, updated_at = ? WHERE name = ?", change.version, now, app);
+      this.sql.exec(
+        "INSERT INTO history (app, at, action, version, from_version, run_id) VALUES (?, ?, 'rollback', ?, ?, ?)",
+        app,
+        now,
+        change.version,
+        change.fromVersion,
+        runId,
+      );
+    });
+    return change;
+  }
+
+  /** A canary takes all the traffic. */
+  async promote(app: string): Promise<VersionChange> {
+    const cloud = await this.liveCloudflare(app);
+    const live = this.sql.exec<Row>("SELECT live_version FROM apps WHERE name = ?", app).toArray()[0];
+    if (!live) return { ok: false, reason: "no_app", message: `app ${app} not found` };
+    if (!cloud || cloud.percentage >= 100) {
+      return { ok: false, reason: "nothing_to_promote", message: `v${live.live_version} of ${app} is not a canary` };
+    }
+    const version = Number(live.live_version);
+    const now = new Date().toISOString();
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec(
+        "UPDATE versions SET cloudflare = ? WHERE app = ? AND version = ?",
+        JSON.stringify({ ...cloud, percentage: 100 }),
+        app,
+        version,
+      );
+      this.sql.exec(
+        "INSERT INTO history (app, at, action, version, from_version, run_id) VALUES (?, ?, 'promote', ?, ?, NULL)",
+        app,
+        now,
+        version,
+        version,
+      );
+    });
+    return { ok: true, version, fromVersion: version, cloudflare: { ...cloud, percentage: 100 } };
   }
 
   /** Keeps the run index in step with a run's status; called by the run on every transition. */
@@ -244,11 +344,15 @@ export class RegistryDO extends DurableObject<Env> {
 
   private summary(app: Row): AppSummary {
     const partition = app.partition as AppSummary["partition"];
+    const cloud = this.sql
+      .exec<Row>("SELECT cloudflare FROM versions WHERE app = ? AND version = ?", app.name, app.live_version)
+      .toArray()[0]?.cloudflare;
+    const canary = cloud ? (JSON.parse(String(cloud)) as CloudflareVersion).percentage < 100 : false;
     return {
       name: String(app.name),
       partition,
       liveVersion: Number(app.live_version),
-      status: "live",
+      status: canary ? "canary" : "live",
       url: appUrl(String(app.name), partition),
       createdAt: String(app.created_at),
       updatedAt: String(app.updated_at),

@@ -2,6 +2,7 @@ import type { StageName } from "@aidevos/core";
 import type {
   CodegenInput,
   CodegenOutput,
+  DeployInput,
   DeployOutput,
   LearningInput,
   PlanningInput,
@@ -20,6 +21,7 @@ function failureKey(result: TestingOutput): string {
 /** What the run knows when it decides where work goes next. */
 export interface FlowContext {
   input: PlanningInput;
+  canaryPercent?: number;
   maxRefineRounds: number;
   artifact<T>(stage: StageName, round: number): T | null;
 }
@@ -58,7 +60,10 @@ export function nextStep(report: StageReport, ctx: FlowContext): Step {
       const plan = ctx.artifact<CodegenInput["plan"]>("planning", 0)!;
       const { bundle } = ctx.artifact<CodegenOutput>("codegen", report.round)!;
       const result = report.output as TestingOutput;
-      if (result.passed) return { kind: "handoff", stage: "deploy", round: 0, input: { plan, bundle } };
+      if (result.passed) {
+        const input: DeployInput = { plan, bundle, ...(ctx.canaryPercent ? { canaryPercent: ctx.canaryPercent } : {}) };
+        return { kind: "handoff", stage: "deploy", round: 0, input };
+      }
       if (report.round >= ctx.maxRefineRounds) {
         const failing = result.reports
           .filter((r) => !r.ok)

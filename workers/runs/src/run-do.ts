@@ -308,8 +308,10 @@ export class RunDO extends DurableObject<Env> {
   }
 
   private flow(): FlowContext {
+    const options = JSON.parse(this.row()!.options) as RunOptions;
     return {
       input: JSON.parse(this.row()!.input) as PlanningInput,
+      canaryPercent: options.canaryPercent,
       maxRefineRounds: Number(this.env.AIDEVOS_MAX_REFINE_ROUNDS ?? 3),
       artifact: <T>(stage: StageName, round: number) => this.loadOutput<T>(stage, round),
     };

@@ -1,18 +1,29 @@
 import { z } from "zod";
 import { AppSpec } from "../appspec";
 
+/** Where a version runs on Cloudflare, when deploys go through the Cloudflare API too. */
+export const CloudflareVersion = z.object({
+  script: z.string(),
+  versionId: z.string(),
+  migrationTag: z.string(),
+  className: z.string(),
+  percentage: z.int(),
+});
+export type CloudflareVersion = z.infer<typeof CloudflareVersion>;
+
 export const AppVersion = z.object({
   version: z.int(),
   codeHash: z.string(),
   runId: z.string(),
-  target: z.enum(["local"]),
+  /** Every version runs locally in the sandbox; `cloudflare` is set when it was shipped there too. */
+  cloudflare: CloudflareVersion.nullable(),
   createdAt: z.string(),
 });
 export type AppVersion = z.infer<typeof AppVersion>;
 
 export const DeployAction = z.object({
   at: z.string(),
-  action: z.enum(["create", "update", "rollback"]),
+  action: z.enum(["create", "update", "rollback", "promote"]),
   version: z.int(),
   fromVersion: z.int().nullable(),
   runId: z.string().nullable(),
@@ -23,7 +34,8 @@ export const AppSummary = z.object({
   name: z.string(),
   partition: z.enum(["single", "perKey"]),
   liveVersion: z.int(),
-  status: z.enum(["live"]),
+  /** `canary` while a new Cloudflare version takes only part of the traffic. */
+  status: z.enum(["live", "canary"]),
   url: z.string(),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -38,6 +50,11 @@ export const AppDetail = AppSummary.extend({
 export type AppDetail = z.infer<typeof AppDetail>;
 
 export const AppList = z.object({ items: z.array(AppSummary), nextCursor: z.string().nullable() });
+
+export const RollbackBody = z.strictObject({
+  /** The version to return to; the one before the live version when omitted. */
+  version: z.int().min(1).optional(),
+});
 
 /** Where an app is served by the gateway: `/apps/{name}/` or, per key, `/apps/{name}/k/{key}/`. */
 export function appUrl(name: string, partition: "single" | "perKey"): string {

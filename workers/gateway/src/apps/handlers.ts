@@ -1,10 +1,11 @@
-import { NotFoundError, PartitionKey, ValidationError } from "@aidevos/core";
+import { AidevosError, ConflictError, NotFoundError, PartitionKey, ValidationError } from "@aidevos/core";
 import { appHostOf } from "@aidevos/deploy";
+import type { VersionChange } from "@aidevos/registry";
 import { registryOf } from "@aidevos/registry";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Hono } from "hono";
 import { validationHook } from "../errors";
-import { getAppRoute, listAppsRoute } from "./routes";
+import { getAppRoute, listAppsRoute, promoteAppRoute, rollbackAppRoute } from "./routes";
 
 export const apps = new OpenAPIHono<{ Bindings: Env }>({ defaultHook: validationHook });
 
@@ -22,6 +23,35 @@ apps.openapi(getAppRoute, async (c) => {
   return c.json(app, 200);
 });
 
+/** Rollbacks and promotions of one app go through one Deploy DO, which alone holds the Cloudflare token. */
+function appDeployer(env: Env, name: string) {
+  return env.DEPLOY.get(env.DEPLOY.idFromName(`app:${name}`));
+}
+
+function applied(change: VersionChange) {
+  if (change.ok) return { ok: true as const, version: change.version, fromVersion: change.fromVersion };
+  switch (change.reason) {
+    case "no_app":
+    case "no_version":
+      throw new AidevosError("not_found", change.message, 404);
+    case "cloudflare_error":
+      throw new AidevosError("cloudflare_api_error", change.message, 502);
+    default:
+      throw new ConflictError(change.message);
+  }
+}
+
+apps.openapi(rollbackAppRoute, async (c) => {
+  const { name } = c.req.valid("param");
+  const { version } = c.req.valid("json");
+  return c.json(applied(await appDeployer(c.env, name).rollback(name, version)), 200);
+});
+
+apps.openapi(promoteAppRoute, async (c) => {
+  const { name } = c.req.valid("param");
+  return c.json(applied(await appDeployer(c.env, name).promote(name)), 200);
+});
+
 /**
  * `/apps/:name/*` (and `/apps/:name/k/:key/*` for perKey apps): the live version of a deployed
  * app, one host Durable Object per app or per key. The app sees paths relative to its base.
@@ -34,6 +64,10 @@ served.all("/apps/:name/*", async (c) => {
   if (!live) throw new NotFoundError(`app ${name}`);
   const url = new URL(c.req.url);
   let rest = url.pathname.slice(`/apps/${name}`.length) || "/";
+  if (c.env.DISPATCHER) {
+    // Workers for Platforms: the app's own Worker routes keys itself (/k/{key}/...).
+    return c.env.DISPATCHER.get(name).fetch(new Request(new URL(rest + url.search, "http://app"), c.req.raw));
+  }
   let key: string | undefined;
   if (live.partition === "perKey") {
     const match = /^\/k\/([^/]*)(\/.*)?$/.exec(rest);

@@ -1,0 +1,165 @@
+// Proves deploys through the Cloudflare API (a loopback server speaking it): uploads, migrations, versions, canary, rollback, retries, errors.
+
+import { env } from "cloudflare:workers";
+import { compileApp } from "@aidevos/compiler";
+import { AppSpec } from "@aidevos/core";
+import { CloudflareClient, CloudflareDeployer } from "@aidevos/deploy";
+import { describe, expect, it } from "vitest";
+import { api, json, startRun, todoSpec, uniqueName, waitForRun } from "../support/api";
+
+const cfUrl = (env as unknown as { CLOUDFLARE_API_BASE_URL: string }).CLOUDFLARE_API_BASE_URL;
+const control = cfUrl.replace(/\/client\/v4$/, "");
+
+async function calls(script: string): Promise<any[]> {
+  return (await fetch(`${control}/__requests?key=${script}`)).json();
+}
+async function script(name: string, failures: unknown[]) {
+  await fetch(`${control}/__script`, { method: "POST", body: JSON.stringify({ key: name, responses: failures }) });
+}
+async function deploy(spec: ReturnType<typeof todoSpec>, options = {}) {
+  return waitForRun((await startRun({ request: "ship", spec, options })).id);
+}
+
+describe("deploying to Cloudflare", () => {
+  it("creates the Worker with its Durable Object and a SQLite migration, then ships versions", async () => {
+    const name = uniqueName("cf");
+    await script(name, []);
+    const v1 = await deploy(todoSpec(name));
+    expect(v1.status).toBe("succeeded");
+    const [put, list] = await calls(name);
+    expect(put).toMatchObject({ method: "PUT", account: "test-account", sub: null, metadataType: "application/json" });
+    expect(put.metadata).toMatchObject({
+      main_module: "index.js",
+      compatibility_date: "2026-11-01",
+      bindings: [{ type: "durable_object_namespace", name: "APP", class_name: "App" }],
+      migrations: { new_tag: "v1", new_sqlite_classes: ["App"] },
+    });
+    expect(Object.keys(put.modules).sort()).toEqual(["app.js", "index.js", "model.js"]);
+    expect(put.modules["index.js"].type).toBe("application/javascript+module");
+    expect(put.modules["app.js"].content).not.toContain("__aidevos");
+    expect(list).toMatchObject({ method: "GET", sub: "/versions" });
+
+    const changed = todoSpec(name) as any;
+    changed.entities[0].fields.note = { type: "string" };
+    const v2 = await deploy(changed);
+    expect(v2.status).toBe("succeeded");
+    const later = (await calls(name)).slice(2);
+    expect(later.map((c) => `${c.method} ${c.sub}`)).toEqual(["POST /versions", "POST /deployments"]);
+    expect(later[0].metadata.migrations).toBeUndefined();
+    const app = await json(await api(`/v1/apps/${name}`));
+    const [first, second] = app.versions;
+    expect(first.cloudflare).toMatchObject({ script: name, migrationTag: "v1", percentage: 100 });
+    expect(later[1].deployment).toEqual({
+      strategy: "percentage",
+      versions: [{ version_id: second.cloudflare.versionId, percentage: 100 }],
+    });
+    expect(second.cloudflare.versionId).not.toBe(first.cloudflare.versionId);
+  });
+
+  it("runs a canary, promotes it, and rolls back to an earlier version on both targets", async () => {
+    const name = uniqueName("canary");
+    await script(name, []);
+    await deploy(todoSpec(name));
+    const kept = await json(await api(`/apps/${name}/tasks`, { method: "POST", json: { title: "from v1" } }));
+    const v2spec = todoSpec(name) as any;
+    v2spec.entities[0].fields.tag = { type: "string", default: "v2" };
+    expect((await deploy(v2spec, { canaryPercent: 10 })).status).toBe("succeeded");
+    const app = await json(await api(`/v1/apps/${name}`));
+    expect(app.status).toBe("canary");
+    const [v1, v2] = app.versions.map((v: any) => v.cloudflare.versionId);
+    const canary = (await calls(name)).at(-1).deployment;
+    expect(canary.versions).toEqual([
+      { version_id: v2, percentage: 10 },
+      { version_id: v1, percentage: 90 },
+    ]);
+
+    const promoted = await api(`/v1/apps/${name}/promote`, { method: "POST" });
+    expect(await json(promoted)).toEqual({ ok: true, version: 2, fromVersion: 2 });
+    expect((await calls(name)).at(-1).deployment.versions).toEqual([{ version_id: v2, percentage: 100 }]);
+    expect((await json(await api(`/v1/apps/${name}`))).status).toBe("live");
+    expect((await api(`/v1/apps/${name}/promote`, { method: "POST" })).status).toBe(409);
+
+    const back = await api(`/v1/apps/${name}/rollback`, { method: "POST", json: {} });
+    expect(await json(back)).toEqual({ ok: true, version: 1, fromVersion: 2 });
+    expect((await calls(name)).at(-1).deployment.versions).toEqual([{ version_id: v1, percentage: 100 }]);
+    const after = await json(await api(`/v1/apps/${name}`));
+    expect(after.liveVersion).toBe(1);
+    expect(after.history.map((h: any) => h.action)).toEqual(["create", "update", "promote", "rollback"]);
+    // Served locally by v1 again, on the same data: v2's field is gone, v1's record is still there.
+    const read = await json(await api(`/apps/${name}/tasks/${kept.id}`));
+    expect(read.title).toBe("from v1");
+    expect(read).not.toHaveProperty("tag");
+  });
+
+  it("answers rollbacks it cannot do with clear errors", async () => {
+    const name = uniqueName("rb");
+    await script(name, []);
+    await deploy(todoSpec(name));
+    const none = await api(`/v1/apps/${name}/rollback`, { method: "POST", json: {} });
+    expect(none.status).toBe(404);
+    expect((await json(none)).error.message).toContain("no version before v1");
+    expect((await api(`/v1/apps/${name}/rollback`, { method: "POST", json: { version: 1 } })).status).toBe(409);
+    expect((await api(`/v1/apps/${name}/rollback`, { method: "POST", json: { version: 9 } })).status).toBe(404);
+    expect((await api(`/v1/apps/${uniqueName("ghost")}/rollback`, { method: "POST", json: {} })).status).toBe(404);
+    const bad = await api(`/v1/apps/${name}/rollback`, { method: "POST", json: { version: "one" } });
+    expect(bad.status).toBe(400);
+  });
+
+  it("retries rate limits and server errors", async () => {
+    const name = uniqueName("retry");
+    await script(name, [
+      { status: 429, errors: [{ code: 971, message: "rate limited" }], headers: { "retry-after": "0" } },
+      { status: 503, errors: [{ code: 10013, message: "temporarily unavailable" }] },
+    ]);
+    const run = await deploy(todoSpec(name));
+    expect(run.status).toBe("succeeded");
+    expect((await calls(name)).map((c) => c.method)).toEqual(["PUT", "PUT", "PUT", "GET"]);
+  });
+
+  it("fails the run with the API's own error, records nothing, and never shows the token", async () => {
+    const name = uniqueName("refused");
+    const refusal = { status: 400, errors: [{ code: 10021, message: "Uncaught SyntaxError: Unexpected token" }] };
+    await script(name, [refusal, refusal, refusal]);
+    const run = await deploy(todoSpec(name));
+    expect(run.status).toBe("failed");
+    expect(run.error?.code).toBe("cloudflare_api_error");
+    expect(run.error?.message).toContain("10021: Uncaught SyntaxError");
+    expect((await api(`/v1/apps/${name}`)).status).toBe(404);
+    const events = await (await api(`/v1/runs/${run.id}/events`)).text();
+    expect(events).not.toContain("cf-test-token");
+    expect(JSON.stringify(run)).not.toContain("cf-test-token");
+  });
+
+  it("recovers when the class already exists from a deploy that failed half-way", async () => {
+    const name = uniqueName("half");
+    await script(name, [
+      { status: 400, errors: [{ code: 10074, message: "Cannot create class App: it already exists" }] },
+    ]);
+    const run = await deploy(todoSpec(name));
+    expect(run.status).toBe("succeeded");
+    const [first, retry] = await calls(name);
+    expect(first.metadata?.migrations ?? "none").toBe("none"); // refused before it was read
+    expect(retry.metadata.migrations).toBeUndefined();
+  });
+
+  it("uploads into a Workers for Platforms dispatch namespace when one is configured", async () => {
+    const name = uniqueName("wfp");
+    await script(name, []);
+    const deployer = new CloudflareDeployer(
+      new CloudflareClient({
+        accountId: "test-account",
+        apiToken: "cf-test-token-9d2f",
+        baseUrl: cfUrl,
+        dispatchNamespace: "tenants",
+      }),
+    );
+    const bundle = await compileApp(AppSpec.parse(todoSpec(name)));
+    const first = await deployer.deploy(name, bundle, null);
+    const second = await deployer.deploy(name, bundle, first);
+    const sent = await calls(name);
+    expect(sent.map((c) => `${c.method} ${c.namespace}`)).toEqual(["PUT tenants", "PUT tenants"]);
+    expect(sent[0].metadata.migrations).toEqual({ new_tag: "v1", new_sqlite_classes: ["App"] });
+    expect(sent[1].metadata.migrations).toBeUndefined();
+    expect(second.versionId).not.toBe(first.versionId);
+  });
+});

@@ -1,0 +1,141 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import { listen, Scenarios } from "./scripted";
+
+/**
+ * A loopback server speaking the Cloudflare API calls deploys use: script uploads (standalone and
+ * into a dispatch namespace), versions, deployments. It checks what the real API checks (token,
+ * multipart metadata, migration tags) and records every upload for assertions. A test scripts
+ * failures per script name through POST /__script; GET /__requests?key=<script> lists the calls.
+ */
+export const TEST_TOKEN = "cf-test-token-9d2f";
+
+interface Failure {
+  status: number;
+  errors: { code: number; message: string }[];
+  headers?: Record<string, string>;
+}
+
+interface Script {
+  migrationTag: string | null;
+  classes: Set<string>;
+  versions: { id: string; number: number }[];
+}
+
+const scenarios = new Scenarios<Failure>();
+const scripts = new Map<string, Script>();
+
+async function rawBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+async function parseUpload(req: IncomingMessage, body: Buffer) {
+  const form = await new Request("http://fake/", {
+    method: "POST",
+    headers: { "content-type": String(req.headers["content-type"]) },
+    body: new Uint8Array(body),
+  }).formData();
+  const metadataPart = form.get("metadata") as File;
+  const metadata = JSON.parse(await metadataPart.text());
+  const modules: Record<string, { type: string; content: string }> = {};
+  for (const [name, value] of form.entries()) {
+    if (name === "metadata" || typeof value === "string") continue;
+    modules[name] = { type: value.type, content: await value.text() };
+  }
+  return { metadata, metadataType: metadataPart.type, modules };
+}
+
+export function startFakeCloudflare(): Promise<{ url: string; server: Server }> {
+  const server = createServer(async (req, res) => {
+    if (await scenarios.control(req, res)) return;
+    const send = (
+      status: number,
+      result: unknown,
+      errors: Failure["errors"] = [],
+      headers: Record<string, string> = {},
+    ) => {
+      res.writeHead(status, { "content-type": "application/json", ...headers });
+      res.end(JSON.stringify({ success: status < 400, errors, messages: [], result }));
+    };
+    if (req.headers.authorization !== `Bearer ${TEST_TOKEN}`)
+      return send(403, null, [{ code: 10000, message: "Authentication error" }]);
+    const url = new URL(req.url ?? "/", "http://fake");
+    const match =
+      /^\/client\/v4\/accounts\/([^/]+)\/workers\/(?:dispatch\/namespaces\/([^/]+)\/)?scripts\/([^/]+)(\/versions|\/deployments)?$/.exec(
+        url.pathname,
+      );
+    if (!match) return send(404, null, [{ code: 7003, message: "Could not route to " + url.pathname }]);
+    const [, account, namespace, name, sub] = match as unknown as [
+      string,
+      string,
+      string | undefined,
+      string,
+      string | undefined,
+    ];
+    const body = await rawBody(req);
+    const record: Record<string, unknown> = {
+      method: req.method,
+      account,
+      namespace: namespace ?? null,
+      sub: sub ?? null,
+    };
+    const failure = scenarios.next(name!, record);
+    if (failure) return send(failure.status, null, failure.errors, failure.headers);
+    const key = `${namespace ?? ""}/${name}`;
+    const script = scripts.get(key) ?? { migrationTag: null, classes: new Set<string>(), versions: [] };
+
+    if (req.method === "PUT" && !sub) {
+      const upload = await parseUpload(req, body);
+      Object.assign(record, upload);
+      const m = upload.metadata.migrations;
+      if (m) {
+        if ((m.old_tag ?? null) !== script.migrationTag) {
+          return send(400, null, [
+            { code: 10079, message: `migration tag precondition failed: current tag is ${script.migrationTag}` },
+          ]);
+        }
+        for (const c of m.new_sqlite_classes ?? []) {
+          if (script.classes.has(c))
+            return send(400, null, [{ code: 10074, message: `Cannot create class ${c}: it already exists` }]);
+          script.classes.add(c);
+        }
+        for (const r of m.renamed_classes ?? []) {
+          script.classes.delete(r.from);
+          script.classes.add(r.to);
+        }
+        script.migrationTag = m.new_tag;
+      }
+      const version = { id: randomUUID(), number: script.versions.length + 1 };
+      script.versions.unshift(version);
+      scripts.set(key, script);
+      return send(200, { id: name, etag: version.id, compatibility_date: upload.metadata.compatibility_date });
+    }
+    if (req.method === "POST" && sub === "/versions") {
+      const upload = await parseUpload(req, body);
+      Object.assign(record, upload);
+      if (upload.metadata.migrations)
+        return send(400, null, [{ code: 10021, message: "migrations are not allowed in a version upload" }]);
+      if (!scripts.has(key)) return send(404, null, [{ code: 10007, message: `script ${name} not found` }]);
+      const version = { id: randomUUID(), number: script.versions.length + 1 };
+      script.versions.unshift(version);
+      return send(200, { id: version.id, number: version.number, resources: {} });
+    }
+    if (req.method === "GET" && sub === "/versions") return send(200, { items: script.versions });
+    if (req.method === "POST" && sub === "/deployments") {
+      const deployment = JSON.parse(body.toString());
+      record.deployment = deployment;
+      const total = deployment.versions.reduce((s: number, v: { percentage: number }) => s + v.percentage, 0);
+      if (total !== 100) return send(400, null, [{ code: 10021, message: `percentages add up to ${total}, not 100` }]);
+      if (
+        !deployment.versions.every((v: { version_id: string }) => script.versions.some((x) => x.id === v.version_id))
+      ) {
+        return send(400, null, [{ code: 10007, message: "unknown version" }]);
+      }
+      return send(200, { id: randomUUID(), strategy: deployment.strategy, versions: deployment.versions });
+    }
+    return send(405, null, [{ code: 10000, message: "method not allowed" }]);
+  });
+  return listen(server);
+}

@@ -1,0 +1,133 @@
+import type { CodeBundle } from "@aidevos/core";
+import { SANDBOX_COMPATIBILITY_DATE } from "@aidevos/sandbox";
+import { CloudflareApiError, type CloudflareClient } from "./client";
+
+/** What Cloudflare holds for one app version. */
+export interface CloudDeployment {
+  script: string;
+  versionId: string;
+  migrationTag: string;
+  className: string;
+  /** Share of traffic on the new version: 100, or less for a canary. */
+  percentage: number;
+}
+
+type Migration = {
+  old_tag?: string;
+  new_tag: string;
+  new_sqlite_classes?: string[];
+  renamed_classes?: { from: string; to: string }[];
+};
+
+function nextTag(tag: string | null): string {
+  return `v${tag ? Number(tag.slice(1)) + 1 : 1}`;
+}
+
+/** The multipart upload: a JSON `metadata` part and one part per module, named as the metadata names it. */
+function upload(bundle: CodeBundle, migrations?: Migration): FormData {
+  const metadata = {
+    main_module: bundle.mainModule,
+    compatibility_date: SANDBOX_COMPATIBILITY_DATE,
+    bindings: [{ type: "durable_object_namespace", name: "APP", class_name: bundle.className }],
+    observability: { enabled: true },
+    ...(migrations ? { migrations } : {}),
+  };
+  const form = new FormData();
+  form.append("metadata", new Blob([JSON.stringify(metadata)], { type: "application/json" }));
+  for (const file of bundle.files.filter((f) => f.role === "source")) {
+    form.append(file.path, new Blob([file.content], { type: "application/javascript+module" }), file.path);
+  }
+  return form;
+}
+
+/** The migration already happened (a deploy that failed after the upload): upload again without it. */
+function alreadyMigrated(err: unknown): boolean {
+  return (
+    err instanceof CloudflareApiError &&
+    err.errors.some((e) => /already (exists|depended)|migration tag/i.test(e.message))
+  );
+}
+
+/**
+ * The Durable Object creator and updater of the Cloudflare target. The first version declares the
+ * app's class with a SQLite migration; a renamed class gets a rename step; later versions are
+ * uploaded as versions and deployed by percentage, which also gives canaries and rollbacks.
+ */
+export class CloudflareDeployer {
+  constructor(private readonly client: CloudflareClient) {}
+
+  async deploy(
+    script: string,
+    bundle: CodeBundle,
+    previous: CloudDeployment | null,
+    canaryPercent?: number,
+  ): Promise<CloudDeployment> {
+    const needsMigration = !previous || previous.className !== bundle.className;
+    if (needsMigration || this.client.usesDispatchNamespace) {
+      const migration: Migration | undefined = !previous
+        ? { new_tag: nextTag(null), new_sqlite_classes: [bundle.className] }
+        : previous.className !== bundle.className
+          ? {
+              old_tag: previous.migrationTag,
+              new_tag: nextTag(previous.migrationTag),
+              renamed_classes: [{ from: previous.className, to: bundle.className }],
+            }
+          : undefined;
+      let result: { id?: string; etag?: string };
+      try {
+        result = await this.client.call("PUT", this.client.scriptPath(script), upload(bundle, migration));
+      } catch (err) {
+        if (!migration || !alreadyMigrated(err)) throw err;
+        result = await this.client.call("PUT", this.client.scriptPath(script), upload(bundle));
+      }
+      const versionId = this.client.usesDispatchNamespace
+        ? String(result?.etag ?? result?.id ?? "")
+        : await this.latestVersion(script);
+      return {
+        script,
+        versionId,
+        migrationTag: migration?.new_tag ?? previous!.migrationTag,
+        className: bundle.className,
+        percentage: 100,
+      };
+    }
+    const version = await this.client.call<{ id: string }>(
+      "POST",
+      `/workers/scripts/${script}/versions`,
+      upload(bundle),
+    );
+    const percentage = canaryPercent ?? 100;
+    await this.rollOut(script, [
+      { version_id: version.id, percentage },
+      ...(percentage < 100 ? [{ version_id: previous.versionId, percentage: 100 - percentage }] : []),
+    ]);
+    return {
+      script,
+      versionId: version.id,
+      migrationTag: previous.migrationTag,
+      className: bundle.className,
+      percentage,
+    };
+  }
+
+  /** Puts one version on all traffic: a promotion, or a rollback to an older version. */
+  async activate(script: string, versionId: string): Promise<void> {
+    if (this.client.usesDispatchNamespace) {
+      throw new CloudflareApiError(400, [
+        { code: 0, message: "versions cannot be activated in a dispatch namespace; deploy the older code again" },
+      ]);
+    }
+    await this.rollOut(script, [{ version_id: versionId, percentage: 100 }]);
+  }
+
+  private async rollOut(script: string, versions: { version_id: string; percentage: number }[]) {
+    await this.client.call("POST", `/workers/scripts/${script}/deployments`, { strategy: "percentage", versions });
+  }
+
+  private async latestVersion(script: string): Promise<string> {
+    const list = await this.client.call<{ items: { id: string }[] }>("GET", `/workers/scripts/${script}/versions`);
+    const id = list?.items?.[0]?.id;
+    if (!id) throw new CloudflareApiError(502, [{ code: 0, message: `no version listed for ${script} after upload` }]);
+    return id;
+  }
+}
