@@ -19,6 +19,7 @@ export default defineConfig({
                 CLOUDFLARE_API_BASE_URL: inject("cloudflareUrl"),
                 CLOUDFLARE_ACCOUNT_ID: "test-account",
                 CLOUDFLARE_API_TOKEN: "cf-test-token-9d2f",
+                AIDEVOS_ALERT_WEBHOOK_URL: `${inject("webhookUrl")}/hook`,
               },
             },
           })),

@@ -116,6 +116,31 @@ it("records the replay fixtures", async () => {
     ],
   });
 
+  // A bug the tests cannot see: titles starting with "crash" make create throw. Production traffic finds it.
+  const ledger = AppSpec.parse({
+    name: "ledger",
+    entities: [{ name: "entry", plural: "entries", fields: { title: { type: "string", required: true } } }],
+  });
+  write({
+    name: "prod-bug",
+    description: "Code that passes every test but fails in production on titles starting with 'crash'.",
+    calls: [
+      ...(await planning(ledger)),
+      {
+        task: "code",
+        model: "claude-sonnet-4-6",
+        usage: usage(3100, 5400, 2150, 0),
+        answer: await plant(
+          await compileApp(ledger),
+          "app.js",
+          "    const values = validateCreate(entity, body);",
+          '    const values = validateCreate(entity, body);\n    if (String(values.title ?? "").startsWith("crash")) throw new Error("title parser exploded");',
+        ),
+      },
+      REVIEW,
+    ],
+  });
+
   // Every round fixes one defect and plants another: different tests fail each time, until no round is left.
   const worn = AppSpec.parse({ ...shelf, name: "worn-shelf" });
   const wornGood = await compileApp(worn);

@@ -2,12 +2,14 @@ import type { TestProject } from "vitest/node";
 import { startFakeAnthropic } from "./anthropic-server";
 import { startFakeCloudflare } from "./cloudflare-server";
 import { startFakeOpenAi } from "./openai-server";
+import { startWebhookSink } from "./webhook-server";
 
 declare module "vitest" {
   export interface ProvidedContext {
     anthropicUrl: string;
     openaiUrl: string;
     cloudflareUrl: string;
+    webhookUrl: string;
   }
 }
 
@@ -16,6 +18,8 @@ export default async function setup(project: TestProject) {
   const anthropic = await startFakeAnthropic();
   const openai = await startFakeOpenAi();
   const cloudflare = await startFakeCloudflare();
+  const webhook = await startWebhookSink();
+  project.provide("webhookUrl", webhook.url);
   project.provide("cloudflareUrl", `${cloudflare.url}/client/v4`);
   project.provide("anthropicUrl", anthropic.url);
   project.provide("openaiUrl", openai.url);
@@ -23,5 +27,6 @@ export default async function setup(project: TestProject) {
     await new Promise((resolve) => anthropic.server.close(resolve));
     await new Promise((resolve) => openai.server.close(resolve));
     await new Promise((resolve) => cloudflare.server.close(resolve));
+    await new Promise((resolve) => webhook.server.close(resolve));
   };
 }

@@ -3,4 +3,5 @@ export * from "./appspec";
 export * from "./artifacts";
 export * from "./cursor";
 export * from "./errors";
+export * from "./monitoring";
 export * from "./run";

@@ -1,4 +1,5 @@
 import notesFromText from "../fixtures/notes-from-text.json";
+import prodBug from "../fixtures/prod-bug.json";
 import refineExhausts from "../fixtures/refine-exhausts.json";
 import refineFixesStatus from "../fixtures/refine-fixes-status.json";
 import refineStalls from "../fixtures/refine-stalls.json";
@@ -6,5 +7,5 @@ import type { Fixture } from "./replay/replay-provider";
 
 /** Recorded conversations a run can replay (`options.replay`), written by `pnpm fixtures`. */
 export const FIXTURES: Record<string, Fixture> = Object.fromEntries(
-  ([notesFromText, refineExhausts, refineFixesStatus, refineStalls] as Fixture[]).map((f) => [f.name, f]),
+  ([notesFromText, prodBug, refineExhausts, refineFixesStatus, refineStalls] as Fixture[]).map((f) => [f.name, f]),
 );

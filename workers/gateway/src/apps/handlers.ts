@@ -1,11 +1,32 @@
-import { AidevosError, ConflictError, NotFoundError, PartitionKey, ValidationError } from "@aidevos/core";
+import {
+  AidevosError,
+  ConflictError,
+  type ErrorGroup,
+  type FeedEntry,
+  NotFoundError,
+  OfflineNeedsSpecError,
+  PartitionKey,
+  ValidationError,
+} from "@aidevos/core";
 import { appHostOf } from "@aidevos/deploy";
+import { providerName } from "@aidevos/llm";
 import type { VersionChange } from "@aidevos/registry";
 import { registryOf } from "@aidevos/registry";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Hono } from "hono";
 import { validationHook } from "../errors";
-import { getAppRoute, listAppsRoute, promoteAppRoute, rollbackAppRoute } from "./routes";
+import {
+  errorsRoute,
+  feedbackRoute,
+  feedRoute,
+  getAppRoute,
+  listAppsRoute,
+  metricsRoute,
+  promoteAppRoute,
+  rollbackAppRoute,
+  usageRoute,
+} from "./routes";
+import { recordRequest, redactedSample, routeOf } from "./traffic";
 
 export const apps = new OpenAPIHono<{ Bindings: Env }>({ defaultHook: validationHook });
 
@@ -21,6 +42,47 @@ apps.openapi(getAppRoute, async (c) => {
   const app = await registryOf(c.env).getApp(name);
   if (!app) throw new NotFoundError(`app ${name}`);
   return c.json(app, 200);
+});
+
+/** The app's monitor, once the app exists. */
+async function monitorOf(env: Env, name: string) {
+  if (!(await registryOf(env).live(name))) throw new NotFoundError(`app ${name}`);
+  return env.MONITORING.get(env.MONITORING.idFromName(`app:${name}`));
+}
+
+apps.openapi(metricsRoute, async (c) => {
+  const { name } = c.req.valid("param");
+  const { granularity, limit } = c.req.valid("query");
+  return c.json(await (await monitorOf(c.env, name)).metrics(name, granularity, limit), 200);
+});
+
+apps.openapi(errorsRoute, async (c) => {
+  const { name } = c.req.valid("param");
+  // RPC typing turns the groups' free-form `sample` into never; it is plain JSON.
+  const items = (await (await monitorOf(c.env, name)).errors()) as unknown as ErrorGroup[];
+  return c.json({ items }, 200);
+});
+
+apps.openapi(usageRoute, async (c) => {
+  const { name } = c.req.valid("param");
+  return c.json({ items: await (await monitorOf(c.env, name)).usage(c.req.valid("query").days) }, 200);
+});
+
+apps.openapi(feedRoute, async (c) => {
+  const { name } = c.req.valid("param");
+  const items = (await (await monitorOf(c.env, name)).feed()) as unknown as FeedEntry[];
+  return c.json({ items }, 200);
+});
+
+apps.openapi(feedbackRoute, async (c) => {
+  const { app, message } = c.req.valid("json");
+  const monitor = await monitorOf(c.env, app);
+  if (providerName(c.env) === "offline") throw new OfflineNeedsSpecError();
+  const id = c.env.RUNS.newUniqueId();
+  const started = await c.env.RUNS.get(id).start({ request: message, app, bodyHash: crypto.randomUUID() });
+  if (started.kind === "mismatch") throw new ConflictError("run id collision");
+  await monitor.addFeed("feedback", message.slice(0, 500), { runId: started.run.id });
+  return c.json(started.run, 202);
 });
 
 /** Rollbacks and promotions of one app go through one Deploy DO, which alone holds the Cloudflare token. */
@@ -78,5 +140,64 @@ served.all("/apps/:name/*", async (c) => {
     rest = match[2] ?? "/";
   }
   const request = new Request(new URL(rest + url.search, "http://app"), c.req.raw);
-  return appHostOf(c.env, name, key).serve(request, live);
+  const started = Date.now();
+  const base = {
+    version: live.version,
+    method: request.method,
+    route: routeOf(request.method, rest),
+    key: key ?? null,
+  };
+  try {
+    const res = await appHostOf(c.env, name, key).serve(request, live);
+    const ms = Date.now() - started;
+    // The error body is read from a copy, after the response has gone.
+    const copy = res.status >= 500 ? res.clone() : null;
+    recordRequest(
+      c.env,
+      c.executionCtx,
+      name,
+      (async () => ({
+        ...base,
+        at: started,
+        status: res.status,
+        ms,
+        ...(copy ? { error: await errorOf(copy, base.route), sample: redactedSample(request, rest) } : {}),
+      }))(),
+    );
+    return res;
+  } catch (err) {
+    const frame =
+      (err instanceof Error ? (err.stack ?? "") : "")
+        .split("\n")
+        .find((l) => l.trim().startsWith("at "))
+        ?.trim() ?? base.route;
+    const message = err instanceof Error ? err.message : String(err);
+    recordRequest(c.env, c.executionCtx, name, {
+      ...base,
+      at: started,
+      status: 502,
+      ms: Date.now() - started,
+      error: { message: message.slice(0, 300), frame: frame.slice(0, 300) },
+      sample: redactedSample(request, rest),
+    });
+    throw new AidevosError(
+      "app_failed",
+      `${name} failed to answer; the error is recorded in /v1/apps/${name}/errors`,
+      502,
+    );
+  }
 });
+
+/** What a 5xx answer says about itself: its JSON error code and message, grouped with the route. */
+async function errorOf(res: Response, route: string): Promise<{ message: string; frame: string }> {
+  const text = await res.text().catch(() => "");
+  try {
+    const body = JSON.parse(text) as { error?: { code?: string; message?: string } };
+    return {
+      message: `${res.status} ${body.error?.code ?? ""}: ${body.error?.message ?? ""}`.slice(0, 300),
+      frame: route,
+    };
+  } catch {
+    return { message: `${res.status} ${text.slice(0, 200)}`, frame: route };
+  }
+}

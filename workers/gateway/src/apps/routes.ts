@@ -1,4 +1,16 @@
-import { AppDetail, AppList, AppName, ListQuery, RollbackBody } from "@aidevos/core";
+import {
+  AppDetail,
+  AppList,
+  AppMetrics,
+  AppName,
+  ErrorGroup,
+  FeedbackBody,
+  FeedEntry,
+  ListQuery,
+  RollbackBody,
+  Run,
+  UsageDay,
+} from "@aidevos/core";
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { jsonBody } from "../body";
@@ -53,5 +65,71 @@ export const promoteAppRoute = createRoute({
     200: { content: { "application/json": { schema: VersionChange } }, description: "the version now on all traffic" },
     400: { content: { "application/json": { schema: ErrorBody } }, description: "the live version is not a canary" },
     404: { content: { "application/json": { schema: ErrorBody } }, description: "no such app" },
+  },
+});
+
+const AppParams = z.object({ name: AppName });
+const notFound = { 404: { content: { "application/json": { schema: ErrorBody } }, description: "no such app" } };
+
+export const metricsRoute = createRoute({
+  method: "get",
+  path: "/v1/apps/{name}/metrics",
+  summary: "Requests, status classes and latency percentiles per version and minute (or hour)",
+  request: {
+    params: AppParams,
+    query: z.strictObject({
+      granularity: z.enum(["minute", "hour"]).default("minute"),
+      limit: z.coerce.number().int().min(1).max(1000).default(60),
+    }),
+  },
+  responses: { 200: { content: { "application/json": { schema: AppMetrics } }, description: "metrics" }, ...notFound },
+});
+
+export const errorsRoute = createRoute({
+  method: "get",
+  path: "/v1/apps/{name}/errors",
+  summary: "Error groups (message and top frame) with counts, versions and a redacted sample request",
+  request: { params: AppParams },
+  responses: {
+    200: {
+      content: { "application/json": { schema: z.object({ items: z.array(ErrorGroup) }) } },
+      description: "error groups",
+    },
+    ...notFound,
+  },
+});
+
+export const usageRoute = createRoute({
+  method: "get",
+  path: "/v1/apps/{name}/usage",
+  summary: "Requests, unique keys and status mix per route and day",
+  request: { params: AppParams, query: z.strictObject({ days: z.coerce.number().int().min(1).max(30).default(7) }) },
+  responses: {
+    200: { content: { "application/json": { schema: z.object({ items: z.array(UsageDay) }) } }, description: "usage" },
+    ...notFound,
+  },
+});
+
+export const feedRoute = createRoute({
+  method: "get",
+  path: "/v1/apps/{name}/feed",
+  summary: "What happened to the app: new error groups, spikes, rollbacks, fix and refine runs, feedback",
+  request: { params: AppParams },
+  responses: {
+    200: { content: { "application/json": { schema: z.object({ items: z.array(FeedEntry) }) } }, description: "feed" },
+    ...notFound,
+  },
+});
+
+export const feedbackRoute = createRoute({
+  method: "post",
+  path: "/v1/feedback",
+  summary: "Start an improvement run for a deployed app from the user's words",
+  middleware: [jsonBody] as const,
+  request: { body: { required: true, content: { "application/json": { schema: FeedbackBody } } } },
+  responses: {
+    202: { content: { "application/json": { schema: Run } }, description: "the improvement run" },
+    ...notFound,
+    422: { content: { "application/json": { schema: ErrorBody } }, description: "offline mode cannot read feedback" },
   },
 });

@@ -1,0 +1,54 @@
+import type { RequestEvent } from "@aidevos/core";
+
+const FLUSH_AFTER_MS = 250;
+const FLUSH_AT = 200;
+const SECRET_HEADER = /auth|cookie|token|key|secret|signature/i;
+
+/** Requests waiting to be recorded, per app, in this isolate. */
+const pending = new Map<string, RequestEvent[]>();
+
+/** `GET /tasks/{id}`: ids folded so requests group by route; counter names are routes of their own. */
+export function routeOf(method: string, path: string): string {
+  const parts = path.split("/").filter(Boolean);
+  if (parts[0] === "counters" || parts.length < 2) return `${method} /${parts.join("/")}`;
+  return `${method} /${[parts[0], "{id}", ...parts.slice(2)].join("/")}`;
+}
+
+export function redactedSample(request: Request, path: string): RequestEvent["sample"] {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of request.headers)
+    headers[name] = SECRET_HEADER.test(name) ? "[redacted]" : value.slice(0, 200);
+  return { method: request.method, path: path.slice(0, 500), headers };
+}
+
+/**
+ * Hands a served request to the app's monitor off the hot path: events are batched per app and
+ * sent after the response, and a monitor that fails never touches the user's request.
+ */
+export function recordRequest(
+  env: Env,
+  ctx: { waitUntil(promise: Promise<unknown>): void },
+  app: string,
+  event: RequestEvent | Promise<RequestEvent>,
+): void {
+  ctx.waitUntil(
+    Promise.resolve(event).then(async (e) => {
+      let batch = pending.get(app);
+      const first = !batch;
+      if (!batch) {
+        batch = [];
+        pending.set(app, batch);
+      }
+      batch.push(e);
+      if (!first && batch.length < FLUSH_AT) return;
+      if (first) await new Promise((resolve) => setTimeout(resolve, FLUSH_AFTER_MS));
+      if (pending.get(app) !== batch) return;
+      pending.delete(app);
+      try {
+        await env.MONITORING.get(env.MONITORING.idFromName(`app:${app}`)).record(app, batch);
+      } catch (err) {
+        console.warn(`monitoring of ${app} missed ${batch.length} requests`, String(err));
+      }
+    }),
+  );
+}
