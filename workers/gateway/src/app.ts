@@ -4,6 +4,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { apps, served } from "./apps";
 import { bearerAuth } from "./auth";
 import { limitBody } from "./body";
+import { pages } from "./dashboard";
 import { errorResponse, validationHook } from "./errors";
 import { runs } from "./runs";
 
@@ -18,6 +19,7 @@ export function createGateway() {
   app.route("/", runs);
   app.route("/", apps);
   app.route("/", served);
+  app.route("/", pages);
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: {

@@ -1,0 +1,150 @@
+// Proves the people's interfaces against `wrangler dev`: the CLI (exit codes, --json, live progress) and the dashboard in headless Chromium.
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { chromium } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DevServer, startWranglerDev } from "./wrangler-dev";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ARTIFACTS = resolve(__dirname, "../../test-results");
+const CLI = resolve(__dirname, "../../tools/cli/src/main.ts");
+
+let dev: DevServer;
+beforeAll(async () => {
+  dev = await startWranglerDev();
+  mkdirSync(ARTIFACTS, { recursive: true });
+});
+afterAll(async () => {
+  await dev?.stop();
+});
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args, "--url", dev.base]);
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+function specFile(name: string, extra: Record<string, unknown> = {}): string {
+  const file = join(tmpdir(), `${name}.json`);
+  const spec = {
+    name,
+    entities: [{ name: "item", plural: "items", fields: { label: { type: "string", required: true }, ...extra } }],
+  };
+  writeFileSync(file, JSON.stringify(spec));
+  return file;
+}
+
+describe("the CLI", () => {
+  it("submits a spec, shows progress per stage and prints the app URL", async () => {
+    const name = `cli-${Date.now().toString(36)}`;
+    const { code, stdout } = await cli("submit", "an inventory", "--spec", specFile(name));
+    expect(code).toBe(0);
+    expect(stdout).toContain("[planning] planning started");
+    expect(stdout).toContain("[deploy] deploy succeeded");
+    expect(stdout).toContain("✓ planning  ✓ codegen  ✓ testing  ✓ deploy  ✓ monitoring  ✓ learning");
+    expect(stdout).toContain(`app: ${dev.base}/apps/${name}/`);
+
+    const v2 = await cli(
+      "submit",
+      "v2",
+      "--spec",
+      specFile(name, { count: { type: "integer", default: 0 } }),
+      "--json",
+    );
+    expect(v2.code).toBe(0);
+    expect(JSON.parse(v2.stdout).app.version).toBe(2);
+
+    const apps = await cli("apps", "--json");
+    expect(JSON.parse(apps.stdout).items.map((a: { name: string }) => a.name)).toContain(name);
+    const runs = await cli("runs");
+    expect(runs.stdout).toMatch(/^ID\s+STATUS/);
+    const back = await cli("rollback", name);
+    expect(back).toMatchObject({ code: 0 });
+    expect(back.stdout.trim()).toBe(`${name}: v2 → v1`);
+    expect((await cli("errors", name)).stdout.trim()).toBe("no errors");
+  });
+
+  it("exits 1 when the run fails and 2 on bad usage or API errors", async () => {
+    const failed = await cli("submit", "broken", "--replay", "refine-stalls");
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toContain("error: refine_stalled");
+    const usage = await cli("frobnicate");
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('unknown command "frobnicate"');
+    const api = await cli("submit", "no spec offline");
+    expect(api.code).toBe(2);
+    expect(api.stderr).toContain("spec_required");
+  });
+});
+
+describe.runIf(existsSync(CHROMIUM))("the dashboard in Chromium", () => {
+  it("submits an AppSpec, watches the run deploy, and shows the app's metrics move", async () => {
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+      const name = `web-${Date.now().toString(36)}`;
+      await page.goto(dev.base);
+      await page.getByLabel("What should it do?").fill("A shopping list");
+      await page.getByLabel(/AppSpec/).fill(
+        JSON.stringify({
+          name,
+          entities: [{ name: "thing", plural: "things", fields: { what: { type: "string", required: true } } }],
+        }),
+      );
+      await page.getByRole("button", { name: "Start run" }).click();
+      await page.locator("#run-status .succeeded").waitFor({ timeout: 60_000 });
+      await page.getByRole("cell", { name: "learning" }).waitFor();
+      await page.locator("#log", { hasText: "run succeeded" }).waitFor();
+      expect(await page.locator("#log").innerText()).toContain("[deploy] deploy succeeded");
+      expect(await page.locator("#tests").innerText()).toMatch(/integration\s+ok/);
+      await page.locator("#files summary", { hasText: "app.js" }).click();
+      expect(await page.locator("#files .tok-kw").count()).toBeGreaterThan(10);
+      await page.screenshot({ path: join(ARTIFACTS, "run.png"), fullPage: true });
+
+      await page.getByRole("link", { name: `${name} v1` }).click();
+      await page.locator("#totals").waitFor();
+      for (let i = 0; i < 8; i++) {
+        await fetch(`${dev.base}/apps/${name}/things`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ what: `thing ${i}` }),
+        });
+      }
+      await page.waitForFunction(
+        () =>
+          /^(\d+) requests/.test(document.getElementById("totals")?.textContent ?? "") &&
+          Number.parseInt(document.getElementById("totals")!.textContent!, 10) >= 8,
+        null,
+        {
+          timeout: 20_000,
+        },
+      );
+      expect(await page.locator("#charts svg").count()).toBe(2);
+      await page.locator("#usage", { hasText: "POST /things" }).waitFor();
+      await page.screenshot({ path: join(ARTIFACTS, "app.png"), fullPage: true });
+
+      await page.goto(`${dev.base}/docs`);
+      await page.getByText("/v1/runs/{id}/events").first().waitFor();
+    } finally {
+      await browser.close();
+    }
+  });
+});

@@ -1,0 +1,150 @@
+import { readFileSync } from "node:fs";
+import type { Client } from "./client.ts";
+
+export interface Output {
+  json: boolean;
+  print(text: string): void;
+}
+
+const ICON: Record<string, string> = { pending: "·", running: "▶", succeeded: "✓", failed: "✗", cancelled: "⊘" };
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+  return rows
+    .map((r) =>
+      r
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
+}
+
+function stageLine(run: any): string {
+  return run.stages
+    .map((s: any) => `${ICON[s.status] ?? "?"} ${s.name}${s.rounds > 1 ? `×${s.rounds}` : ""}`)
+    .join("  ");
+}
+
+/** Follows a run to its end, printing each stage transition; resolves to the finished run. */
+export async function watch(client: Client, runId: string, out: Output): Promise<any> {
+  for await (const event of client.events(runId)) {
+    if (!out.json && event.type !== "log") out.print(`${event.stage ? `[${event.stage}] ` : ""}${event.message}`);
+  }
+  const run = await client.call("GET", `/v1/runs/${runId}`);
+  if (out.json) out.print(JSON.stringify(run, null, 2));
+  else {
+    out.print(stageLine(run));
+    if (run.app) out.print(`app: ${new URL(run.app.url, client.baseUrl).href}`);
+    if (run.error) out.print(`error: ${run.error.code}: ${run.error.message}`);
+  }
+  return run;
+}
+
+/** Exit codes: 0 done, 1 the run failed or was cancelled, 2 bad usage or an API error. */
+export async function runCommand(
+  client: Client,
+  args: string[],
+  flags: Record<string, string | true>,
+  out: Output,
+): Promise<number> {
+  const [command, ...rest] = args;
+  const print = (value: unknown, text: () => string) => out.print(out.json ? JSON.stringify(value, null, 2) : text());
+  switch (command) {
+    case "submit": {
+      const body: Record<string, unknown> = { request: rest.join(" ") || String(flags.request ?? "") };
+      if (typeof flags.spec === "string") {
+        body.spec = JSON.parse(readFileSync(flags.spec, "utf8"));
+        if (!body.request) body.request = (body.spec as { description?: string }).description ?? "build this spec";
+      }
+      if (typeof flags.app === "string") body.app = flags.app;
+      if (typeof flags.replay === "string") body.options = { replay: flags.replay };
+      const run = await client.call("POST", "/v1/runs", body);
+      if (flags["no-wait"]) {
+        print(run, () => run.id);
+        return 0;
+      }
+      if (!out.json) out.print(`run ${run.id}`);
+      const done = await watch(client, run.id, out);
+      return done.status === "succeeded" ? 0 : 1;
+    }
+    case "watch": {
+      if (!rest[0]) throw new UsageError("watch <run id>");
+      const done = await watch(client, rest[0], out);
+      return done.status === "succeeded" ? 0 : 1;
+    }
+    case "runs": {
+      const page = await client.call("GET", `/v1/runs?limit=${flags.limit ?? 20}`);
+      print(page, () =>
+        table([
+          ["ID", "STATUS", "STAGE", "APP", "REQUEST"],
+          ...page.items.map((r: any) => [
+            r.id.slice(0, 12),
+            r.status,
+            r.stage ?? "",
+            r.app ?? "",
+            r.request.slice(0, 50),
+          ]),
+        ]),
+      );
+      return 0;
+    }
+    case "apps": {
+      const page = await client.call("GET", "/v1/apps?limit=100");
+      print(page, () =>
+        table([
+          ["APP", "STATUS", "VERSION", "URL"],
+          ...page.items.map((a: any) => [a.name, a.status, `v${a.liveVersion}`, a.url]),
+        ]),
+      );
+      return 0;
+    }
+    case "rollback": {
+      if (!rest[0]) throw new UsageError("rollback <app> [--version N]");
+      const change = await client.call(
+        "POST",
+        `/v1/apps/${rest[0]}/rollback`,
+        flags.version ? { version: Number(flags.version) } : {},
+      );
+      print(change, () => `${rest[0]}: v${change.fromVersion} → v${change.version}`);
+      return 0;
+    }
+    case "logs": {
+      if (!rest[0]) throw new UsageError("logs <run id>");
+      const lines: unknown[] = [];
+      for await (const e of client.events(rest[0])) {
+        lines.push(e);
+        if (!out.json) out.print(`${e.seq}\t${e.level}\t${e.stage ?? "-"}\t${e.message}`);
+      }
+      if (out.json) out.print(JSON.stringify(lines, null, 2));
+      return 0;
+    }
+    case "errors": {
+      if (!rest[0]) throw new UsageError("errors <app>");
+      const groups = await client.call("GET", `/v1/apps/${rest[0]}/errors`);
+      print(groups, () =>
+        groups.items.length
+          ? table([
+              ["COUNT", "VERSION", "WHERE", "ERROR"],
+              ...groups.items.map((g: any) => [String(g.count), `v${g.version}`, g.frame, g.message]),
+            ])
+          : "no errors",
+      );
+      return 0;
+    }
+    case "feedback": {
+      const [app, ...words] = rest;
+      if (!app || words.length === 0) throw new UsageError("feedback <app> <message>");
+      const run = await client.call("POST", "/v1/feedback", { app, message: words.join(" ") });
+      if (flags["no-wait"]) {
+        print(run, () => run.id);
+        return 0;
+      }
+      return (await watch(client, run.id, out)).status === "succeeded" ? 0 : 1;
+    }
+    default:
+      throw new UsageError(command ? `unknown command "${command}"` : "a command");
+  }
+}
+
+export class UsageError extends Error {}

@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+import { ApiError, Client } from "./client.ts";
+import { runCommand, UsageError } from "./commands.ts";
+
+const HELP = `aidevos — plan, build, test and deploy apps with AIDevOS
+
+usage: aidevos <command> [args] [--url URL] [--token TOKEN] [--json]
+
+  submit [request…] [--spec FILE] [--app NAME] [--replay FIXTURE] [--no-wait]
+                         start a run and follow it stage by stage; prints the app URL
+  runs [--limit N]       recent runs
+  watch <run id>         follow a run until it ends
+  logs <run id>          every event of a run
+  apps                   deployed apps
+  rollback <app> [--version N]
+  errors <app>           error groups seen in production
+  feedback <app> <message…> [--no-wait]
+
+URL defaults to $AIDEVOS_URL or http://127.0.0.1:8787; TOKEN to $AIDEVOS_API_TOKEN.
+Exit codes: 0 done, 1 the run failed, 2 bad usage or an API error.`;
+
+function parse(argv: string[]) {
+  const args: string[] = [];
+  const flags: Record<string, string | true> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith("--")) args.push(a);
+    else if (["json", "no-wait", "help"].includes(a.slice(2))) flags[a.slice(2)] = true;
+    else flags[a.slice(2)] = argv[++i] ?? "";
+  }
+  return { args, flags };
+}
+
+const { args, flags } = parse(process.argv.slice(2));
+if (flags.help || args.length === 0) {
+  console.log(HELP);
+  process.exit(args.length === 0 && !flags.help ? 2 : 0);
+}
+const client = new Client(
+  String(flags.url ?? process.env.AIDEVOS_URL ?? "http://127.0.0.1:8787"),
+  typeof flags.token === "string" ? flags.token : process.env.AIDEVOS_API_TOKEN,
+);
+try {
+  process.exitCode = await runCommand(client, args, flags, { json: flags.json === true, print: (t) => console.log(t) });
+} catch (err) {
+  if (err instanceof UsageError) console.error(`usage: aidevos ${err.message}\n\n${HELP}`);
+  else if (err instanceof ApiError) console.error(`error (${err.status} ${err.code}): ${err.message}`);
+  else console.error(`error: ${(err as Error).message}`);
+  process.exitCode = 2;
+}
