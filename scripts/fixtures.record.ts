@@ -116,6 +116,36 @@ it("records the replay fixtures", async () => {
     ],
   });
 
+  // The learning experiment: without the lesson the model writes 200 on create; given it, 201.
+  const catalog = AppSpec.parse({
+    name: "catalog",
+    entities: [{ name: "book", plural: "books", fields: { title: { type: "string", required: true } } }],
+  });
+  const catalogGood = await compileApp(catalog);
+  write({
+    name: "catalog-status",
+    description:
+      "Recorded with and without the lesson about create answering 201: the lesson prevents the refine round.",
+    calls: [
+      ...(await planning(catalog)),
+      {
+        task: "code",
+        model: "claude-sonnet-4-6",
+        usage: usage(3100, 5400, 2150, 0),
+        answer: await plant(catalogGood, "app.js", "return json(201, {", "return json(200, {"),
+      },
+      {
+        task: "code",
+        requiresKnowledge: "create answers 201",
+        model: "claude-sonnet-4-6",
+        usage: usage(3300, 5400, 2150, 0),
+        answer: catalogGood,
+      },
+      { task: "refine", round: 1, model: "claude-sonnet-4-6", usage: usage(6800, 5400, 2150, 0), answer: catalogGood },
+      REVIEW,
+    ],
+  });
+
   // A bug the tests cannot see: titles starting with "crash" make create throw. Production traffic finds it.
   const ledger = AppSpec.parse({
     name: "ledger",

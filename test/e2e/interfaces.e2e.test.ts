@@ -141,6 +141,12 @@ describe.runIf(existsSync(CHROMIUM))("the dashboard in Chromium", () => {
       await page.locator("#usage", { hasText: "POST /things" }).waitFor();
       await page.screenshot({ path: join(ARTIFACTS, "app.png"), fullPage: true });
 
+      await page.getByRole("link", { name: "Knowledge" }).click();
+      await page.getByLabel("Search").fill("concurrent increments");
+      await page.getByLabel("Search").press("Enter");
+      await page.locator("#entries", { hasText: "Atomic counters with one upsert" }).waitFor();
+      await page.screenshot({ path: join(ARTIFACTS, "knowledge.png"), fullPage: true });
+
       await page.goto(`${dev.base}/docs`);
       await page.getByText("/v1/runs/{id}/events").first().waitFor();
     } finally {

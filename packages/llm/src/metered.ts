@@ -1,5 +1,5 @@
 import type { RunUsage } from "@aidevos/core";
-import type { LlmProvider, StructuredCall, StructuredResult } from "./provider";
+import type { LlmProvider, LlmTask, StructuredCall, StructuredResult } from "./provider";
 import { costUsd, type TokenBudget } from "./usage";
 
 export const NO_RUN_USAGE: RunUsage = {
@@ -42,11 +42,19 @@ export class MeteredProvider implements LlmProvider {
     return this.total;
   }
 
+  private readonly answeredBy: Partial<Record<LlmTask, string>> = {};
+
+  /** The model that answered a task (what the model updater keeps statistics on). */
+  modelOf(task: LlmTask): string | undefined {
+    return this.answeredBy[task];
+  }
+
   async structured<T>(call: StructuredCall<T>): Promise<StructuredResult<T>> {
     this.budget?.check();
     const result = await this.inner.structured(call);
     const { usage, model } = result;
     this.budget?.charge(usage);
+    this.answeredBy[call.task] = model;
     this.total = addRunUsage(this.total, { calls: 1, ...usage, costUsd: costUsd(model, usage) });
     return result;
   }

@@ -24,6 +24,8 @@ export interface ModelOptions {
   replay?: string;
   /** Tokens left in the run's budget. */
   budgetLeft?: number;
+  /** The model updater's choice for writing code, over the configured default. */
+  codeModel?: string;
 }
 
 export type ProviderName = "offline" | "anthropic" | "openai-compatible" | "replay";
@@ -48,13 +50,13 @@ export function assertFixture(name: string): void {
   if (!FIXTURES[name]) throw new UnknownFixtureError(name);
 }
 
-function models(settings: ProviderSettings, fallback: string, review: string) {
+function models(settings: ProviderSettings, fallback: string, review: string, code?: string) {
   const chosen = settings.AIDEVOS_MODEL || fallback;
-  return { default: chosen, review: settings.AIDEVOS_REVIEW_MODEL || review } satisfies Partial<
-    Record<LlmTask, string>
-  > & {
-    default: string;
-  };
+  return {
+    default: chosen,
+    review: settings.AIDEVOS_REVIEW_MODEL || review,
+    ...(code ? { code, refine: code } : {}),
+  } satisfies Partial<Record<LlmTask, string>> & { default: string };
 }
 
 /** The provider for one stage of one run, metered so the run can account for every call. */
@@ -78,7 +80,7 @@ export function createProvider(settings: ProviderSettings, options: ModelOptions
       provider = new AnthropicProvider({
         apiKey: settings.ANTHROPIC_API_KEY,
         baseURL: settings.ANTHROPIC_BASE_URL || undefined,
-        models: models(settings, "claude-sonnet-4-6", "claude-haiku-4-5"),
+        models: models(settings, "claude-sonnet-4-6", "claude-haiku-4-5", options.codeModel),
       });
       break;
     case "openai-compatible":
@@ -86,7 +88,7 @@ export function createProvider(settings: ProviderSettings, options: ModelOptions
       provider = new OpenAiCompatibleProvider({
         baseURL: settings.OPENAI_BASE_URL,
         apiKey: settings.OPENAI_API_KEY,
-        models: models(settings, "default", "default"),
+        models: models(settings, "default", "default", options.codeModel),
       });
       break;
     default:

@@ -17,6 +17,8 @@ export interface CodegenInput {
 export interface CodegenOutput {
   bundle: CodeBundle;
   review: ReviewFinding[];
+  model?: string;
+  prompt?: string;
 }
 
 export interface TestingInput {
@@ -48,6 +50,10 @@ export interface LearningInput {
   app: DeployedApp;
   refineRounds: number;
   failures: TestReport[];
+  /** The model and prompt version that wrote the deployed code, and what the run cost. */
+  model?: string;
+  prompt?: string;
+  costUsd: number;
 }
 export interface LearningOutput {
   lessons: string[];

@@ -21,7 +21,7 @@ export interface StageJob<I> {
   round: number;
   input: I;
   /** The run's model choices: a replay fixture, and the tokens left in its budget. */
-  model?: { replay?: string; budgetLeft?: number };
+  model?: { replay?: string; budgetLeft?: number; learning?: boolean };
 }
 
 export interface StageOutcome<O> {

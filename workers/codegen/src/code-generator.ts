@@ -7,9 +7,10 @@ import { z } from "zod";
 export class CodeGenerator {
   constructor(private readonly provider: LlmProvider) {}
 
-  async generate(plan: Plan): Promise<CodeBundle> {
+  async generate(plan: Plan, knowledge: string[] = []): Promise<CodeBundle> {
     const { value } = await this.provider.structured({
       task: "code",
+      knowledge,
       schema: CodeBundle,
       system: prompt("code").text,
       input: { plan },
@@ -38,10 +39,17 @@ export class CodeReviewer {
 export class CodeRefiner {
   constructor(private readonly provider: LlmProvider) {}
 
-  async refine(plan: Plan, previous: CodeBundle, failures: TestReport[], round: number): Promise<CodeBundle> {
+  async refine(
+    plan: Plan,
+    previous: CodeBundle,
+    failures: TestReport[],
+    round: number,
+    knowledge: string[] = [],
+  ): Promise<CodeBundle> {
     const { value } = await this.provider.structured({
       task: "refine",
       round,
+      knowledge,
       schema: CodeBundle,
       system: prompt("refine").text,
       input: { plan, previous, failures },

@@ -6,6 +6,7 @@ import { bearerAuth } from "./auth";
 import { limitBody } from "./body";
 import { pages } from "./dashboard";
 import { errorResponse, validationHook } from "./errors";
+import { knowledge } from "./knowledge";
 import { runs } from "./runs";
 
 /** The gateway: the HTTP API, its OpenAPI document, and the deployed apps under /apps. */
@@ -18,6 +19,7 @@ export function createGateway() {
   app.use("/v1/*", bearerAuth(), limitBody);
   app.route("/", runs);
   app.route("/", apps);
+  app.route("/", knowledge);
   app.route("/", served);
   app.route("/", pages);
   app.doc31("/openapi.json", {

@@ -1,1 +1,3 @@
-export { LearningDO } from "./learning-do";
+export { fingerprint, KnowledgeBase } from "./knowledge-base";
+export { knowledgeOf, LearningDO, lessonsFrom } from "./learning-do";
+export { chooseModel, type ModelChoice, type ModelRecord } from "./model-updater";

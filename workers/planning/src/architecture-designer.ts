@@ -6,9 +6,10 @@ import { z } from "zod";
 export class ArchitectureDesigner {
   constructor(private readonly provider: LlmProvider) {}
 
-  async design(spec: AppSpec): Promise<Architecture> {
+  async design(spec: AppSpec, knowledge: string[] = []): Promise<Architecture> {
     const { value } = await this.provider.structured({
       task: "architecture",
+      knowledge,
       schema: Architecture,
       system: prompt("architecture").text,
       input: { spec },

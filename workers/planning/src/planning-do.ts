@@ -1,4 +1,5 @@
 import type { Plan } from "@aidevos/core";
+import { knowledgeOf } from "@aidevos/learning";
 import { createProvider, prompt } from "@aidevos/llm";
 import { type PlanningInput, StageDO, type StageJob, type StageLog } from "@aidevos/pipeline";
 import { registryOf } from "@aidevos/registry";
@@ -16,7 +17,18 @@ export class PlanningDO extends StageDO<PlanningInput, Plan> {
     const draft = await new SpecGenerator(provider).generate(job.input, current?.spec ?? null);
     const spec = draft.spec;
     await log.info(`spec for app "${spec.name}" (${provider.name} provider, prompt ${prompt("spec").version})`);
-    const architecture = await new ArchitectureDesigner(provider).design(spec);
+    const knowledge =
+      job.model?.learning === false
+        ? []
+        : await knowledgeOf(this.env).retrieve(
+            job.runId,
+            "planning",
+            `${job.input.request} ${spec.description ?? ""} ${spec.partition}`,
+          );
+    const architecture = await new ArchitectureDesigner(provider).design(
+      spec,
+      knowledge.map((k) => k.line),
+    );
     const tasks = await new TaskBreakdown(provider).breakdown(spec, architecture);
     const plan: Plan = {
       spec,

@@ -22,6 +22,7 @@ function failureKey(result: TestingOutput): string {
 export interface FlowContext {
   input: PlanningInput;
   canaryPercent?: number;
+  costUsd: number;
   maxRefineRounds: number;
   artifact<T>(stage: StageName, round: number): T | null;
 }
@@ -102,12 +103,16 @@ export function nextStep(report: StageReport, ctx: FlowContext): Step {
         rounds = round;
       }
       const app = { name: deployed.name, version: deployed.version, url: deployed.url };
-      return {
-        kind: "handoff",
-        stage: "learning",
-        round: 0,
-        input: { app, refineRounds: rounds, failures } satisfies LearningInput,
+      const code = ctx.artifact<CodegenOutput>("codegen", rounds)!;
+      const input: LearningInput = {
+        app,
+        refineRounds: rounds,
+        failures,
+        model: code.model,
+        prompt: code.prompt,
+        costUsd: ctx.costUsd,
       };
+      return { kind: "handoff", stage: "learning", round: 0, input };
     }
     case "learning":
       return { kind: "succeed" };

@@ -312,6 +312,7 @@ export class RunDO extends DurableObject<Env> {
     return {
       input: JSON.parse(this.row()!.input) as PlanningInput,
       canaryPercent: options.canaryPercent,
+      costUsd: this.usage().costUsd,
       maxRefineRounds: Number(this.env.AIDEVOS_MAX_REFINE_ROUNDS ?? 3),
       artifact: <T>(stage: StageName, round: number) => this.loadOutput<T>(stage, round),
     };
@@ -321,7 +322,7 @@ export class RunDO extends DurableObject<Env> {
   private saveOutput(stage: StageName, round: number, output: unknown): void {
     let body = output;
     if (stage === "codegen") {
-      const { bundle, review } = output as CodegenOutput;
+      const { bundle } = output as CodegenOutput;
       for (const f of bundle.files) {
         this.sql.exec(
           "INSERT OR REPLACE INTO files (round, path, role, content) VALUES (?, ?, ?, ?)",
@@ -331,7 +332,7 @@ export class RunDO extends DurableObject<Env> {
           f.content,
         );
       }
-      body = { bundle: { ...bundle, files: [] }, review };
+      body = { ...(output as CodegenOutput), bundle: { ...bundle, files: [] } };
     }
     this.sql.exec(
       "INSERT OR REPLACE INTO artifacts (stage, round, body) VALUES (?, ?, ?)",
@@ -428,12 +429,13 @@ export class RunDO extends DurableObject<Env> {
   }
 
   /** What the next stage may use: the run's replay fixture and what is left of its token budget. */
-  private modelOptions(): { replay?: string; budgetLeft?: number } {
+  private modelOptions(): { replay?: string; budgetLeft?: number; learning?: boolean } {
     const options = JSON.parse(this.row()!.options) as RunOptions;
     const u = this.usage();
     const spent = u.inputTokens + u.outputTokens + u.cacheReadTokens + u.cacheWriteTokens;
     return {
       ...(options.replay ? { replay: options.replay } : {}),
+      ...(options.learning === false ? { learning: false } : {}),
       ...(options.tokenBudget ? { budgetLeft: Math.max(0, options.tokenBudget - spent) } : {}),
     };
   }

@@ -21,6 +21,8 @@ export const RunOptions = z.strictObject({
     .optional(),
   /** Tokens the run may spend on model calls (input + output + cache); the run stops past it. */
   tokenBudget: z.int().min(1_000).max(50_000_000).optional(),
+  /** Retrieve knowledge for the prompts and learn from the outcome (default true). */
+  learning: z.boolean().optional(),
   /** On Cloudflare, start the new version on this share of traffic; promote or roll back later. */
   canaryPercent: z.int().min(1).max(99).optional(),
 });

@@ -1,4 +1,4 @@
-import { answerSchema, inputMessage, issuesText, ModelOutputError, PREAMBLE } from "../prompting";
+import { answerSchema, inputMessage, issuesText, knowledgeText, ModelOutputError, PREAMBLE } from "../prompting";
 import type { LlmProvider, LlmTask, StructuredCall, StructuredResult, Usage } from "../provider";
 import { NO_USAGE } from "../provider";
 import { addUsage, type TokenBudget } from "../usage";
@@ -52,13 +52,16 @@ export class AnthropicProvider implements LlmProvider {
         model,
         max_tokens: this.settings.maxTokens ?? 16_000,
         // The stable part of the prompt is cached; the request itself follows it.
+        // Rules, then knowledge: the stable prefix of every call of a run, cached up to its last block.
         system: [
           {
             type: "text" as const,
             text: `${PREAMBLE} Answer only by calling the ${ANSWER_TOOL} tool.\n\n${call.system}`,
-            cache_control: { type: "ephemeral" as const },
           },
-        ],
+          ...(call.knowledge?.length ? [{ type: "text" as const, text: knowledgeText(call.knowledge) }] : []),
+        ].map((block, i, all) =>
+          i === all.length - 1 ? { ...block, cache_control: { type: "ephemeral" as const } } : block,
+        ),
         tools: [{ name: ANSWER_TOOL, description: "Submit the answer.", input_schema: inputSchema }],
         tool_choice: { type: "tool" as const, name: ANSWER_TOOL },
         messages,

@@ -1,5 +1,5 @@
 import { AidevosError } from "@aidevos/core";
-import { answerSchema, inputMessage, issuesText, ModelOutputError, PREAMBLE } from "../prompting";
+import { answerSchema, inputMessage, issuesText, knowledgeText, ModelOutputError, PREAMBLE } from "../prompting";
 import type { LlmProvider, LlmTask, StructuredCall, StructuredResult, Usage } from "../provider";
 import { NO_USAGE } from "../provider";
 import { addUsage, type TokenBudget } from "../usage";
@@ -37,7 +37,10 @@ export class OpenAiCompatibleProvider implements LlmProvider {
     const model = this.settings.models[call.task] ?? this.settings.models.default;
     const { wrapped, json } = answerSchema(call.schema);
     const messages: { role: string; content: string }[] = [
-      { role: "system", content: `${PREAMBLE} Answer with JSON only.\n\n${call.system}` },
+      {
+        role: "system",
+        content: `${PREAMBLE} Answer with JSON only.\n\n${call.system}${call.knowledge?.length ? `\n\n${knowledgeText(call.knowledge)}` : ""}`,
+      },
       { role: "user", content: inputMessage(call.input) },
     ];
     let usage: Usage = NO_USAGE;

@@ -6,7 +6,15 @@ import { NO_USAGE } from "../provider";
 export interface Fixture {
   name: string;
   description: string;
-  calls: { task: LlmTask; round?: number; model: string; usage?: Usage; answer: unknown }[];
+  calls: {
+    task: LlmTask;
+    round?: number;
+    /** Recorded with this text among the retrieved knowledge: chosen only when the call carries it too. */
+    requiresKnowledge?: string;
+    model: string;
+    usage?: Usage;
+    answer: unknown;
+  }[];
 }
 
 export class ReplayMissError extends AidevosError {
@@ -26,9 +34,13 @@ export class ReplayProvider implements LlmProvider {
 
   async structured<T>(call: StructuredCall<T>): Promise<StructuredResult<T>> {
     const round = call.round ?? 0;
-    const entry =
-      this.fixture.calls.find((c) => c.task === call.task && c.round === round) ??
-      this.fixture.calls.find((c) => c.task === call.task && c.round === undefined);
+    const knows = (c: Fixture["calls"][number]) =>
+      c.requiresKnowledge === undefined || (call.knowledge ?? []).some((k) => k.includes(c.requiresKnowledge!));
+    // The most specific recording wins: the round's own, and one made with the same knowledge.
+    const rank = (c: Fixture["calls"][number]) => (c.round === round ? 2 : 0) + (c.requiresKnowledge ? 1 : 0);
+    const entry = this.fixture.calls
+      .filter((c) => c.task === call.task && knows(c) && (c.round === undefined || c.round === round))
+      .sort((a, b) => rank(b) - rank(a))[0];
     if (!entry) throw new ReplayMissError(this.fixture.name, call.task, round);
     return { value: call.schema.parse(entry.answer), usage: entry.usage ?? NO_USAGE, model: entry.model };
   }

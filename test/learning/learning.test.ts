@@ -1,0 +1,98 @@
+// Proves the learning stage: the knowledge base API, lessons learned from refine rounds, scoring, the model updater, and a replayed experiment where learning saves refine rounds.
+
+import { env } from "cloudflare:workers";
+import { chooseModel } from "@aidevos/learning";
+import { describe, expect, it } from "vitest";
+import { api, json, startRun, waitForRun } from "../support/api";
+
+describe("the knowledge base API", () => {
+  it("lists the seeded practices and searches them", async () => {
+    const all = await json(await api("/v1/knowledge"));
+    expect(all.items.filter((e: { source: string }) => e.source === "seed").length).toBeGreaterThanOrEqual(8);
+    const found = await json(await api("/v1/knowledge?q=concurrent%20increments"));
+    expect(found.items[0].title).toBe("Atomic counters with one upsert");
+    expect((await json(await api("/v1/knowledge?q=%22%29%28*"))).items).toEqual([]);
+  });
+
+  it("adds, deduplicates, edits and retires entries", async () => {
+    const body = {
+      title: "Index the columns lists filter by",
+      body: "Filters on large tables need an index.",
+      stage: "codegen",
+    };
+    const added = await api("/v1/knowledge", { method: "POST", json: body });
+    expect(added.status).toBe(201);
+    const entry = await json(added);
+    expect(entry).toMatchObject({ source: "user", kind: "practice", score: 0, retired: false });
+    const again = await api("/v1/knowledge", { method: "POST", json: { ...body, evidence: ["seen in run x"] } });
+    expect(again.status).toBe(200);
+    expect((await json(again)).evidence).toContain("seen in run x");
+    const edited = await json(await api(`/v1/knowledge/${entry.id}`, { method: "PATCH", json: { score: 3 } }));
+    expect(edited.score).toBe(3);
+    const retired = await json(await api(`/v1/knowledge/${entry.id}/retire`, { method: "POST" }));
+    expect(retired.retired).toBe(true);
+    const active = await json(await api("/v1/knowledge?retired=false&q=index%20columns"));
+    expect(active.items.map((e: { id: string }) => e.id)).not.toContain(entry.id);
+    expect((await api("/v1/knowledge/nope/retire", { method: "POST" })).status).toBe(404);
+    expect((await api(`/v1/knowledge/${entry.id}`, { method: "PATCH", json: {} })).status).toBe(400);
+    expect((await api("/v1/knowledge", { method: "POST", json: { title: "x" } })).status).toBe(400);
+  });
+});
+
+describe("the model updater", () => {
+  it("keeps the cheaper model while it succeeds and escalates after repeated failures", () => {
+    expect(chooseModel("small", undefined, []).model).toBe("small");
+    expect(chooseModel("small", "big", [{ model: "small", runs: 2, firstPass: 0 }]).model).toBe("small");
+    const escalated = chooseModel("small", "big", [{ model: "small", runs: 4, firstPass: 1 }]);
+    expect(escalated).toEqual({ model: "big", reason: "small passed first time in 1 of 4 runs; escalating to big" });
+    expect(chooseModel("small", "big", [{ model: "small", runs: 4, firstPass: 3 }]).model).toBe("small");
+  });
+});
+
+describe("learning from runs", () => {
+  it("needs fewer refine rounds for similar requests once a failure's lesson is learned", async () => {
+    const sequence = async (learning: boolean) => {
+      const rounds: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const run = await waitForRun(
+          (await startRun({ request: `catalog ${i}`, options: { replay: "catalog-status", learning } })).id,
+        );
+        expect(run.status, JSON.stringify(run.error)).toBe("succeeded");
+        rounds.push(run.stages.find((s) => s.name === "codegen")!.rounds - 1);
+      }
+      return rounds;
+    };
+    const without = await sequence(false);
+    const withLearning = await sequence(true);
+    console.log(
+      `refine rounds for 3 similar requests — learning off: ${without.join(", ")}; learning on: ${withLearning.join(", ")}`,
+    );
+    expect(without).toEqual([1, 1, 1]);
+    expect(withLearning).toEqual([1, 0, 0]);
+
+    const lessons = (await json(await api("/v1/knowledge?q=create%20answers%20201"))).items.filter(
+      (e: { source: string }) => e.source === "learned",
+    );
+    expect(lessons).toHaveLength(1);
+    expect(lessons[0].title).toContain("create answers 201");
+    expect(lessons[0].score).toBe(2);
+    const stats = await env.LEARNING.get(env.LEARNING.idFromName("knowledge")).modelStats("codegen");
+    // Per model and prompt version: code written first time by the code prompt, or last by the refine prompt.
+    expect(stats).toEqual([
+      expect.objectContaining({
+        model: "claude-sonnet-4-6",
+        prompt: "code.v1",
+        runs: 2,
+        firstPass: 2,
+        refineRounds: 0,
+      }),
+      expect.objectContaining({
+        model: "claude-sonnet-4-6",
+        prompt: "refine.v1",
+        runs: 4,
+        firstPass: 0,
+        refineRounds: 4,
+      }),
+    ]);
+  });
+});

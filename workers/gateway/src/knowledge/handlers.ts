@@ -1,0 +1,38 @@
+import { type KnowledgeEntry, NotFoundError } from "@aidevos/core";
+import { knowledgeOf } from "@aidevos/learning";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { validationHook } from "../errors";
+import { addKnowledgeRoute, editKnowledgeRoute, listKnowledgeRoute, retireKnowledgeRoute } from "./routes";
+
+export const knowledge = new OpenAPIHono<{ Bindings: Env }>({ defaultHook: validationHook });
+
+function found(entry: KnowledgeEntry | null, id: string): KnowledgeEntry {
+  if (!entry) throw new NotFoundError(`knowledge entry ${id}`);
+  return entry;
+}
+
+knowledge.openapi(listKnowledgeRoute, async (c) => {
+  const { q, stage, retired, limit } = c.req.valid("query");
+  const items = await knowledgeOf(c.env).list({
+    q,
+    stage,
+    retired: retired === undefined ? undefined : retired === "true",
+    limit,
+  });
+  return c.json({ items }, 200);
+});
+
+knowledge.openapi(addKnowledgeRoute, async (c) => {
+  const { entry, created } = await knowledgeOf(c.env).add(c.req.valid("json"));
+  return c.json(entry, created ? 201 : 200);
+});
+
+knowledge.openapi(editKnowledgeRoute, async (c) => {
+  const { id } = c.req.valid("param");
+  return c.json(found(await knowledgeOf(c.env).edit(id, c.req.valid("json")), id), 200);
+});
+
+knowledge.openapi(retireKnowledgeRoute, async (c) => {
+  const { id } = c.req.valid("param");
+  return c.json(found(await knowledgeOf(c.env).retire(id), id), 200);
+});

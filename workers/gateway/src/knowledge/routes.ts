@@ -1,0 +1,50 @@
+import { KnowledgeEntry, KnowledgePatch, KnowledgeQuery, NewKnowledge } from "@aidevos/core";
+import { createRoute } from "@hono/zod-openapi";
+import { z } from "zod";
+import { jsonBody } from "../body";
+
+const ErrorBody = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.array(z.unknown()) }),
+});
+const Params = z.object({ id: z.string().max(64) });
+const entry = { content: { "application/json": { schema: KnowledgeEntry } }, description: "the entry" };
+const missing = { 404: { content: { "application/json": { schema: ErrorBody } }, description: "no such entry" } };
+
+export const listKnowledgeRoute = createRoute({
+  method: "get",
+  path: "/v1/knowledge",
+  summary: "Best practices, patterns and learned lessons; `q` searches their text",
+  request: { query: KnowledgeQuery },
+  responses: {
+    200: {
+      content: { "application/json": { schema: z.object({ items: z.array(KnowledgeEntry) }) } },
+      description: "entries",
+    },
+  },
+});
+
+export const addKnowledgeRoute = createRoute({
+  method: "post",
+  path: "/v1/knowledge",
+  summary: "Add an entry (an entry with the same title is updated with the new evidence instead)",
+  middleware: [jsonBody] as const,
+  request: { body: { required: true, content: { "application/json": { schema: NewKnowledge } } } },
+  responses: { 201: entry, 200: entry },
+});
+
+export const editKnowledgeRoute = createRoute({
+  method: "patch",
+  path: "/v1/knowledge/{id}",
+  summary: "Edit an entry's title, body, stage or score",
+  middleware: [jsonBody] as const,
+  request: { params: Params, body: { required: true, content: { "application/json": { schema: KnowledgePatch } } } },
+  responses: { 200: entry, ...missing },
+});
+
+export const retireKnowledgeRoute = createRoute({
+  method: "post",
+  path: "/v1/knowledge/{id}/retire",
+  summary: "Retire an entry: kept for the record, never retrieved again",
+  request: { params: Params },
+  responses: { 200: entry, ...missing },
+});
