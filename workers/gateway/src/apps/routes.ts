@@ -14,17 +14,14 @@ import {
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { jsonBody } from "../body";
-
-const ErrorBody = z.object({
-  error: z.object({ code: z.string(), message: z.string(), details: z.array(z.unknown()) }),
-});
+import { error, json } from "../openapi";
 
 export const listAppsRoute = createRoute({
   method: "get",
   path: "/v1/apps",
   summary: "Deployed apps, by name",
   request: { query: ListQuery },
-  responses: { 200: { content: { "application/json": { schema: AppList } }, description: "a page of apps" } },
+  responses: { 200: json(AppList, "a page of apps") },
 });
 
 export const getAppRoute = createRoute({
@@ -33,8 +30,8 @@ export const getAppRoute = createRoute({
   summary: "An app with its spec, versions and deploy history",
   request: { params: z.object({ name: AppName }) },
   responses: {
-    200: { content: { "application/json": { schema: AppDetail } }, description: "the app" },
-    404: { content: { "application/json": { schema: ErrorBody } }, description: "no such app" },
+    200: json(AppDetail, "the app"),
+    404: error("no such app"),
   },
 });
 
@@ -50,9 +47,9 @@ export const rollbackAppRoute = createRoute({
     body: { required: true, content: { "application/json": { schema: RollbackBody } } },
   },
   responses: {
-    200: { content: { "application/json": { schema: VersionChange } }, description: "the version now live" },
-    400: { content: { "application/json": { schema: ErrorBody } }, description: "no such version, or already live" },
-    404: { content: { "application/json": { schema: ErrorBody } }, description: "no such app" },
+    200: json(VersionChange, "the version now live"),
+    400: error("no such version, or already live"),
+    404: error("no such app"),
   },
 });
 
@@ -62,14 +59,14 @@ export const promoteAppRoute = createRoute({
   summary: "Put a canary version on all of the traffic",
   request: { params: z.object({ name: AppName }) },
   responses: {
-    200: { content: { "application/json": { schema: VersionChange } }, description: "the version now on all traffic" },
-    400: { content: { "application/json": { schema: ErrorBody } }, description: "the live version is not a canary" },
-    404: { content: { "application/json": { schema: ErrorBody } }, description: "no such app" },
+    200: json(VersionChange, "the version now on all traffic"),
+    400: error("the live version is not a canary"),
+    404: error("no such app"),
   },
 });
 
 const AppParams = z.object({ name: AppName });
-const notFound = { 404: { content: { "application/json": { schema: ErrorBody } }, description: "no such app" } };
+const notFound = { 404: error("no such app") };
 
 export const metricsRoute = createRoute({
   method: "get",
@@ -82,7 +79,7 @@ export const metricsRoute = createRoute({
       limit: z.coerce.number().int().min(1).max(1000).default(60),
     }),
   },
-  responses: { 200: { content: { "application/json": { schema: AppMetrics } }, description: "metrics" }, ...notFound },
+  responses: { 200: json(AppMetrics, "metrics"), ...notFound },
 });
 
 export const errorsRoute = createRoute({
@@ -105,7 +102,7 @@ export const usageRoute = createRoute({
   summary: "Requests, unique keys and status mix per route and day",
   request: { params: AppParams, query: z.strictObject({ days: z.coerce.number().int().min(1).max(30).default(7) }) },
   responses: {
-    200: { content: { "application/json": { schema: z.object({ items: z.array(UsageDay) }) } }, description: "usage" },
+    200: json(z.object({ items: z.array(UsageDay) }), "usage"),
     ...notFound,
   },
 });
@@ -116,7 +113,7 @@ export const feedRoute = createRoute({
   summary: "What happened to the app: new error groups, spikes, rollbacks, fix and refine runs, feedback",
   request: { params: AppParams },
   responses: {
-    200: { content: { "application/json": { schema: z.object({ items: z.array(FeedEntry) }) } }, description: "feed" },
+    200: json(z.object({ items: z.array(FeedEntry) }), "feed"),
     ...notFound,
   },
 });
@@ -128,8 +125,8 @@ export const feedbackRoute = createRoute({
   middleware: [jsonBody] as const,
   request: { body: { required: true, content: { "application/json": { schema: FeedbackBody } } } },
   responses: {
-    202: { content: { "application/json": { schema: Run } }, description: "the improvement run" },
+    202: json(Run, "the improvement run"),
     ...notFound,
-    422: { content: { "application/json": { schema: ErrorBody } }, description: "offline mode cannot read feedback" },
+    422: error("offline mode cannot read feedback"),
   },
 });

@@ -2,13 +2,11 @@ import { KnowledgeEntry, KnowledgePatch, KnowledgeQuery, NewKnowledge } from "@a
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { jsonBody } from "../body";
+import { error, json } from "../openapi";
 
-const ErrorBody = z.object({
-  error: z.object({ code: z.string(), message: z.string(), details: z.array(z.unknown()) }),
-});
 const Params = z.object({ id: z.string().max(64) });
-const entry = { content: { "application/json": { schema: KnowledgeEntry } }, description: "the entry" };
-const missing = { 404: { content: { "application/json": { schema: ErrorBody } }, description: "no such entry" } };
+const entry = json(KnowledgeEntry, "the entry");
+const missing = { 404: error("no such entry") };
 
 export const listKnowledgeRoute = createRoute({
   method: "get",

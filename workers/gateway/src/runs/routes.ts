@@ -2,21 +2,11 @@ import { CreateRunBody, ListQuery, Run, RunList, TestReport } from "@aidevos/cor
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { jsonBody } from "../body";
+import { error, json } from "../openapi";
 
-const ErrorBody = z.object({
-  error: z.object({
-    code: z.string(),
-    message: z.string(),
-    details: z.array(z.object({ path: z.string(), message: z.string() })),
-  }),
-});
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  content: { "application/json": { schema } },
-  description,
-});
 const errors = {
-  400: json(ErrorBody, "invalid_json or validation_failed"),
-  401: json(ErrorBody, "missing or wrong bearer token"),
+  400: error("invalid_json or validation_failed"),
+  401: error("missing or wrong bearer token"),
 };
 const RunParams = z.object({ id: z.string().max(128) });
 
@@ -32,8 +22,8 @@ export const createRunRoute = createRoute({
   responses: {
     202: json(Run, "the run, queued"),
     ...errors,
-    413: json(ErrorBody, "body over 1 MiB"),
-    422: json(ErrorBody, "Idempotency-Key reused with another body, or offline mode without a spec"),
+    413: error("body over 1 MiB"),
+    422: error("Idempotency-Key reused with another body, or offline mode without a spec"),
   },
 });
 
@@ -50,7 +40,7 @@ export const getRunRoute = createRoute({
   path: "/v1/runs/{id}",
   summary: "A run with its stages",
   request: { params: RunParams },
-  responses: { 200: json(Run, "the run"), 404: json(ErrorBody, "no such run"), ...errors },
+  responses: { 200: json(Run, "the run"), 404: error("no such run"), ...errors },
 });
 
 export const cancelRunRoute = createRoute({
@@ -58,7 +48,7 @@ export const cancelRunRoute = createRoute({
   path: "/v1/runs/{id}/cancel",
   summary: "Cancel a run that has not finished",
   request: { params: RunParams },
-  responses: { 200: json(Run, "the run"), 404: json(ErrorBody, "no such run"), ...errors },
+  responses: { 200: json(Run, "the run"), 404: error("no such run"), ...errors },
 });
 
 export const runEventsRoute = createRoute({
@@ -68,7 +58,7 @@ export const runEventsRoute = createRoute({
   request: { params: RunParams },
   responses: {
     200: { content: { "text/event-stream": { schema: z.string() } }, description: "event stream" },
-    404: json(ErrorBody, "no such run"),
+    404: error("no such run"),
   },
 });
 
@@ -79,7 +69,7 @@ export const runTestsRoute = createRoute({
   request: { params: RunParams },
   responses: {
     200: json(z.object({ round: z.int().nullable(), reports: z.array(TestReport) }), "reports"),
-    404: json(ErrorBody, "no such run"),
+    404: error("no such run"),
   },
 });
 
@@ -96,6 +86,6 @@ export const runFilesRoute = createRoute({
       }),
       "files",
     ),
-    404: json(ErrorBody, "no such run"),
+    404: error("no such run"),
   },
 });
