@@ -28,7 +28,7 @@ export default defineConfig({
           name: "workers",
           globalSetup: ["./test/fakes/global-setup.ts"],
           include: ["test/**/*.test.ts"],
-          exclude: ["test/e2e/**"],
+          exclude: ["test/e2e/**", "test/reliability/**/*.e2e.test.ts"],
           testTimeout: 30_000,
           hookTimeout: 30_000,
           deps: { optimizer: { ssr: { include: ["zod", "hono", "@hono/zod-openapi", "acorn", "acorn-walk"] } } },
@@ -38,7 +38,7 @@ export default defineConfig({
         // Black-box: `wrangler dev` as the README starts it, driven over real HTTP from Node.
         test: {
           name: "e2e",
-          include: ["test/e2e/**/*.test.ts"],
+          include: ["test/e2e/**/*.test.ts", "test/reliability/**/*.e2e.test.ts"],
           environment: "node",
           testTimeout: 120_000,
           hookTimeout: 120_000,

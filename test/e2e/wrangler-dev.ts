@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -9,6 +9,20 @@ export interface DevServer {
   persistTo: string;
   output: () => string;
   stop(): Promise<void>;
+}
+
+/** Every process below `pid`: wrangler starts workerd in a process group of its own. */
+function descendants(pid: number): number[] {
+  let children: number[] = [];
+  try {
+    children = execFileSync("ps", ["-o", "pid=", "--ppid", String(pid)], { encoding: "utf8" })
+      .split("\n")
+      .map((l) => Number(l.trim()))
+      .filter((n) => n > 0);
+  } catch {
+    // no children
+  }
+  return children.flatMap((c) => [c, ...descendants(c)]);
 }
 
 async function freePort(): Promise<number> {
@@ -59,9 +73,16 @@ export async function startWranglerDev(options: { persistTo?: string } = {}): Pr
     persistTo,
     output: () => log,
     stop: async () => {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once("exit", r));
-        process.kill(-child.pid!, "SIGKILL");
+        // Like a crash: everything at once, workerd included, with no chance to clean up.
+        for (const pid of [...descendants(child.pid!), child.pid!]) {
+          try {
+            process.kill(pid, "SIGKILL");
+          } catch {
+            // already gone
+          }
+        }
         await exited;
       }
       if (!options.persistTo) rmSync(persistTo, { recursive: true, force: true });

@@ -76,7 +76,6 @@ const RETRY_MS = 500;
 export class RunDO extends DurableObject<Env> {
   private readonly sql = this.ctx.storage.sql;
   private readonly waiters = new Set<() => void>();
-  private draining: Promise<void> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -372,17 +371,18 @@ export class RunDO extends DurableObject<Env> {
     );
   }
 
-  /** Delivers the outbox in order; anything not delivered stays and is retried from the alarm. */
-  private drain(): Promise<void> {
-    this.draining ??= this.deliver().finally(() => {
-      this.draining = null;
-    });
-    return this.draining;
-  }
-
-  private async deliver(): Promise<void> {
+  /**
+   * Delivers the outbox in order, up to what is in it now: a caller waits for its own hand-offs,
+   * not for the ones later reports add. Anything not delivered stays and is retried from the alarm;
+   * two deliveries of one item are harmless, since every receiver takes a repeat as a no-op.
+   */
+  private async drain(): Promise<void> {
+    const last = this.sql.exec<{ id: number | null }>("SELECT MAX(id) AS id FROM outbox").one().id;
+    if (last === null) return;
     for (;;) {
-      const item = this.sql.exec<OutboxRow>("SELECT * FROM outbox ORDER BY id LIMIT 1").toArray()[0];
+      const item = this.sql
+        .exec<OutboxRow>("SELECT * FROM outbox WHERE id <= ? ORDER BY id LIMIT 1", last)
+        .toArray()[0];
       if (!item) return;
       try {
         await this.send(item);
