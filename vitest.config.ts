@@ -45,6 +45,16 @@ export default defineConfig({
         },
       },
       {
+        // Not a test: `pnpm bench` measures, prints ratios against same-process baselines, writes bench/results.
+        test: {
+          name: "bench",
+          include: ["bench/*.run.ts"],
+          environment: "node",
+          testTimeout: 600_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
         // Not a test: `pnpm fixtures` writes the replay fixtures with the real compiler.
         test: { name: "fixtures", include: ["scripts/fixtures.record.ts"], environment: "node" },
       },

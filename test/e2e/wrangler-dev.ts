@@ -37,13 +37,26 @@ async function freePort(): Promise<number> {
 }
 
 /** Starts `wrangler dev` the way `pnpm dev` does, on a free port with its own state directory. */
-export async function startWranglerDev(options: { persistTo?: string } = {}): Promise<DevServer> {
+export async function startWranglerDev(
+  options: { persistTo?: string; vars?: Record<string, string> } = {},
+): Promise<DevServer> {
   const port = await freePort();
   const persistTo = options.persistTo ?? mkdtempSync(join(tmpdir(), "aidevos-e2e-"));
   let log = "";
   const child: ChildProcess = spawn(
     "pnpm",
-    ["exec", "wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo],
+    [
+      "exec",
+      "wrangler",
+      "dev",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--persist-to",
+      persistTo,
+      ...Object.entries(options.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
+    ],
     {
       env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
       stdio: ["ignore", "pipe", "pipe"],
