@@ -72,7 +72,10 @@ it("offline end to end: an AppSpec request to its first served request", async (
       const run = await until(body.id);
       if (run.status !== "succeeded") throw new Error(JSON.stringify(run.error));
       lastRun = run.id;
-      for (const s of run.stages) (stages[s.name] ??= []).push(Date.parse(s.finishedAt) - Date.parse(s.startedAt));
+      for (const s of run.stages) {
+        stages[s.name] ??= [];
+        stages[s.name]!.push(Date.parse(s.finishedAt) - Date.parse(s.startedAt));
+      }
       const served = await post(`/apps/${name}/tasks`, { title: "first" });
       if (served.status !== 201) throw new Error(`served ${served.status}`);
     });
