@@ -1,7 +1,7 @@
 // Proves the learning stage: the knowledge base API, lessons learned from refine rounds, scoring, the model updater, and a replayed experiment where learning saves refine rounds.
 
 import { env } from "cloudflare:workers";
-import { chooseModel } from "@aidevos/learning";
+import { chooseModel, lessonsFromReview } from "@aidevos/learning";
 import { describe, expect, it } from "vitest";
 import { api, json, startRun, waitForRun } from "../support/api";
 
@@ -36,6 +36,23 @@ describe("the knowledge base API", () => {
     expect((await api("/v1/knowledge/nope/retire", { method: "POST" })).status).toBe(404);
     expect((await api(`/v1/knowledge/${entry.id}`, { method: "PATCH", json: {} })).status).toBe(400);
     expect((await api("/v1/knowledge", { method: "POST", json: { title: "x" } })).status).toBe(400);
+  });
+});
+
+describe("lesson extraction", () => {
+  it("turns review findings into lessons, one per rule", () => {
+    const lessons = lessonsFromReview("run-1", [
+      { severity: "warning", rule: "unbounded-list", message: "list has no limit", file: "app.js", line: 3 },
+    ]);
+    expect(lessons).toEqual([
+      expect.objectContaining({
+        kind: "lesson",
+        stage: "codegen",
+        title: "Review rule unbounded-list",
+        evidence: ["run run-1"],
+      }),
+    ]);
+    expect(lessons[0]!.body).toContain("list has no limit");
   });
 });
 

@@ -88,6 +88,14 @@ describe("monitoring deployed apps", () => {
     const hooks = (await (await fetch(webhookUrl.replace(/\/hook$/, "/received"))).json()) as { app: string }[];
     expect(hooks.filter((h: { app: string }) => h.app === "ledger")).toHaveLength(1);
 
+    // The rollback is a lesson for the next code generator.
+    const lessons = (await json(await api("/v1/knowledge?q=production%20error%20entries"))).items;
+    expect(
+      lessons.find((e: { title: string }) => e.title.startsWith("Production error at POST /entries")),
+    ).toMatchObject({
+      source: "learned",
+      kind: "lesson",
+    });
     const app = await json(await api("/v1/apps/ledger"));
     expect(app.history.find((h: { action: string }) => h.action === "rollback")).toMatchObject({
       version: 1,

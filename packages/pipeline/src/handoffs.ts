@@ -54,6 +54,8 @@ export interface LearningInput {
   model?: string;
   prompt?: string;
   costUsd: number;
+  /** What code review said about the deployed code. */
+  review?: ReviewFinding[];
 }
 export interface LearningOutput {
   lessons: string[];

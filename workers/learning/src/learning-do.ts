@@ -8,6 +8,36 @@ export function knowledgeOf(env: Env) {
   return env.LEARNING.get(env.LEARNING.idFromName("knowledge"));
 }
 
+/** A lesson from what code review flagged: the rule and what it said. */
+export function lessonsFromReview(runId: string, review: NonNullable<LearningInput["review"]>): NewKnowledge[] {
+  return review.map((f) => ({
+    kind: "lesson" as const,
+    stage: "codegen" as const,
+    title: `Review rule ${f.rule}`.slice(0, 200),
+    body: `Code review flagged (${f.severity}): ${f.message}`.slice(0, 600),
+    evidence: [`run ${runId}`],
+  }));
+}
+
+/** A lesson from production: an error group that made monitoring roll a version back. */
+export function lessonFromRollback(
+  app: string,
+  version: number,
+  errors: { message: string; frame: string }[],
+): NewKnowledge {
+  const first = errors[0];
+  return {
+    kind: "lesson",
+    stage: "codegen",
+    title: `Production error at ${first?.frame ?? "an unknown route"}: ${first?.message ?? "5xx spike"}`.slice(0, 200),
+    body: `${app} v${version} was rolled back after a 5xx spike in production. Errors: ${errors
+      .map((e) => `${e.message} at ${e.frame}`)
+      .join("; ")
+      .slice(0, 800)}. Tests did not catch it: cover this input.`,
+    evidence: [`${app} v${version} rollback`],
+  };
+}
+
 /** A lesson from a test that failed before the refiner fixed it: the case, without ids and timings. */
 export function lessonsFrom(runId: string, failures: LearningInput["failures"]): NewKnowledge[] {
   return failures.flatMap((report) =>
@@ -42,7 +72,10 @@ export class LearningDO extends StageDO<LearningInput, LearningOutput> {
     const kb = knowledgeOf(this.env);
     const learned = await kb.learn({
       runId: job.runId,
-      lessons: job.model?.learning === false ? [] : lessonsFrom(job.runId, failures),
+      lessons:
+        job.model?.learning === false
+          ? []
+          : [...lessonsFrom(job.runId, failures), ...lessonsFromReview(job.runId, job.input.review ?? [])],
       passedFirstTime: refineRounds === 0,
       model,
       prompt,
@@ -68,8 +101,11 @@ export class LearningDO extends StageDO<LearningInput, LearningOutput> {
     return this.knowledge().get(id);
   }
 
-  async add(input: NewKnowledge): Promise<{ entry: KnowledgeEntry; created: boolean }> {
-    return this.knowledge().add(input, "user");
+  async add(
+    input: NewKnowledge,
+    source: "user" | "learned" = "user",
+  ): Promise<{ entry: KnowledgeEntry; created: boolean }> {
+    return this.knowledge().add(input, source);
   }
 
   async edit(id: string, patch: Partial<Pick<KnowledgeEntry, "title" | "body" | "stage" | "score">>) {

@@ -1,5 +1,6 @@
 import { entityOperations, type RequestEvent } from "@aidevos/core";
 import { appHostOf } from "@aidevos/deploy";
+import { knowledgeOf, lessonFromRollback } from "@aidevos/learning";
 import { type MonitoringInput, type MonitoringOutput, StageDO, type StageJob, type StageLog } from "@aidevos/pipeline";
 import { registryOf } from "@aidevos/registry";
 import { AppMonitorStore } from "./app-monitor";
@@ -96,6 +97,7 @@ export class MonitoringDO extends StageDO<MonitoringInput, MonitoringOutput> {
         .join("; ")}`;
       const runId = await this.startRun(app, request, current.spec);
       store.addFeed("fix_run", `started fix run ${runId}`, { runId, errors: groups.map((g) => g.fingerprint) });
+      await knowledgeOf(this.env).add(lessonFromRollback(app, live.version, groups), "learned");
     } else if (decision.kind === "refine" && current && store.claimAction("refine", live.version)) {
       store.addFeed("latency_breach", `v${live.version} p95 ${decision.p95} ms over its budget`);
       const request = `Scaling need for ${app}: v${live.version} p95 latency is ${decision.p95} ms, over budget. Make it faster.`;

@@ -111,6 +111,7 @@ export function nextStep(report: StageReport, ctx: FlowContext): Step {
         model: code.model,
         prompt: code.prompt,
         costUsd: ctx.costUsd,
+        review: code.review,
       };
       return { kind: "handoff", stage: "learning", round: 0, input };
     }
