@@ -1,6 +1,6 @@
 import type { RunUsage } from "@aidevos/core";
 import type { LlmProvider, LlmTask, StructuredCall, StructuredResult } from "./provider";
-import { costUsd, type TokenBudget } from "./usage";
+import { addCounts, costUsd, type TokenBudget } from "./usage";
 
 export const NO_RUN_USAGE: RunUsage = {
   calls: 0,
@@ -11,16 +11,7 @@ export const NO_RUN_USAGE: RunUsage = {
   costUsd: 0,
 };
 
-export function addRunUsage(a: RunUsage, b: RunUsage): RunUsage {
-  return {
-    calls: a.calls + b.calls,
-    inputTokens: a.inputTokens + b.inputTokens,
-    outputTokens: a.outputTokens + b.outputTokens,
-    cacheReadTokens: a.cacheReadTokens + b.cacheReadTokens,
-    cacheWriteTokens: a.cacheWriteTokens + b.cacheWriteTokens,
-    costUsd: a.costUsd + b.costUsd,
-  };
-}
+export const addRunUsage: (a: RunUsage, b: RunUsage) => RunUsage = addCounts;
 
 /**
  * Counts the calls, tokens and cost of everything a stage asks its provider, and holds the run to

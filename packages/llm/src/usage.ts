@@ -25,14 +25,12 @@ export function costUsd(model: string, usage: Usage): number {
   );
 }
 
-export function addUsage(a: Usage, b: Usage): Usage {
-  return {
-    inputTokens: a.inputTokens + b.inputTokens,
-    outputTokens: a.outputTokens + b.outputTokens,
-    cacheReadTokens: a.cacheReadTokens + b.cacheReadTokens,
-    cacheWriteTokens: a.cacheWriteTokens + b.cacheWriteTokens,
-  };
+/** Field-by-field sum of two tallies of the same shape (token usage, run usage). */
+export function addCounts<T extends { [K in keyof T]: number }>(a: T, b: T): T {
+  return Object.fromEntries(Object.keys(a).map((k) => [k, a[k as keyof T] + b[k as keyof T]])) as T;
 }
+
+export const addUsage: (a: Usage, b: Usage) => Usage = addCounts;
 
 export function totalTokens(u: Usage): number {
   return u.inputTokens + u.outputTokens + u.cacheReadTokens + u.cacheWriteTokens;

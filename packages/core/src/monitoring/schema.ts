@@ -18,13 +18,16 @@ export const RequestEvent = z.object({
 });
 export type RequestEvent = z.infer<typeof RequestEvent>;
 
+/** Requests by status class. */
+const StatusMix = z.object({ "2xx": z.int(), "3xx": z.int(), "4xx": z.int(), "5xx": z.int() });
+
 export const LatencySummary = z.object({ p50: z.number(), p95: z.number(), p99: z.number() });
 
 export const MetricsBucket = z.object({
   start: z.string(),
   version: z.int(),
   requests: z.int(),
-  status: z.object({ "2xx": z.int(), "3xx": z.int(), "4xx": z.int(), "5xx": z.int() }),
+  status: StatusMix,
   latencyMs: LatencySummary,
 });
 export const AppMetrics = z.object({
@@ -52,7 +55,7 @@ export const UsageDay = z.object({
   route: z.string(),
   requests: z.int(),
   uniqueKeys: z.int(),
-  status: z.object({ "2xx": z.int(), "3xx": z.int(), "4xx": z.int(), "5xx": z.int() }),
+  status: StatusMix,
 });
 export type UsageDay = z.infer<typeof UsageDay>;
 
