@@ -102,22 +102,6 @@ export abstract class StageDO<I, O> extends DurableObject<Env> {
     this.injectedFaults = count;
   }
 
-  /** The jobs of this run, for inspection and tests. */
-  async jobs(): Promise<
-    { round: number; status: JobStatus; attempts: number; summary: string | null; reported: boolean }[]
-  > {
-    return this.ctx.storage.sql
-      .exec<JobRow>("SELECT * FROM jobs ORDER BY round")
-      .toArray()
-      .map((r) => ({
-        round: r.round,
-        status: r.status,
-        attempts: r.attempts,
-        summary: r.summary,
-        reported: r.reported === 1,
-      }));
-  }
-
   override async alarm(): Promise<void> {
     // Re-arm first: if this invocation dies half-way, the lease alarm picks the job up again.
     await this.ctx.storage.setAlarm(Date.now() + LEASE_MS);

@@ -14,7 +14,7 @@ import {
   TERMINAL_RUN_STATUSES,
   type TestReport,
 } from "@aidevos/core";
-import { addRunUsage, NO_RUN_USAGE } from "@aidevos/llm";
+import { addRunUsage, NO_RUN_USAGE, totalTokens } from "@aidevos/llm";
 import type { CodegenOutput, DeployOutput, PlanningInput, StageReport, TestingOutput } from "@aidevos/pipeline";
 import { registryOf } from "@aidevos/registry";
 import { eventStream } from "./event-stream";
@@ -431,8 +431,7 @@ export class RunDO extends DurableObject<Env> {
   /** What the next stage may use: the run's replay fixture and what is left of its token budget. */
   private modelOptions(): { replay?: string; budgetLeft?: number; learning?: boolean } {
     const options = JSON.parse(this.row()!.options) as RunOptions;
-    const u = this.usage();
-    const spent = u.inputTokens + u.outputTokens + u.cacheReadTokens + u.cacheWriteTokens;
+    const spent = totalTokens(this.usage());
     return {
       ...(options.replay ? { replay: options.replay } : {}),
       ...(options.learning === false ? { learning: false } : {}),
