@@ -1,6 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
-import type { CodeBundle } from "@aidevos/core";
+import { type CodeBundle, PartitionKey } from "@aidevos/core";
+import { type LiveVersion, registryOf } from "@aidevos/registry";
 import { appWorkerCode } from "@aidevos/sandbox";
+import { appHostOf } from "./hosts";
 
 /** The version a host should serve, as the Registry names it. */
 export interface LiveTarget {
@@ -9,22 +11,78 @@ export interface LiveTarget {
   codeHash: string;
 }
 
+/**
+ * What became of a request to an app. Failures are answers, not exceptions: an error thrown across
+ * RPC loses its class, and the gateway turns these into its typed errors in one place.
+ */
+export type Routed =
+  | { kind: "served"; response: Response; version: number; key: string | null; path: string }
+  | { kind: "failed"; version: number; key: string | null; path: string; message: string; frame: string }
+  | { kind: "no_app" }
+  | { kind: "no_key" }
+  | { kind: "bad_key" };
+
 const FACET = "app";
+const POINTER = "live";
+/**
+ * How old the pointer may be before a request also asks the Registry in the background. Deploys,
+ * rollbacks and promotions push the pointer at once; this only heals a push lost to a crash.
+ */
+const REVALIDATE_MS = 60_000;
 
 /**
  * Runs one partition of a deployed app (the whole app, or one key of a perKey app).
  * The app's Durable Object class is loaded from its bundle into a sandboxed dynamic Worker and
  * run as a facet of this object, so its SQLite data belongs to this host and outlives versions:
  * a new version aborts the facet and the next request starts the new class on the same data.
+ *
+ * The app's own host (named after the app) also holds the app's live pointer, so serving a request
+ * costs one call to this object and none to the global Registry.
  */
 export class AppHostDO extends DurableObject<Env> {
   private loadedHash: string | null = null;
+  /** Undefined until known; null while the Registry has no such app (kept in memory only). */
+  private pointer: LiveVersion | null | undefined;
+  private checkedAt = 0;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    // A synchronous read: nothing can interleave, and hosts never told a pointer write nothing.
+    this.pointer = ctx.storage.kv.get<LiveVersion>(POINTER);
+  }
+
+  /** The Registry's word on what this app serves; an older word never replaces a newer one. */
+  async setLive(live: LiveVersion): Promise<void> {
+    this.adopt(live);
+  }
+
+  /** What this app serves now, as this host knows it. */
+  async live(app: string): Promise<LiveVersion | null> {
+    return this.current(app);
+  }
+
+  /**
+   * Serves a request for `app` (its URL relative to the app's base) with the live version. A perKey
+   * app's requests carry `/k/{key}` first and go on to that key's host, which keeps its data apart.
+   */
+  async route(app: string, request: Request): Promise<Routed> {
+    const live = await this.current(app);
+    if (!live) return { kind: "no_app" };
+    const url = new URL(request.url);
+    if (live.partition === "single") return this.served(live, null, url.pathname, () => this.serve(request, live));
+    const match = /^\/k\/([^/]*)(\/.*)?$/.exec(url.pathname);
+    if (!match) return { kind: "no_key" };
+    const key = PartitionKey.safeParse(decodeKey(match[1]!));
+    if (!key.success) return { kind: "bad_key" };
+    const path = match[2] ?? "/";
+    const forwarded = new Request(new URL(path + url.search, url), request);
+    return this.served(live, key.data, path, () => appHostOf(this.env, app, key.data).serve(forwarded, live));
+  }
 
   /** Serves a request for the live version; the bundle is read from the Registry only on a cold load. */
   async serve(request: Request, target: LiveTarget): Promise<Response> {
     const facet = this.facet(target.codeHash, async () => {
-      const registry = this.env.REGISTRY.get(this.env.REGISTRY.idFromName("global"));
-      const bundle = await registry.getBundle(target.app, target.version);
+      const bundle = await registryOf(this.env).getBundle(target.app, target.version);
       if (!bundle) throw new Error(`bundle of ${target.app} v${target.version} is missing`);
       return bundle;
     });
@@ -42,14 +100,73 @@ export class AppHostDO extends DurableObject<Env> {
     this.loadedHash = null;
   }
 
-  private facet(codeHash: string, bundle: () => Promise<CodeBundle>): Fetcher {
-    if (this.loadedHash !== null && this.loadedHash !== codeHash) {
-      this.ctx.facets.abort(FACET, new Error("a new version of the app was deployed"));
+  private async served(
+    live: LiveVersion,
+    key: string | null,
+    path: string,
+    serve: () => Promise<Response>,
+  ): Promise<Routed> {
+    try {
+      return { kind: "served", response: await serve(), version: live.version, key, path };
+    } catch (err) {
+      const stack = err instanceof Error ? (err.stack ?? "") : "";
+      const frame = stack
+        .split("\n")
+        .find((l) => l.trim().startsWith("at "))
+        ?.trim();
+      const message = err instanceof Error ? err.message : String(err);
+      return {
+        kind: "failed",
+        version: live.version,
+        key,
+        path,
+        message: message.slice(0, 300),
+        frame: (frame ?? path).slice(0, 300),
+      };
     }
+  }
+
+  private async current(app: string): Promise<LiveVersion | null> {
+    if (this.pointer === undefined) this.adopt(await registryOf(this.env).live(app));
+    else if (Date.now() - this.checkedAt > REVALIDATE_MS) {
+      this.checkedAt = Date.now();
+      this.ctx.waitUntil(
+        registryOf(this.env)
+          .live(app)
+          .then((live) => this.adopt(live))
+          .catch((err) => console.warn(`could not revalidate the live version of ${app}`, String(err))),
+      );
+    }
+    return this.pointer ?? null;
+  }
+
+  private adopt(live: LiveVersion | null): void {
+    this.checkedAt = Date.now();
+    if (!live) {
+      this.pointer ??= null;
+      return;
+    }
+    if (this.pointer && this.pointer.generation >= live.generation) return;
+    this.pointer = live;
+    this.ctx.storage.kv.put(POINTER, live);
+  }
+
+  private facet(codeHash: string, bundle: () => Promise<CodeBundle>): Fetcher {
+    // After a restart of this host the facet may still run whatever class it had: unknown counts as different.
+    if (this.loadedHash !== codeHash) this.ctx.facets.abort(FACET, new Error("a new version of the app was deployed"));
     this.loadedHash = codeHash;
     return this.ctx.facets.get(FACET, () => {
       const worker = this.env.LOADER.get(`app:${codeHash}`, async () => appWorkerCode(await bundle()));
       return { class: worker.getDurableObjectClass("App") };
     });
+  }
+}
+
+/** A malformed escape (`%E0`) is a bad key, not a crash. */
+function decodeKey(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
   }
 }

@@ -2,6 +2,7 @@ import type { CloudflareVersion } from "@aidevos/core";
 import { type DeployInput, type DeployOutput, StageDO, type StageJob, type StageLog } from "@aidevos/pipeline";
 import { registryOf, type VersionChange } from "@aidevos/registry";
 import { CloudflareApiError, CloudflareClient, CloudflareDeployer, cloudflareConfig } from "./cloudflare";
+import { appHostOf } from "./hosts";
 
 function deployer(env: Env): CloudflareDeployer | null {
   const config = cloudflareConfig(env);
@@ -34,6 +35,8 @@ export class DeployDO extends StageDO<DeployInput, DeployOutput> {
     const registry = registryOf(this.env);
     const cloudflare = await this.shipToCloudflare(job.runId, app, job.input, log);
     const deployed = await registry.deploy({ app, spec: plan.spec, bundle, runId: job.runId, cloudflare });
+    // Also on a retry that finds the version recorded: the attempt that recorded it may have died before this.
+    await this.publish(app);
     if (!deployed.created) await log.info(`version ${deployed.version} was already recorded for this run`);
     const verb = deployed.version === 1 ? "created" : "updated";
     const where = cloudflare
@@ -62,7 +65,9 @@ export class DeployDO extends StageDO<DeployInput, DeployOutput> {
       const refused = await onCloudflare(() => cf.activate(cloud.script, cloud.versionId));
       if (refused) return refused;
     }
-    return registry.rollback(app, target.version, runId);
+    const change = await registry.rollback(app, target.version, runId);
+    await this.publish(app);
+    return change;
   }
 
   /** Puts a canary on all of the traffic. */
@@ -74,7 +79,15 @@ export class DeployDO extends StageDO<DeployInput, DeployOutput> {
       const refused = await onCloudflare(() => cf.activate(live.script, live.versionId));
       if (refused) return refused;
     }
-    return registry.promote(app);
+    const change = await registry.promote(app);
+    await this.publish(app);
+    return change;
+  }
+
+  /** Tells the app's host what the Registry now says is live, so the very next request is served by it. */
+  private async publish(app: string): Promise<void> {
+    const live = await registryOf(this.env).live(app);
+    if (live) await appHostOf(this.env, app).setLive(live);
   }
 
   private async shipToCloudflare(

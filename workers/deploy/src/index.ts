@@ -1,4 +1,4 @@
-export { AppHostDO, type LiveTarget } from "./app-host";
+export { AppHostDO, type LiveTarget, type Routed } from "./app-host";
 export { CloudflareApiError, CloudflareClient, CloudflareDeployer } from "./cloudflare";
 export { DeployDO } from "./deploy-do";
 export { appHostOf } from "./hosts";

@@ -35,6 +35,8 @@ export interface LiveVersion {
   version: number;
   codeHash: string;
   partition: "single" | "perKey";
+  /** Grows with every change the Registry records for the app, so copies of this pointer can tell which is newer. */
+  generation: number;
 }
 
 type Row = Record<string, SqlStorageValue>;
@@ -67,6 +69,7 @@ export class RegistryDO extends DurableObject<Env> {
       this.sql.exec(`CREATE TABLE IF NOT EXISTS history (
         seq INTEGER PRIMARY KEY AUTOINCREMENT, app TEXT NOT NULL, at TEXT NOT NULL, action TEXT NOT NULL,
         version INTEGER NOT NULL, from_version INTEGER, run_id TEXT)`);
+      this.sql.exec("CREATE INDEX IF NOT EXISTS history_by_app ON history (app, seq)");
       this.sql.exec(`CREATE TABLE IF NOT EXISTS runs (
         id TEXT PRIMARY KEY, status TEXT NOT NULL, stage TEXT, request TEXT NOT NULL, app TEXT, created_at TEXT NOT NULL)`);
       this.sql.exec("CREATE INDEX IF NOT EXISTS runs_by_time ON runs (created_at DESC, id DESC)");
@@ -141,7 +144,8 @@ export class RegistryDO extends DurableObject<Env> {
   async live(app: string): Promise<LiveVersion | null> {
     const row = this.sql
       .exec<Row>(
-        "SELECT a.name, a.partition, a.live_version, v.code_hash FROM apps a JOIN versions v ON v.app = a.name AND v.version = a.live_version WHERE a.name = ?",
+        `SELECT a.name, a.partition, a.live_version, v.code_hash, (SELECT MAX(seq) FROM history h WHERE h.app = a.name) AS generation
+         FROM apps a JOIN versions v ON v.app = a.name AND v.version = a.live_version WHERE a.name = ?`,
         app,
       )
       .toArray()[0];
@@ -151,6 +155,7 @@ export class RegistryDO extends DurableObject<Env> {
       version: Number(row.live_version),
       codeHash: String(row.code_hash),
       partition: row.partition as LiveVersion["partition"],
+      generation: Number(row.generation),
     };
   }
 

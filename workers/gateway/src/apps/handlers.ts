@@ -5,10 +5,9 @@ import {
   type FeedEntry,
   NotFoundError,
   OfflineNeedsSpecError,
-  PartitionKey,
   ValidationError,
 } from "@aidevos/core";
-import { appHostOf } from "@aidevos/deploy";
+import { appHostOf, type Routed } from "@aidevos/deploy";
 import { providerName } from "@aidevos/llm";
 import type { LiveVersion, VersionChange } from "@aidevos/registry";
 import { registryOf } from "@aidevos/registry";
@@ -116,69 +115,54 @@ apps.openapi(promoteAppRoute, async (c) => {
 
 /**
  * `/apps/:name/*` (and `/apps/:name/k/:key/*` for perKey apps): the live version of a deployed
- * app, one host Durable Object per app or per key. The app sees paths relative to its base.
+ * app, one host Durable Object per app or per key. The app sees paths relative to its base. The
+ * app's own host knows the live version, so a request touches no global object.
  */
 export const served = new Hono<{ Bindings: Env }>();
 
 served.all("/apps/:name/*", async (c) => {
   const name = c.req.param("name");
-  const live = await registryOf(c.env).live(name);
-  if (!live) throw new NotFoundError(`app ${name}`);
   const url = new URL(c.req.url);
-  let rest = url.pathname.slice(`/apps/${name}`.length) || "/";
+  const request = new Request(
+    new URL((url.pathname.slice(`/apps/${name}`.length) || "/") + url.search, "http://app"),
+    c.req.raw,
+  );
+  const host = appHostOf(c.env, name);
   if (c.env.DISPATCHER) {
     // Workers for Platforms: the app's own Worker routes keys itself (/k/{key}/...).
-    return c.env.DISPATCHER.get(name).fetch(new Request(new URL(rest + url.search, "http://app"), c.req.raw));
+    if (!(await host.live(name))) throw new NotFoundError(`app ${name}`);
+    return c.env.DISPATCHER.get(name).fetch(request);
   }
-  let key: string | undefined;
-  if (live.partition === "perKey") {
-    const match = /^\/k\/([^/]*)(\/.*)?$/.exec(rest);
-    if (!match) throw new NotFoundError(`a key: ${name} keeps data per key, use /apps/${name}/k/{key}/`);
-    const parsed = PartitionKey.safeParse(decodeURIComponent(match[1]!));
-    if (!parsed.success) throw new ValidationError([{ path: "key", message: "must match ^[A-Za-z0-9_-]{1,64}$" }]);
-    key = parsed.data;
-    rest = match[2] ?? "/";
-  }
-  const request = new Request(new URL(rest + url.search, "http://app"), c.req.raw);
   const started = Date.now();
-  const base = {
-    version: live.version,
-    method: request.method,
-    route: routeOf(request.method, rest),
-    key: key ?? null,
-  };
+  let routed: Routed;
   try {
-    const res = await appHostOf(c.env, name, key).serve(request, live);
-    const ms = Date.now() - started;
-    // The error body is read from a copy, after the response has gone.
-    const copy = res.status >= 500 ? res.clone() : null;
-    recordRequest(
-      c.env,
-      c.executionCtx,
-      name,
-      (async () => ({
-        ...base,
-        at: started,
-        status: res.status,
-        ms,
-        ...(copy ? { error: await errorOf(copy, base.route), sample: redactedSample(request, rest) } : {}),
-      }))(),
-    );
-    return res;
+    routed = await host.route(name, request);
   } catch (err) {
-    const frame =
-      (err instanceof Error ? (err.stack ?? "") : "")
-        .split("\n")
-        .find((l) => l.trim().startsWith("at "))
-        ?.trim() ?? base.route;
-    const message = err instanceof Error ? err.message : String(err);
+    console.warn(`the host of ${name} failed`, String(err));
+    throw new AidevosError("app_failed", `${name} could not be reached; try again`, 502);
+  }
+  switch (routed.kind) {
+    case "no_app":
+      throw new NotFoundError(`app ${name}`);
+    case "no_key":
+      throw new NotFoundError(`a key: ${name} keeps data per key, use /apps/${name}/k/{key}/`);
+    case "bad_key":
+      throw new ValidationError([{ path: "key", message: "must match ^[A-Za-z0-9_-]{1,64}$" }]);
+  }
+  const base = {
+    at: started,
+    version: routed.version,
+    method: request.method,
+    route: routeOf(request.method, routed.path),
+    key: routed.key,
+  };
+  if (routed.kind === "failed") {
     recordRequest(c.env, c.executionCtx, name, {
       ...base,
-      at: started,
       status: 502,
       ms: Date.now() - started,
-      error: { message: message.slice(0, 300), frame: frame.slice(0, 300) },
-      sample: redactedSample(request, rest),
+      error: { message: routed.message, frame: routed.frame },
+      sample: redactedSample(request, routed.path),
     });
     throw new AidevosError(
       "app_failed",
@@ -186,11 +170,30 @@ served.all("/apps/:name/*", async (c) => {
       502,
     );
   }
+  const res = routed.response;
+  const ms = Date.now() - started;
+  // The error body is read from a copy, after the response has gone.
+  const copy = res.status >= 500 ? res.clone() : null;
+  recordRequest(
+    c.env,
+    c.executionCtx,
+    name,
+    copy
+      ? errorOf(copy, base.route).then((error) => ({
+          ...base,
+          status: res.status,
+          ms,
+          error,
+          sample: redactedSample(request, routed.path),
+        }))
+      : { ...base, status: res.status, ms },
+  );
+  return res;
 });
 
 /**
  * The proxy benchmark's baseline (only with AIDEVOS_BENCH=1): the same app host, reached without
- * the Registry lookup and the monitoring of `/apps/:name/*`, so their cost can be measured.
+ * the live-version lookup, routing and monitoring of `/apps/:name/*`, so their cost can be measured.
  */
 const benchLive = new Map<string, LiveVersion>();
 served.all("/__bench/direct/apps/:name/*", async (c) => {
