@@ -12,6 +12,7 @@ import {
   encodeCursor,
   type GeneratedFile,
   type RunSummary,
+  sha256Hex,
 } from "@aidevos/core";
 
 export interface DeployRequest {
@@ -63,9 +64,10 @@ export class RegistryDO extends DurableObject<Env> {
         app TEXT NOT NULL, version INTEGER NOT NULL, code_hash TEXT NOT NULL, spec TEXT NOT NULL,
         main_module TEXT NOT NULL, class_name TEXT NOT NULL, run_id TEXT NOT NULL UNIQUE,
         cloudflare TEXT, created_at TEXT NOT NULL, PRIMARY KEY (app, version))`);
-      this.sql.exec(`CREATE TABLE IF NOT EXISTS version_files (
-        app TEXT NOT NULL, version INTEGER NOT NULL, path TEXT NOT NULL, role TEXT NOT NULL, content TEXT NOT NULL,
-        PRIMARY KEY (app, version, path))`);
+      // A file's content is stored once however many versions and apps carry it: offline apps share
+      // their whole runtime, and a new version usually changes few files.
+      this.sql.exec("CREATE TABLE IF NOT EXISTS file_contents (hash TEXT PRIMARY KEY, content TEXT NOT NULL)");
+      await this.storeFilesByContent();
       this.sql.exec(`CREATE TABLE IF NOT EXISTS history (
         seq INTEGER PRIMARY KEY AUTOINCREMENT, app TEXT NOT NULL, at TEXT NOT NULL, action TEXT NOT NULL,
         version INTEGER NOT NULL, from_version INTEGER, run_id TEXT)`);
@@ -82,6 +84,7 @@ export class RegistryDO extends DurableObject<Env> {
     const done = this.sql.exec<Row>("SELECT app, version FROM versions WHERE run_id = ?", req.runId).toArray()[0];
     if (done) return { version: Number(done.version), created: false, url: appUrl(req.app, partition) };
     const now = new Date().toISOString();
+    const hashes = await Promise.all(req.bundle.files.map((f) => sha256Hex(f.content)));
     return this.ctx.storage.transactionSync(() => {
       const app = this.sql.exec<Row>("SELECT * FROM apps WHERE name = ?", req.app).toArray()[0];
       const version = app ? Number(app.latest_version) + 1 : 1;
@@ -97,16 +100,7 @@ export class RegistryDO extends DurableObject<Env> {
         req.cloudflare ? JSON.stringify(req.cloudflare) : null,
         now,
       );
-      for (const f of req.bundle.files) {
-        this.sql.exec(
-          "INSERT INTO version_files (app, version, path, role, content) VALUES (?, ?, ?, ?, ?)",
-          req.app,
-          version,
-          f.path,
-          f.role,
-          f.content,
-        );
-      }
+      for (const [i, f] of req.bundle.files.entries()) this.addFile(req.app, version, f, hashes[i]!);
       if (app) {
         this.sql.exec(
           "UPDATE apps SET partition = ?, live_version = ?, latest_version = ?, updated_at = ? WHERE name = ?",
@@ -164,7 +158,7 @@ export class RegistryDO extends DurableObject<Env> {
     if (!v) return null;
     const files = this.sql
       .exec<Row>(
-        "SELECT path, role, content FROM version_files WHERE app = ? AND version = ? ORDER BY path",
+        "SELECT f.path, f.role, c.content FROM version_files f JOIN file_contents c ON c.hash = f.hash WHERE f.app = ? AND f.version = ? ORDER BY f.path",
         app,
         version,
       )
@@ -345,6 +339,55 @@ export class RegistryDO extends DurableObject<Env> {
     );
     const last = items.at(-1);
     return { items, nextCursor: rows.length > limit && last ? encodeCursor([last.createdAt, last.id]) : null };
+  }
+
+  /** Bytes of the Registry's SQLite storage. */
+  async storageBytes(): Promise<number> {
+    return this.sql.databaseSize;
+  }
+
+  private addFile(app: string, version: number, file: GeneratedFile, hash: string): void {
+    this.sql.exec("INSERT OR IGNORE INTO file_contents (hash, content) VALUES (?, ?)", hash, file.content);
+    this.sql.exec(
+      "INSERT INTO version_files (app, version, path, role, hash) VALUES (?, ?, ?, ?, ?)",
+      app,
+      version,
+      file.path,
+      file.role,
+      hash,
+    );
+  }
+
+  /**
+   * Creates the table of versions' files. A Registry that kept a copy of the content in every row has
+   * that table renamed and moved over in one transaction; a move cut short by a restart is done on the next start.
+   */
+  private async storeFilesByContent(): Promise<void> {
+    const tables = new Map(
+      this.sql
+        .exec<{ name: string; sql: string }>(
+          "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name IN ('version_files', 'version_files_copies')",
+        )
+        .toArray()
+        .map((t) => [t.name, t.sql]),
+    );
+    if (/\bcontent\b/.test(tables.get("version_files") ?? "")) {
+      this.sql.exec("ALTER TABLE version_files RENAME TO version_files_copies");
+      tables.set("version_files_copies", "");
+    }
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS version_files (
+      app TEXT NOT NULL, version INTEGER NOT NULL, path TEXT NOT NULL, role TEXT NOT NULL, hash TEXT NOT NULL,
+      PRIMARY KEY (app, version, path))`);
+    if (!tables.has("version_files_copies")) return;
+    const old = this.sql.exec<Row>("SELECT * FROM version_files_copies").toArray();
+    const hashes = await Promise.all(old.map((f) => sha256Hex(String(f.content))));
+    this.ctx.storage.transactionSync(() => {
+      for (const [i, f] of old.entries()) {
+        const file = { path: String(f.path), role: f.role as GeneratedFile["role"], content: String(f.content) };
+        this.addFile(String(f.app), Number(f.version), file, hashes[i]!);
+      }
+      this.sql.exec("DROP TABLE version_files_copies");
+    });
   }
 
   private summary(app: Row): AppSummary {

@@ -101,12 +101,16 @@ export const TestReport = z.strictObject({
 });
 export type TestReport = z.infer<typeof TestReport>;
 
+/** SHA-256 of a text, in hex. */
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 /** SHA-256 over the paths and contents of the source files: equal code, equal hash. */
 export async function bundleHash(files: readonly Pick<GeneratedFile, "path" | "role" | "content">[]): Promise<string> {
   const sources = files.filter((f) => f.role === "source").sort((a, b) => (a.path < b.path ? -1 : 1));
-  const text = sources.map((f) => `${f.path}\u0000${f.content}\u0000`).join("");
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return sha256Hex(sources.map((f) => `${f.path}\u0000${f.content}\u0000`).join(""));
 }
 
 /** A report from its cases: passed and failed counted, ok only when nothing failed. */

@@ -1,4 +1,10 @@
-import { IdempotencyKeyReusedError, NotFoundError, OfflineNeedsSpecError, ValidationError } from "@aidevos/core";
+import {
+  IdempotencyKeyReusedError,
+  NotFoundError,
+  OfflineNeedsSpecError,
+  sha256Hex,
+  ValidationError,
+} from "@aidevos/core";
 import { assertFixture, providerName } from "@aidevos/llm";
 import { registryOf } from "@aidevos/registry";
 import { runOf } from "@aidevos/runs";
@@ -13,11 +19,6 @@ import {
   runFilesRoute,
   runTestsRoute,
 } from "./routes";
-
-async function sha256(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 function runStub(env: Env, id: string) {
   const stub = runOf(env, id);
@@ -44,7 +45,7 @@ runs.openapi(createRunRoute, async (c) => {
     spec: body.spec,
     app: body.app ?? body.spec?.name,
     options: body.options,
-    bodyHash: await sha256(await c.req.text()),
+    bodyHash: await sha256Hex(await c.req.text()),
   });
   if (started.kind === "mismatch") throw new IdempotencyKeyReusedError();
   c.header("location", started.run.links.self);
