@@ -8,7 +8,13 @@ const MINUTES_KEPT_MS = 2 * HOUR;
 const HOURS_KEPT_MS = 30 * 24 * HOUR;
 
 type Row = Record<string, SqlStorageValue>;
-const statusClass = (status: number) => (status >= 500 ? "s5" : status >= 400 ? "s4" : status >= 300 ? "s3" : "s2");
+/** Requests, then 2xx, 3xx, 4xx and 5xx: the columns of a bucket or a usage day. */
+type Counts = [number, number, number, number, number];
+const noCounts = (): Counts => [0, 0, 0, 0, 0];
+function count(counts: Counts, status: number): void {
+  counts[0] += 1;
+  counts[status >= 500 ? 4 : status >= 400 ? 3 : status >= 300 ? 2 : 1] += 1;
+}
 
 /**
  * One app's production record in its monitor's SQLite: latency and status per version and time
@@ -38,60 +44,76 @@ export class AppMonitorStore {
     );
   }
 
-  /** Folds a batch of events in; returns the error groups seen for the first time. */
+  /**
+   * Folds a batch of events in; returns the error groups seen for the first time. The batch is
+   * summed in memory first, so a write touches each minute, day and route once, not each event.
+   */
   ingest(events: RequestEvent[]): ErrorGroup[] {
-    const fresh: ErrorGroup[] = [];
+    const minutes = new Map<string, { start: number; version: number; counts: Counts; hist: number[] }>();
+    const days = new Map<string, { day: string; route: string; counts: Counts }>();
+    const keys = new Map<string, [string, string, string]>();
     for (const e of events) {
       const start = e.at - (e.at % MINUTE);
-      const row = this.sql
-        .exec<Row>("SELECT hist FROM buckets WHERE granularity = 'm' AND start = ? AND version = ?", start, e.version)
-        .toArray()[0];
-      const hist = row ? (JSON.parse(String(row.hist)) as number[]) : emptyHistogram();
-      addToHistogram(hist, e.ms);
-      const cls = statusClass(e.status);
-      this.sql.exec(
-        `INSERT INTO buckets (granularity, start, version, requests, s2, s3, s4, s5, hist) VALUES ('m', ?, ?, 1, ?, ?, ?, ?, ?)
-         ON CONFLICT (granularity, start, version) DO UPDATE SET requests = requests + 1,
-           s2 = s2 + excluded.s2, s3 = s3 + excluded.s3, s4 = s4 + excluded.s4, s5 = s5 + excluded.s5, hist = excluded.hist`,
+      const minute = minutes.get(`${start}/${e.version}`) ?? {
         start,
-        e.version,
-        Number(cls === "s2"),
-        Number(cls === "s3"),
-        Number(cls === "s4"),
-        Number(cls === "s5"),
+        version: e.version,
+        counts: noCounts(),
+        hist: emptyHistogram(),
+      };
+      minutes.set(`${start}/${e.version}`, minute);
+      count(minute.counts, e.status);
+      addToHistogram(minute.hist, e.ms);
+      const day = new Date(e.at).toISOString().slice(0, 10);
+      const usage = days.get(`${day} ${e.route}`) ?? { day, route: e.route, counts: noCounts() };
+      days.set(`${day} ${e.route}`, usage);
+      count(usage.counts, e.status);
+      if (e.key) keys.set(`${day} ${e.route} ${e.key}`, [day, e.route, e.key]);
+    }
+    for (const m of minutes.values()) {
+      const row = this.sql
+        .exec<Row>("SELECT hist FROM buckets WHERE granularity = 'm' AND start = ? AND version = ?", m.start, m.version)
+        .toArray()[0];
+      const hist = row ? mergeHistograms(JSON.parse(String(row.hist)), m.hist) : m.hist;
+      this.sql.exec(
+        `INSERT INTO buckets (granularity, start, version, requests, s2, s3, s4, s5, hist) VALUES ('m', ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (granularity, start, version) DO UPDATE SET requests = requests + excluded.requests,
+           s2 = s2 + excluded.s2, s3 = s3 + excluded.s3, s4 = s4 + excluded.s4, s5 = s5 + excluded.s5, hist = excluded.hist`,
+        m.start,
+        m.version,
+        ...m.counts,
         JSON.stringify(hist),
       );
-      const day = new Date(e.at).toISOString().slice(0, 10);
+    }
+    for (const d of days.values()) {
       this.sql.exec(
-        `INSERT INTO usage_days (day, route, requests, s2, s3, s4, s5) VALUES (?, ?, 1, ?, ?, ?, ?)
-         ON CONFLICT (day, route) DO UPDATE SET requests = requests + 1,
+        `INSERT INTO usage_days (day, route, requests, s2, s3, s4, s5) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (day, route) DO UPDATE SET requests = requests + excluded.requests,
            s2 = s2 + excluded.s2, s3 = s3 + excluded.s3, s4 = s4 + excluded.s4, s5 = s5 + excluded.s5`,
-        day,
-        e.route,
-        Number(cls === "s2"),
-        Number(cls === "s3"),
-        Number(cls === "s4"),
-        Number(cls === "s5"),
+        d.day,
+        d.route,
+        ...d.counts,
       );
-      if (e.key)
-        this.sql.exec("INSERT OR IGNORE INTO usage_keys (day, route, key) VALUES (?, ?, ?)", day, e.route, e.key);
-      if (e.error) {
-        const fingerprint = `${e.error.message} @ ${e.error.frame}`.slice(0, 500);
-        const seen =
-          this.sql.exec<Row>("SELECT 1 FROM error_groups WHERE fingerprint = ?", fingerprint).toArray().length > 0;
-        this.sql.exec(
-          `INSERT INTO error_groups (fingerprint, message, frame, version, count, first_seen, last_seen, sample) VALUES (?, ?, ?, ?, 1, ?, ?, ?)
-           ON CONFLICT (fingerprint) DO UPDATE SET count = count + 1, last_seen = excluded.last_seen, version = excluded.version`,
-          fingerprint,
-          e.error.message,
-          e.error.frame,
-          e.version,
-          e.at,
-          e.at,
-          e.sample ? JSON.stringify(e.sample) : null,
-        );
-        if (!seen) fresh.push(this.errors().find((g) => g.fingerprint === fingerprint)!);
-      }
+    }
+    for (const k of keys.values())
+      this.sql.exec("INSERT OR IGNORE INTO usage_keys (day, route, key) VALUES (?, ?, ?)", ...k);
+    const fresh: ErrorGroup[] = [];
+    for (const e of events) {
+      if (!e.error) continue;
+      const fingerprint = `${e.error.message} @ ${e.error.frame}`.slice(0, 500);
+      const seen =
+        this.sql.exec<Row>("SELECT 1 FROM error_groups WHERE fingerprint = ?", fingerprint).toArray().length > 0;
+      this.sql.exec(
+        `INSERT INTO error_groups (fingerprint, message, frame, version, count, first_seen, last_seen, sample) VALUES (?, ?, ?, ?, 1, ?, ?, ?)
+         ON CONFLICT (fingerprint) DO UPDATE SET count = count + 1, last_seen = excluded.last_seen, version = excluded.version`,
+        fingerprint,
+        e.error.message,
+        e.error.frame,
+        e.version,
+        e.at,
+        e.at,
+        e.sample ? JSON.stringify(e.sample) : null,
+      );
+      if (!seen) fresh.push(this.errors().find((g) => g.fingerprint === fingerprint)!);
     }
     return fresh;
   }

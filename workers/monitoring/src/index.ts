@@ -1,1 +1,2 @@
 export { MonitoringDO, PROBE_KEY } from "./monitoring-do";
+export { appMonitorOf } from "./monitors";

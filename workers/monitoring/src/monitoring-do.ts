@@ -1,4 +1,4 @@
-import { entityOperations, type RequestEvent } from "@aidevos/core";
+import { entityOperations, type RequestEvent, sha256Hex } from "@aidevos/core";
 import { appHostOf } from "@aidevos/deploy";
 import { knowledgeOf, lessonFromRollback } from "@aidevos/learning";
 import { type MonitoringInput, type MonitoringOutput, StageDO, type StageJob, type StageLog } from "@aidevos/pipeline";
@@ -22,6 +22,7 @@ export class MonitoringDO extends StageDO<MonitoringInput, MonitoringOutput> {
   readonly stage = "monitoring";
   private store: AppMonitorStore | null = null;
   private compactedAt = 0;
+  private readonly budgets = new Map<number, number | undefined>();
 
   /** The app's records (the tables live only in app monitor instances). */
   monitor(): AppMonitorStore {
@@ -65,19 +66,34 @@ export class MonitoringDO extends StageDO<MonitoringInput, MonitoringOutput> {
     this.monitor().addFeed(kind, message, data);
   }
 
+  /** Folds old minutes into hours now; retention otherwise runs as requests arrive. */
+  async compact(): Promise<void> {
+    this.monitor().compact(Date.now());
+    this.compactedAt = Date.now();
+  }
+
+  /** Bytes of this monitor's SQLite storage. */
+  async storageBytes(): Promise<number> {
+    return this.ctx.storage.sql.databaseSize;
+  }
+
+  /**
+   * Runs after every batch, so it asks only the app's own host what is live; the Registry is asked
+   * for a version's latency budget once, and for the app only when there is something to do.
+   */
   private async closeLoops(app: string, now: number) {
     const store = this.monitor();
-    const registry = registryOf(this.env);
-    const live = await registry.live(app);
+    const live = await appHostOf(this.env, app).live(app);
     if (!live) return;
-    const current = await registry.getApp(app);
     const policy = loopPolicy(this.env);
     const decision = decide(
       store.window(live.version, now, policy.windowMs),
       live.version,
       policy,
-      current?.spec.performance?.p95Ms,
+      await this.budgetOf(app, live.version),
     );
+    if (decision.kind === "none") return;
+    const current = await registryOf(this.env).getApp(app);
     if (decision.kind === "rollback" && current && store.claimAction("rollback", live.version)) {
       const percent = Math.round(decision.rate * 100);
       store.addFeed("error_spike", `v${live.version} answered ${percent}% 5xx in the last ${policy.windowMs / 1000}s`);
@@ -106,13 +122,20 @@ export class MonitoringDO extends StageDO<MonitoringInput, MonitoringOutput> {
     }
   }
 
+  /** The p95 budget (ms) the live version's spec sets, if any; a version's spec never changes. */
+  private async budgetOf(app: string, version: number): Promise<number | undefined> {
+    if (!this.budgets.has(version)) {
+      const current = await registryOf(this.env).getApp(app);
+      if (current?.liveVersion !== version) return current?.spec.performance?.p95Ms;
+      this.budgets.set(version, current.spec.performance?.p95Ms);
+    }
+    return this.budgets.get(version);
+  }
+
   /** A run on the app's spec: offline it rebuilds correct code from the spec; with a model it can also fix custom code. */
   private async startRun(app: string, request: string, spec: unknown): Promise<string> {
     const id = this.env.RUNS.newUniqueId();
-    const bodyHash = [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(request)))]
-      .map((b) => b.toString(16).padStart(2, "0"))
-      .join("");
-    await this.env.RUNS.get(id).start({ request, app, spec: spec as never, bodyHash });
+    await this.env.RUNS.get(id).start({ request, app, spec: spec as never, bodyHash: await sha256Hex(request) });
     return id.toString();
   }
 

@@ -9,7 +9,8 @@ import {
 } from "@aidevos/core";
 import { appHostOf, type Routed } from "@aidevos/deploy";
 import { providerName } from "@aidevos/llm";
-import type { LiveVersion, VersionChange } from "@aidevos/registry";
+import { appMonitorOf } from "@aidevos/monitoring";
+import type { VersionChange } from "@aidevos/registry";
 import { registryOf } from "@aidevos/registry";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Hono } from "hono";
@@ -46,7 +47,7 @@ apps.openapi(getAppRoute, async (c) => {
 /** The app's monitor, once the app exists. */
 async function monitorOf(env: Env, name: string) {
   if (!(await registryOf(env).live(name))) throw new NotFoundError(`app ${name}`);
-  return env.MONITORING.get(env.MONITORING.idFromName(`app:${name}`));
+  return appMonitorOf(env, name);
 }
 
 apps.openapi(metricsRoute, async (c) => {
@@ -189,25 +190,6 @@ served.all("/apps/:name/*", async (c) => {
       : { ...base, status: res.status, ms },
   );
   return res;
-});
-
-/**
- * The proxy benchmark's baseline (only with AIDEVOS_BENCH=1): the same app host, reached without
- * the live-version lookup, routing and monitoring of `/apps/:name/*`, so their cost can be measured.
- */
-const benchLive = new Map<string, LiveVersion>();
-served.all("/__bench/direct/apps/:name/*", async (c) => {
-  if (c.env.AIDEVOS_BENCH !== "1") throw new NotFoundError("route");
-  const name = c.req.param("name");
-  let live = benchLive.get(name);
-  if (!live) {
-    live = (await registryOf(c.env).live(name)) ?? undefined;
-    if (!live) throw new NotFoundError(`app ${name}`);
-    benchLive.set(name, live);
-  }
-  const url = new URL(c.req.url);
-  const rest = url.pathname.slice(`/__bench/direct/apps/${name}`.length) || "/";
-  return appHostOf(c.env, name).serve(new Request(new URL(rest + url.search, "http://app"), c.req.raw), live);
 });
 
 /** What a 5xx answer says about itself: its JSON error code and message, grouped with the route. */

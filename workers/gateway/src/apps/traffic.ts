@@ -1,4 +1,5 @@
 import type { RequestEvent } from "@aidevos/core";
+import { appMonitorOf } from "@aidevos/monitoring";
 
 const FLUSH_AFTER_MS = 250;
 const FLUSH_AT = 200;
@@ -45,7 +46,7 @@ export function recordRequest(
       if (pending.get(app) !== batch) return;
       pending.delete(app);
       try {
-        await env.MONITORING.get(env.MONITORING.idFromName(`app:${app}`)).record(app, batch);
+        await appMonitorOf(env, app).record(app, batch);
       } catch (err) {
         console.warn(`monitoring of ${app} missed ${batch.length} requests`, String(err));
       }
