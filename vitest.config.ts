@@ -50,6 +50,8 @@ export default defineConfig({
           name: "bench",
           include: ["bench/*.run.ts"],
           environment: "node",
+          // One benchmark file at a time: two wrangler dev servers on two cores would measure each other.
+          fileParallelism: false,
           testTimeout: 600_000,
           hookTimeout: 120_000,
         },

@@ -1,6 +1,7 @@
 export * from "./app";
 export * from "./appspec";
 export * from "./artifacts";
+export * from "./bench";
 export * from "./cursor";
 export * from "./errors";
 export * from "./knowledge";

@@ -3,6 +3,7 @@ import { providerName } from "@aidevos/llm";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { apps, served } from "./apps";
 import { bearerAuth } from "./auth";
+import { bench } from "./bench";
 import { limitBody } from "./body";
 import { pages } from "./dashboard";
 import { errorResponse, validationHook } from "./errors";
@@ -21,6 +22,7 @@ export function createGateway() {
   app.route("/", apps);
   app.route("/", knowledge);
   app.route("/", served);
+  app.route("/", bench);
   app.route("/", pages);
   app.doc31("/openapi.json", {
     openapi: "3.1.0",

@@ -1,0 +1,31 @@
+import { z } from "zod";
+import { AppName } from "../appspec";
+
+/** `POST /__bench/registry/seed`: records `count` apps named `{prefix}-{n}` (n from `from`), each with a compiled bundle. */
+export const RegistrySeed = z.strictObject({
+  prefix: z.string().regex(/^[a-z][a-z0-9-]{0,20}$/, "must match ^[a-z][a-z0-9-]{0,20}$"),
+  from: z.int().min(0).max(999_999),
+  count: z.int().min(1).max(1000),
+});
+export type RegistrySeed = z.infer<typeof RegistrySeed>;
+
+/** `POST /__bench/monitoring/seed`: records `requests` synthetic requests of `app`, spread evenly over [fromMs, toMs). */
+export const MonitoringSeed = z
+  .strictObject({
+    app: AppName,
+    requests: z.int().min(1).max(100_000),
+    fromMs: z.int().min(0),
+    toMs: z.int().min(0),
+    /** Distinct partition keys the requests come from. */
+    keys: z.int().min(0).max(100_000).default(1000),
+    seed: z.int().default(1),
+  })
+  .refine((s) => s.toMs > s.fromMs, { path: ["toMs"], message: "must be after fromMs" });
+export type MonitoringSeed = z.infer<typeof MonitoringSeed>;
+
+/** `GET /__bench/storage?apps=a,b`: SQLite sizes of the Registry and of the named apps' monitors. */
+export const StorageSizes = z.object({
+  registryBytes: z.int(),
+  monitorBytes: z.record(z.string(), z.int()),
+});
+export type StorageSizes = z.infer<typeof StorageSizes>;

@@ -1,0 +1,93 @@
+// Proves the benchmark routes: absent unless AIDEVOS_BENCH=1, behind the API token, 4xx on bad input, and seeding through the real write paths (seeded apps serve, seeded requests count).
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import worker from "../../workers/gateway/src/index";
+
+async function call(path: string, init: RequestInit & { json?: unknown } = {}, vars: Partial<Env> = {}) {
+  const headers = new Headers(init.headers);
+  if (init.json !== undefined) headers.set("content-type", "application/json");
+  const ctx = createExecutionContext();
+  const request = new Request(`http://gateway.test${path}`, {
+    ...init,
+    headers,
+    body: init.json === undefined ? init.body : JSON.stringify(init.json),
+  });
+  const res = await worker.fetch(
+    request as Request<unknown, IncomingRequestCfProperties>,
+    { ...env, AIDEVOS_BENCH: "1", ...vars },
+    ctx,
+  );
+  await waitOnExecutionContext(ctx);
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+describe("benchmark routes", () => {
+  it("do not exist unless AIDEVOS_BENCH is 1", async () => {
+    for (const path of ["/__bench/storage", "/__bench/direct/apps/x/tasks"]) {
+      const res = await call(path, {}, { AIDEVOS_BENCH: "" });
+      expect(res.status).toBe(404);
+      expect(res.body.error.code).toBe("not_found");
+    }
+  });
+
+  it("need the API token when one is set", async () => {
+    const res = await call("/__bench/storage", {}, { AIDEVOS_API_TOKEN: "bench-token-7a1e" });
+    expect(res.status).toBe(401);
+  });
+
+  it("name what is wrong with a seed", async () => {
+    const bad = await call("/__bench/registry/seed", {
+      method: "POST",
+      json: { prefix: "Bad!", from: -1, count: 5000 },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(["count", "from", "prefix"]);
+    const window = await call("/__bench/monitoring/seed", {
+      method: "POST",
+      json: { app: "some-app", requests: 10, fromMs: 2, toMs: 1 },
+    });
+    expect(window.status).toBe(400);
+    expect(window.body.error.details[0].path).toBe("toMs");
+    const text = await call("/__bench/registry/seed", {
+      method: "POST",
+      body: "{",
+      headers: { "content-type": "application/json" },
+    });
+    expect(text.body.error.code).toBe("invalid_json");
+    const ghost = await call("/__bench/monitoring/seed", {
+      method: "POST",
+      json: { app: "never-deployed", requests: 10, fromMs: 1, toMs: 2 },
+    });
+    expect(ghost.status).toBe(404);
+  });
+
+  it("seed apps that serve and requests that the metrics count", async () => {
+    const prefix = `seed${Date.now().toString(36)}`;
+    const seeded = await call("/__bench/registry/seed", { method: "POST", json: { prefix, from: 0, count: 4 } });
+    expect(seeded.status).toBe(201);
+    const [single, perKey] = [seeded.body.names[1], seeded.body.names[0]];
+    expect((await call(`/apps/${single}/tasks`, { method: "POST", json: { title: "seeded app serves" } })).status).toBe(
+      201,
+    );
+    expect((await call(`/apps/${perKey}/k/team/tasks`)).status).toBe(200);
+
+    const to = Date.now();
+    const recorded = await call("/__bench/monitoring/seed", {
+      method: "POST",
+      json: { app: single, requests: 1000, fromMs: to - 3 * 3600_000, toMs: to, keys: 10 },
+    });
+    expect(recorded).toMatchObject({ status: 201, body: { recorded: 1000 } });
+    const hours = await call(`/v1/apps/${single}/metrics?granularity=hour&limit=100`);
+    const minutes = await call(`/v1/apps/${single}/metrics?granularity=minute&limit=1000`);
+    // Older minutes were folded into hours by the seed's compaction; together they hold every request.
+    expect(hours.body.totals.requests + minutes.body.totals.requests).toBeGreaterThanOrEqual(1000);
+    const usage = await call(`/v1/apps/${single}/usage?days=1`);
+    const total = usage.body.items.reduce((n: number, u: { requests: number }) => n + u.requests, 0);
+    expect(total).toBeGreaterThanOrEqual(1000);
+    expect(Math.max(...usage.body.items.map((u: { uniqueKeys: number }) => u.uniqueKeys))).toBeLessThanOrEqual(10);
+
+    const sizes = await call(`/__bench/storage?apps=${single}`);
+    expect(sizes.body.registryBytes).toBeGreaterThan(0);
+    expect(sizes.body.monitorBytes[single]).toBeGreaterThan(0);
+  });
+});

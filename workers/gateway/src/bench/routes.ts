@@ -1,0 +1,109 @@
+import { compileApp } from "@aidevos/compiler";
+import {
+  AppSpec,
+  detailsFromIssues,
+  MonitoringSeed,
+  NotFoundError,
+  RegistrySeed,
+  type RequestEvent,
+  type StorageSizes,
+  ValidationError,
+} from "@aidevos/core";
+import { appHostOf } from "@aidevos/deploy";
+import { appMonitorOf } from "@aidevos/monitoring";
+import { type LiveVersion, registryOf } from "@aidevos/registry";
+import { Hono } from "hono";
+import type { z } from "zod";
+import { bearerAuth } from "../auth";
+import { jsonBody, limitBody } from "../body";
+import { syntheticTraffic } from "./synthetic-traffic";
+
+/** As many events as the gateway sends a monitor at once. */
+const RECORD_BATCH = 200;
+
+/**
+ * What `pnpm bench` needs besides the public API, only with AIDEVOS_BENCH=1 (and behind the API token
+ * when one is set): a baseline route to an app's host, and seeding through the real write paths so
+ * that scale can be measured without hours of runs.
+ */
+export const bench = new Hono<{ Bindings: Env }>();
+
+bench.use("/__bench/*", async (c, next) => {
+  if (c.env.AIDEVOS_BENCH !== "1") throw new NotFoundError(`route ${c.req.method} ${new URL(c.req.url).pathname}`);
+  return next();
+});
+bench.use("/__bench/*", bearerAuth(), limitBody);
+
+async function valid<T extends z.ZodType>(schema: T, body: unknown): Promise<z.infer<T>> {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw new ValidationError(detailsFromIssues(parsed.error.issues, ""));
+  return parsed.data;
+}
+
+/**
+ * The proxy benchmark's baseline: the same app host, reached without the live-version lookup,
+ * routing and monitoring of `/apps/:name/*`, so their cost can be measured.
+ */
+const benchLive = new Map<string, LiveVersion>();
+bench.all("/__bench/direct/apps/:name/*", async (c) => {
+  const name = c.req.param("name");
+  let live = benchLive.get(name);
+  if (!live) {
+    live = (await registryOf(c.env).live(name)) ?? undefined;
+    if (!live) throw new NotFoundError(`app ${name}`);
+    benchLive.set(name, live);
+  }
+  const url = new URL(c.req.url);
+  const rest = url.pathname.slice(`/__bench/direct/apps/${name}`.length) || "/";
+  return appHostOf(c.env, name).serve(new Request(new URL(rest + url.search, "http://app"), c.req.raw), live);
+});
+
+/** Records apps as the deploy stage does: one compiled bundle and one Registry version each. */
+bench.post("/__bench/registry/seed", jsonBody, async (c) => {
+  const { prefix, from, count } = await valid(RegistrySeed, await c.req.json());
+  const registry = registryOf(c.env);
+  const names: string[] = [];
+  for (let n = from; n < from + count; n++) {
+    const name = `${prefix}-${String(n).padStart(6, "0")}`;
+    const spec = AppSpec.parse({
+      name,
+      partition: n % 4 === 0 ? "perKey" : "single",
+      entities: [{ name: "task", plural: "tasks", fields: { title: { type: "string", required: true } } }],
+    });
+    await registry.deploy({ app: name, spec, bundle: await compileApp(spec), runId: `bench-seed:${name}` });
+    names.push(name);
+  }
+  return c.json({ names }, 201);
+});
+
+/** Sends synthetic requests of a deployed app to its monitor in the gateway's batches, then compacts. */
+bench.post("/__bench/monitoring/seed", jsonBody, async (c) => {
+  const seed = await valid(MonitoringSeed, await c.req.json());
+  const live = await registryOf(c.env).live(seed.app);
+  if (!live) throw new NotFoundError(`app ${seed.app}`);
+  const monitor = appMonitorOf(c.env, seed.app);
+  let batch: RequestEvent[] = [];
+  const started = Date.now();
+  for (const event of syntheticTraffic(seed, live.version)) {
+    batch.push(event);
+    if (batch.length === RECORD_BATCH) {
+      await monitor.record(seed.app, batch);
+      batch = [];
+    }
+  }
+  if (batch.length) await monitor.record(seed.app, batch);
+  const recordMs = Date.now() - started;
+  await monitor.compact();
+  return c.json({ recorded: seed.requests, recordMs }, 201);
+});
+
+bench.get("/__bench/storage", async (c) => {
+  const apps = (c.req.query("apps") ?? "").split(",").filter(Boolean);
+  const sizes: StorageSizes = {
+    registryBytes: await registryOf(c.env).storageBytes(),
+    monitorBytes: Object.fromEntries(
+      await Promise.all(apps.map(async (app) => [app, await appMonitorOf(c.env, app).storageBytes()] as const)),
+    ),
+  };
+  return c.json(sizes, 200);
+});
