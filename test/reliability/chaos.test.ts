@@ -3,18 +3,21 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
 import { api, startRun, todoSpec, uniqueName, waitForRun } from "../support/api";
+import { measured } from "./figures";
 
 const STAGES = ["PLANNING", "CODEGEN", "TESTING", "DEPLOY", "MONITORING", "LEARNING"] as const;
 
 it("ends every run under load and injected faults: retried faults succeed, exhausted ones fail", {
   timeout: 120_000,
-}, async () => {
+}, async (context) => {
+  const started = Date.now();
   const busy = uniqueName("busy");
   await waitForRun((await startRun({ request: "traffic target", spec: todoSpec(busy) })).id);
   let trafficErrors = 0;
+  let trafficRequests = 0;
   let stop = false;
   const traffic = (async () => {
-    for (let i = 0; !stop && i < 2000; i++) {
+    for (let i = 0; !stop && i < 2000; i++, trafficRequests++) {
       const res = await api(`/apps/${busy}/tasks`, { method: "POST", json: { title: `t${i}` } });
       if (res.status !== 201) trafficErrors += 1;
       await res.text();
@@ -49,6 +52,17 @@ it("ends every run under load and injected faults: retried faults succeed, exhau
     await traffic;
   }
 
+  const ended = runs.filter(({ run }) => ["succeeded", "failed", "cancelled"].includes(run.status));
+  measured(context, {
+    runs: runs.length,
+    "faults injected": plans.reduce((n, p) => n + p.faults, 0),
+    ended: ended.length,
+    succeeded: runs.filter(({ run }) => run.status === "succeeded").length,
+    failed: runs.filter(({ run }) => run.status === "failed").length,
+    "app requests meanwhile": trafficRequests,
+    "app errors": trafficErrors,
+    seconds: Math.round((Date.now() - started) / 1000),
+  });
   for (const { plan, run } of runs) {
     expect(["succeeded", "failed", "cancelled"], plan.name).toContain(run.status);
     if (plan.faults >= 3) {

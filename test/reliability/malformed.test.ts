@@ -1,6 +1,7 @@
 // Proves bad input never breaks AIDevOS: over 500 generated malformed requests to the API and a deployed app, no 5xx, no stack trace, data intact.
 import { describe, expect, it } from "vitest";
 import { api, json, startRun, todoSpec, uniqueName, waitForRun } from "../support/api";
+import { measured } from "./figures";
 
 /** A small deterministic generator, so a failure can be replayed. */
 function random(seed: number) {
@@ -60,7 +61,7 @@ const TYPES = [
 const LEAK = /\n\s+at\s|\.ts:\d+|\.js:\d+:\d+|Uncaught|SQLITE/;
 
 describe("malformed requests", () => {
-  it("answer all 600 without a 5xx or a stack trace, errors as JSON, and change no data", async () => {
+  it("answer all 600 without a 5xx or a stack trace, errors as JSON, and change no data", async (context) => {
     const name = uniqueName("target");
     await waitForRun((await startRun({ request: "t", spec: todoSpec(name) })).id);
     const kept = await json(await api(`/apps/${name}/tasks`, { method: "POST", json: { title: "target" } }));
@@ -76,6 +77,7 @@ describe("malformed requests", () => {
     const next = random(7);
     const pick = <T>(xs: T[]) => xs[Math.floor(next() * xs.length)]!;
     const failures: string[] = [];
+    const seen = { "5xx": 0, "stack traces": 0, "errors not JSON": 0, "4xx": 0 };
     let created = 0;
     for (let i = 0; i < 600; i++) {
       const method = pick(METHODS);
@@ -88,16 +90,28 @@ describe("malformed requests", () => {
       const res = await api(path, { method, body, headers });
       const text = await res.text();
       if (res.status === 201 || res.status === 202) created += 1;
-      if (res.status >= 500 || LEAK.test(text) || (res.status >= 400 && !text.includes('"error"'))) {
+      const notJson = res.status >= 400 && !text.includes('"error"');
+      seen["5xx"] += Number(res.status >= 500);
+      seen["4xx"] += Number(res.status >= 400 && res.status < 500);
+      seen["stack traces"] += Number(LEAK.test(text));
+      seen["errors not JSON"] += Number(notJson);
+      if (res.status >= 500 || LEAK.test(text) || notJson) {
         failures.push(
           `${method} ${path} [${type}] ${JSON.stringify(body)?.slice(0, 60)} → ${res.status} ${text.slice(0, 120)}`,
         );
       }
     }
-    expect(failures).toEqual([]);
     // Only well-formed requests could create anything, and a record nobody addressed is as it was.
     const runsAfter = (await json(await api("/v1/runs?limit=100"))).items.length;
+    const after = await json(await api(`/apps/${name}/tasks/${untouched.id}`));
+    measured(context, {
+      requests: 600,
+      ...seen,
+      accepted: created,
+      "untouched record": JSON.stringify(after) === JSON.stringify(untouched) ? "intact" : "changed",
+    });
+    expect(failures).toEqual([]);
     expect(runsAfter - runsBefore).toBeLessThanOrEqual(created);
-    expect(await json(await api(`/apps/${name}/tasks/${untouched.id}`))).toEqual(untouched);
+    expect(after).toEqual(untouched);
   });
 });
