@@ -19,12 +19,20 @@ describe("the Registry's files", () => {
         )
         .one(),
     );
-    // The entry and app runtime are the same in both apps; the model module carries each app's own spec.
-    expect(counts.contents).toBeLessThan(counts.rows);
+    // Six files each; only spec.js names the app. The runtime modules, and here the samples (same
+    // fields), are stored once for both.
+    expect(counts).toEqual({ rows: 12, contents: 7 });
     for (const name of names) {
       const bundle = await registry.getBundle(name, 1);
-      expect(bundle?.files.map((f) => f.path)).toEqual(["app.js", "index.js", "model.js", "model.test.js"]);
-      expect(bundle?.files.find((f) => f.path === "model.js")?.content).toContain(name);
+      expect(bundle?.files.map((f) => f.path)).toEqual([
+        "app.js",
+        "index.js",
+        "model.js",
+        "model.test.js",
+        "samples.js",
+        "spec.js",
+      ]);
+      expect(bundle?.files.find((f) => f.path === "spec.js")?.content).toContain(name);
       expect((await api(`/apps/${name}/tasks`)).status).toBe(200);
     }
   });

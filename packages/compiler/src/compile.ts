@@ -33,16 +33,18 @@ function samples(spec: AppSpec) {
   );
 }
 
-/** Puts data after a module's imports, so the module still reads top-down. */
-function afterImports(source: string, declaration: string): string {
+/** Adds an import after a module's last import, so the module still reads top-down. */
+function withImport(source: string, statement: string): string {
   const end = source.indexOf('from "./model.js";\n') + 'from "./model.js";\n'.length;
-  return `${source.slice(0, end)}\n${declaration}\n${source.slice(end)}`;
+  return `${source.slice(0, end)}${statement}\n${source.slice(end)}`;
 }
 
 /**
  * The AppSpec compiler: the deterministic code generator of offline mode. Every app shares one
  * reviewed runtime; the spec travels as JSON data (JSON.stringify, so no spec string can become
- * code). Same spec, byte-identical files, same hash.
+ * code). Same spec, byte-identical files, same hash. What is the app's own (its spec, its test
+ * samples) lives in modules of its own, so the runtime modules are byte-identical across apps and
+ * the Registry stores them once.
  */
 export async function compileApp(spec: AppSpec): Promise<CodeBundle> {
   const files: GeneratedFile[] = [
@@ -51,12 +53,22 @@ export async function compileApp(spec: AppSpec): Promise<CodeBundle> {
     {
       path: "model.js",
       role: "source",
-      content: `${HEADER}\n/** The app's AppSpec. */\nexport const SPEC = ${JSON.stringify(spec, null, 2)};\n${MODEL_RUNTIME}`,
+      content: `${HEADER}import { SPEC } from "./spec.js";\n\nexport { SPEC };\n${MODEL_RUNTIME}`,
+    },
+    {
+      path: "spec.js",
+      role: "source",
+      content: `${HEADER}\n/** The app's AppSpec. */\nexport const SPEC = ${JSON.stringify(spec, null, 2)};\n`,
     },
     {
       path: "model.test.js",
       role: "test",
-      content: HEADER + afterImports(UNIT_TESTS_RUNTIME, `const SAMPLES = ${JSON.stringify(samples(spec), null, 2)};`),
+      content: HEADER + withImport(UNIT_TESTS_RUNTIME, 'import { SAMPLES } from "./samples.js";'),
+    },
+    {
+      path: "samples.js",
+      role: "test",
+      content: `${HEADER}\n/** Valid, wrongly typed and invalid values per field, worked out from the spec. */\nexport const SAMPLES = ${JSON.stringify(samples(spec), null, 2)};\n`,
     },
   ];
   return { mainModule: "index.js", className: "App", files, hash: await bundleHash(files) };

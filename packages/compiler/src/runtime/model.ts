@@ -1,6 +1,6 @@
 /**
- * model.js of every generated app: the spec as data plus the pure rules of the contract
- * (validation, defaults, list queries, cursors, errors). The compiler prepends `SPEC`.
+ * model.js of every generated app: the pure rules of the contract (validation, defaults, list
+ * queries, cursors, errors) over the app's SPEC, which the compiler imports from spec.js.
  */
 export const MODEL_RUNTIME = String.raw`
 export const MAX_BODY_BYTES = 1024 * 1024;

@@ -1,6 +1,6 @@
 /**
  * model.test.js of every generated app: unit tests of the contract's rules for this spec, driven by
- * SPEC and by sample values the compiler worked out for each field (SAMPLES, prepended).
+ * SPEC and by sample values the compiler worked out for each field (SAMPLES, imported from samples.js).
  */
 export const UNIT_TESTS_RUNTIME = String.raw`import { describe, it, expect } from "./__harness.js";
 import {

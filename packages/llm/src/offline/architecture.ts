@@ -44,6 +44,7 @@ export function describeArchitecture(spec: AppSpec): Architecture {
 
 export function planTasks(spec: AppSpec): CodingTask[] {
   return [
+    { id: "spec", file: "spec.js", description: "the AppSpec as data, the one module that is the app's own" },
     {
       id: "model",
       file: "model.js",
@@ -56,5 +57,6 @@ export function planTasks(spec: AppSpec): CodingTask[] {
     },
     { id: "entry", file: "index.js", description: "the Worker entry that routes requests to the Durable Object" },
     { id: "tests", file: "model.test.js", description: "unit tests of the model for every field and constraint" },
+    { id: "samples", file: "samples.js", description: "sample values per field for the unit tests, from the spec" },
   ];
 }
