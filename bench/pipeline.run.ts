@@ -6,7 +6,7 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import autocannon from "autocannon";
 import { it } from "vitest";
-import { benchServer, floor, median, ms, timed } from "./support";
+import { benchServer, delta, floor, median, ms, timed } from "./support";
 
 const ROOT = resolve(__dirname, "..");
 const { results, rows, base, call, post, until, deployApp } = benchServer("pipeline");
@@ -153,14 +153,14 @@ it("gateway proxy (routing + monitoring) vs the app's host object called directl
     benchmark: "proxy p50 latency, one request at a time (400 pairs)",
     figure: ms(median(single.proxied)),
     baseline: `direct ${ms(median(single.direct))}`,
-    ratio: `+${added.toFixed(2)} ms`,
+    ratio: delta(added),
     floor: floor("≤ +1 ms", added <= 1),
   });
   rows.push({
     benchmark: "proxy p50 latency under load (autocannon, whole ms)",
     figure: ms(loadP50.proxied),
     baseline: `direct ${ms(loadP50.direct)}`,
-    ratio: `+${(loadP50.proxied - loadP50.direct).toFixed(1)} ms`,
+    ratio: delta(loadP50.proxied - loadP50.direct, 1),
   });
 });
 

@@ -11,6 +11,8 @@ export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor
 export const pct = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
 export const ms = (n: number) => `${n.toFixed(1)} ms`;
+/** A difference with its sign: +0.12 ms, −0.30 ms. */
+export const delta = (n: number, digits = 2) => `${n < 0 ? "−" : "+"}${Math.abs(n).toFixed(digits)} ms`;
 export const count = (n: number) => Math.round(n).toLocaleString("en-US");
 
 export async function timed(fn: () => Promise<unknown>): Promise<number> {
