@@ -81,10 +81,11 @@ export class RegistryDO extends DurableObject<Env> {
   /** Records a new live version from a run's bundle; the same run deploying again gets its version back. */
   async deploy(req: DeployRequest): Promise<{ version: number; created: boolean; url: string }> {
     const partition = req.spec.partition;
+    // Hashed first: an await between the check below and the write would let a retry of this run in between.
+    const hashes = await Promise.all(req.bundle.files.map((f) => sha256Hex(f.content)));
     const done = this.sql.exec<Row>("SELECT app, version FROM versions WHERE run_id = ?", req.runId).toArray()[0];
     if (done) return { version: Number(done.version), created: false, url: appUrl(req.app, partition) };
     const now = new Date().toISOString();
-    const hashes = await Promise.all(req.bundle.files.map((f) => sha256Hex(f.content)));
     return this.ctx.storage.transactionSync(() => {
       const app = this.sql.exec<Row>("SELECT * FROM apps WHERE name = ?", req.app).toArray()[0];
       const version = app ? Number(app.latest_version) + 1 : 1;
