@@ -15,6 +15,8 @@ export default defineConfig({
               bindings: {
                 TEST_ANTHROPIC_URL: inject("anthropicUrl"),
                 TEST_OPENAI_URL: inject("openaiUrl"),
+                // A listening server sandboxed code must never reach (test/fakes/canary-server.ts).
+                TEST_CANARY_URL: inject("canaryUrl"),
                 // Every deploy in the tests also ships to the loopback Cloudflare API.
                 CLOUDFLARE_API_BASE_URL: inject("cloudflareUrl"),
                 CLOUDFLARE_ACCOUNT_ID: "test-account",
