@@ -6,6 +6,7 @@ import { env } from "cloudflare:workers";
 import { bundleHash, type CodeBundle } from "@aidevos/core";
 import { runUnitTests } from "@aidevos/sandbox";
 import { describe, expect, it } from "vitest";
+import { BOMBS, bombsApp, FROM_STRINGS, fromStringsApp } from "./bypasses";
 
 async function appBundle(content: string): Promise<CodeBundle> {
   const files = [{ path: "app.js", role: "source" as const, content }];
@@ -21,50 +22,6 @@ async function send(host: ReturnType<typeof newHost>, bundle: CodeBundle, path: 
   const text = await res.text();
   return { status: res.status, body: text.startsWith("{") || text.startsWith("[") ? JSON.parse(text) : text };
 }
-
-const WASM = "new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])";
-/** Every way we know to build code from a string; each must be refused by the sandbox itself. */
-const FROM_STRINGS: Record<string, string> = {
-  "indirect eval": `(0, eval)("40 + 2")`,
-  "Function through an alias": `(() => { const F = Function; return F("return 42")(); })()`,
-  "[].constructor.constructor": `[].constructor.constructor("return 42")()`,
-  "Reflect.construct(Function)": `Reflect.construct(Function, ["return 42"])()`,
-  "the AsyncFunction constructor": `(async () => {}).constructor("return 42")()`,
-  "the GeneratorFunction constructor": `(function* () {}).constructor("yield 42")().next().value`,
-  "the AsyncGeneratorFunction constructor": `(async function* () {}).constructor("yield 42")().next()`,
-  "Object.getPrototypeOf(fn).constructor": `Object.getPrototypeOf(() => {}).constructor("return 42")()`,
-  "new WebAssembly.Module through an alias": `(() => { const W = WebAssembly; return new W.Module(${WASM}); })()`,
-  "WebAssembly.compile through an alias": `(() => { const W = WebAssembly; return W.compile(${WASM}); })()`,
-  "WebAssembly.instantiate through an alias": `(() => { const W = WebAssembly; return W.instantiate(${WASM}); })()`,
-};
-
-const fromStringsApp = `import { DurableObject } from "cloudflare:workers";
-const FORMS = {
-${Object.entries(FROM_STRINGS)
-  .map(([name, code]) => `  ${JSON.stringify(name)}: () => ${code},`)
-  .join("\n")}
-};
-function attempt(form) {
-  try {
-    const value = form();
-    if (value && typeof value.then === "function") return value.then((v) => "ran: " + String(v), (e) => "refused: " + e.message);
-    return "ran: " + String(value);
-  } catch (e) {
-    return "refused: " + e.message;
-  }
-}
-// At module load workerd itself still allows code generation: the sandbox must refuse it here too.
-const atLoad = Object.fromEntries(Object.entries(FORMS).map(([name, form]) => [name, attempt(form)]));
-export class App extends DurableObject {
-  async fetch() {
-    const out = { atLoad: {}, atRequest: {} };
-    for (const [name, form] of Object.entries(FORMS)) {
-      out.atLoad[name] = await atLoad[name];
-      out.atRequest[name] = await attempt(form);
-    }
-    return Response.json(out);
-  }
-}`;
 
 describe("code built from strings", () => {
   it("is refused by the sandbox in every form, at module load and at request time", async () => {
@@ -168,21 +125,6 @@ export class App extends DurableObject {
   });
 });
 
-/** Native work that runs no user code per element, so no loop tick would ever see it. */
-const BOMBS: Record<string, string> = {
-  "Array.from({ length })": "Array.from({ length: N })",
-  "new Array(n).fill(0)": "new Array(N).fill(0)",
-  "a default sort": "Array.from({ length: N / 16 }, (_, i) => N - i).sort()",
-  "join of a sparse array": "(() => { const a = []; a.length = N; return a.join(','); })()",
-  "includes on a sparse array": "(() => { const a = []; a.length = N; return a.includes(1); })()",
-  "spreading a sparse array": "(() => { const a = []; a.length = N; return [...a].length; })()",
-  '"x".repeat': '"x".repeat(N * 8)',
-  padStart: '"x".padStart(N * 8)',
-  "new ArrayBuffer": "new ArrayBuffer(N * 8)",
-  "a typed array": "new Float64Array(N)",
-  "Uint8Array.from": "Uint8Array.from({ length: N * 8 })",
-};
-
 describe("native allocation and iteration bombs", () => {
   it("are charged to the guard: cases that fit an ordinary budget fail under a small one", async () => {
     // N = 1e6 finishes quickly without the guard; charged per element it overruns 200k ticks.
@@ -205,22 +147,8 @@ describe("native allocation and iteration bombs", () => {
   });
 
   it("at full size end in a 503 JSON error, and the app serves the next request", async () => {
-    const routes = Object.entries(BOMBS)
-      .map(
-        ([name, code], i) =>
-          `    if (path === "/${i}") { const N = 1e9; ${code}; return new Response(${JSON.stringify(`${name} finished`)}); }`,
-      )
-      .join("\n");
-    const app = `import { DurableObject } from "cloudflare:workers";
-export class App extends DurableObject {
-  async fetch(request) {
-    const path = new URL(request.url).pathname;
-${routes}
-    return Response.json({ ok: true, sorted: [5, 3, 9].sort((a, b) => a - b), text: "ab".repeat(3) });
-  }
-}`;
     const host = newHost();
-    const bundle = await appBundle(app);
+    const bundle = await appBundle(bombsApp(1e9));
     const names = Object.keys(BOMBS);
     for (let i = 0; i < names.length; i++) {
       const out = await send(host, bundle, `/${i}`);
