@@ -60,6 +60,9 @@ export const BOMBS: Record<string, string> = {
   "new ArrayBuffer": "new ArrayBuffer(N * 8)",
   "a typed array": "new Float64Array(N)",
   "Uint8Array.from": "Uint8Array.from({ length: N * 8 })",
+  "a Blob of one buffer many times": "new Blob(new Array(Math.min(N / 1000, 4096)).fill(new Uint8Array(1 << 20)))",
+  "join of one long string many times":
+    '(() => { const s = "x".repeat(Math.min(N, 1 << 24)); return new Array(Math.min(N / 1000, 4096)).fill(s).join(""); })()',
 };
 
 /** An app with one route per bomb (/0, /1, ...) at size N, and an ordinary route for anything else. */

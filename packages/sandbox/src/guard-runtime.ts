@@ -200,6 +200,8 @@ for (const key of ["WebSocket", "EventSource"]) {
 
 // ---- native bulk work ---------------------------------------------------------------------
 
+const textOf = (self) => (typeof self === "string" ? self : toText(self));
+
 function lengthOf(value) {
   if (value === null || value === undefined) return 0;
   const n = toNumber(value.length);
@@ -240,9 +242,23 @@ function nestedLength(value, depth) {
 }
 
 const ArrayPrototype = NativeArray.prototype;
-for (const key of ["every", "filter", "find", "findIndex", "findLast", "findLastIndex", "forEach", "includes", "indexOf", "join", "lastIndexOf", "reduce", "reduceRight", "some", "toLocaleString", "toString"]) {
+for (const key of ["every", "filter", "find", "findIndex", "findLast", "findLastIndex", "forEach", "includes", "indexOf", "lastIndexOf", "reduce", "reduceRight", "some", "toLocaleString"]) {
   meter(ArrayPrototype, key, linear);
 }
+/** join (and toString, which calls it) builds one string: its size is known before it is built. */
+function joined(self, args) {
+  const n = lengthOf(self);
+  charge(n);
+  if (!isArray(self) || n === 0) return;
+  const separator = args[0] === undefined ? 1 : textOf(args[0]).length;
+  let size = separator * (n - 1);
+  for (let i = 0; i < n; i++) {
+    const item = self[i];
+    size += typeof item === "string" ? item.length : 8;
+  }
+  allocate(size, "a string of " + size + " characters");
+}
+meter(ArrayPrototype, "join", joined);
 for (const key of ["copyWithin", "fill", "map", "reverse", "shift", "slice", "splice", "toReversed", "toSpliced", "unshift", "with"]) {
   meter(ArrayPrototype, key, producing);
 }
@@ -369,8 +385,24 @@ for (const name of ["Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array"
   });
 }
 
+// Blob and File copy their parts: many references to one large buffer would multiply it.
+for (const name of ["Blob", "File"]) {
+  const Native = globalThis[name];
+  if (typeof Native !== "function") continue;
+  sizedConstructor(Native, (args) => {
+    const parts = args[0];
+    if (!isArray(parts)) return;
+    let size = 0;
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i];
+      size += typeof part === "string" ? part.length : toNumber(part?.byteLength ?? part?.size ?? 0) || 0;
+    }
+    charge(parts.length);
+    allocate(size, "a " + name + " of " + size + " bytes");
+  });
+}
+
 const StringPrototype = String.prototype;
-const textOf = (self) => (typeof self === "string" ? self : toText(self));
 meter(StringPrototype, "repeat", (self, args) => {
   const n = textOf(self).length * byteCount(args[0]);
   allocate(n, "a string of " + n + " characters");
