@@ -77,9 +77,10 @@ export function __aidevos_tick() {
   if (++pending >= every) flush();
 }
 
+/** Work already known to be this large: checked before it is done once it reaches a check's worth. */
 function charge(work) {
   pending += work;
-  flush();
+  if (pending >= every) flush();
 }
 
 /** A single allocation of about this many bytes: refused over the limit, else charged like work. */
@@ -91,7 +92,7 @@ function allocate(bytes, what) {
       "sandbox: memory limit exceeded: " + what + " would take about " + bytes + " bytes, over the limit of " + CONFIG.maxBytes + " per allocation",
     );
   }
-  if (bytes > 0) charge(bytes / 16);
+  if (bytes > 0) charge(floor(bytes / 16));
 }
 
 /**
@@ -279,9 +280,9 @@ meter(ArrayPrototype, "flatMap", producing);
 // Every native iteration over an array or typed array (spread, for-of, destructuring, Array.from,
 // new Set(array)...) steps through this next(): one tick per element.
 const ArrayIteratorPrototype = getPrototypeOf([][Symbol.iterator]());
-meter(ArrayIteratorPrototype, "next", () => charge(1));
+meter(ArrayIteratorPrototype, "next", __aidevos_tick);
 const StringIteratorPrototype = getPrototypeOf(""[Symbol.iterator]());
-meter(StringIteratorPrototype, "next", () => charge(1));
+meter(StringIteratorPrototype, "next", __aidevos_tick);
 
 function sizeArrayLike(items, what) {
   // Read the length once and hand the native code that same length (a getter cannot change it).
@@ -304,7 +305,7 @@ defineProperty(NativeArray, "from", {
   configurable: true,
 });
 
-function sizedConstructor(Native, check) {
+function sizedConstructor(Native, check, species = true) {
   const proxy = new NativeProxy(Native, {
     apply(target, self, args) {
       check(args);
@@ -315,15 +316,21 @@ function sizedConstructor(Native, check) {
       return construct(target, args, newTarget === proxy ? target : newTarget);
     },
   });
-  // Species lookups (map, slice, subarray...) also come through the checked constructor.
-  defineProperty(Native.prototype, "constructor", { value: proxy, writable: true, enumerable: false, configurable: true });
+  // Species lookups (slice, subarray...) also come through the checked constructor.
+  if (species) defineProperty(Native.prototype, "constructor", { value: proxy, writable: true, enumerable: false, configurable: true });
   defineProperty(globalThis, Native.name, { value: proxy, writable: true, enumerable: false, configurable: true });
   return proxy;
 }
 
-sizedConstructor(NativeArray, (args) => {
-  if (args.length === 1 && typeof args[0] === "number") allocate(args[0] * 8, "an array of " + args[0] + " elements");
-});
+// Not for arrays' species: every array method that builds an array is metered above, and keeping
+// [].constructor the intrinsic keeps V8's fast paths for map, filter and slice.
+sizedConstructor(
+  NativeArray,
+  (args) => {
+    if (args.length === 1 && typeof args[0] === "number") allocate(args[0] * 8, "an array of " + args[0] + " elements");
+  },
+  false,
+);
 
 const NativeArrayBuffer = ArrayBuffer;
 const isView = ArrayBuffer.isView;
@@ -416,6 +423,6 @@ meter(StringPrototype, "concat", (self, args) => {
   allocate(n, "a string of " + n + " characters");
 });
 for (const key of ["split", "replace", "replaceAll", "normalize", "toLowerCase", "toUpperCase", "localeCompare"]) {
-  meter(StringPrototype, key, (self) => charge(textOf(self).length / 16));
+  meter(StringPrototype, key, (self) => charge(textOf(self).length >> 4));
 }
 `;
