@@ -118,10 +118,22 @@ const keys = []; for (const k in { a: 1, b: 2 }) keys.push(k);
 const make = () => ({ value: 7 });
 const closure = ((base) => (x) => base + x)(10);
 async function later(x) { await null; return x * 3; }
+class List extends Array {}
+// Built-ins the guard wraps or replaces must mean what they meant.
+const builtins = {
+  sorted: [3, 1, 10, 2].sort(), joined: [1, [2, 3]].join("-"), text: String([1, 2]), from: Array.from("abc"),
+  fromLike: Array.from({ length: 3 }, (_, i) => i * 2), typed: Array.from(new Uint8Array([1, 2, 3]).map((x) => x * 2)),
+  flat: [1, [2, [3]]].flat(2), spliced: [1, 2, 3, 4].splice(1, 2), concat: [1].concat([2], 3), filled: new Array(3).fill(7),
+  isArray: Array.isArray(new Array(3)), ctor: [].constructor === Array, typedInstance: new Uint8Array(2) instanceof Uint8Array,
+  fnInstance: (() => 1) instanceof Function, asyncInstance: (async () => 1) instanceof Function,
+  padded: "7".padStart(3, "0"), repeated: "ab".repeat(2), split: "a,b".split(","), blob: new Blob(["ab", "c"]).size,
+  subclass: List.from([1, 2]) instanceof List, buffer: new ArrayBuffer(8).slice(2).byteLength,
+  destructured: (([a, ...rest]) => a + rest.length)([5, 6, 7]), spreadText: [..."héllo"].length,
+};
 export default {
   async fetch() {
     const c = new Child(4);
-    return Response.json({ squares, labelled, w, d, keys, obj: make(), closure: closure(5), sum: c.sum([1, 2, 3]), double: c.double, tag: c.tag, later: await later(4) });
+    return Response.json({ squares, labelled, w, d, keys, obj: make(), closure: closure(5), sum: c.sum([1, 2, 3]), double: c.double, tag: c.tag, later: await later(4), builtins });
   },
 };`;
 
@@ -140,6 +152,7 @@ export default {
     const guarded = await run({ "main.js": instrumentModule(program, "main.js"), "__aidevos_guard.js": GUARD_SOURCE });
     expect(guarded).toEqual(plain);
     expect(plain).toMatchObject({
+      builtins: { sorted: [1, 10, 2, 3], subclass: true, fnInstance: true, ctor: true, blob: 3 },
       squares: [0, 1, 4, 9, 16, 25],
       w: 12,
       d: 4,

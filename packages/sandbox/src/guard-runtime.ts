@@ -305,7 +305,7 @@ defineProperty(NativeArray, "from", {
   configurable: true,
 });
 
-function sizedConstructor(Native, check, species = true) {
+function sizedConstructor(Native, check) {
   const proxy = new NativeProxy(Native, {
     apply(target, self, args) {
       check(args);
@@ -317,20 +317,14 @@ function sizedConstructor(Native, check, species = true) {
     },
   });
   // Species lookups (slice, subarray...) also come through the checked constructor.
-  if (species) defineProperty(Native.prototype, "constructor", { value: proxy, writable: true, enumerable: false, configurable: true });
+  defineProperty(Native.prototype, "constructor", { value: proxy, writable: true, enumerable: false, configurable: true });
   defineProperty(globalThis, Native.name, { value: proxy, writable: true, enumerable: false, configurable: true });
   return proxy;
 }
 
-// Not for arrays' species: every array method that builds an array is metered above, and keeping
-// [].constructor the intrinsic keeps V8's fast paths for map, filter and slice.
-sizedConstructor(
-  NativeArray,
-  (args) => {
-    if (args.length === 1 && typeof args[0] === "number") allocate(args[0] * 8, "an array of " + args[0] + " elements");
-  },
-  false,
-);
+// The Array constructor itself stays the intrinsic ([].constructor === Array): new Array(n)
+// preallocates only small arrays (V8 makes large ones sparse), and every method that fills,
+// copies or walks an array is metered above.
 
 const NativeArrayBuffer = ArrayBuffer;
 const isView = ArrayBuffer.isView;
