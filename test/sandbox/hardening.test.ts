@@ -4,7 +4,7 @@
 
 import { env } from "cloudflare:workers";
 import { bundleHash, type CodeBundle } from "@aidevos/core";
-import { runUnitTests } from "@aidevos/sandbox";
+import { guardSource, runUnitTests } from "@aidevos/sandbox";
 import { describe, expect, it } from "vitest";
 import { BOMBS, bombsApp, FROM_STRINGS, fromStringsApp } from "./bypasses";
 
@@ -50,6 +50,37 @@ export class App extends DurableObject {
 }`;
     const out = await send(newHost(), await appBundle(app), "/");
     for (const value of Object.values(out.body)) expect(value).toMatch(/^refused: sandbox: /);
+  });
+});
+
+describe("outbound allow-list", () => {
+  it("lets fetch() through to an allow-listed origin only", async () => {
+    // The guard on its own, in a Worker that has network (as on Cloudflare).
+    const canary = (env as unknown as { TEST_CANARY_URL: string }).TEST_CANARY_URL;
+    const key = `allow-${crypto.randomUUID()}`;
+    const other = canary.replace("127.0.0.1", "localhost");
+    const probe = `import "./__aidevos_guard.js";
+export default {
+  async fetch() {
+    const out = {};
+    for (const [name, url] of [["allowed", ${JSON.stringify(`${canary}/${key}/in`)}], ["other", ${JSON.stringify(`${other}/${key}/out`)}]]) {
+      try { out[name] = "reached: " + (await fetch(url)).status; } catch (e) { out[name] = e.message; }
+    }
+    return Response.json(out);
+  },
+};`;
+    const worker = env.LOADER.load({
+      compatibilityDate: "2026-11-01",
+      compatibilityFlags: ["nodejs_als"],
+      mainModule: "probe.js",
+      modules: { "probe.js": probe, "__aidevos_guard.js": guardSource({ outboundOrigins: [canary] }) },
+    });
+    const out = await (await worker.getEntrypoint().fetch("http://probe/")).json();
+    expect(out).toEqual({
+      allowed: "reached: 200",
+      other: `outbound_blocked: fetch to ${new URL(other).origin} is refused: generated apps have no network access`,
+    });
+    expect(await (await fetch(`${canary}/__seen?key=${key}`)).json()).toEqual([`GET /${key}/in`]);
   });
 });
 

@@ -184,7 +184,7 @@ function fetch(input, init) {
     return Promise.reject(error);
   }
   const origin = new NativeURL(request.url).origin;
-  if (allowed(origin)) return platformFetch(request);
+  if (allowed(origin)) return apply(platformFetch, globalThis, [request]);
   return Promise.reject(outboundBlocked("fetch to " + origin));
 }
 pin(globalThis, "fetch", fetch);
