@@ -1,4 +1,19 @@
-import { GUARD_RUNTIME } from "./guard-runtime";
+import { GUARD_BUDGET } from "./guard-runtime/budget";
+import { GUARD_FROM_STRINGS } from "./guard-runtime/from-strings";
+import { GUARD_NATIVE_ARRAYS } from "./guard-runtime/native-arrays";
+import { GUARD_NATIVE_BUFFERS } from "./guard-runtime/native-buffers";
+import { GUARD_OUTBOUND } from "./guard-runtime/outbound";
+import { GUARD_PRELUDE } from "./guard-runtime/prelude";
+
+/** The guard module as it runs: one ES module, in this order (budgets first: the rest charges them). */
+const GUARD_RUNTIME = [
+  GUARD_PRELUDE,
+  GUARD_BUDGET,
+  GUARD_FROM_STRINGS,
+  GUARD_OUTBOUND,
+  GUARD_NATIVE_ARRAYS,
+  GUARD_NATIVE_BUFFERS,
+].join("\n");
 
 /** The module every instrumented module imports. Its name starts with `__aidevos`, which generated code may not mention. */
 export const GUARD_MODULE = "__aidevos_guard.js";
@@ -28,7 +43,7 @@ export interface GuardOptions {
 /**
  * The guard module's source. Evaluated before any generated module (each one imports it first),
  * it refuses code built from strings, meters native bulk work, blocks outbound network and keeps
- * a tick budget per request. The runtime itself is in guard-runtime.ts; only its limits vary.
+ * a tick budget per request. The runtime itself is in guard-runtime/; only its limits vary.
  */
 export function guardSource(opts: GuardOptions = {}): string {
   const config = {
