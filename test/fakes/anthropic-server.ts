@@ -11,8 +11,9 @@ export interface ScriptedResponse {
   status?: number;
   /** For 200: the tool input the model "answers" with. */
   answer?: unknown;
-  /** For errors: the error type in Anthropic's error body. */
+  /** For errors: the error type and message in Anthropic's error body. */
   errorType?: string;
+  errorMessage?: string;
   delayMs?: number;
   headers?: Record<string, string>;
   /** For 200: why the "model" stopped (default tool_use); `max_tokens` cuts the answer. */
@@ -124,7 +125,7 @@ export function startFakeAnthropic(): Promise<{ url: string; server: Server }> {
     }
     const status = step.status ?? 200;
     if (status !== 200) {
-      const error = { type: step.errorType ?? "api_error", message: `scripted ${status}` };
+      const error = { type: step.errorType ?? "api_error", message: step.errorMessage ?? `scripted ${status}` };
       res.writeHead(status, { "content-type": "application/json", ...step.headers });
       res.end(JSON.stringify({ type: "error", error }));
       return;

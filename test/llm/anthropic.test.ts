@@ -117,6 +117,22 @@ describe("AnthropicProvider", () => {
     expect(await sent(key)).toHaveLength(1);
   });
 
+  it("asks again without strict when the API cannot compile the strict schema", async () => {
+    const key = await scenario([
+      { status: 400, errorType: "invalid_request_error", errorMessage: "The compiled grammar is too large" },
+      { answer: { answer: { title: "loose", count: 1 } } },
+    ]);
+    expect((await provider(key).structured(call)).value.title).toBe("loose");
+    const requests = await sent(key);
+    expect(requests.map((r) => r.tools[0].strict)).toEqual([true, undefined]);
+    const other = await scenario([{ status: 400, errorType: "invalid_request_error", errorMessage: "bad model" }]);
+    expect(
+      await provider(other)
+        .structured(call)
+        .catch((e) => e.code),
+    ).toBe("model_request_failed");
+  });
+
   it("never parses an answer cut at max_tokens: asks again with a larger cap, or fails as model_truncated", async () => {
     const key = await scenario([
       { answer: { answer: { title: "cu" } }, stopReason: "max_tokens" },

@@ -60,6 +60,10 @@ export class AnthropicProvider implements LlmProvider {
     const cap = this.settings.maxTokensCap ?? 64_000;
     let maxTokens = Math.min(cap, this.settings.maxTokens ?? (LONG.includes(call.task) ? 32_000 : 8_000));
     let problems = "";
+    // Strict tools compile into a grammar; a schema the API finds too large or complex to compile
+    // is refused with a 400. Then the call goes again without `strict`: zod still validates the
+    // answer and the repair loop still applies, the grammar's guarantee is what is lost.
+    let strict = true;
     for (let attempt = 0; attempt <= repairs; ) {
       this.settings.budget?.check();
       const params = {
@@ -77,7 +81,12 @@ export class AnthropicProvider implements LlmProvider {
           i === all.length - 1 ? { ...block, cache_control: { type: "ephemeral" as const } } : block,
         ),
         tools: [
-          { name: ANSWER_TOOL, description: "Submit the answer.", input_schema: inputSchema as any, strict: true },
+          {
+            name: ANSWER_TOOL,
+            description: "Submit the answer.",
+            input_schema: inputSchema as any,
+            ...(strict ? { strict: true } : {}),
+          },
         ],
         tool_choice: { type: "tool" as const, name: ANSWER_TOOL },
         messages,
@@ -88,6 +97,10 @@ export class AnthropicProvider implements LlmProvider {
           .stream(params, { signal: AbortSignal.timeout(this.settings.answerTimeoutMs ?? 15 * 60_000) })
           .finalMessage();
       } catch (err) {
+        if (strict && err instanceof Anthropic.BadRequestError && /schema|grammar/i.test(err.message)) {
+          strict = false;
+          continue;
+        }
         throw anthropicError(err, Anthropic);
       }
       const used: Usage = {
