@@ -1,4 +1,4 @@
-import { AidevosError } from "@aidevos/core";
+import { BudgetExceededError } from "@aidevos/core";
 import type { Usage } from "./provider";
 
 /** USD per million tokens. Cache writes cost 1.25× input, cache reads 0.1× input. */
@@ -36,11 +36,8 @@ export function totalTokens(u: Usage): number {
   return u.inputTokens + u.outputTokens + u.cacheReadTokens + u.cacheWriteTokens;
 }
 
-export class TokenBudgetExceededError extends AidevosError {
-  constructor(limit: number, used: number) {
-    super("token_budget_exhausted", `the run used ${used} tokens of its budget of ${limit}; it was stopped`, 422);
-  }
-}
+/** The name this package has always used for `budget_exceeded`. */
+export const TokenBudgetExceededError = BudgetExceededError;
 
 /** A run's token allowance: every call is checked before it is made and counted after. */
 export class TokenBudget {

@@ -13,6 +13,8 @@ export interface CodegenInput {
   /** Set on refine rounds: the code that failed and why. */
   previous?: CodeBundle;
   failures?: TestReport[];
+  /** Blocking (severity error) review findings on `previous`, fixed in the same round as test failures. */
+  findings?: ReviewFinding[];
 }
 export interface CodegenOutput {
   bundle: CodeBundle;

@@ -1,4 +1,4 @@
-import type { StageName } from "@aidevos/core";
+import type { ReviewFinding, StageName } from "@aidevos/core";
 import type {
   CodegenInput,
   CodegenOutput,
@@ -11,11 +11,20 @@ import type {
   TestingOutput,
 } from "@aidevos/pipeline";
 
-/** Which tests failed in a round (names only: messages carry ids and timings that differ every run). */
-function failureKey(result: TestingOutput): string {
-  return JSON.stringify(
-    result.reports.flatMap((r) => [r.error ?? "", ...r.cases.filter((c) => !c.ok).map((c) => c.name)]),
-  );
+/**
+ * Which tests failed and which review rules blocked in a round (names only: messages carry ids and
+ * timings that differ every run).
+ */
+function failureKey(result: TestingOutput, findings: ReviewFinding[]): string {
+  return JSON.stringify([
+    ...result.reports.flatMap((r) => [r.error ?? "", ...r.cases.filter((c) => !c.ok).map((c) => c.name)]),
+    ...findings.map((f) => `review:${f.rule}:${f.file ?? ""}`),
+  ]);
+}
+
+/** Review findings that block a release: they go to the refiner like failing tests. */
+function blocking(code: CodegenOutput | null): ReviewFinding[] {
+  return (code?.review ?? []).filter((f) => f.severity === "error");
 }
 
 /** What the run knows when it decides where work goes next. */
@@ -59,9 +68,11 @@ export function nextStep(report: StageReport, ctx: FlowContext): Step {
     }
     case "testing": {
       const plan = ctx.artifact<CodegenInput["plan"]>("planning", 0)!;
-      const { bundle } = ctx.artifact<CodegenOutput>("codegen", report.round)!;
+      const code = ctx.artifact<CodegenOutput>("codegen", report.round)!;
+      const { bundle } = code;
       const result = report.output as TestingOutput;
-      if (result.passed) {
+      const findings = blocking(code);
+      if (result.passed && findings.length === 0) {
         const input: DeployInput = { plan, bundle, ...(ctx.canaryPercent ? { canaryPercent: ctx.canaryPercent } : {}) };
         return { kind: "handoff", stage: "deploy", round: 0, input };
       }
@@ -70,21 +81,34 @@ export function nextStep(report: StageReport, ctx: FlowContext): Step {
           .filter((r) => !r.ok)
           .map((r) => r.kind)
           .join(", ");
-        return {
-          kind: "fail",
-          code: "tests_failed",
-          message: `${failing} tests still fail after ${report.round} refine round(s); the live version is unchanged`,
-        };
+        return result.passed
+          ? {
+              kind: "fail",
+              code: "review_failed",
+              message: `code review still blocks after ${report.round} refine round(s) (${findings[0]!.rule}: ${findings[0]!.message}); the live version is unchanged`,
+            }
+          : {
+              kind: "fail",
+              code: "tests_failed",
+              message: `${failing} tests still fail after ${report.round} refine round(s); the live version is unchanged`,
+            };
       }
       const previous = report.round > 0 ? ctx.artifact<TestingOutput>("testing", report.round - 1) : null;
-      if (previous && failureKey(previous) === failureKey(result)) {
+      const previousFindings =
+        report.round > 0 ? blocking(ctx.artifact<CodegenOutput>("codegen", report.round - 1)) : [];
+      if (previous && failureKey(previous, previousFindings) === failureKey(result, findings)) {
         return {
           kind: "fail",
           code: "failures_repeated",
           message: `round ${report.round} failed exactly as round ${report.round - 1} did; the refiner is not converging`,
         };
       }
-      const refine: CodegenInput = { plan, previous: bundle, failures: result.reports.filter((r) => !r.ok) };
+      const refine: CodegenInput = {
+        plan,
+        previous: bundle,
+        failures: result.reports.filter((r) => !r.ok),
+        ...(findings.length ? { findings } : {}),
+      };
       return { kind: "handoff", stage: "codegen", round: report.round + 1, input: refine };
     }
     case "deploy": {

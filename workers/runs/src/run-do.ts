@@ -75,7 +75,10 @@ const RETRY_MS = 500;
  */
 export class RunDO extends DurableObject<Env> {
   private readonly sql = this.ctx.storage.sql;
+  /** Open event streams waiting for the next event; each removes itself when it wakes or its client leaves. */
   private readonly waiters = new Set<() => void>();
+  /** Event streams open now (waiting or not). */
+  private openStreams = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -217,14 +220,18 @@ export class RunDO extends DurableObject<Env> {
     if (!this.row()) return Response.json({ error: { code: "not_found", message: "run not found" } }, { status: 404 });
     const url = new URL(request.url);
     const from = Number(request.headers.get("last-event-id") ?? url.searchParams.get("lastEventId") ?? "0");
+    this.openStreams += 1;
     return eventStream({
       after: Number.isSafeInteger(from) && from > 0 ? from : 0,
       read: (after) => this.events(after, 200),
       finished: () => TERMINAL_RUN_STATUSES.includes(this.row()!.status),
-      changed: () =>
-        new Promise<void>((resolve) => {
-          this.waiters.add(resolve);
-        }),
+      subscribe: (wake) => {
+        this.waiters.add(wake);
+        return () => this.waiters.delete(wake);
+      },
+      closed: () => {
+        this.openStreams -= 1;
+      },
     });
   }
 
@@ -481,8 +488,8 @@ export class RunDO extends DurableObject<Env> {
       message,
       data === undefined ? null : JSON.stringify(data),
     );
-    for (const wake of this.waiters) wake();
-    this.waiters.clear();
+    // Each wake unsubscribes itself, so wake a copy.
+    for (const wake of [...this.waiters]) wake();
   }
 
   private row(): RunRow | null {

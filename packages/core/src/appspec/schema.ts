@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { compileSafePattern, MAX_PATTERN_LENGTH, patternProblem } from "./safe-pattern";
 
 /** App names are URL segments and Durable Object names: lower-case, 2–39 characters. */
 export const AppName = z
@@ -25,7 +26,7 @@ export const StringField = z.strictObject({
   default: z.string().optional(),
   minLength: z.int().min(0).optional(),
   maxLength: z.int().min(0).max(1_000_000).optional(),
-  pattern: z.string().max(500).optional(),
+  pattern: z.string().max(MAX_PATTERN_LENGTH).optional(),
 });
 export const IntegerField = z.strictObject({
   type: z.literal("integer"),
@@ -110,20 +111,19 @@ function fieldProblems(field: Field): string[] {
     case "string": {
       if (field.minLength !== undefined && field.maxLength !== undefined && field.minLength > field.maxLength)
         problems.push("minLength is greater than maxLength");
-      if (field.pattern !== undefined) {
-        try {
-          new RegExp(field.pattern);
-        } catch {
-          problems.push("pattern is not a valid regular expression");
-        }
-      }
       const d = field.default;
       if (d !== undefined) {
         if (field.minLength !== undefined && d.length < field.minLength)
           problems.push("default is shorter than minLength");
         if (field.maxLength !== undefined && d.length > field.maxLength)
           problems.push("default is longer than maxLength");
-        if (field.pattern !== undefined && problems.length === 0 && !new RegExp(field.pattern).test(d))
+        // Linear-time matching only (safe-pattern.ts); an unsafe pattern is reported on its own path.
+        if (
+          field.pattern !== undefined &&
+          problems.length === 0 &&
+          patternProblem(field.pattern) === null &&
+          !compileSafePattern(field.pattern).test(d)
+        )
           problems.push("default does not match pattern");
       }
       break;
@@ -179,6 +179,9 @@ export const AppSpec = z
           });
         for (const message of fieldProblems(field))
           ctx.addIssue({ code: "custom", path: ["entities", i, "fields", fieldName], message });
+        const unsafe = field.type === "string" && field.pattern !== undefined ? patternProblem(field.pattern) : null;
+        if (unsafe)
+          ctx.addIssue({ code: "custom", path: ["entities", i, "fields", fieldName, "pattern"], message: unsafe });
       }
       entity.unique?.forEach((u, j) => {
         if (!(u in entity.fields))

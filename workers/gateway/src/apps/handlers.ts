@@ -1,10 +1,12 @@
 import {
   AidevosError,
+  AppName,
   ConflictError,
   type ErrorGroup,
   type FeedEntry,
   NotFoundError,
   OfflineNeedsSpecError,
+  PartitionKey,
   ValidationError,
 } from "@aidevos/core";
 import { appHostOf, type Routed } from "@aidevos/deploy";
@@ -122,12 +124,9 @@ apps.openapi(promoteAppRoute, async (c) => {
 export const served = new Hono<{ Bindings: Env }>();
 
 served.all("/apps/:name/*", async (c) => {
-  const name = c.req.param("name");
   const url = new URL(c.req.url);
-  const request = new Request(
-    new URL((url.pathname.slice(`/apps/${name}`.length) || "/") + url.search, "http://app"),
-    c.req.raw,
-  );
+  const { name, path } = servedTarget(c.req.param("name"), url.pathname);
+  const request = new Request(new URL(path + url.search, "http://app"), c.req.raw);
   const host = appHostOf(c.env, name);
   if (c.env.DISPATCHER) {
     // Workers for Platforms: the app's own Worker routes keys itself (/k/{key}/...).
@@ -148,7 +147,7 @@ served.all("/apps/:name/*", async (c) => {
     case "no_key":
       throw new NotFoundError(`a key: ${name} keeps data per key, use /apps/${name}/k/{key}/`);
     case "bad_key":
-      throw new ValidationError([{ path: "key", message: "must match ^[A-Za-z0-9_-]{1,64}$" }]);
+      throw new AidevosError("not_found", "no such key (keys match ^[A-Za-z0-9_-]{1,64}$)", 404);
   }
   const base = {
     at: started,
@@ -191,6 +190,34 @@ served.all("/apps/:name/*", async (c) => {
   );
   return res;
 });
+
+/**
+ * The app and its path, checked before any Durable Object is touched: a name off the app-name rule,
+ * or a `/k/{key}` segment off the partition-key rule, is `not_found` (no app or host can have it).
+ * A single-partition app with an entity called `k` sees the same check on its ids, which it
+ * generates within that rule, so nothing it serves is refused.
+ */
+function servedTarget(rawName: string, pathname: string): { name: string; path: string } {
+  const name = AppName.safeParse(rawName);
+  if (!name.success) throw new AidevosError("not_found", "no such app (app names match ^[a-z][a-z0-9-]{1,38}$)", 404);
+  // The path after `/apps/{name}` as sent, so an escaped name cannot shift it.
+  const afterName = pathname.indexOf("/", "/apps/".length);
+  const path = afterName === -1 ? "/" : pathname.slice(afterName);
+  if (path.startsWith("/k/")) {
+    const end = path.indexOf("/", 3);
+    const key = PartitionKey.safeParse(decodeSegment(path.slice(3, end === -1 ? undefined : end)));
+    if (!key.success) throw new AidevosError("not_found", "no such key (keys match ^[A-Za-z0-9_-]{1,64}$)", 404);
+  }
+  return { name: name.data, path };
+}
+
+function decodeSegment(raw: string): string | null {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return null;
+  }
+}
 
 /** What a 5xx answer says about itself: its JSON error code and message, grouped with the route. */
 async function errorOf(res: Response, route: string): Promise<{ message: string; frame: string }> {

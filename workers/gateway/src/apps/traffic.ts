@@ -3,6 +3,7 @@ import { appMonitorOf } from "@aidevos/monitoring";
 
 const FLUSH_AFTER_MS = 250;
 const FLUSH_AT = 200;
+// Bounded: literal alternatives without quantifiers, linear in the header name.
 const SECRET_HEADER = /auth|cookie|token|key|secret|signature/i;
 
 /** Requests waiting to be recorded, per app, in this isolate. */

@@ -1,1 +1,1 @@
-export { bearerAuth } from "./bearer";
+export { BearerChallenge, bearerAuth, challengeOf } from "./bearer";
