@@ -1,38 +1,50 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
+/** Real workerd with the same wrangler.toml as `wrangler dev`, and the loopback fakes' addresses as bindings. */
+function workerd(main: string) {
+  return cloudflareTest(({ inject }) => ({
+    main,
+    wrangler: { configPath: "./wrangler.toml" },
+    // Where the loopback fakes of external APIs listen (test/fakes/global-setup.ts).
+    miniflare: {
+      bindings: {
+        TEST_ANTHROPIC_URL: inject("anthropicUrl"),
+        TEST_OPENAI_URL: inject("openaiUrl"),
+        // Every deploy in the tests also ships to the loopback Cloudflare API.
+        CLOUDFLARE_API_BASE_URL: inject("cloudflareUrl"),
+        CLOUDFLARE_ACCOUNT_ID: "test-account",
+        CLOUDFLARE_API_TOKEN: "cf-test-token-9d2f",
+        AIDEVOS_ALERT_WEBHOOK_URL: `${inject("webhookUrl")}/hook`,
+      },
+    },
+  }));
+}
+
+const inWorkerd = {
+  globalSetup: ["./test/fakes/global-setup.ts"],
+  testTimeout: 30_000,
+  hookTimeout: 30_000,
+  deps: { optimizer: { ssr: { include: ["zod", "hono", "@hono/zod-openapi", "acorn", "acorn-walk"] } } },
+};
+
 export default defineConfig({
   test: {
     projects: [
       {
-        // Everything that runs inside real workerd, with the same wrangler.toml as `wrangler dev`.
-        plugins: [
-          cloudflareTest(({ inject }) => ({
-            main: "./workers/gateway/src/index.ts",
-            wrangler: { configPath: "./wrangler.toml" },
-            // Where the loopback fakes of external APIs listen (test/fakes/global-setup.ts).
-            miniflare: {
-              bindings: {
-                TEST_ANTHROPIC_URL: inject("anthropicUrl"),
-                TEST_OPENAI_URL: inject("openaiUrl"),
-                // Every deploy in the tests also ships to the loopback Cloudflare API.
-                CLOUDFLARE_API_BASE_URL: inject("cloudflareUrl"),
-                CLOUDFLARE_ACCOUNT_ID: "test-account",
-                CLOUDFLARE_API_TOKEN: "cf-test-token-9d2f",
-                AIDEVOS_ALERT_WEBHOOK_URL: `${inject("webhookUrl")}/hook`,
-              },
-            },
-          })),
-        ],
+        // Everything that runs inside real workerd, against the production Worker entry.
+        plugins: [workerd("./workers/gateway/src/index.ts")],
         test: {
+          ...inWorkerd,
           name: "workers",
-          globalSetup: ["./test/fakes/global-setup.ts"],
           include: ["test/**/*.test.ts"],
-          exclude: ["test/e2e/**", "test/reliability/**/*.e2e.test.ts"],
-          testTimeout: 30_000,
-          hookTimeout: 30_000,
-          deps: { optimizer: { ssr: { include: ["zod", "hono", "@hono/zod-openapi", "acorn", "acorn-walk"] } } },
+          exclude: ["test/e2e/**", "test/reliability/**/*.e2e.test.ts", "test/**/*.faults.test.ts"],
         },
+      },
+      {
+        // Fault injection: the same Worker, but its stages are the test subclasses of test/worker/index.ts.
+        plugins: [workerd("./test/worker/index.ts")],
+        test: { ...inWorkerd, name: "faults", include: ["test/**/*.faults.test.ts"] },
       },
       {
         // Black-box: `wrangler dev` as the README starts it, driven over real HTTP from Node.
