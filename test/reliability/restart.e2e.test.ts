@@ -12,7 +12,7 @@ import { Http } from "../support/http";
 import { measured } from "./figures";
 
 /** How long the fake holds the upload the kill lands in (the test waits for it, not for the clock). */
-const HELD_MS = 3000;
+const HELD_MS = 8000;
 let fake: { url: string; server: Server };
 let dev: DevServer | undefined;
 const states: string[] = [];
