@@ -6,11 +6,12 @@ function inWorkerd(
   name: string,
   files: { include: string[]; exclude?: string[] },
   extra: (inject: (key: "anthropicUrl" | "openaiUrl") => string) => Record<string, string> = () => ({}),
+  main = "./workers/gateway/src/index.ts",
 ) {
   return {
     plugins: [
       cloudflareTest(({ inject }) => ({
-        main: "./workers/gateway/src/index.ts",
+        main,
         wrangler: { configPath: "./wrangler.toml" },
         // Where the loopback fakes of external APIs listen (test/fakes/global-setup.ts).
         miniflare: {
@@ -46,7 +47,7 @@ export default defineConfig({
       // Everything that runs inside real workerd, offline provider by default.
       inWorkerd("workers", {
         include: ["test/**/*.test.ts"],
-        exclude: ["test/e2e/**", "test/reliability/**/*.e2e.test.ts", "test/models/**"],
+        exclude: ["test/e2e/**", "test/reliability/**/*.e2e.test.ts", "test/models/**", "test/**/*.faults.test.ts"],
       }),
       // Whole runs against the loopback Anthropic API: every run of this project calls the fake
       // "model" with one key, whose answers each test scripts (so its tests run one after another).
@@ -55,6 +56,8 @@ export default defineConfig({
         ANTHROPIC_API_KEY: "sk-ant-fake-models",
         ANTHROPIC_BASE_URL: inject("anthropicUrl"),
       })),
+      // Fault injection: the same Worker, but its stages are the test subclasses of test/worker/index.ts.
+      inWorkerd("faults", { include: ["test/**/*.faults.test.ts"] }, undefined, "./test/worker/index.ts"),
       {
         // Black-box: `wrangler dev` as the README starts it, driven over real HTTP from Node.
         test: {

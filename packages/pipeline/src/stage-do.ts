@@ -44,7 +44,6 @@ export abstract class StageDO<I, O> extends DurableObject<Env> {
   abstract readonly stage: StageName;
   protected readonly maxAttempts: number = 3;
   protected readonly backoffMs: number = 250;
-  private injectedFaults = 0;
 
   protected abstract perform(job: StageJob<I>, log: StageLog): Promise<StageOutcome<O>>;
 
@@ -94,14 +93,6 @@ export abstract class StageDO<I, O> extends DurableObject<Env> {
     );
   }
 
-  /**
-   * Fault injection for reliability tests: the next `count` attempts fail before doing any work.
-   * Held in memory only, so it never outlives the instance.
-   */
-  async injectFaults(count: number): Promise<void> {
-    this.injectedFaults = count;
-  }
-
   override async alarm(): Promise<void> {
     // Re-arm first: if this invocation dies half-way, the lease alarm picks the job up again.
     await this.ctx.storage.setAlarm(Date.now() + LEASE_MS);
@@ -148,10 +139,6 @@ export abstract class StageDO<I, O> extends DurableObject<Env> {
       warn: (message, data) => this.writeLog(run, "warn", message, data),
     };
     try {
-      if (this.injectedFaults > 0) {
-        this.injectedFaults -= 1;
-        throw new Error("injected fault");
-      }
       const job: StageJob<I> = {
         runId: row.run_id,
         round: row.round,

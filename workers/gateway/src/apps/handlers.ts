@@ -16,6 +16,7 @@ import type { VersionChange } from "@aidevos/registry";
 import { registryOf } from "@aidevos/registry";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Hono } from "hono";
+import { limitBody } from "../body";
 import { validationHook } from "../errors";
 import {
   errorsRoute,
@@ -123,10 +124,20 @@ apps.openapi(promoteAppRoute, async (c) => {
  */
 export const served = new Hono<{ Bindings: Env }>();
 
+served.use("/apps/*", limitBody);
+
 served.all("/apps/:name/*", async (c) => {
   const url = new URL(c.req.url);
   const { name, path } = servedTarget(c.req.param("name"), url.pathname);
-  const request = new Request(new URL(path + url.search, "http://app"), c.req.raw);
+  // The body is read here, whole and bounded, before the host is called: a body still streaming
+  // across RPC to an app that answers without reading it could leave the client with no answer.
+  const body = c.req.method === "GET" || c.req.method === "HEAD" ? null : await c.req.arrayBuffer();
+  const request = new Request(new URL(path + url.search, "http://app"), {
+    method: c.req.method,
+    headers: c.req.raw.headers,
+    body,
+    redirect: "manual",
+  });
   const host = appHostOf(c.env, name);
   if (c.env.DISPATCHER) {
     // Workers for Platforms: the app's own Worker routes keys itself (/k/{key}/...).
