@@ -1,6 +1,6 @@
 import { AidevosError, type Plan } from "@aidevos/core";
-import { knowledgeOf } from "@aidevos/learning";
 import { createProvider, prompt, providerName } from "@aidevos/llm";
+import { knowledgeBaseOf } from "@aidevos/objects";
 import { type CodegenInput, type CodegenOutput, StageDO, type StageJob, type StageLog } from "@aidevos/pipeline";
 import { CodeGenerator, CodeRefiner, CodeReviewer } from "./code-generator";
 
@@ -19,7 +19,7 @@ export class CodegenDO extends StageDO<CodegenInput, CodegenOutput> {
 
   protected async perform(job: StageJob<CodegenInput>, log: StageLog) {
     const { plan, previous, failures } = job.input;
-    const kb = knowledgeOf(this.env);
+    const kb = knowledgeBaseOf(this.env);
     const knowledge =
       job.model?.learning === false ? [] : await kb.retrieve(job.runId, "codegen", knowledgeQuery(plan));
     if (knowledge.length)

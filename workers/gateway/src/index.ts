@@ -2,9 +2,9 @@ import "./env/secrets";
 import { createGateway } from "./app";
 
 export { CodegenDO } from "@aidevos/codegen";
-export { AppHostDO, DeployDO } from "@aidevos/deploy";
-export { LearningDO } from "@aidevos/learning";
-export { MonitoringDO } from "@aidevos/monitoring";
+export { AppControlDO, AppHostDO, DeployDO } from "@aidevos/deploy";
+export { KnowledgeBaseDO, LearningDO } from "@aidevos/learning";
+export { AppMonitorDO, MonitoringDO } from "@aidevos/monitoring";
 export { PlanningDO } from "@aidevos/planning";
 export { RegistryDO } from "@aidevos/registry";
 export { RunDO } from "@aidevos/runs";

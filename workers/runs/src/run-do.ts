@@ -15,8 +15,8 @@ import {
   type TestReport,
 } from "@aidevos/core";
 import { addRunUsage, NO_RUN_USAGE, totalTokens } from "@aidevos/llm";
+import { registryOf, stageOf } from "@aidevos/objects";
 import type { CodegenOutput, DeployOutput, PlanningInput, StageReport, TestingOutput } from "@aidevos/pipeline";
-import { registryOf } from "@aidevos/registry";
 import { eventStream } from "./event-stream";
 import { type FlowContext, nextStep, type Step } from "./flow";
 
@@ -440,19 +440,7 @@ export class RunDO extends DurableObject<Env> {
   }
 
   private stageStub(stage: StageName): StageStub {
-    const namespaces: Record<
-      StageName,
-      { idFromName(name: string): DurableObjectId; get(id: DurableObjectId): unknown }
-    > = {
-      planning: this.env.PLANNING,
-      codegen: this.env.CODEGEN,
-      testing: this.env.TESTING,
-      deploy: this.env.DEPLOY,
-      monitoring: this.env.MONITORING,
-      learning: this.env.LEARNING,
-    };
-    const ns = namespaces[stage];
-    return ns.get(ns.idFromName(this.id)) as unknown as StageStub;
+    return stageOf(this.env, stage, this.id) as unknown as StageStub;
   }
 
   private setStatus(status: RunStatus, stage: StageName | null): void {

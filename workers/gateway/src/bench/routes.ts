@@ -9,9 +9,8 @@ import {
   type StorageSizes,
   ValidationError,
 } from "@aidevos/core";
-import { appHostOf } from "@aidevos/deploy";
-import { appMonitorOf } from "@aidevos/monitoring";
-import { type LiveVersion, registryOf } from "@aidevos/registry";
+import { appHostOf, appMonitorOf, registryOf } from "@aidevos/objects";
+import type { LiveVersion } from "@aidevos/registry";
 import { Hono } from "hono";
 import type { z } from "zod";
 import { bearerAuth } from "../auth";
