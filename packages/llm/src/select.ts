@@ -19,11 +19,14 @@ export interface ProviderSettings {
   AIDEVOS_REVIEW_MODEL?: string;
 }
 
-/** What one run asks of its models. */
+/** What one run asks of its models: the one type stages, runs and providers share. */
 export interface ModelOptions {
+  /** A recorded fixture to replay instead of calling a model. */
   replay?: string;
   /** Tokens left in the run's budget. */
   budgetLeft?: number;
+  /** False when the run neither retrieves nor learns knowledge. */
+  learning?: boolean;
   /** The model updater's choice for writing code, over the configured default. */
   codeModel?: string;
 }

@@ -1,4 +1,12 @@
-import type { AppSpec, CodeBundle, DeployedApp, Plan, ReviewFinding, TestReport } from "@aidevos/core";
+import type {
+  AppSpec,
+  CodeBundle,
+  DeployedApp,
+  Plan,
+  ReviewFinding,
+  StageName,
+  TestReport,
+} from "@aidevos/core";
 
 /** What each stage receives and returns: the typed hand-offs of the pipeline. */
 export interface PlanningInput {
@@ -60,3 +68,20 @@ export interface LearningInput {
 export interface LearningOutput {
   lessons: string[];
 }
+
+/**
+ * The pipeline's hand-off map: what each stage takes and gives. Reports, artifacts and hand-offs
+ * are typed by it, so routing between stages needs no casts.
+ */
+export interface Handoffs {
+  planning: { input: PlanningInput; output: PlanningOutput };
+  codegen: { input: CodegenInput; output: CodegenOutput };
+  testing: { input: TestingInput; output: TestingOutput };
+  deploy: { input: DeployInput; output: DeployOutput };
+  monitoring: { input: MonitoringInput; output: MonitoringOutput };
+  learning: { input: LearningInput; output: LearningOutput };
+}
+
+// Indexing by StageName below fails to compile when a stage has no entry in the map.
+export type StageInput<S extends StageName> = Handoffs[S]["input"];
+export type StageOutput<S extends StageName> = Handoffs[S]["output"];

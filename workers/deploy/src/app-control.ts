@@ -1,7 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
-import { AidevosError, type AppSpec, type CloudflareVersion, type CodeBundle } from "@aidevos/core";
+import { AidevosError, type AppSpec, type CloudflareVersion, type CodeBundle, type VersionChange } from "@aidevos/core";
 import { registryOf } from "@aidevos/objects";
-import type { VersionChange } from "@aidevos/registry";
 import { CloudflareApiError, CloudflareClient, CloudflareDeployer, cloudflareConfig } from "./cloudflare";
 import { publishLive } from "./publish";
 

@@ -1,4 +1,5 @@
 import type { StageName } from "@aidevos/core";
+import type { StageEndpoint, StageInput } from "@aidevos/pipeline";
 
 /**
  * The directory of the Worker's Durable Objects: the only place that spells an instance name.
@@ -60,22 +61,19 @@ export function idempotentRunOf(env: Env, key: string) {
   return { id: id.toString(), run: env.RUNS.get(id) };
 }
 
-function stageNamespaces(env: Env) {
-  return {
-    planning: env.PLANNING,
-    codegen: env.CODEGEN,
-    testing: env.TESTING,
-    deploy: env.DEPLOY,
-    monitoring: env.MONITORING,
-    learning: env.LEARNING,
-  } satisfies Record<StageName, unknown>;
-}
-type StageNamespaces = ReturnType<typeof stageNamespaces>;
+type StageEndpoints = { [S in StageName]: (runId: string) => StageEndpoint<StageInput<S>> };
 
-/** The instance of a stage that works for one run (named after the run). */
-export function stageOf<S extends StageName>(env: Env, stage: S, runId: string) {
-  const ns = stageNamespaces(env)[stage] as StageNamespaces[S];
-  return ns.get(ns.idFromName(runId)) as ReturnType<StageNamespaces[S]["get"]>;
+/** The instance of a stage that works for one run (named after the run), as the run sees it. */
+export function stageOf<S extends StageName>(env: Env, stage: S, runId: string): StageEndpoint<StageInput<S>> {
+  const endpoints: StageEndpoints = {
+    planning: (run) => env.PLANNING.get(env.PLANNING.idFromName(run)),
+    codegen: (run) => env.CODEGEN.get(env.CODEGEN.idFromName(run)),
+    testing: (run) => env.TESTING.get(env.TESTING.idFromName(run)),
+    deploy: (run) => env.DEPLOY.get(env.DEPLOY.idFromName(run)),
+    monitoring: (run) => env.MONITORING.get(env.MONITORING.idFromName(run)),
+    learning: (run) => env.LEARNING.get(env.LEARNING.idFromName(run)),
+  };
+  return endpoints[stage](runId);
 }
 
 /**

@@ -1,1 +1,1 @@
-export { type DeployRequest, type LiveVersion, RegistryDO, type VersionChange } from "./registry-do";
+export { type DeployRequest, type LiveVersion, RegistryDO } from "./registry-do";

@@ -1,16 +1,17 @@
 import {
   AidevosError,
+  type AppliedChange,
   ConflictError,
   type ErrorGroup,
   type FeedEntry,
   NotFoundError,
   OfflineNeedsSpecError,
   ValidationError,
+  type VersionChange,
 } from "@aidevos/core";
 import type { Routed } from "@aidevos/deploy";
 import { providerName } from "@aidevos/llm";
 import { appControlOf, appHostOf, appMonitorOf, newRunOf, registryOf } from "@aidevos/objects";
-import type { VersionChange } from "@aidevos/registry";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Hono } from "hono";
 import { validationHook } from "../errors";
@@ -83,7 +84,7 @@ apps.openapi(feedbackRoute, async (c) => {
   return c.json(started.run, 202);
 });
 
-function applied(change: VersionChange) {
+function applied(change: VersionChange): AppliedChange {
   if (change.ok) return { ok: true as const, version: change.version, fromVersion: change.fromVersion };
   switch (change.reason) {
     case "no_app":

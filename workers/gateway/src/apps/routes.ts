@@ -1,6 +1,7 @@
 import {
   AppDetail,
   AppList,
+  AppliedChange,
   AppMetrics,
   AppName,
   ErrorGroup,
@@ -35,8 +36,6 @@ export const getAppRoute = createRoute({
   },
 });
 
-const VersionChange = z.object({ ok: z.literal(true), version: z.int(), fromVersion: z.int() });
-
 export const rollbackAppRoute = createRoute({
   method: "post",
   path: "/v1/apps/{name}/rollback",
@@ -47,7 +46,7 @@ export const rollbackAppRoute = createRoute({
     body: { required: true, content: { "application/json": { schema: RollbackBody } } },
   },
   responses: {
-    200: json(VersionChange, "the version now live"),
+    200: json(AppliedChange, "the version now live"),
     400: error("no such version, or already live"),
     404: error("no such app"),
   },
@@ -59,7 +58,7 @@ export const promoteAppRoute = createRoute({
   summary: "Put a canary version on all of the traffic",
   request: { params: z.object({ name: AppName }) },
   responses: {
-    200: json(VersionChange, "the version now on all traffic"),
+    200: json(AppliedChange, "the version now on all traffic"),
     400: error("the live version is not a canary"),
     404: error("no such app"),
   },
