@@ -1,12 +1,4 @@
-import type {
-  AppSpec,
-  CodeBundle,
-  DeployedApp,
-  Plan,
-  ReviewFinding,
-  StageName,
-  TestReport,
-} from "@aidevos/core";
+import type { AppSpec, CodeBundle, DeployedApp, Plan, ReviewFinding, StageName, TestReport } from "@aidevos/core";
 
 /** What each stage receives and returns: the typed hand-offs of the pipeline. */
 export interface PlanningInput {

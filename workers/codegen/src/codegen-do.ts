@@ -1,4 +1,4 @@
-import { AidevosError, type Plan } from "@aidevos/core";
+import { AidevosError, type Plan, setting } from "@aidevos/core";
 import { createProvider, prompt, providerName } from "@aidevos/llm";
 import { knowledgeBaseOf } from "@aidevos/objects";
 import { type CodegenInput, type CodegenOutput, StageDO, type StageJob, type StageLog } from "@aidevos/pipeline";
@@ -26,9 +26,9 @@ export class CodegenDO extends StageDO<CodegenInput, CodegenOutput> {
       await log.info(`knowledge: ${knowledge.length} entries retrieved`, { entries: knowledge.map((k) => k.id) });
     const lines = knowledge.map((k) => k.line);
     let codeModel: string | undefined;
-    const strong = this.env.AIDEVOS_STRONG_MODEL;
+    const strong = setting(this.env, "AIDEVOS_STRONG_MODEL");
     if (strong && ["anthropic", "openai-compatible"].includes(providerName(this.env, job.model))) {
-      const choice = await kb.chooseModel("codegen", this.env.AIDEVOS_MODEL || "claude-sonnet-4-6", strong);
+      const choice = await kb.chooseModel("codegen", setting(this.env, "AIDEVOS_MODEL") ?? "claude-sonnet-4-6", strong);
       codeModel = choice.model;
       await log.info(`model updater: ${choice.reason}`);
     }

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { type RequestEvent, sha256Hex } from "@aidevos/core";
+import { type RequestEvent, setting, sha256Hex } from "@aidevos/core";
 import { lessonFromRollback } from "@aidevos/learning";
 import {
   appControlOf,
@@ -155,7 +155,7 @@ export class AppMonitorDO extends DurableObject<Env> {
 
   /** Tells the configured webhook about a new error group; a webhook that fails is only logged. */
   private async notify(app: string, message: string, group: unknown): Promise<void> {
-    const url = this.env.AIDEVOS_ALERT_WEBHOOK_URL;
+    const url = setting(this.env, "AIDEVOS_ALERT_WEBHOOK_URL");
     if (!url) return;
     try {
       await fetch(url, {

@@ -11,6 +11,7 @@ import {
   type StageName,
   type StageState,
   type StageStatus,
+  setting,
   TERMINAL_RUN_STATUSES,
   type TestReport,
 } from "@aidevos/core";
@@ -303,7 +304,7 @@ export class RunDO extends DurableObject<Env> {
       input: JSON.parse(this.row()!.input) as PlanningInput,
       canaryPercent: options.canaryPercent,
       costUsd: this.usage().costUsd,
-      maxRefineRounds: Number(this.env.AIDEVOS_MAX_REFINE_ROUNDS ?? 3),
+      maxRefineRounds: setting(this.env, "AIDEVOS_MAX_REFINE_ROUNDS"),
       artifact: (stage, round) => this.loadOutput(stage, round),
     };
   }

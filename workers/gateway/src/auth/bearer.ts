@@ -1,4 +1,4 @@
-import { UnauthorizedError } from "@aidevos/core";
+import { setting, UnauthorizedError } from "@aidevos/core";
 import type { MiddlewareHandler } from "hono";
 
 async function digest(text: string): Promise<ArrayBuffer> {
@@ -11,7 +11,7 @@ async function digest(text: string): Promise<ArrayBuffer> {
  */
 export function bearerAuth(): MiddlewareHandler<{ Bindings: Env }> {
   return async (c, next) => {
-    const token = c.env.AIDEVOS_API_TOKEN;
+    const token = setting(c.env, "AIDEVOS_API_TOKEN");
     if (!token) return next();
     const header = c.req.header("authorization") ?? "";
     const given = header.startsWith("Bearer ") ? header.slice(7) : "";

@@ -7,6 +7,7 @@ import {
   RegistrySeed,
   type RequestEvent,
   type StorageSizes,
+  setting,
   ValidationError,
 } from "@aidevos/core";
 import { appHostOf, appMonitorOf, registryOf } from "@aidevos/objects";
@@ -28,7 +29,7 @@ const RECORD_BATCH = 200;
 export const bench = new Hono<{ Bindings: Env }>();
 
 bench.use("/__bench/*", async (c, next) => {
-  if (c.env.AIDEVOS_BENCH !== "1") throw new NotFoundError(`route ${c.req.method} ${new URL(c.req.url).pathname}`);
+  if (!setting(c.env, "AIDEVOS_BENCH")) throw new NotFoundError(`route ${c.req.method} ${new URL(c.req.url).pathname}`);
   return next();
 });
 bench.use("/__bench/*", bearerAuth(), limitBody);
