@@ -14,7 +14,7 @@ export function knowledgeQuery(plan: Plan): string {
 }
 
 /** Codegen stage: generate → review, or refine from test failures on later rounds, with what earlier runs taught. */
-export class CodegenDO extends StageDO<CodegenInput, CodegenOutput> {
+export class CodegenDO extends StageDO<CodegenInput, CodegenOutput, Env> {
   readonly stage = "codegen";
 
   protected async perform(job: StageJob<CodegenInput>, log: StageLog) {

@@ -9,7 +9,7 @@ import { type DeployInput, type DeployOutput, StageDO, type StageJob, type Stage
  * locally from the sandbox and, with Cloudflare credentials, ships it through the Cloudflare API.
  * A retried attempt gets the same version back (deploys are idempotent per run).
  */
-export class DeployDO extends StageDO<DeployInput, DeployOutput> {
+export class DeployDO extends StageDO<DeployInput, DeployOutput, Env> {
   readonly stage = "deploy";
 
   protected async perform(job: StageJob<DeployInput>, log: StageLog) {

@@ -52,7 +52,7 @@ export function lessonsFrom(runId: string, failures: LearningInput["failures"]):
  * Learning stage (one instance per run): turns the run's outcome into lessons and statistics in
  * the knowledge base, which is KnowledgeBaseDO's.
  */
-export class LearningDO extends StageDO<LearningInput, LearningOutput> {
+export class LearningDO extends StageDO<LearningInput, LearningOutput, Env> {
   readonly stage = "learning";
 
   /**

@@ -10,7 +10,7 @@ export const PROBE_KEY = "_aidevos-probe";
  * Monitoring stage (one instance per run): probes a fresh deploy over the same routing as
  * production. Watching the app afterwards is its AppMonitorDO's work.
  */
-export class MonitoringDO extends StageDO<MonitoringInput, MonitoringOutput> {
+export class MonitoringDO extends StageDO<MonitoringInput, MonitoringOutput, Env> {
   readonly stage = "monitoring";
 
   /**

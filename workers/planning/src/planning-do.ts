@@ -6,7 +6,7 @@ import { ArchitectureDesigner, TaskBreakdown } from "./architecture-designer";
 import { SpecGenerator } from "./spec-generator";
 
 /** Planning stage: spec → architecture → task breakdown. */
-export class PlanningDO extends StageDO<PlanningInput, Plan> {
+export class PlanningDO extends StageDO<PlanningInput, Plan, Env> {
   readonly stage = "planning";
 
   protected async perform(job: StageJob<PlanningInput>, log: StageLog) {

@@ -13,7 +13,7 @@ import { countRecords, stagingClient } from "./staging-client";
  * in a sandboxed dynamic Worker; the other kinds drive a staging copy of the app with fresh
  * storage on the same host class as production.
  */
-export class TestingDO extends StageDO<TestingInput, TestingOutput> {
+export class TestingDO extends StageDO<TestingInput, TestingOutput, Env> {
   readonly stage = "testing";
 
   protected async perform(job: StageJob<TestingInput>, log: StageLog) {
