@@ -8,7 +8,7 @@ import { listen, Scenarios } from "./scripted";
  * multipart metadata, migration tags) and records every upload for assertions. A test scripts
  * failures per script name through POST /__script; GET /__requests?key=<script> lists the calls.
  */
-export const TEST_TOKEN = "cf-test-token-9d2f";
+const TEST_TOKEN = "cf-test-token-9d2f";
 
 interface Failure {
   status: number;

@@ -9,7 +9,7 @@ import { ReplayProvider } from "./replay/replay-provider";
 import { TokenBudget } from "./usage";
 
 /** The deployment's configuration, as Worker vars and secrets (read through `setting`). */
-export type ProviderSettings = SettingsSource;
+type ProviderSettings = SettingsSource;
 
 /** What one run asks of its models: the one type stages, runs and providers share. */
 export interface ModelOptions {
@@ -23,7 +23,7 @@ export interface ModelOptions {
   codeModel?: string;
 }
 
-export type ProviderName = "offline" | "anthropic" | "openai-compatible" | "replay";
+type ProviderName = "offline" | "anthropic" | "openai-compatible" | "replay";
 
 /** A run's provider: a replay when the run asks for one, else the configured one, else Anthropic with a key, else offline. */
 export function providerName(settings: ProviderSettings, options: ModelOptions = {}): ProviderName {
@@ -35,7 +35,7 @@ export function providerName(settings: ProviderSettings, options: ModelOptions =
   return "offline";
 }
 
-export class UnknownFixtureError extends AidevosError {
+class UnknownFixtureError extends AidevosError {
   constructor(name: string) {
     super("unknown_fixture", `no recorded fixture "${name}"; known: ${Object.keys(FIXTURES).join(", ")}`, 422);
   }

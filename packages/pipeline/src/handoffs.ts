@@ -6,7 +6,6 @@ export interface PlanningInput {
   spec?: AppSpec;
   app?: string;
 }
-export type PlanningOutput = Plan;
 
 export interface CodegenInput {
   plan: Plan;
@@ -63,10 +62,11 @@ export interface LearningOutput {
 
 /**
  * The pipeline's hand-off map: what each stage takes and gives. Reports, artifacts and hand-offs
- * are typed by it, so routing between stages needs no casts.
+ * are typed by it, so routing between stages needs no casts. A new stage starts here.
+ * @public
  */
 export interface Handoffs {
-  planning: { input: PlanningInput; output: PlanningOutput };
+  planning: { input: PlanningInput; output: Plan };
   codegen: { input: CodegenInput; output: CodegenOutput };
   testing: { input: TestingInput; output: TestingOutput };
   deploy: { input: DeployInput; output: DeployOutput };

@@ -24,7 +24,7 @@ interface JobRow {
 }
 
 /** The run side of a hand-off: where stages report. Implemented by RunDO. */
-export interface RunLedger {
+interface RunLedger {
   reportStage(report: StageReport): Promise<unknown>;
   log(stage: StageName, level: "info" | "warn" | "error", message: string, data?: unknown): Promise<unknown>;
 }
@@ -32,6 +32,7 @@ export interface RunLedger {
 /**
  * The bindings the stage machinery itself uses: the runs its stages report to. A stage class
  * passes the Worker's env, which has these and whatever else its own work needs.
+ * @public
  */
 export interface StageEnv {
   RUNS: { idFromString(id: string): DurableObjectId; get(id: DurableObjectId): RunLedger };

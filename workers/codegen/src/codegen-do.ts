@@ -5,7 +5,7 @@ import { type CodegenInput, type CodegenOutput, StageDO, type StageJob, type Sta
 import { CodeGenerator, CodeRefiner, CodeReviewer } from "./code-generator";
 
 /** The words a request's knowledge is searched by: what the app is and what it does. */
-export function knowledgeQuery(plan: Plan): string {
+function knowledgeQuery(plan: Plan): string {
   const { spec } = plan;
   const entities = spec.entities.map(
     (e) => `${e.name} ${e.plural} ${Object.keys(e.fields).join(" ")} ${(e.operations ?? []).join(" ")}`,

@@ -5,7 +5,7 @@ import { CloudflareApiError, CloudflareClient, CloudflareDeployer, cloudflareCon
 import { publishLive } from "./publish";
 
 /** A run's request to make its bundle the app's next version. */
-export interface AppDeploy {
+interface AppDeploy {
   runId: string;
   spec: AppSpec;
   bundle: CodeBundle;
@@ -17,7 +17,7 @@ export interface AppDeploy {
  * What a deploy did: the version recorded, and what Cloudflare holds for it (when it is shipped
  * there); or why it was refused for good (an error thrown across RPC would lose its class and code).
  */
-export type AppDeployResult = ({ ok: true } & AppDeployed) | { ok: false; code: string; message: string };
+type AppDeployResult = ({ ok: true } & AppDeployed) | { ok: false; code: string; message: string };
 
 interface AppDeployed {
   version: number;

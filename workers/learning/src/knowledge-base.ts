@@ -4,7 +4,7 @@ import seed from "../seed/knowledge.json";
 type Row = Record<string, SqlStorageValue>;
 
 /** What identifies an entry for dedupe: its words, lower-cased, without numbers, ids or punctuation. */
-export function fingerprint(text: string): string {
+function fingerprint(text: string): string {
   return text
     .toLowerCase()
     .replace(/[0-9a-f]{8}-[0-9a-f-]{27,}/g, "")

@@ -34,7 +34,7 @@ export function lessonFromRollback(
 }
 
 /** A lesson from a test that failed before the refiner fixed it: the case, without ids and timings. */
-export function lessonsFrom(runId: string, failures: LearningInput["failures"]): NewKnowledge[] {
+function lessonsFrom(runId: string, failures: LearningInput["failures"]): NewKnowledge[] {
   return failures.flatMap((report) =>
     report.cases
       .filter((c) => !c.ok)

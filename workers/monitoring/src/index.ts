@@ -1,2 +1,2 @@
 export { AppMonitorDO } from "./app-monitor-do";
-export { MonitoringDO, PROBE_KEY } from "./monitoring-do";
+export { MonitoringDO } from "./monitoring-do";

@@ -4,7 +4,7 @@ import { type MonitoringInput, type MonitoringOutput, StageDO, type StageJob, ty
 import { MONITOR_TABLES } from "./app-monitor";
 
 /** The partition key the post-deploy probe uses on perKey apps, so it never touches a user's data. */
-export const PROBE_KEY = "_aidevos-probe";
+const PROBE_KEY = "_aidevos-probe";
 
 /**
  * Monitoring stage (one instance per run): probes a fresh deploy over the same routing as

@@ -1,1 +1,1 @@
-export { type DeployRequest, type LiveVersion, RegistryDO } from "./registry-do";
+export { type LiveVersion, RegistryDO } from "./registry-do";

@@ -26,7 +26,7 @@ export interface FlowContext {
 }
 
 /** Work for one stage, typed by the hand-off map. */
-export type Handoff = {
+type Handoff = {
   [S in StageName]: { kind: "handoff"; stage: S; round: number; input: StageInput<S> };
 }[StageName];
 

@@ -1,1 +1,1 @@
-export { RunDO, type StartRunInput, type StartRunResult } from "./run-do";
+export { RunDO } from "./run-do";

@@ -22,13 +22,13 @@ import type { PlanningInput, StageOutput, StageReport, TestingOutput } from "@ai
 import { eventStream } from "./event-stream";
 import { type FlowContext, nextStep, type Step } from "./flow";
 
-export interface StartRunInput extends PlanningInput {
+interface StartRunInput extends PlanningInput {
   /** SHA-256 of the request body, to tell a replayed Idempotency-Key from a reused one. */
   bodyHash: string;
   options?: RunOptions;
 }
 
-export type StartRunResult = { kind: "created" | "existing"; run: Run } | { kind: "mismatch" };
+type StartRunResult = { kind: "created" | "existing"; run: Run } | { kind: "mismatch" };
 
 interface RunRow {
   id: string;
