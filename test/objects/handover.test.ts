@@ -1,12 +1,14 @@
 // Proves that data written by the classes that used to play a role (MonitoringDO `app:<name>`,
-// LearningDO `knowledge`) is read by the classes that play it now, copied once on first start.
+// LearningDO `knowledge`, a run's DeployDO upload record) is read by the classes that play it now.
 
-import { env, runInDurableObject } from "cloudflare:test";
-import { appMonitorOf, knowledgeBaseOf } from "@aidevos/objects";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { compileApp } from "@aidevos/compiler";
+import { AppSpec, type Plan } from "@aidevos/core";
+import { appMonitorOf, knowledgeBaseOf, registryOf } from "@aidevos/objects";
 import { describe, expect, it } from "vitest";
 import { KnowledgeBase } from "../../workers/learning/src/knowledge-base";
 import { AppMonitorStore } from "../../workers/monitoring/src/app-monitor";
-import { uniqueName } from "../support/api";
+import { todoSpec, uniqueName } from "../support/api";
 
 const event = (at: number, status: number) => ({
   at,
@@ -66,5 +68,33 @@ describe("moving roles to their own classes", () => {
     expect(all.filter((e) => e.source === "seed")).toHaveLength(seeds);
     // Full-text search was copied with the rows: an entry is found once, not once per copy.
     expect(found.filter((e) => e.title === "Quokkas need shade")).toHaveLength(1);
+  });
+
+  it("a run whose DeployDO uploaded to Cloudflare before the move does not upload again", async () => {
+    const name = uniqueName("uploaded");
+    const cfUrl = (env as unknown as { CLOUDFLARE_API_BASE_URL: string }).CLOUDFLARE_API_BASE_URL;
+    const control = cfUrl.replace(/\/client\/v4$/, "");
+    await fetch(`${control}/__script`, { method: "POST", body: JSON.stringify({ key: name, responses: [] }) });
+    const spec = AppSpec.parse(todoSpec(name));
+    const runId = env.RUNS.newUniqueId().toString();
+    const earlier = {
+      script: name,
+      versionId: "uploaded-before",
+      migrationTag: "v1",
+      className: "App",
+      percentage: 100,
+    };
+    const stage = env.DEPLOY.get(env.DEPLOY.idFromName(runId));
+    await runInDurableObject(stage, (_instance, state) => {
+      state.storage.sql.exec("CREATE TABLE cloudflare_uploads (run_id TEXT PRIMARY KEY, deployment TEXT NOT NULL)");
+      state.storage.sql.exec("INSERT INTO cloudflare_uploads VALUES (?, ?)", runId, JSON.stringify(earlier));
+    });
+
+    await stage.begin({ runId, round: 0, input: { plan: { spec } as Plan, bundle: await compileApp(spec) } });
+    await runDurableObjectAlarm(stage);
+
+    const app = await registryOf(env).getApp(name);
+    expect(app?.versions.map((v) => v.cloudflare)).toEqual([earlier]);
+    expect(await (await fetch(`${control}/__requests?key=${name}`)).json()).toEqual([]);
   });
 });

@@ -11,6 +11,8 @@ interface AppDeploy {
   bundle: CodeBundle;
   /** On Cloudflare: the share of traffic the new version starts on. */
   canaryPercent?: number;
+  /** An upload an earlier attempt of this run made before uploads were kept here (by DeployDO). */
+  uploaded?: CloudflareVersion;
 }
 
 /**
@@ -143,6 +145,13 @@ export class AppControlDO extends DurableObject<Env> {
   ): Promise<{ cloudflare?: CloudflareVersion; shipped: boolean }> {
     const cf = deployer(this.env);
     if (!cf) return { shipped: false };
+    if (request.uploaded) {
+      this.ctx.storage.sql.exec(
+        "INSERT OR IGNORE INTO cloudflare_uploads (run_id, deployment) VALUES (?, ?)",
+        request.runId,
+        JSON.stringify(request.uploaded),
+      );
+    }
     const done = this.ctx.storage.sql
       .exec<{ deployment: string }>("SELECT deployment FROM cloudflare_uploads WHERE run_id = ?", request.runId)
       .toArray()[0];

@@ -1,5 +1,5 @@
-import { AidevosError } from "@aidevos/core";
-import { appControlOf } from "@aidevos/objects";
+import { AidevosError, type CloudflareVersion } from "@aidevos/core";
+import { appControlOf, dumpTables } from "@aidevos/objects";
 import { type DeployInput, type DeployOutput, StageDO, type StageJob, type StageLog } from "@aidevos/pipeline";
 
 /**
@@ -20,6 +20,7 @@ export class DeployDO extends StageDO<DeployInput, DeployOutput, Env> {
       spec: plan.spec,
       bundle,
       ...(canaryPercent ? { canaryPercent } : {}),
+      ...this.earlierUpload(),
     });
     // A refusal that retrying cannot fix (Cloudflare rejected the code) fails the stage with its own code.
     if (!result.ok) throw new AidevosError(result.code, result.message, 502);
@@ -42,5 +43,15 @@ export class DeployDO extends StageDO<DeployInput, DeployOutput, Env> {
       },
       summary: `${verb} ${app} v${deployed.version} (${where}, code ${bundle.hash.slice(0, 12)}), served at ${deployed.url}`,
     };
+  }
+
+  /**
+   * Before AppControlDO kept uploads, this run's instance did: an attempt that uploaded and died
+   * before the Registry write hands its upload on, so the retry does not upload twice.
+   */
+  private earlierUpload(): { uploaded?: CloudflareVersion } {
+    const [table] = dumpTables(this.ctx.storage.sql, ["cloudflare_uploads"]);
+    const row = table?.rows[0];
+    return row ? { uploaded: JSON.parse(String(row.deployment)) as CloudflareVersion } : {};
   }
 }
