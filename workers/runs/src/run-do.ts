@@ -15,8 +15,7 @@ import {
   TERMINAL_RUN_STATUSES,
   type TestReport,
 } from "@aidevos/core";
-import type { ModelOptions } from "@aidevos/llm";
-import { addRunUsage, NO_RUN_USAGE, totalTokens } from "@aidevos/llm";
+import { addRunUsage, type ModelOptions, NO_RUN_USAGE, totalTokens } from "@aidevos/llm";
 import { registryOf, stageOf } from "@aidevos/objects";
 import type { PlanningInput, StageOutput, StageReport, TestingOutput } from "@aidevos/pipeline";
 import { eventStream } from "./event-stream";
