@@ -194,9 +194,7 @@ describe("malformed requests", () => {
         LEAK.test(text) && "stack trace",
         res.status >= 400 && !isJsonError && "error not JSON",
         guarded && res.status !== 401 && "not 401 without the token",
-        guarded &&
-          !/^Bearer\b/.test(res.headers.get("www-authenticate") ?? "") &&
-          "no WWW-Authenticate",
+        guarded && !/^Bearer\b/.test(res.headers.get("www-authenticate") ?? "") && "no WWW-Authenticate",
       ].filter(Boolean);
       seen["5xx"] += Number(res.status >= 500);
       seen["2xx to a write"] += Number(method !== "GET" && res.status < 300);

@@ -13,10 +13,20 @@ import {
 } from "../../workers/gateway/src/index";
 import { Faults, type WithFaults } from "./faults";
 
-export { AppHostDO, default, RegistryDO, RunDO } from "../../workers/gateway/src/index";
+/** @public workerd loads these by name from wrangler.toml. */
+export {
+  AppControlDO,
+  AppHostDO,
+  AppMonitorDO,
+  default,
+  KnowledgeBaseDO,
+  RegistryDO,
+  RunDO,
+} from "../../workers/gateway/src/index";
 
 // Each stage's input type is its own; the wrapper passes the job through untouched.
 // biome-ignore-start lint/suspicious/noExplicitAny: see above
+/** @public */
 export class PlanningDO extends Planning implements WithFaults {
   readonly faults = new Faults(this.ctx.storage.sql);
   protected override perform(job: StageJob<any>, log: StageLog) {
@@ -24,6 +34,7 @@ export class PlanningDO extends Planning implements WithFaults {
   }
 }
 
+/** @public */
 export class CodegenDO extends Codegen implements WithFaults {
   readonly faults = new Faults(this.ctx.storage.sql);
   protected override perform(job: StageJob<any>, log: StageLog) {
@@ -31,6 +42,7 @@ export class CodegenDO extends Codegen implements WithFaults {
   }
 }
 
+/** @public */
 export class TestingDO extends Testing implements WithFaults {
   readonly faults = new Faults(this.ctx.storage.sql);
   protected override perform(job: StageJob<any>, log: StageLog) {
@@ -39,6 +51,7 @@ export class TestingDO extends Testing implements WithFaults {
 }
 
 /** Its `after` faults kill the attempt once the version is in the Registry and published. */
+/** @public */
 export class DeployDO extends Deploy implements WithFaults {
   readonly faults = new Faults(this.ctx.storage.sql);
   protected override perform(job: StageJob<any>, log: StageLog) {
@@ -46,6 +59,7 @@ export class DeployDO extends Deploy implements WithFaults {
   }
 }
 
+/** @public */
 export class MonitoringDO extends Monitoring implements WithFaults {
   readonly faults = new Faults(this.ctx.storage.sql);
   protected override perform(job: StageJob<any>, log: StageLog) {
@@ -53,6 +67,7 @@ export class MonitoringDO extends Monitoring implements WithFaults {
   }
 }
 
+/** @public */
 export class LearningDO extends Learning implements WithFaults {
   readonly faults = new Faults(this.ctx.storage.sql);
   protected override perform(job: StageJob<any>, log: StageLog) {

@@ -2,7 +2,7 @@ import { BudgetExceededError } from "@aidevos/core";
 import type { Usage } from "./provider";
 
 /** USD per million tokens. Cache writes cost 1.25× input, cache reads 0.1× input. */
-export interface ModelPrice {
+interface ModelPrice {
   input: number;
   output: number;
 }
@@ -30,7 +30,7 @@ export function addCounts<T extends { [K in keyof T]: number }>(a: T, b: T): T {
   return Object.fromEntries(Object.keys(a).map((k) => [k, a[k as keyof T] + b[k as keyof T]])) as T;
 }
 
-export const addUsage: (a: Usage, b: Usage) => Usage = addCounts;
+export const addUsage = (a: Usage, b: Usage): Usage => addCounts(a, b);
 
 export function totalTokens(u: Usage): number {
   return u.inputTokens + u.outputTokens + u.cacheReadTokens + u.cacheWriteTokens;

@@ -24,7 +24,7 @@ export const IMPORT_CHECK = "__aidevos_specifier";
 /** Guard ticks allowed per invocation before the code is taken to be spinning. */
 export const DEFAULT_BUDGET_TICKS = 5_000_000;
 /** The largest single allocation (a buffer, a typed array, a string or an array of 8-byte slots). */
-export const DEFAULT_MAX_ALLOCATION_BYTES = 32 * 1024 * 1024;
+const DEFAULT_MAX_ALLOCATION_BYTES = 32 * 1024 * 1024;
 
 /** The flag the guard needs: per-request budgets live in an AsyncLocalStorage (`node:async_hooks`). */
 export const GUARD_COMPATIBILITY_FLAGS = ["nodejs_als"];

@@ -1,5 +1,5 @@
 export { SandboxCodeError } from "./errors";
-export { DEFAULT_BUDGET_TICKS, DEFAULT_MAX_ALLOCATION_BYTES, type GuardOptions, guardSource } from "./guard";
+export { guardSource } from "./guard";
 export { instrumentModule } from "./instrument";
 export { scanSource } from "./policy";
 export { runUnitTests } from "./unit-runner";
@@ -8,8 +8,6 @@ export {
   appWorkerCode,
   SANDBOX_COMPATIBILITY_DATE,
   SANDBOX_COMPATIBILITY_FLAGS,
-  SANDBOX_ENTRY,
   type SandboxOptions,
   sandboxedApp,
-  unitTestWorkerCode,
 } from "./worker-code";

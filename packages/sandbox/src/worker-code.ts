@@ -20,7 +20,7 @@ export const SANDBOX_COMPATIBILITY_DATE = "2026-11-01";
 export const SANDBOX_COMPATIBILITY_FLAGS: readonly string[] = GUARD_COMPATIBILITY_FLAGS;
 /** CPU per request that Cloudflare (and the loader, where enforced) allows a served app. */
 export const APP_CPU_MS = 100;
-export const SANDBOX_ENTRY = "__aidevos_entry.js";
+const SANDBOX_ENTRY = "__aidevos_entry.js";
 
 function instrumented(files: readonly GeneratedFile[]): Record<string, string> {
   return Object.fromEntries(files.map((f) => [f.path, instrumentModule(f.content, f.path)]));

@@ -1,11 +1,11 @@
-import type { Plan } from "@aidevos/core";
-import { knowledgeOf } from "@aidevos/learning";
+import { AidevosError, type Plan, setting } from "@aidevos/core";
 import { createProvider, prompt, providerName } from "@aidevos/llm";
+import { knowledgeBaseOf } from "@aidevos/objects";
 import { type CodegenInput, type CodegenOutput, StageDO, type StageJob, type StageLog } from "@aidevos/pipeline";
 import { CodeGenerator, CodeRefiner, CodeReviewer } from "./code-generator";
 
 /** The words a request's knowledge is searched by: what the app is and what it does. */
-export function knowledgeQuery(plan: Plan): string {
+function knowledgeQuery(plan: Plan): string {
   const { spec } = plan;
   const entities = spec.entities.map(
     (e) => `${e.name} ${e.plural} ${Object.keys(e.fields).join(" ")} ${(e.operations ?? []).join(" ")}`,
@@ -18,21 +18,21 @@ export function knowledgeQuery(plan: Plan): string {
  * later rounds, with what earlier runs taught. Blocking findings do not fail the stage: the run
  * tests the code anyway and hands both to the refiner (workers/runs flow.ts), within the round budget.
  */
-export class CodegenDO extends StageDO<CodegenInput, CodegenOutput> {
+export class CodegenDO extends StageDO<CodegenInput, CodegenOutput, Env> {
   readonly stage = "codegen";
 
   protected async perform(job: StageJob<CodegenInput>, log: StageLog) {
     const { plan, previous, failures, findings } = job.input;
-    const kb = knowledgeOf(this.env);
+    const kb = knowledgeBaseOf(this.env);
     const knowledge =
       job.model?.learning === false ? [] : await kb.retrieve(job.runId, "codegen", knowledgeQuery(plan));
     if (knowledge.length)
       await log.info(`knowledge: ${knowledge.length} entries retrieved`, { entries: knowledge.map((k) => k.id) });
     const lines = knowledge.map((k) => k.line);
     let codeModel: string | undefined;
-    const strong = this.env.AIDEVOS_STRONG_MODEL;
+    const strong = setting(this.env, "AIDEVOS_STRONG_MODEL");
     if (strong && ["anthropic", "openai-compatible"].includes(providerName(this.env, job.model))) {
-      const choice = await kb.chooseModel("codegen", this.env.AIDEVOS_MODEL || "claude-sonnet-4-6", strong);
+      const choice = await kb.chooseModel("codegen", setting(this.env, "AIDEVOS_MODEL") ?? "claude-sonnet-4-6", strong);
       codeModel = choice.model;
       await log.info(`model updater: ${choice.reason}`);
     }

@@ -2,7 +2,7 @@ import { InvalidJsonError, PayloadTooLargeError, UnsupportedMediaTypeError } fro
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 
-export const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_BODY_BYTES = 1024 * 1024;
 
 /** Bodies over 1 MiB are refused before they are read in full. */
 export const limitBody = bodyLimit({

@@ -14,7 +14,7 @@ const SECURED_PREFIX = "/v1/";
  * can be built outside workerd too: the OpenAPI lint runs on it in Node. A test checks that the
  * gateway serves exactly this document.
  */
-export const DOCUMENTED_ROUTES: Route[] = [runRoutes, appRoutes, knowledgeRoutes].flatMap((module) =>
+const DOCUMENTED_ROUTES: Route[] = [runRoutes, appRoutes, knowledgeRoutes].flatMap((module) =>
   Object.values(module).filter((r): r is Route => typeof r === "object" && r !== null && "method" in r && "path" in r),
 );
 

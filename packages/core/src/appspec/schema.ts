@@ -13,14 +13,14 @@ const Identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, "must be an
 const UrlSegment = z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, "must be a lower-case URL segment");
 
 /** Names a record already carries, or that the list route reads as query parameters. */
-export const RESERVED_FIELD_NAMES = ["id", "createdAt", "updatedAt", "limit", "cursor"] as const;
+const RESERVED_FIELD_NAMES = ["id", "createdAt", "updatedAt", "limit", "cursor"] as const;
 
 const common = {
   required: z.boolean().optional(),
   description: z.string().max(500).optional(),
 };
 
-export const StringField = z.strictObject({
+const StringField = z.strictObject({
   type: z.literal("string"),
   ...common,
   default: z.string().optional(),
@@ -28,32 +28,32 @@ export const StringField = z.strictObject({
   maxLength: z.int().min(0).max(1_000_000).optional(),
   pattern: z.string().max(MAX_PATTERN_LENGTH).optional(),
 });
-export const IntegerField = z.strictObject({
+const IntegerField = z.strictObject({
   type: z.literal("integer"),
   ...common,
   default: z.int().optional(),
   min: z.int().optional(),
   max: z.int().optional(),
 });
-export const NumberField = z.strictObject({
+const NumberField = z.strictObject({
   type: z.literal("number"),
   ...common,
   default: z.number().optional(),
   min: z.number().optional(),
   max: z.number().optional(),
 });
-export const BooleanField = z.strictObject({
+const BooleanField = z.strictObject({
   type: z.literal("boolean"),
   ...common,
   default: z.boolean().optional(),
 });
-export const EnumField = z.strictObject({
+const EnumField = z.strictObject({
   type: z.literal("enum"),
   ...common,
   values: z.array(z.string().min(1).max(100)).min(1).max(100),
   default: z.string().optional(),
 });
-export const DatetimeField = z.strictObject({
+const DatetimeField = z.strictObject({
   type: z.literal("datetime"),
   ...common,
   default: z.iso.datetime({ offset: true }).optional(),
@@ -68,7 +68,6 @@ export const Field = z.discriminatedUnion("type", [
   DatetimeField,
 ]);
 export type Field = z.infer<typeof Field>;
-export type FieldType = Field["type"];
 
 export const Operation = z.enum(["create", "get", "update", "delete", "list"]);
 export type Operation = z.infer<typeof Operation>;
@@ -84,10 +83,9 @@ export const Entity = z.strictObject({
 });
 export type Entity = z.infer<typeof Entity>;
 
-export const Counter = z.strictObject({ name: Identifier });
-export type Counter = z.infer<typeof Counter>;
+const Counter = z.strictObject({ name: Identifier });
 
-export const RateLimit = z.strictObject({
+const RateLimit = z.strictObject({
   requests: z.int().min(1).max(1_000_000),
   windowSeconds: z.int().min(1).max(86_400),
   keyHeader: z
@@ -95,15 +93,13 @@ export const RateLimit = z.strictObject({
     .regex(/^[A-Za-z0-9-]{1,64}$/)
     .optional(),
 });
-export type RateLimit = z.infer<typeof RateLimit>;
 
 /** The latency the app promises; the testing stage holds it to this under a bounded load. */
-export const PerformanceBudget = z.strictObject({
+const PerformanceBudget = z.strictObject({
   p95Ms: z.int().min(1).max(60_000).optional(),
   requests: z.int().min(10).max(2_000).optional(),
   concurrency: z.int().min(1).max(32).optional(),
 });
-export type PerformanceBudget = z.infer<typeof PerformanceBudget>;
 
 function fieldProblems(field: Field): string[] {
   const problems: string[] = [];

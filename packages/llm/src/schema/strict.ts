@@ -42,7 +42,7 @@ const HINTED = [
 const isSchema = (v: unknown): v is Node => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** A record/map: an object whose values are described by a schema rather than by named properties. */
-export function isRecord(node: Node): boolean {
+function isRecord(node: Node): boolean {
   return isSchema(node.additionalProperties) && !node.properties;
 }
 

@@ -1,5 +1,6 @@
 import {
   AidevosError,
+  type AppliedChange,
   AppName,
   ConflictError,
   type ErrorGroup,
@@ -8,12 +9,11 @@ import {
   OfflineNeedsSpecError,
   PartitionKey,
   ValidationError,
+  type VersionChange,
 } from "@aidevos/core";
-import { appHostOf, type Routed } from "@aidevos/deploy";
+import type { Routed } from "@aidevos/deploy";
 import { providerName } from "@aidevos/llm";
-import { appMonitorOf } from "@aidevos/monitoring";
-import type { VersionChange } from "@aidevos/registry";
-import { registryOf } from "@aidevos/registry";
+import { appControlOf, appHostOf, appMonitorOf, newRunOf, registryOf } from "@aidevos/objects";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Hono } from "hono";
 import { limitBody } from "../body";
@@ -81,19 +81,13 @@ apps.openapi(feedbackRoute, async (c) => {
   const { app, message } = c.req.valid("json");
   const monitor = await monitorOf(c.env, app);
   if (providerName(c.env) === "offline") throw new OfflineNeedsSpecError();
-  const id = c.env.RUNS.newUniqueId();
-  const started = await c.env.RUNS.get(id).start({ request: message, app, bodyHash: crypto.randomUUID() });
+  const started = await newRunOf(c.env).run.start({ request: message, app, bodyHash: crypto.randomUUID() });
   if (started.kind === "mismatch") throw new ConflictError("run id collision");
   await monitor.addFeed("feedback", message.slice(0, 500), { runId: started.run.id });
   return c.json(started.run, 202);
 });
 
-/** Rollbacks and promotions of one app go through one Deploy DO, which alone holds the Cloudflare token. */
-function appDeployer(env: Env, name: string) {
-  return env.DEPLOY.get(env.DEPLOY.idFromName(`app:${name}`));
-}
-
-function applied(change: VersionChange) {
+function applied(change: VersionChange): AppliedChange {
   if (change.ok) return { ok: true as const, version: change.version, fromVersion: change.fromVersion };
   switch (change.reason) {
     case "no_app":
@@ -109,12 +103,12 @@ function applied(change: VersionChange) {
 apps.openapi(rollbackAppRoute, async (c) => {
   const { name } = c.req.valid("param");
   const { version } = c.req.valid("json");
-  return c.json(applied(await appDeployer(c.env, name).rollback(name, version)), 200);
+  return c.json(applied(await appControlOf(c.env, name).rollback(version)), 200);
 });
 
 apps.openapi(promoteAppRoute, async (c) => {
   const { name } = c.req.valid("param");
-  return c.json(applied(await appDeployer(c.env, name).promote(name)), 200);
+  return c.json(applied(await appControlOf(c.env, name).promote()), 200);
 });
 
 /**

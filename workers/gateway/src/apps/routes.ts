@@ -1,6 +1,7 @@
 import {
   AppDetail,
   AppList,
+  AppliedChange,
   AppMetrics,
   AppName,
   ErrorGroup,
@@ -41,8 +42,6 @@ export const getAppRoute = createRoute({
   },
 });
 
-const VersionChange = z.object({ ok: z.literal(true), version: z.int(), fromVersion: z.int() });
-
 export const rollbackAppRoute = createRoute({
   method: "post",
   path: "/v1/apps/{name}/rollback",
@@ -55,7 +54,7 @@ export const rollbackAppRoute = createRoute({
   },
   responses: {
     ...unauthorized,
-    200: json(VersionChange, "the version now live"),
+    200: json(AppliedChange, "the version now live"),
     400: error("no such version, or already live"),
     404: error("no such app"),
   },
@@ -69,7 +68,7 @@ export const promoteAppRoute = createRoute({
   request: { params: z.object({ name: AppName }) },
   responses: {
     ...unauthorized,
-    200: json(VersionChange, "the version now on all traffic"),
+    200: json(AppliedChange, "the version now on all traffic"),
     400: error("the live version is not a canary"),
     404: error("no such app"),
   },

@@ -1,5 +1,5 @@
 import type { RequestEvent } from "@aidevos/core";
-import { appMonitorOf } from "@aidevos/monitoring";
+import { appMonitorOf } from "@aidevos/objects";
 
 const FLUSH_AFTER_MS = 250;
 const FLUSH_AT = 200;

@@ -1,4 +1,4 @@
-import { UnauthorizedError } from "@aidevos/core";
+import { setting, UnauthorizedError } from "@aidevos/core";
 import type { MiddlewareHandler } from "hono";
 
 const REALM = "aidevos";
@@ -7,7 +7,7 @@ const REALM = "aidevos";
  * A 401 with its RFC 6750 challenge: `Bearer realm="aidevos"` when no bearer token came, and
  * `error="invalid_token"` as well when one came but is wrong, so clients know to ask for another.
  */
-export class BearerChallenge extends UnauthorizedError {
+class BearerChallenge extends UnauthorizedError {
   readonly challenge: string;
   constructor(tokenSent: boolean) {
     super();
@@ -37,7 +37,7 @@ function bearerToken(header: string): string {
  */
 export function bearerAuth(): MiddlewareHandler<{ Bindings: Env }> {
   return async (c, next) => {
-    const token = c.env.AIDEVOS_API_TOKEN;
+    const token = setting(c.env, "AIDEVOS_API_TOKEN");
     if (!token) return next();
     const given = bearerToken(c.req.header("authorization") ?? "");
     if (!given) throw new BearerChallenge(false);

@@ -1,1 +1,1 @@
-export { BearerChallenge, bearerAuth, challengeOf } from "./bearer";
+export { bearerAuth, challengeOf } from "./bearer";
