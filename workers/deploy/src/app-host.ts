@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { type CodeBundle, PartitionKey } from "@aidevos/core";
+import { type CodeBundle, PARTITION_KEY_HEADER, PartitionKey } from "@aidevos/core";
 import { type LiveVersion, registryOf } from "@aidevos/registry";
 import { appWorkerCode } from "@aidevos/sandbox";
 import { appHostOf } from "./hosts";
@@ -69,13 +69,19 @@ export class AppHostDO extends DurableObject<Env> {
     const live = await this.current(app);
     if (!live) return { kind: "no_app" };
     const url = new URL(request.url);
-    if (live.partition === "single") return this.served(live, null, url.pathname, () => this.serve(request, live));
+    if (live.partition === "single") {
+      // Only the host says which partition a request is for (an action's ctx.key): never the client.
+      const own = request.headers.has(PARTITION_KEY_HEADER) ? new Request(request) : request;
+      own.headers.delete(PARTITION_KEY_HEADER);
+      return this.served(live, null, url.pathname, () => this.serve(own, live));
+    }
     const match = /^\/k\/([^/]*)(\/.*)?$/.exec(url.pathname);
     if (!match) return { kind: "no_key" };
     const key = PartitionKey.safeParse(decodeKey(match[1]!));
     if (!key.success) return { kind: "bad_key" };
     const path = match[2] ?? "/";
     const forwarded = new Request(new URL(path + url.search, url), request);
+    forwarded.headers.set(PARTITION_KEY_HEADER, key.data);
     return this.served(live, key.data, path, () => appHostOf(this.env, app, key.data).serve(forwarded, live));
   }
 

@@ -1,2 +1,4 @@
+export * from "./actions";
+export * from "./examples";
 export * from "./samples";
 export * from "./schema";
