@@ -1,5 +1,21 @@
+import { readFile } from "node:fs/promises";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
-import { defineConfig } from "vitest/config";
+import { defineConfig, type Plugin } from "vitest/config";
+
+/**
+ * Node projects import the compiler too; there the AppSpec runtime files are text, as wrangler.toml's
+ * `[[rules]] type = "Text"` makes them for wrangler and the workers pool (packages/compiler/src/compile.ts).
+ */
+function runtimeAsText(): Plugin {
+  return {
+    name: "aidevos-runtime-as-text",
+    enforce: "pre",
+    async load(id) {
+      if (!/\/packages\/compiler\/runtime\/[^/]+\.js$/.test(id)) return null;
+      return `export default ${JSON.stringify(await readFile(id, "utf8"))};`;
+    },
+  };
+}
 
 export default defineConfig({
   test: {
@@ -46,6 +62,7 @@ export default defineConfig({
       },
       {
         // Not a test: `pnpm bench` measures, prints ratios against same-process baselines, writes bench/results.
+        plugins: [runtimeAsText()],
         test: {
           name: "bench",
           include: ["bench/*.run.ts"],
@@ -58,6 +75,7 @@ export default defineConfig({
       },
       {
         // Not a test: `pnpm fixtures` writes the replay fixtures with the real compiler.
+        plugins: [runtimeAsText()],
         test: { name: "fixtures", include: ["scripts/fixtures.record.ts"], environment: "node" },
       },
     ],

@@ -1,8 +1,11 @@
 /**
  * model.js of every generated app: the pure rules of the contract (validation, defaults, list
- * queries, cursors, errors) over the app's SPEC, which the compiler imports from spec.js.
+ * queries, cursors, errors) over the app's SPEC (spec.js, the one module the compiler writes per app).
  */
-export const MODEL_RUNTIME = String.raw`
+import { SPEC } from "./spec.js";
+
+export { SPEC };
+
 export const MAX_BODY_BYTES = 1024 * 1024;
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 100;
@@ -25,14 +28,14 @@ export function errorBody(err) {
 }
 
 export const invalidJson = () => new HttpError(400, "invalid_json", "request body is not valid JSON");
-export const notFound = (what) => new HttpError(404, "not_found", what + " not found");
+export const notFound = (what) => new HttpError(404, "not_found", `${what} not found`);
 export const tooLarge = () => new HttpError(413, "payload_too_large", "request body is larger than 1 MiB");
 export function validationFailed(details) {
   const paths = details.map((d) => d.path || "(body)").join(", ");
-  return new HttpError(400, "validation_failed", "invalid input: " + paths, details);
+  return new HttpError(400, "validation_failed", `invalid input: ${paths}`, details);
 }
 export function methodNotAllowed(allow) {
-  return new HttpError(405, "method_not_allowed", "use " + allow.join(" or "), [], { allow: allow.join(", ") });
+  return new HttpError(405, "method_not_allowed", `use ${allow.join(" or ")}`, [], { allow: allow.join(", ") });
 }
 
 export function entityByPlural(plural) {
@@ -52,21 +55,25 @@ export function checkValue(field, value) {
   switch (field.type) {
     case "string":
       if (typeof value !== "string") return "must be a string";
-      if (field.minLength !== undefined && value.length < field.minLength) return "must have at least " + field.minLength + " characters";
-      if (field.maxLength !== undefined && value.length > field.maxLength) return "must have at most " + field.maxLength + " characters";
-      if (field.pattern !== undefined && !new RegExp(field.pattern).test(value)) return "must match " + field.pattern;
+      if (field.minLength !== undefined && value.length < field.minLength)
+        return `must have at least ${field.minLength} characters`;
+      if (field.maxLength !== undefined && value.length > field.maxLength)
+        return `must have at most ${field.maxLength} characters`;
+      if (field.pattern !== undefined && !new RegExp(field.pattern).test(value)) return `must match ${field.pattern}`;
       return null;
     case "integer":
     case "number":
       if (typeof value !== "number" || !Number.isFinite(value)) return "must be a number";
       if (field.type === "integer" && !Number.isSafeInteger(value)) return "must be an integer";
-      if (field.min !== undefined && value < field.min) return "must be at least " + field.min;
-      if (field.max !== undefined && value > field.max) return "must be at most " + field.max;
+      if (field.min !== undefined && value < field.min) return `must be at least ${field.min}`;
+      if (field.max !== undefined && value > field.max) return `must be at most ${field.max}`;
       return null;
     case "boolean":
       return typeof value === "boolean" ? null : "must be true or false";
     case "enum":
-      return typeof value === "string" && field.values.includes(value) ? null : "must be one of " + field.values.join(", ");
+      return typeof value === "string" && field.values.includes(value)
+        ? null
+        : `must be one of ${field.values.join(", ")}`;
     case "datetime":
       return typeof value === "string" && DATETIME.test(value) && !Number.isNaN(Date.parse(value))
         ? null
@@ -133,11 +140,16 @@ export function currentFields(entity, data) {
 }
 
 export function shapeRecord(entity, row) {
-  return { id: row.id, ...currentFields(entity, JSON.parse(row.data)), createdAt: row.created_at, updatedAt: row.updated_at };
+  return {
+    id: row.id,
+    ...currentFields(entity, JSON.parse(row.data)),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
 }
 
 export function encodeCursor(seq) {
-  return btoa("s:" + seq).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+  return btoa(`s:${seq}`).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
 
 export function decodeCursor(cursor) {
@@ -176,7 +188,7 @@ export function parseListQuery(entity, params) {
     const raw = params.get(key);
     if (key === "limit") {
       if (!/^\d{1,3}$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_LIMIT) {
-        details.push({ path: "limit", message: "must be an integer from 1 to " + MAX_LIMIT });
+        details.push({ path: "limit", message: `must be an integer from 1 to ${MAX_LIMIT}` });
       } else limit = Number(raw);
     } else if (key === "cursor") {
       const seq = decodeCursor(raw);
@@ -184,7 +196,8 @@ export function parseListQuery(entity, params) {
       else after = seq;
     } else if (Object.hasOwn(entity.fields, key)) {
       const value = parseFilterValue(entity.fields[key], raw);
-      if (value === undefined) details.push({ path: key, message: "not a valid " + entity.fields[key].type + " to filter by" });
+      if (value === undefined)
+        details.push({ path: key, message: `not a valid ${entity.fields[key].type} to filter by` });
       else filters.push([key, value]);
     } else {
       details.push({ path: key, message: "unknown query parameter" });
@@ -201,8 +214,8 @@ export function parseIncrement(body) {
   const details = Object.keys(body)
     .filter((key) => key !== "by")
     .map((key) => ({ path: key, message: "unknown field" }));
-  if (body.by !== undefined && !Number.isSafeInteger(body.by)) details.push({ path: "by", message: "must be an integer" });
+  if (body.by !== undefined && !Number.isSafeInteger(body.by))
+    details.push({ path: "by", message: "must be an integer" });
   if (details.length > 0) throw validationFailed(details);
   return body.by ?? 1;
 }
-`;

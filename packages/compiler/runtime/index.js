@@ -1,5 +1,5 @@
 /** index.js of every generated app: the Worker entry when the source is deployed on its own with an `APP` binding. */
-export const ENTRY_RUNTIME = String.raw`import { SPEC } from "./model.js";
+import { SPEC } from "./model.js";
 
 export { App } from "./app.js";
 
@@ -12,11 +12,14 @@ export default {
     const url = new URL(request.url);
     const match = /^\/k\/([^/]+)(\/.*)?$/.exec(url.pathname);
     if (!match || !KEY.test(match[1])) {
-      const error = { code: "not_found", message: "use /k/{key}/... with a key of letters, digits, _ or -", details: [] };
+      const error = {
+        code: "not_found",
+        message: "use /k/{key}/... with a key of letters, digits, _ or -",
+        details: [],
+      };
       return Response.json({ error }, { status: 404 });
     }
     url.pathname = match[2] ?? "/";
     return env.APP.get(env.APP.idFromName(match[1])).fetch(new Request(url, request));
   },
 };
-`;

@@ -1,28 +1,35 @@
 /** app.js of every generated app: the Durable Object that serves the contract from SQLite. */
-export const APP_RUNTIME = String.raw`import { DurableObject } from "cloudflare:workers";
+import { DurableObject } from "cloudflare:workers";
 import {
-  SPEC,
-  MAX_BODY_BYTES,
-  HttpError,
-  errorBody,
-  invalidJson,
-  notFound,
-  tooLarge,
-  methodNotAllowed,
+  currentFields,
+  encodeCursor,
   entityByPlural,
+  errorBody,
+  HttpError,
+  invalidJson,
+  MAX_BODY_BYTES,
+  methodNotAllowed,
+  notFound,
   operationsOf,
+  parseIncrement,
+  parseListQuery,
+  SPEC,
+  shapeRecord,
+  tooLarge,
   validateCreate,
   validatePatch,
-  currentFields,
-  shapeRecord,
-  encodeCursor,
-  parseListQuery,
-  parseIncrement,
 } from "./model.js";
 
 const ROUTE_METHODS = {
-  collection: [["POST", "create"], ["GET", "list"]],
-  item: [["GET", "get"], ["PATCH", "update"], ["DELETE", "delete"]],
+  collection: [
+    ["POST", "create"],
+    ["GET", "list"],
+  ],
+  item: [
+    ["GET", "get"],
+    ["PATCH", "update"],
+    ["DELETE", "delete"],
+  ],
 };
 
 function json(status, body, headers = {}) {
@@ -30,7 +37,7 @@ function json(status, body, headers = {}) {
 }
 
 function tableOf(entity) {
-  return '"e_' + entity.name + '"';
+  return `"e_${entity.name}"`;
 }
 
 /** Reads a JSON body; undefined when there is none and none is required. */
@@ -69,12 +76,26 @@ export class App extends DurableObject {
 
   migrate() {
     this.sql.exec("CREATE TABLE IF NOT EXISTS _meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
-    this.sql.exec("CREATE TABLE IF NOT EXISTS _unique (entity TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (entity, field, value))");
+    this.sql.exec(
+      "CREATE TABLE IF NOT EXISTS _unique (entity TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (entity, field, value))",
+    );
     this.sql.exec("CREATE TABLE IF NOT EXISTS _counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)");
-    this.sql.exec("CREATE TABLE IF NOT EXISTS _rate (bucket TEXT PRIMARY KEY, window_start INTEGER NOT NULL, count INTEGER NOT NULL)");
+    this.sql.exec(
+      "CREATE TABLE IF NOT EXISTS _rate (bucket TEXT PRIMARY KEY, window_start INTEGER NOT NULL, count INTEGER NOT NULL)",
+    );
     for (const entity of SPEC.entities) {
-      this.sql.exec("CREATE TABLE IF NOT EXISTS " + tableOf(entity) + " (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, data TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, expires_at INTEGER)");
-      this.sql.exec('CREATE INDEX IF NOT EXISTS "e_' + entity.name + '_expiry" ON ' + tableOf(entity) + " (expires_at) WHERE expires_at IS NOT NULL");
+      this.sql.exec(
+        "CREATE TABLE IF NOT EXISTS " +
+          tableOf(entity) +
+          " (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, data TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, expires_at INTEGER)",
+      );
+      this.sql.exec(
+        'CREATE INDEX IF NOT EXISTS "e_' +
+          entity.name +
+          '_expiry" ON ' +
+          tableOf(entity) +
+          " (expires_at) WHERE expires_at IS NOT NULL",
+      );
     }
     // When the unique rules changed since the last version, the index is rebuilt from the data.
     const rules = JSON.stringify(SPEC.entities.map((e) => [e.name, e.unique ?? []]));
@@ -82,11 +103,17 @@ export class App extends DurableObject {
     if (known?.value !== rules) {
       this.sql.exec("DELETE FROM _unique");
       for (const entity of SPEC.entities) {
-        for (const row of this.sql.exec("SELECT id, data FROM " + tableOf(entity) + " ORDER BY seq").toArray()) {
+        for (const row of this.sql.exec(`SELECT id, data FROM ${tableOf(entity)} ORDER BY seq`).toArray()) {
           const values = currentFields(entity, JSON.parse(row.data));
           for (const field of entity.unique ?? []) {
             if (values[field] === null) continue;
-            this.sql.exec("INSERT OR IGNORE INTO _unique (entity, field, value, id) VALUES (?, ?, ?, ?)", entity.name, field, JSON.stringify(values[field]), row.id);
+            this.sql.exec(
+              "INSERT OR IGNORE INTO _unique (entity, field, value, id) VALUES (?, ?, ?, ?)",
+              entity.name,
+              field,
+              JSON.stringify(values[field]),
+              row.id,
+            );
           }
         }
       }
@@ -94,6 +121,7 @@ export class App extends DurableObject {
     }
   }
 
+  /** @override */
   async fetch(request) {
     try {
       return await this.route(request);
@@ -115,10 +143,10 @@ export class App extends DurableObject {
     }
     if (parts[0] === "counters" && parts.length >= 2) return this.counter(request, parts);
     const entity = parts.length <= 2 ? entityByPlural(parts[0]) : null;
-    if (!entity) throw notFound("route " + url.pathname);
+    if (!entity) throw notFound(`route ${url.pathname}`);
     const ops = operationsOf(entity);
     const allowed = ROUTE_METHODS[parts.length === 1 ? "collection" : "item"].filter(([, op]) => ops.includes(op));
-    if (allowed.length === 0) throw notFound("route " + url.pathname);
+    if (allowed.length === 0) throw notFound(`route ${url.pathname}`);
     const match = allowed.find(([method]) => method === request.method);
     if (!match) throw methodNotAllowed(allowed.map(([method]) => method));
     const id = parts[1];
@@ -139,9 +167,9 @@ export class App extends DurableObject {
   /** A record that exists and has not expired, or 404. */
   live(entity, id) {
     const row = this.sql
-      .exec("SELECT * FROM " + tableOf(entity) + " WHERE id = ? AND (expires_at IS NULL OR expires_at > ?)", id, Date.now())
+      .exec(`SELECT * FROM ${tableOf(entity)} WHERE id = ? AND (expires_at IS NULL OR expires_at > ?)`, id, Date.now())
       .toArray()[0];
-    if (!row) throw notFound(entity.name + " " + id);
+    if (!row) throw notFound(`${entity.name} ${id}`);
     return row;
   }
 
@@ -153,7 +181,7 @@ export class App extends DurableObject {
     this.ctx.storage.transactionSync(() => {
       this.claimUnique(entity, id, values);
       this.sql.exec(
-        "INSERT INTO " + tableOf(entity) + " (id, data, created_at, updated_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+        `INSERT INTO ${tableOf(entity)} (id, data, created_at, updated_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
         id,
         JSON.stringify(values),
         now.toISOString(),
@@ -172,7 +200,12 @@ export class App extends DurableObject {
     const updatedAt = new Date().toISOString();
     this.ctx.storage.transactionSync(() => {
       this.claimUnique(entity, id, values);
-      this.sql.exec("UPDATE " + tableOf(entity) + " SET data = ?, updated_at = ? WHERE id = ?", JSON.stringify(values), updatedAt, id);
+      this.sql.exec(
+        `UPDATE ${tableOf(entity)} SET data = ?, updated_at = ? WHERE id = ?`,
+        JSON.stringify(values),
+        updatedAt,
+        id,
+      );
     });
     return json(200, { id, ...values, createdAt: row.created_at, updatedAt });
   }
@@ -180,7 +213,7 @@ export class App extends DurableObject {
   remove(entity, id) {
     this.live(entity, id);
     this.ctx.storage.transactionSync(() => {
-      this.sql.exec("DELETE FROM " + tableOf(entity) + " WHERE id = ?", id);
+      this.sql.exec(`DELETE FROM ${tableOf(entity)} WHERE id = ?`, id);
       this.sql.exec("DELETE FROM _unique WHERE entity = ? AND id = ?", entity.name, id);
     });
     return new Response(null, { status: 204 });
@@ -189,15 +222,20 @@ export class App extends DurableObject {
   list(entity, params) {
     const { limit, after, filters } = parseListQuery(entity, params);
     let where = "seq > ? AND (expires_at IS NULL OR expires_at > ?)";
+    /** @type {unknown[]} */
     const args = [after, Date.now()];
     for (const [name, value] of filters) {
       // A field the stored data predates matches as its default.
       const fallback = entity.fields[name].default ?? null;
       where += " AND COALESCE(json_extract(data, ?), ?) = ?";
-      args.push("$." + name, typeof fallback === "boolean" ? Number(fallback) : fallback, typeof value === "boolean" ? Number(value) : value);
+      args.push(
+        `$.${name}`,
+        typeof fallback === "boolean" ? Number(fallback) : fallback,
+        typeof value === "boolean" ? Number(value) : value,
+      );
     }
     const rows = this.sql
-      .exec("SELECT * FROM " + tableOf(entity) + " WHERE " + where + " ORDER BY seq LIMIT ?", ...args, limit + 1)
+      .exec(`SELECT * FROM ${tableOf(entity)} WHERE ${where} ORDER BY seq LIMIT ?`, ...args, limit + 1)
       .toArray();
     const page = rows.slice(0, limit);
     return json(200, {
@@ -216,20 +254,34 @@ export class App extends DurableObject {
         .exec("SELECT id FROM _unique WHERE entity = ? AND field = ? AND value = ?", entity.name, field, value)
         .toArray()[0];
       if (holder) {
-        const alive = this.sql
-          .exec("SELECT 1 FROM " + tableOf(entity) + " WHERE id = ? AND (expires_at IS NULL OR expires_at > ?)", holder.id, Date.now())
-          .toArray().length > 0;
+        const alive =
+          this.sql
+            .exec(
+              `SELECT 1 FROM ${tableOf(entity)} WHERE id = ? AND (expires_at IS NULL OR expires_at > ?)`,
+              holder.id,
+              Date.now(),
+            )
+            .toArray().length > 0;
         if (alive) {
-          throw new HttpError(409, "conflict", entity.name + " with this " + field + " already exists", [{ path: field, message: "must be unique" }]);
+          throw new HttpError(409, "conflict", `${entity.name} with this ${field} already exists`, [
+            { path: field, message: "must be unique" },
+          ]);
         }
       }
-      this.sql.exec("INSERT OR REPLACE INTO _unique (entity, field, value, id) VALUES (?, ?, ?, ?)", entity.name, field, value, id);
+      this.sql.exec(
+        "INSERT OR REPLACE INTO _unique (entity, field, value, id) VALUES (?, ?, ?, ?)",
+        entity.name,
+        field,
+        value,
+        id,
+      );
     }
   }
 
   async counter(request, parts) {
     const counter = (SPEC.counters ?? []).find((c) => c.name === parts[1]);
-    if (!counter || parts.length > 3 || (parts.length === 3 && parts[2] !== "increment")) throw notFound("counter " + parts[1]);
+    if (!counter || parts.length > 3 || (parts.length === 3 && parts[2] !== "increment"))
+      throw notFound(`counter ${parts[1]}`);
     if (parts.length === 2) {
       if (request.method !== "GET") throw methodNotAllowed(["GET"]);
       const row = this.sql.exec("SELECT value FROM _counters WHERE name = ?", counter.name).toArray()[0];
@@ -238,7 +290,11 @@ export class App extends DurableObject {
     if (request.method !== "POST") throw methodNotAllowed(["POST"]);
     const by = parseIncrement(await readJson(request, false));
     const { value } = this.sql
-      .exec("INSERT INTO _counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value RETURNING value", counter.name, by)
+      .exec(
+        "INSERT INTO _counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value RETURNING value",
+        counter.name,
+        by,
+      )
       .one();
     return json(200, { name: counter.name, value });
   }
@@ -258,12 +314,15 @@ export class App extends DurableObject {
     }
     if (row.count >= requests) {
       const retryAfter = Math.max(1, Math.ceil((windowStart + windowMs - now) / 1000));
-      throw new HttpError(429, "rate_limited", "at most " + requests + " requests per " + windowSeconds + " s", [], { "retry-after": String(retryAfter) });
+      throw new HttpError(429, "rate_limited", `at most ${requests} requests per ${windowSeconds} s`, [], {
+        "retry-after": String(retryAfter),
+      });
     }
     this.sql.exec("UPDATE _rate SET count = count + 1 WHERE bucket = ?", bucket);
   }
 
   /** Deletes expired records (and their unique values), then waits for the next expiry. */
+  /** @override */
   async alarm() {
     this.purgeExpired();
     await this.scheduleExpiry();
@@ -275,11 +334,13 @@ export class App extends DurableObject {
     for (const entity of SPEC.entities.filter((e) => e.ttlSeconds)) {
       this.ctx.storage.transactionSync(() => {
         this.sql.exec(
-          "DELETE FROM _unique WHERE entity = ? AND id IN (SELECT id FROM " + tableOf(entity) + " WHERE expires_at <= ?)",
+          "DELETE FROM _unique WHERE entity = ? AND id IN (SELECT id FROM " +
+            tableOf(entity) +
+            " WHERE expires_at <= ?)",
           entity.name,
           now,
         );
-        this.sql.exec("DELETE FROM " + tableOf(entity) + " WHERE expires_at <= ?", now);
+        this.sql.exec(`DELETE FROM ${tableOf(entity)} WHERE expires_at <= ?`, now);
       });
     }
   }
@@ -287,10 +348,9 @@ export class App extends DurableObject {
   async scheduleExpiry() {
     let next = null;
     for (const entity of SPEC.entities.filter((e) => e.ttlSeconds)) {
-      const { at } = this.sql.exec("SELECT MIN(expires_at) AS at FROM " + tableOf(entity)).one();
+      const { at } = this.sql.exec(`SELECT MIN(expires_at) AS at FROM ${tableOf(entity)}`).one();
       if (at !== null && (next === null || at < next)) next = at;
     }
     if (next !== null && !this.alarmsUnavailable) await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
   }
 }
-`;
