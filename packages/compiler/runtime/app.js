@@ -1,5 +1,6 @@
 /** app.js of every generated app: the Durable Object that serves the contract from SQLite. */
 import { DurableObject } from "cloudflare:workers";
+import { matchAction, runAction, storageApi } from "./actions.js";
 import {
   currentFields,
   encodeCursor,
@@ -68,6 +69,8 @@ export class App extends DurableObject {
     this.sql = ctx.storage.sql;
     // A host that cannot give the app alarms (a facet) says so; expired rows are then purged as requests come.
     this.alarmsUnavailable = env?.EXPIRY === "on-request";
+    /** What an action's ctx reaches storage through (actions.js), built on the first action request. */
+    this.actionStorage = null;
     ctx.blockConcurrencyWhile(async () => {
       this.migrate();
       await this.scheduleExpiry();
@@ -141,6 +144,14 @@ export class App extends DurableObject {
     } catch {
       throw notFound("route");
     }
+    // Actions first (docs/appspec.md): a path of an action with another method is 405 unless an entity route has it.
+    const action = matchAction(request.method, parts);
+    if (action.action) {
+      this.actionStorage ??= storageApi(this);
+      return runAction(this.actionStorage, action, request, url, (req) => readJson(req, true));
+    }
+    if (action.allow.length > 0 && parts[0] !== "counters" && !entityByPlural(parts[0]))
+      throw methodNotAllowed(action.allow);
     if (parts[0] === "counters" && parts.length >= 2) return this.counter(request, parts);
     const entity = parts.length <= 2 ? entityByPlural(parts[0]) : null;
     if (!entity) throw notFound(`route ${url.pathname}`);

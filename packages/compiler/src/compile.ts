@@ -13,6 +13,7 @@ import {
 // three bundlers: wrangler (dev, deploy) and the vitest workers pool both follow the `[[rules]] type =
 // "Text"` entry in wrangler.toml; vitest's node projects (bench, fixtures) use the `runtimeAsText` Vite
 // plugin in vitest.config.ts. `#runtime/*` is this package's subpath import (package.json "imports").
+import ACTIONS_RUNTIME from "#runtime/actions.js";
 import APP_RUNTIME from "#runtime/app.js";
 import ENTRY_RUNTIME from "#runtime/index.js";
 import MODEL_RUNTIME from "#runtime/model.js";
@@ -39,6 +40,30 @@ function samples(spec: AppSpec) {
 }
 
 /**
+ * The spec's actions as modules: each action's code verbatim in `actions/<name>.js` (so the sandbox
+ * instruments it as any source), and `handlers.js`, which imports them all statically by name.
+ */
+function actionFiles(spec: AppSpec): GeneratedFile[] {
+  const actions = spec.actions ?? [];
+  const imports = actions.map((a, i) => `import action${i} from "./actions/${a.name}.js";\n`).join("");
+  const entries = actions.map((a, i) => `  ${JSON.stringify(a.name)}: action${i},\n`).join("");
+  return [
+    ...actions.map((a) => ({
+      path: `actions/${a.name}.js`,
+      role: "source" as const,
+      content:
+        a.code ??
+        `export default async () => {\n  throw new Error(${JSON.stringify(`action ${a.name} has no code yet`)});\n};\n`,
+    })),
+    {
+      path: "handlers.js",
+      role: "source",
+      content: `${HEADER}${imports}\n/** Each action's default export, by action name. */\nexport const HANDLERS = {\n${entries}};\n`,
+    },
+  ];
+}
+
+/**
  * The AppSpec compiler: the deterministic code generator of offline mode. Every app shares one
  * reviewed runtime; the spec travels as JSON data (JSON.stringify, so no spec string can become
  * code). Same spec, byte-identical files, same hash. What is the app's own (its spec, its test
@@ -50,6 +75,8 @@ export async function compileApp(spec: AppSpec): Promise<CodeBundle> {
     { path: "index.js", role: "source", content: HEADER + ENTRY_RUNTIME },
     { path: "app.js", role: "source", content: HEADER + APP_RUNTIME },
     { path: "model.js", role: "source", content: HEADER + MODEL_RUNTIME },
+    { path: "actions.js", role: "source", content: HEADER + ACTIONS_RUNTIME },
+    ...actionFiles(spec),
     {
       path: "spec.js",
       role: "source",

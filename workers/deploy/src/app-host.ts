@@ -92,12 +92,12 @@ export class AppHostDO extends DurableObject<Env> {
       if (!bundle) throw new Error(`bundle of ${target.app} v${target.version} is missing`);
       return bundle;
     });
-    return facet.fetch(request);
+    return facet.fetch(unfollowed(request));
   }
 
   /** Serves a request with the given bundle: staging runs and tests use it without a Registry entry. */
   async serveBundle(request: Request, bundle: CodeBundle): Promise<Response> {
-    return this.facet(bundle.hash, async () => bundle).fetch(request);
+    return this.facet(bundle.hash, async () => bundle).fetch(unfollowed(request));
   }
 
   /** Drops the app and all its data: staging hosts are thrown away after their tests. */
@@ -166,6 +166,14 @@ export class AppHostDO extends DurableObject<Env> {
       return { class: worker.getDurableObjectClass("App") };
     });
   }
+}
+
+/**
+ * An app's redirect (an action's ctx.redirect) is its answer to the client: a stub's fetch would
+ * otherwise follow it itself, back into the app or out to the web.
+ */
+function unfollowed(request: Request): Request {
+  return request.redirect === "manual" ? request : new Request(request, { redirect: "manual" });
 }
 
 /** A malformed escape (`%E0`) is a bad key, not a crash. */
