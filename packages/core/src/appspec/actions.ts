@@ -27,6 +27,8 @@ function pathProblem(path: string): string | null {
     if (PARAM_SEGMENT.test(segment)) {
       if (params.has(segment)) return `repeats the parameter ${segment}`;
       params.add(segment);
+    } else if (segment === "." || segment === "..") {
+      return `segment "${segment}" would be resolved away by URLs`;
     } else if (!LITERAL_SEGMENT.test(segment)) {
       return `segment "${segment.slice(0, 70)}" is neither a literal (letters, digits, . _ ~ -) nor :param`;
     }

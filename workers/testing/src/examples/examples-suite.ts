@@ -93,7 +93,6 @@ async function answer(res: Response): Promise<Answer> {
 async function playStep(step: ExampleStep, vars: Record<string, unknown>, send: (r: Request) => Promise<Response>) {
   if (step.sleep !== undefined) await new Promise((resolve) => setTimeout(resolve, step.sleep! * 1000));
   if (step.path === undefined) return;
-  const what = `${step.method ?? "GET"} ${step.path}`;
   if (step.parallel !== undefined) {
     const statuses = await Promise.all(
       Array.from({ length: step.parallel }, async () => (await answer(await send(requestOf(step, vars)))).status),
@@ -103,7 +102,7 @@ async function playStep(step: ExampleStep, vars: Record<string, unknown>, send: 
     for (const [status, n] of Object.entries(step.statusCount ?? {})) {
       if ((seen[status] ?? 0) !== n)
         throw new StepFailure(
-          `${what} ×${step.parallel}: statuses ${JSON.stringify(seen)}, want ${JSON.stringify(step.statusCount)}`,
+          `×${step.parallel}: statuses ${JSON.stringify(seen)}, want ${JSON.stringify(step.statusCount)}`,
         );
     }
     return;
@@ -113,7 +112,7 @@ async function playStep(step: ExampleStep, vars: Record<string, unknown>, send: 
     const got = await answer(await send(requestOf(step, vars)));
     const last = n === times - 1;
     const problems = expectations(step, got, vars, last);
-    if (problems.length > 0) throw new StepFailure(`${what}${times > 1 ? ` (#${n + 1})` : ""}: ${problems.join("; ")}`);
+    if (problems.length > 0) throw new StepFailure(`${times > 1 ? `request ${n + 1} of ${times}: ` : ""}${problems.join("; ")}`);
     if (last && step.save) for (const [k, p] of Object.entries(step.save)) vars[k] = pick(got.json, p);
   }
 }
