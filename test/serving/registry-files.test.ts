@@ -19,9 +19,9 @@ describe("the Registry's files", () => {
         )
         .one(),
     );
-    // Six files each; only spec.js names the app. The runtime modules, and here the samples (same
-    // fields), are stored once for both.
-    expect(counts).toEqual({ rows: 12, contents: 7 });
+    // Eight files each; only spec.js names the app. The runtime modules, and here the samples (same
+    // fields) and the handlers (no actions), are stored once for both.
+    expect(counts).toEqual({ rows: 16, contents: 9 });
     for (const name of names) {
       const bundle = await registry.getBundle(name, 1);
       expect(bundle?.files.map((f) => f.path)).toEqual([

@@ -26,7 +26,13 @@ function shortener(name: string, examples: unknown[] = [{ path: "/s/nope", statu
       },
     ],
     examples: [
-      { method: "POST", path: "/links", body: { slug: "abc", url: "https://a.example/" }, status: 201, save: { l: "id" } },
+      {
+        method: "POST",
+        path: "/links",
+        body: { slug: "abc", url: "https://a.example/" },
+        status: 201,
+        save: { l: "id" },
+      },
     ],
     actions: [{ name: "follow", method: "GET", path: "/s/:slug", code: FOLLOW, examples: examples as never }],
   };
@@ -44,15 +50,23 @@ describe("actions at POST /v1/runs", () => {
   const base = () => shortener("bad-actions") as { actions: Record<string, unknown>[] };
   const withAction = (a: Record<string, unknown>) => {
     const spec = base();
-    spec.actions = [spec.actions[0]!, { name: "other", method: "GET", path: "/x", code: "export default () => 1;", ...a }];
+    spec.actions = [
+      spec.actions[0]!,
+      { name: "other", method: "GET", path: "/x", code: "export default () => 1;", ...a },
+    ];
     return spec;
   };
 
   it("refuses code that does not parse, or has no default export, naming the action", async () => {
     const broken = await rejected(withAction({ code: "export default async (req, ctx) => {" }));
-    expect(broken).toEqual([{ path: "spec.actions.1.code", message: expect.stringContaining("action other: code does not parse") }]);
+    expect(broken).toEqual([
+      { path: "spec.actions.1.code", message: expect.stringContaining("action other: code does not parse") },
+    ]);
     const noDefault = await rejected(withAction({ code: "export const x = 1;" }));
-    expect(noDefault[0]).toMatchObject({ path: "spec.actions.1.code", message: expect.stringContaining("no default export") });
+    expect(noDefault[0]).toMatchObject({
+      path: "spec.actions.1.code",
+      message: expect.stringContaining("no default export"),
+    });
     const script = await rejected(withAction({ code: "with (a) {}" }));
     expect(script[0]!.path).toBe("spec.actions.1.code");
   });

@@ -1,4 +1,5 @@
 import { type AppSpec, entityOperations, type TestReport, testReport, validRecord } from "@aidevos/core";
+import { actionPath } from "./action-routes";
 import type { AppClient } from "./integration-suite";
 
 /** Defaults for a local staging host: generous enough for a 2-core machine, tight enough to catch a slow route. */
@@ -31,6 +32,16 @@ export async function runPerformanceSuite(spec: AppSpec, send: AppClient): Promi
     routes.push({
       name: `POST /counters/${counter.name}/increment`,
       call: () => send("POST", `/counters/${counter.name}/increment`),
+    });
+  }
+
+  // Actions are routes too: the first two, GETs first (they are what clients call most).
+  const actions = [...(spec.actions ?? [])].sort((a, b) => Number(b.method === "GET") - Number(a.method === "GET"));
+  for (const action of actions.slice(0, 2)) {
+    const body = action.method === "GET" ? undefined : {};
+    routes.push({
+      name: `${action.method} ${action.path} (action ${action.name})`,
+      call: (i) => send(action.method, actionPath(action, `perf${i}`), body),
     });
   }
 

@@ -112,7 +112,8 @@ async function playStep(step: ExampleStep, vars: Record<string, unknown>, send: 
     const got = await answer(await send(requestOf(step, vars)));
     const last = n === times - 1;
     const problems = expectations(step, got, vars, last);
-    if (problems.length > 0) throw new StepFailure(`${times > 1 ? `request ${n + 1} of ${times}: ` : ""}${problems.join("; ")}`);
+    if (problems.length > 0)
+      throw new StepFailure(`${times > 1 ? `request ${n + 1} of ${times}: ` : ""}${problems.join("; ")}`);
     if (last && step.save) for (const [k, p] of Object.entries(step.save)) vars[k] = pick(got.json, p);
   }
 }
