@@ -25,7 +25,9 @@ describe("the Registry's files", () => {
     for (const name of names) {
       const bundle = await registry.getBundle(name, 1);
       expect(bundle?.files.map((f) => f.path)).toEqual([
+        "actions.js",
         "app.js",
+        "handlers.js",
         "index.js",
         "model.js",
         "model.test.js",
