@@ -3,16 +3,24 @@ import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig, type Plugin } from "vitest/config";
 
 /**
- * Node projects import the compiler too; there the AppSpec runtime files are text, as wrangler.toml's
- * `[[rules]] type = "Text"` makes them for wrangler and the workers pool (packages/compiler/src/compile.ts).
+ * The compiler imports the AppSpec runtime (`#runtime/*.js`) and the re2js module (`#re2js`) as their
+ * source text (packages/compiler/src/compile.ts). wrangler follows the Text rule in wrangler.toml; every
+ * vitest project, the workers pool included, gets the same text from this plugin. A virtual id keeps
+ * it apart from the real modules: packages/core imports re2js as code, from the same file.
  */
 function runtimeAsText(): Plugin {
+  const PREFIX = "\0aidevos-text:";
   return {
     name: "aidevos-runtime-as-text",
     enforce: "pre",
+    async resolveId(source, importer) {
+      if (!source.startsWith("#runtime/") && source !== "#re2js") return null;
+      const resolved = await this.resolve(source === "#re2js" ? "re2js" : source, importer, { skipSelf: true });
+      return resolved ? PREFIX + resolved.id : null;
+    },
     async load(id) {
-      if (!/\/packages\/compiler\/runtime\/[^/]+\.js$/.test(id)) return null;
-      return `export default ${JSON.stringify(await readFile(id, "utf8"))};`;
+      if (!id.startsWith(PREFIX)) return null;
+      return `export default ${JSON.stringify(await readFile(id.slice(PREFIX.length), "utf8"))};`;
     },
   };
 }
@@ -23,6 +31,7 @@ export default defineConfig({
       {
         // Everything that runs inside real workerd, with the same wrangler.toml as `wrangler dev`.
         plugins: [
+          runtimeAsText(),
           cloudflareTest(({ inject }) => ({
             main: "./workers/gateway/src/index.ts",
             wrangler: { configPath: "./wrangler.toml" },

@@ -4,7 +4,7 @@
  * which reaches the partition's data through the same rules (and errors) as the HTTP routes.
  */
 import { HANDLERS } from "./handlers.js";
-import { checkValue, currentFields, HttpError, SPEC, shapeRecord, validationFailed } from "./model.js";
+import { encodeCursor, encodeSortCursor, HttpError, parseListQuery, SPEC, validationFailed } from "./model.js";
 
 const ERROR_CODE = /^[a-z][a-z0-9_]{1,40}$/;
 const REDIRECT_STATUSES = [301, 302, 303, 307, 308];
@@ -107,46 +107,32 @@ function listQuery(options) {
   return query;
 }
 
-/** The JSON body of an answer of the runtime (its errors are thrown, never answered). */
-async function bodyOf(response) {
-  if (response.status === 204) return undefined;
-  return response.json();
+/** One page of a list, its cursors encoded as the HTTP list route encodes them (app.js). */
+function listPage(app, entity, options) {
+  const query = parseListQuery(entity, listQuery(options));
+  const next = (seq, keys) =>
+    query.sort.length === 0 ? encodeCursor(seq) : encodeSortCursor(query.sortText, keys, seq);
+  return app.records.list(entity, query, next);
 }
 
-/**
- * `increment(id, field, by)`: the new value must still fit the field (its min and max), else 409
- * and nothing changes. Read and write happen in one synchronous turn of the object, so no other
- * request interleaves. (Until the HTTP increment route lands in app.js; then both share it.)
- */
-async function increment(app, entity, id, field, by) {
-  const spec = Object.hasOwn(entity.fields, field) ? entity.fields[field] : null;
-  if (!spec || (spec.type !== "integer" && spec.type !== "number"))
-    throw validationFailed([{ path: "field", message: "must name an integer or number field" }]);
-  if (typeof by !== "number" || !Number.isFinite(by) || (spec.type === "integer" && !Number.isSafeInteger(by)))
-    throw validationFailed([{ path: "by", message: `must be ${spec.type === "integer" ? "an integer" : "a number"}` }]);
-  const current = currentFields(entity, JSON.parse(app.live(entity, id).data))[field] ?? 0;
-  const next = current + by;
-  const problem = checkValue(spec, next);
-  if (problem)
-    throw new HttpError(409, "conflict", `${entity.name} ${field} would be ${next}, which ${problem}`, [
-      { path: field, message: problem },
-    ]);
-  return bodyOf(await app.update(entity, id, { [field]: next }));
-}
-
+/** Every operation of every entity over the app's Records, as the HTTP routes run them (same validation and errors). */
 function entitiesApi(app) {
   const api = {};
   for (const entity of SPEC.entities) {
     // Actions may use every operation, whatever the entity's `operations` offer over HTTP.
     api[entity.plural] = Object.freeze({
-      create: async (values) => bodyOf(await app.create(entity, values)),
-      get: async (id) => shapeRecord(entity, app.live(entity, String(id))),
-      update: async (id, changes) => bodyOf(await app.update(entity, String(id), changes)),
-      delete: async (id) => {
-        app.remove(entity, String(id));
+      create: async (values) => {
+        const { record, expiresAt } = app.records.create(entity, values);
+        if (expiresAt !== null) await app.scheduleExpiry();
+        return record;
       },
-      list: async (options) => bodyOf(await app.list(entity, listQuery(options))),
-      increment: async (id, field, by = 1) => increment(app, entity, String(id), field, by),
+      get: async (id) => app.records.get(entity, String(id)),
+      update: async (id, changes) => app.records.update(entity, String(id), changes),
+      delete: async (id) => {
+        app.records.remove(entity, String(id));
+      },
+      list: async (options) => listPage(app, entity, options),
+      increment: async (id, field, by = 1) => app.records.increment(entity, String(id), { field, by }),
     });
   }
   return Object.freeze(api);

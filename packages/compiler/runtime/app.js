@@ -2,12 +2,13 @@
 import { DurableObject } from "cloudflare:workers";
 import { matchAction, runAction, storageApi } from "./actions.js";
 import {
-  currentFields,
   encodeCursor,
+  encodeSortCursor,
   entityByPlural,
   errorBody,
   HttpError,
   invalidJson,
+  isPlainObject,
   MAX_BODY_BYTES,
   methodNotAllowed,
   notFound,
@@ -15,11 +16,11 @@ import {
   parseIncrement,
   parseListQuery,
   SPEC,
-  shapeRecord,
   tooLarge,
-  validateCreate,
-  validatePatch,
+  validationFailed,
 } from "./model.js";
+import { tableOf } from "./query.js";
+import { Records } from "./records.js";
 
 const ROUTE_METHODS = {
   collection: [
@@ -31,14 +32,14 @@ const ROUTE_METHODS = {
     ["PATCH", "update"],
     ["DELETE", "delete"],
   ],
+  increment: [["POST", "update"]],
 };
+
+/** Where the platform (the app's host) talks to the app; the host never lets a public request reach it. */
+const INTERNAL = "/_aidevos/";
 
 function json(status, body, headers = {}) {
   return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
-}
-
-function tableOf(entity) {
-  return `"e_${entity.name}"`;
 }
 
 /** Reads a JSON body; undefined when there is none and none is required. */
@@ -67,6 +68,7 @@ export class App extends DurableObject {
   constructor(ctx, env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.records = new Records(ctx.storage);
     // A host that cannot give the app alarms (a facet) says so; expired rows are then purged as requests come.
     this.alarmsUnavailable = env?.EXPIRY === "on-request";
     /** What an action's ctx reaches storage through (actions.js), built on the first action request. */
@@ -78,50 +80,11 @@ export class App extends DurableObject {
   }
 
   migrate() {
-    this.sql.exec("CREATE TABLE IF NOT EXISTS _meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
-    this.sql.exec(
-      "CREATE TABLE IF NOT EXISTS _unique (entity TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (entity, field, value))",
-    );
     this.sql.exec("CREATE TABLE IF NOT EXISTS _counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)");
     this.sql.exec(
       "CREATE TABLE IF NOT EXISTS _rate (bucket TEXT PRIMARY KEY, window_start INTEGER NOT NULL, count INTEGER NOT NULL)",
     );
-    for (const entity of SPEC.entities) {
-      this.sql.exec(
-        "CREATE TABLE IF NOT EXISTS " +
-          tableOf(entity) +
-          " (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, data TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, expires_at INTEGER)",
-      );
-      this.sql.exec(
-        'CREATE INDEX IF NOT EXISTS "e_' +
-          entity.name +
-          '_expiry" ON ' +
-          tableOf(entity) +
-          " (expires_at) WHERE expires_at IS NOT NULL",
-      );
-    }
-    // When the unique rules changed since the last version, the index is rebuilt from the data.
-    const rules = JSON.stringify(SPEC.entities.map((e) => [e.name, e.unique ?? []]));
-    const known = this.sql.exec("SELECT value FROM _meta WHERE key = 'unique_rules'").toArray()[0];
-    if (known?.value !== rules) {
-      this.sql.exec("DELETE FROM _unique");
-      for (const entity of SPEC.entities) {
-        for (const row of this.sql.exec(`SELECT id, data FROM ${tableOf(entity)} ORDER BY seq`).toArray()) {
-          const values = currentFields(entity, JSON.parse(row.data));
-          for (const field of entity.unique ?? []) {
-            if (values[field] === null) continue;
-            this.sql.exec(
-              "INSERT OR IGNORE INTO _unique (entity, field, value, id) VALUES (?, ?, ?, ?)",
-              entity.name,
-              field,
-              JSON.stringify(values[field]),
-              row.id,
-            );
-          }
-        }
-      }
-      this.sql.exec("INSERT OR REPLACE INTO _meta (key, value) VALUES ('unique_rules', ?)", rules);
-    }
+    this.records.migrate();
   }
 
   /** @override */
@@ -135,9 +98,10 @@ export class App extends DurableObject {
   }
 
   async route(request) {
+    const url = new URL(request.url);
+    if (url.pathname.startsWith(INTERNAL)) return this.internal(request, url.pathname.slice(INTERNAL.length));
     if (SPEC.rateLimit) this.rateLimit(request);
     if (this.alarmsUnavailable && Date.now() - (this.lastPurge ?? 0) > 1000) this.purgeExpired();
-    const url = new URL(request.url);
     let parts;
     try {
       parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
@@ -153,140 +117,47 @@ export class App extends DurableObject {
     if (action.allow.length > 0 && parts[0] !== "counters" && !entityByPlural(parts[0]))
       throw methodNotAllowed(action.allow);
     if (parts[0] === "counters" && parts.length >= 2) return this.counter(request, parts);
-    const entity = parts.length <= 2 ? entityByPlural(parts[0]) : null;
+    const shape = parts.length === 1 ? "collection" : parts.length === 2 ? "item" : "increment";
+    const entity =
+      parts.length <= 2 || (parts.length === 3 && parts[2] === "increment") ? entityByPlural(parts[0]) : null;
     if (!entity) throw notFound(`route ${url.pathname}`);
     const ops = operationsOf(entity);
-    const allowed = ROUTE_METHODS[parts.length === 1 ? "collection" : "item"].filter(([, op]) => ops.includes(op));
+    const allowed = ROUTE_METHODS[shape].filter(([, op]) => ops.includes(op));
     if (allowed.length === 0) throw notFound(`route ${url.pathname}`);
     const match = allowed.find(([method]) => method === request.method);
     if (!match) throw methodNotAllowed(allowed.map(([method]) => method));
     const id = parts[1];
+    if (shape === "increment") return json(200, this.records.increment(entity, id, await readJson(request, true)));
     switch (match[1]) {
-      case "create":
-        return this.create(entity, await readJson(request, true));
-      case "list":
-        return this.list(entity, url.searchParams);
-      case "get":
-        return json(200, shapeRecord(entity, this.live(entity, id)));
-      case "update":
-        return this.update(entity, id, await readJson(request, true));
-      case "delete":
-        return this.remove(entity, id);
-    }
-  }
-
-  /** A record that exists and has not expired, or 404. */
-  live(entity, id) {
-    const row = this.sql
-      .exec(`SELECT * FROM ${tableOf(entity)} WHERE id = ? AND (expires_at IS NULL OR expires_at > ?)`, id, Date.now())
-      .toArray()[0];
-    if (!row) throw notFound(`${entity.name} ${id}`);
-    return row;
-  }
-
-  async create(entity, body) {
-    const values = validateCreate(entity, body);
-    const now = new Date();
-    const id = crypto.randomUUID();
-    const expiresAt = entity.ttlSeconds ? now.getTime() + entity.ttlSeconds * 1000 : null;
-    this.ctx.storage.transactionSync(() => {
-      this.claimUnique(entity, id, values);
-      this.sql.exec(
-        `INSERT INTO ${tableOf(entity)} (id, data, created_at, updated_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
-        id,
-        JSON.stringify(values),
-        now.toISOString(),
-        now.toISOString(),
-        expiresAt,
-      );
-    });
-    if (expiresAt !== null) await this.scheduleExpiry();
-    return json(201, { id, ...values, createdAt: now.toISOString(), updatedAt: now.toISOString() });
-  }
-
-  async update(entity, id, body) {
-    const changes = validatePatch(entity, body);
-    const row = this.live(entity, id);
-    const values = { ...currentFields(entity, JSON.parse(row.data)), ...changes };
-    const updatedAt = new Date().toISOString();
-    this.ctx.storage.transactionSync(() => {
-      this.claimUnique(entity, id, values);
-      this.sql.exec(
-        `UPDATE ${tableOf(entity)} SET data = ?, updated_at = ? WHERE id = ?`,
-        JSON.stringify(values),
-        updatedAt,
-        id,
-      );
-    });
-    return json(200, { id, ...values, createdAt: row.created_at, updatedAt });
-  }
-
-  remove(entity, id) {
-    this.live(entity, id);
-    this.ctx.storage.transactionSync(() => {
-      this.sql.exec(`DELETE FROM ${tableOf(entity)} WHERE id = ?`, id);
-      this.sql.exec("DELETE FROM _unique WHERE entity = ? AND id = ?", entity.name, id);
-    });
-    return new Response(null, { status: 204 });
-  }
-
-  list(entity, params) {
-    const { limit, after, filters } = parseListQuery(entity, params);
-    let where = "seq > ? AND (expires_at IS NULL OR expires_at > ?)";
-    /** @type {unknown[]} */
-    const args = [after, Date.now()];
-    for (const [name, value] of filters) {
-      // A field the stored data predates matches as its default.
-      const fallback = entity.fields[name].default ?? null;
-      where += " AND COALESCE(json_extract(data, ?), ?) = ?";
-      args.push(
-        `$.${name}`,
-        typeof fallback === "boolean" ? Number(fallback) : fallback,
-        typeof value === "boolean" ? Number(value) : value,
-      );
-    }
-    const rows = this.sql
-      .exec(`SELECT * FROM ${tableOf(entity)} WHERE ${where} ORDER BY seq LIMIT ?`, ...args, limit + 1)
-      .toArray();
-    const page = rows.slice(0, limit);
-    return json(200, {
-      items: page.map((row) => shapeRecord(entity, row)),
-      nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].seq) : null,
-    });
-  }
-
-  /** Takes the unique values of a record, or throws 409 when a live record holds one of them. */
-  claimUnique(entity, id, values) {
-    for (const field of entity.unique ?? []) {
-      this.sql.exec("DELETE FROM _unique WHERE entity = ? AND field = ? AND id = ?", entity.name, field, id);
-      if (values[field] === null || values[field] === undefined) continue;
-      const value = JSON.stringify(values[field]);
-      const holder = this.sql
-        .exec("SELECT id FROM _unique WHERE entity = ? AND field = ? AND value = ?", entity.name, field, value)
-        .toArray()[0];
-      if (holder) {
-        const alive =
-          this.sql
-            .exec(
-              `SELECT 1 FROM ${tableOf(entity)} WHERE id = ? AND (expires_at IS NULL OR expires_at > ?)`,
-              holder.id,
-              Date.now(),
-            )
-            .toArray().length > 0;
-        if (alive) {
-          throw new HttpError(409, "conflict", `${entity.name} with this ${field} already exists`, [
-            { path: field, message: "must be unique" },
-          ]);
-        }
+      case "create": {
+        const { record, expiresAt } = this.records.create(entity, await readJson(request, true));
+        if (expiresAt !== null) await this.scheduleExpiry();
+        return json(201, record);
       }
-      this.sql.exec(
-        "INSERT OR REPLACE INTO _unique (entity, field, value, id) VALUES (?, ?, ?, ?)",
-        entity.name,
-        field,
-        value,
-        id,
-      );
+      case "list": {
+        const query = parseListQuery(entity, url.searchParams);
+        const next = (seq, keys) =>
+          query.sort.length === 0 ? encodeCursor(seq) : encodeSortCursor(query.sortText, keys, seq);
+        return json(200, this.records.list(entity, query, next));
+      }
+      case "get":
+        return json(200, this.records.get(entity, id));
+      case "update":
+        return json(200, this.records.update(entity, id, await readJson(request, true)));
+      case "delete":
+        this.records.remove(entity, id);
+        return new Response(null, { status: 204 });
     }
+  }
+
+  /** The platform's calls: `check` answers what the stored data breaks under another version's spec. */
+  async internal(request, name) {
+    if (name !== "check") throw notFound(`route ${INTERNAL}${name}`);
+    if (request.method !== "POST") throw methodNotAllowed(["POST"]);
+    const body = await readJson(request, true);
+    if (!isPlainObject(body) || !isPlainObject(body.spec) || !Array.isArray(body.spec.entities))
+      throw validationFailed([{ path: "spec", message: "must be an AppSpec" }]);
+    return json(200, { problems: this.records.violations(body.spec) });
   }
 
   async counter(request, parts) {

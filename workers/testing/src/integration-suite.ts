@@ -164,11 +164,14 @@ async function entityCases(entity: Entity, send: AppClient, check: Check) {
         });
       }
     }
-    for (const field of entity.unique ?? []) {
+    for (const unique of entity.unique ?? []) {
       if (!created) continue;
+      // A composite key (AppSpec v2) repeats when all of its fields do.
+      const key = Array.isArray(unique) ? unique : [unique];
+      const field = key.join(", ");
       await check(`${entity.name}.${field}: a repeated unique value is a 409 conflict`, async () => {
         const other = validRecord(entity, 7) ?? {};
-        const res = await send("POST", base, { ...other, [field]: created[field] });
+        const res = await send("POST", base, { ...other, ...Object.fromEntries(key.map((f) => [f, created[f]])) });
         expectStatus(res, 409, `repeated ${field}`);
         expectErrorCode(res, "conflict");
       });
