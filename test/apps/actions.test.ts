@@ -163,4 +163,41 @@ describe("actions", () => {
     const res = await app.send("GET", "/visits", undefined, { "x-aidevos-partition-key": "team-a" });
     expect(res.body.key).toBe("team-a");
   });
+
+  it("lists with where ranges, sort and cursors, as the HTTP list does, and refuses what it refuses", async () => {
+    const app = await hostApp({
+      name: "board",
+      entities: [
+        {
+          name: "score",
+          plural: "scores",
+          fields: { player: { type: "string", required: true }, points: { type: "integer", required: true } },
+          sortable: ["points"],
+        },
+      ],
+      actions: [
+        action(
+          "top",
+          "GET",
+          "/top",
+          `const min = Number(ctx.query.get("min") ?? 0);
+           const first = await ctx.entities.scores.list({ where: { points: { gte: min } }, sort: "-points", limit: 2 });
+           const rest = await ctx.entities.scores.list({ where: { points: { gte: min } }, sort: "-points", limit: 2, cursor: first.nextCursor });
+           return { first: first.items.map((s) => s.player), rest: rest.items.map((s) => s.player) };`,
+        ),
+        action("badSort", "GET", "/bad", 'return ctx.entities.scores.list({ sort: "player" });'),
+      ],
+    });
+    for (const [player, points] of [
+      ["ann", 5],
+      ["bob", 9],
+      ["cy", 1],
+      ["di", 7],
+    ] as const)
+      await app.send("POST", "/scores", { player, points });
+    expect((await app.send("GET", "/top?min=2")).body).toEqual({ first: ["bob", "di"], rest: ["ann"] });
+    const bad = await app.send("GET", "/bad");
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe("validation_failed");
+  });
 });
