@@ -1,6 +1,6 @@
 // Proves the people's interfaces against `wrangler dev`: the CLI (exit codes, --json, live progress) and the dashboard in headless Chromium.
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -81,6 +81,30 @@ describe("the CLI", () => {
     const api = await cli("submit", "no spec offline");
     expect(api.code).toBe(2);
     expect(api.stderr).toContain("spec_required");
+  });
+
+  it("fills each action's code from --actions DIR/<action>.js, and refuses a missing or stray file", async () => {
+    const name = `cli-act-${Date.now().toString(36)}`;
+    const dir = join(tmpdir(), name);
+    mkdirSync(dir, { recursive: true });
+    const spec = join(dir, "app.json");
+    writeFileSync(
+      spec,
+      JSON.stringify({ name, entities: [], actions: [{ name: "hello", method: "GET", path: "/hello/:who" }] }),
+    );
+    const code = join(dir, "code");
+    mkdirSync(code, { recursive: true });
+    const missing = await cli("submit", "hello", "--spec", spec, "--actions", code);
+    expect(missing).toMatchObject({ code: 2, stderr: expect.stringContaining("no hello.js for action hello") });
+    writeFileSync(join(code, "helo.js"), "export default () => 1;");
+    const stray = await cli("submit", "hello", "--spec", spec, "--actions", code);
+    expect(stray).toMatchObject({ code: 2, stderr: expect.stringContaining("helo.js name(s) no action") });
+    rmSync(join(code, "helo.js"));
+    writeFileSync(join(code, "hello.js"), 'export default async (req, ctx) => ctx.text("hi " + ctx.params.who);\n');
+    const ok = await cli("submit", "hello", "--spec", spec, "--actions", code);
+    expect(ok.code).toBe(0);
+    const res = await fetch(`${dev.base}/apps/${name}/hello/ann`);
+    expect(await res.text()).toBe("hi ann");
   });
 });
 
