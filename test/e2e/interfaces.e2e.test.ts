@@ -131,6 +131,15 @@ describe.runIf(existsSync(CHROMIUM))("the dashboard in Chromium", () => {
         JSON.stringify({
           name,
           entities: [{ name: "thing", plural: "things", fields: { what: { type: "string", required: true } } }],
+          actions: [
+            {
+              name: "howMany",
+              method: "GET",
+              path: "/count",
+              code: "export default async (req, ctx) => ({ things: (await ctx.entities.things.list()).items.length });",
+              examples: [{ path: "/count", status: 200, json: { things: 0 } }],
+            },
+          ],
         }),
       );
       await page.getByRole("button", { name: "Start run" }).click();
@@ -145,6 +154,10 @@ describe.runIf(existsSync(CHROMIUM))("the dashboard in Chromium", () => {
 
       await page.getByRole("link", { name: `${name} v1` }).click();
       await page.locator("#totals").waitFor();
+      // The app's actions, and the examples its run played, with their results.
+      await page.locator("#examples", { hasText: "howMany example 1: GET /count" }).waitFor();
+      expect(await page.locator("#actions").innerText()).toContain("GET /count");
+      expect(await page.locator("#examples").innerText()).toContain("1 passed, 0 failed");
       for (let i = 0; i < 8; i++) {
         await fetch(`${dev.base}/apps/${name}/things`, {
           method: "POST",
