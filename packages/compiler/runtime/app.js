@@ -114,8 +114,10 @@ export class App extends DurableObject {
       this.actionStorage ??= storageApi(this);
       return runAction(this.actionStorage, action, request, url, (req) => readJson(req, true));
     }
-    if (action.allow.length > 0 && parts[0] !== "counters" && !entityByPlural(parts[0]))
-      throw methodNotAllowed(action.allow);
+    const entityPath =
+      parts[0] === "counters" ||
+      (entityByPlural(parts[0]) !== null && (parts.length <= 2 || (parts.length === 3 && parts[2] === "increment")));
+    if (action.allow.length > 0 && !entityPath) throw methodNotAllowed(action.allow);
     if (parts[0] === "counters" && parts.length >= 2) return this.counter(request, parts);
     const shape = parts.length === 1 ? "collection" : parts.length === 2 ? "item" : "increment";
     const entity =

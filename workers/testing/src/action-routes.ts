@@ -1,4 +1,4 @@
-import type { Action, AppSpec } from "@aidevos/core";
+import type { Action, AppSpec, Entity, Operation } from "@aidevos/core";
 
 /** An action's path with each `:param` filled in (`/s/:slug` → `/s/value`). */
 export function actionPath(action: Pick<Action, "path">, value: string): string {
@@ -15,4 +15,30 @@ export function declaredServerErrors(action: Action): Set<number> {
 export function sharesEntityRoute(spec: AppSpec, action: Action): boolean {
   const first = action.path.split("/").filter(Boolean)[0] ?? "";
   return first === "counters" || first.startsWith(":") || spec.entities.some((e) => e.plural === first);
+}
+
+const ROUTE_OF: Record<Operation, [method: string, item: boolean]> = {
+  create: ["POST", false],
+  list: ["GET", false],
+  get: ["GET", true],
+  update: ["PATCH", true],
+  delete: ["DELETE", true],
+};
+
+/** Entity operations whose HTTP route an action answers instead (actions are matched first). */
+export function shadowedOperations(spec: AppSpec, entity: Entity): Set<Operation> {
+  const shadowed = new Set<Operation>();
+  for (const [op, [method, item]] of Object.entries(ROUTE_OF) as [Operation, [string, boolean]][]) {
+    const parts = item ? [entity.plural, "some-id"] : [entity.plural];
+    const hit = (spec.actions ?? []).some((a) => {
+      const segments = a.path.split("/").filter(Boolean);
+      return (
+        a.method === method &&
+        segments.length === parts.length &&
+        segments.every((s, i) => s.startsWith(":") || s === parts[i])
+      );
+    });
+    if (hit) shadowed.add(op);
+  }
+  return shadowed;
 }

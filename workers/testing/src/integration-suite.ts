@@ -3,6 +3,7 @@ import {
   type AppSpec,
   type Entity,
   entityOperations,
+  type Operation,
   routeShape,
   type TestCaseResult,
   type TestReport,
@@ -10,7 +11,7 @@ import {
   validRecord,
   wrongTypeValue,
 } from "@aidevos/core";
-import { actionPath, declaredServerErrors, sharesEntityRoute } from "./action-routes";
+import { actionPath, declaredServerErrors, shadowedOperations, sharesEntityRoute } from "./action-routes";
 
 /** Sends one request to the app under test; paths are relative to the app's base. */
 export type AppClient = (
@@ -64,7 +65,7 @@ export async function runIntegrationSuite(spec: AppSpec, send: AppClient): Promi
 type Check = (name: string, body: () => Promise<void>) => Promise<void>;
 
 async function contractCases(spec: AppSpec, send: AppClient, check: Check) {
-  for (const entity of spec.entities) await entityCases(entity, send, check);
+  for (const entity of spec.entities) await entityCases(entity, shadowedOperations(spec, entity), send, check);
   for (const counter of spec.counters ?? []) {
     await check(`counter ${counter.name}: reads 0, increments atomically, validates "by"`, async () => {
       const first = await send("GET", `/counters/${counter.name}`);
@@ -114,8 +115,9 @@ async function actionCases(spec: AppSpec, action: Action, send: AppClient, check
   });
 }
 
-async function entityCases(entity: Entity, send: AppClient, check: Check) {
-  const ops = entityOperations(entity);
+/** The contract of an entity's routes; those an action answers instead (`shadowed`) are the action's to keep. */
+async function entityCases(entity: Entity, shadowed: Set<Operation>, send: AppClient, check: Check) {
+  const ops = entityOperations(entity).filter((op) => !shadowed.has(op));
   const base = `/${entity.plural}`;
   const sample = validRecord(entity, 0);
   let created: any = null;
@@ -176,7 +178,7 @@ async function entityCases(entity: Entity, send: AppClient, check: Check) {
         expectErrorCode(res, "conflict");
       });
     }
-  } else {
+  } else if (!shadowed.has("create")) {
     await check(`${entity.name}: create is not offered`, async () => {
       expectStatus(await send("POST", base, sample ?? {}), [404, 405], `POST ${base}`);
     });

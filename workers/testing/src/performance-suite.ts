@@ -1,5 +1,5 @@
 import { type AppSpec, entityOperations, type TestReport, testReport, validRecord } from "@aidevos/core";
-import { actionPath } from "./action-routes";
+import { actionPath, shadowedOperations } from "./action-routes";
 import type { AppClient } from "./integration-suite";
 
 /** Defaults for a local staging host: generous enough for a 2-core machine, tight enough to catch a slow route. */
@@ -21,7 +21,8 @@ export async function runPerformanceSuite(spec: AppSpec, send: AppClient): Promi
   const started = Date.now();
   const routes: { name: string; call: (i: number) => Promise<unknown> }[] = [];
   for (const entity of spec.entities) {
-    const ops = entityOperations(entity);
+    const shadowed = shadowedOperations(spec, entity);
+    const ops = entityOperations(entity).filter((op) => !shadowed.has(op));
     const base = `/${entity.plural}`;
     if (ops.includes("create") && validRecord(entity) && !entity.unique?.length) {
       routes.push({ name: `POST ${base}`, call: (i) => send("POST", base, validRecord(entity, i)) });
