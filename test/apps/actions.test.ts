@@ -151,7 +151,12 @@ describe("actions", () => {
       ],
     });
     expect((await app.send("PUT", "/memo/a1", "null")).status).toBe(204);
-    expect((await app.send("PUT", "/memo/a3", { ttl: -1 })).status).toBe(500);
+    const ttl = await app.send("PUT", "/memo/a3", { ttl: -1 });
+    expect([ttl.status, ttl.body.error.code, ttl.body.error.details[0].path]).toEqual([
+      400,
+      "validation_failed",
+      "ttlSeconds",
+    ]);
     expect((await app.send("PUT", "/memo/a9", { n: 9 })).body.all.map((e: { key: string }) => e.key)).toEqual([
       "a2",
       "a9",

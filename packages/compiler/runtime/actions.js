@@ -155,9 +155,14 @@ function countersApi(sql) {
   return Object.freeze(api);
 }
 
+/** kv refuses as the entities do: its errors are answered as themselves (400 validation_failed naming what). */
+function kvInvalid(path, message) {
+  return new HttpError(400, "validation_failed", message, [{ path, message }]);
+}
+
 function checkKey(key, what) {
   if (typeof key !== "string" || key.length === 0 || key.length > KV_MAX_KEY)
-    throw new TypeError(what + ": key must be a string of 1 to " + KV_MAX_KEY + " characters");
+    throw kvInvalid("key", `${what}: key must be a string of 1 to ${KV_MAX_KEY} characters`);
 }
 
 /** JSON values per partition, in this object's SQLite, with an optional time to live. */
@@ -174,11 +179,11 @@ function kvApi(sql) {
     async put(key, value, options = {}) {
       checkKey(key, "ctx.kv.put");
       const text = value === undefined ? undefined : JSON.stringify(value);
-      if (text === undefined) throw new TypeError("ctx.kv.put: value must be a JSON value");
-      if (text.length > KV_MAX_VALUE_BYTES) throw new TypeError("ctx.kv.put: value is larger than 1 MiB as JSON");
+      if (text === undefined) throw kvInvalid("value", "ctx.kv.put: value must be a JSON value");
+      if (text.length > KV_MAX_VALUE_BYTES) throw kvInvalid("value", "ctx.kv.put: value is larger than 1 MiB as JSON");
       const ttl = options?.ttlSeconds;
       if (ttl !== undefined && !(Number.isFinite(ttl) && ttl > 0))
-        throw new TypeError("ctx.kv.put: ttlSeconds must be a positive number");
+        throw kvInvalid("ttlSeconds", "ctx.kv.put: ttlSeconds must be a positive number");
       const now = Date.now();
       // Expired entries go a few at a time, so no put pays for a large sweep.
       sql.exec("DELETE FROM _kv WHERE key IN (SELECT key FROM _kv WHERE expires_at <= ? LIMIT 100)", now);
@@ -194,7 +199,7 @@ function kvApi(sql) {
       sql.exec("DELETE FROM _kv WHERE key = ?", key);
     },
     async list(prefix = "") {
-      if (typeof prefix !== "string") throw new TypeError("ctx.kv.list: prefix must be a string");
+      if (typeof prefix !== "string") throw kvInvalid("prefix", "ctx.kv.list: prefix must be a string");
       // Keys from the prefix up to the prefix followed by the highest code point, in key order.
       const rows = sql
         .exec(
