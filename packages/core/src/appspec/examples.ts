@@ -5,10 +5,11 @@ const VarName = z.string().regex(/^\w{1,64}$/, "must be a name of letters, digit
 /**
  * A JSON value, typed two levels deep on purpose: a recursive type is too deep for the RPC types
  * of the Durable Objects that pass specs around, and `unknown` is not serializable to them.
+ * Checked as `any`: specs arrive as parsed JSON, and z.json() breaks the OpenAPI document.
  */
 type JsonInner = string | number | boolean | null | object;
 type JsonValue = string | number | boolean | null | JsonInner[] | { [key: string]: JsonInner };
-const JsonValue = z.json() as unknown as z.ZodType<JsonValue>;
+const JsonValue = z.any() as unknown as z.ZodType<JsonValue>;
 const Status = z.int().min(100).max(599);
 /** As PartitionKey in schema.ts (not imported: schema.ts imports this module). */
 const StepKey = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must match ^[A-Za-z0-9_-]{1,64}$");
