@@ -19,9 +19,9 @@ describe("the Registry's files", () => {
         )
         .one(),
     );
-    // Six files each; only spec.js names the app. The runtime modules, and here the samples (same
-    // fields), are stored once for both.
-    expect(counts).toEqual({ rows: 12, contents: 7 });
+    // Nine files each; only spec.js names the app. The runtime modules, and here the samples (same
+    // fields) and the patterns stub (no pattern), are stored once for both.
+    expect(counts).toEqual({ rows: 18, contents: 10 });
     for (const name of names) {
       const bundle = await registry.getBundle(name, 1);
       expect(bundle?.files.map((f) => f.path)).toEqual([
@@ -29,6 +29,9 @@ describe("the Registry's files", () => {
         "index.js",
         "model.js",
         "model.test.js",
+        "patterns.js",
+        "query.js",
+        "records.js",
         "samples.js",
         "spec.js",
       ]);
