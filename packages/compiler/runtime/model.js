@@ -2,7 +2,7 @@
  * model.js of every generated app: the pure rules of the contract (validation, defaults, list
  * queries, cursors, errors) over the app's SPEC (spec.js, the one module the compiler writes per app).
  */
-import { RE2JS } from "./re2js.js";
+import { RE2JS } from "./patterns.js";
 import { SPEC } from "./spec.js";
 
 export { SPEC };

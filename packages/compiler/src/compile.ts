@@ -21,6 +21,7 @@ import APP_RUNTIME from "#runtime/app.js";
 import ENTRY_RUNTIME from "#runtime/index.js";
 import MODEL_RUNTIME from "#runtime/model.js";
 import UNIT_TESTS_RUNTIME from "#runtime/model.test.js";
+import PATTERNS_RUNTIME from "#runtime/patterns.js";
 import QUERY_RUNTIME from "#runtime/query.js";
 import RECORDS_RUNTIME from "#runtime/records.js";
 
@@ -43,6 +44,19 @@ function samples(spec: AppSpec) {
       },
     ]),
   );
+}
+
+/** RE2 for the spec's patterns (patterns.js and re2js.js), or a stub when the spec has none. */
+function patternFiles(spec: AppSpec): GeneratedFile[] {
+  const hasPattern = spec.entities.some((e) => Object.values(e.fields).some((f) => f.type === "string" && f.pattern));
+  if (!hasPattern) {
+    const stub = "\n/** No field of this spec has a pattern: re2js is not shipped. */\nexport const RE2JS = null;\n";
+    return [{ path: "patterns.js", role: "source", content: HEADER + stub }];
+  }
+  return [
+    { path: "patterns.js", role: "source", content: HEADER + PATTERNS_RUNTIME },
+    { path: "re2js.js", role: "source", content: RE2JS_HEADER + (RE2JS_SOURCE as string) },
+  ];
 }
 
 /**
@@ -83,7 +97,7 @@ export async function compileApp(spec: AppSpec): Promise<CodeBundle> {
     { path: "model.js", role: "source", content: HEADER + MODEL_RUNTIME },
     { path: "records.js", role: "source", content: HEADER + RECORDS_RUNTIME },
     { path: "query.js", role: "source", content: HEADER + QUERY_RUNTIME },
-    { path: "re2js.js", role: "source", content: RE2JS_HEADER + (RE2JS_SOURCE as string) },
+    ...patternFiles(spec),
     { path: "actions.js", role: "source", content: HEADER + ACTIONS_RUNTIME },
     ...actionFiles(spec),
     {

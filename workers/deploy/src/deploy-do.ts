@@ -1,4 +1,4 @@
-import type { CloudflareVersion } from "@aidevos/core";
+import { AidevosError, type CloudflareVersion } from "@aidevos/core";
 import { type DeployInput, type DeployOutput, StageDO, type StageJob, type StageLog } from "@aidevos/pipeline";
 import { registryOf, type VersionChange } from "@aidevos/registry";
 import { CloudflareApiError, CloudflareClient, CloudflareDeployer, cloudflareConfig } from "./cloudflare";
@@ -33,6 +33,7 @@ export class DeployDO extends StageDO<DeployInput, DeployOutput> {
     const { plan, bundle } = job.input;
     const app = plan.spec.name;
     const registry = registryOf(this.env);
+    await this.checkLiveData(app, job.input);
     const cloudflare = await this.shipToCloudflare(job.runId, app, job.input, log);
     const deployed = await registry.deploy({ app, spec: plan.spec, bundle, runId: job.runId, cloudflare });
     // Also on a retry that finds the version recorded: the attempt that recorded it may have died before this.
@@ -82,6 +83,20 @@ export class DeployDO extends StageDO<DeployInput, DeployOutput> {
     const change = await registry.promote(app);
     await this.publish(app);
     return change;
+  }
+
+  /**
+   * Refs and unique keys a new version adds must hold on the data it inherits: the live version
+   * checks its data against the new spec first, and a violation fails the run with the live
+   * version untouched (the new runtime would otherwise start on data that breaks its rules).
+   */
+  private async checkLiveData(app: string, input: DeployInput): Promise<void> {
+    const problems = await appHostOf(this.env, app).checkData(app, input.plan.spec, input.bundle.hash);
+    if (problems.length === 0) return;
+    // Runs keep an error's code and message: the message names the spec path at fault.
+    const first = `${problems[0]!.path}: ${problems[0]!.message}`;
+    const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : "";
+    throw new AidevosError("conflict", `the live data breaks the new spec: ${first}${more}`, 409, problems);
   }
 
   /** Tells the app's host what the Registry now says is live, so the very next request is served by it. */
