@@ -34,7 +34,17 @@ describe("deploying to Cloudflare", () => {
       bindings: [{ type: "durable_object_namespace", name: "APP", class_name: "App" }],
       migrations: { new_tag: "v1", new_sqlite_classes: ["App"] },
     });
-    expect(Object.keys(put.modules).sort()).toEqual(["app.js", "index.js", "model.js", "spec.js"]);
+    expect(Object.keys(put.modules).sort()).toEqual([
+      "actions.js",
+      "app.js",
+      "handlers.js",
+      "index.js",
+      "model.js",
+      "patterns.js",
+      "query.js",
+      "records.js",
+      "spec.js",
+    ]);
     expect(put.modules["index.js"].type).toBe("application/javascript+module");
     expect(put.modules["app.js"].content).not.toContain("__aidevos");
     expect(list).toMatchObject({ method: "GET", sub: "/versions" });
