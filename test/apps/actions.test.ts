@@ -50,6 +50,7 @@ const shop: AppSpecInput = {
        return { got: await ctx.kv.get(ctx.params.key), all: await ctx.kv.list("a") };`,
     ),
     action("plain", "GET", "/plain", 'return new Response("raw", { status: 202, headers: { "x-mine": "1" } });'),
+    action("spin", "GET", "/spin", "for (;;) {}"),
   ],
 };
 
@@ -136,6 +137,13 @@ describe("actions", () => {
       expect(res.status).toBe(500);
       expect(res.body).toEqual({ error: { code: "internal_error", message: `action ${name} failed`, details: [] } });
     }
+  });
+
+  it("stops an action that spins with the sandbox's per-request budget, and serves the next request", async () => {
+    const app = await hostApp(shop);
+    const spun = await app.send("GET", "/spin");
+    expect([spun.status, spun.body.error.code]).toEqual([503, "cpu_limit_exceeded"]);
+    expect((await app.send("GET", "/visits")).status).toBe(200);
   });
 
   it("keeps JSON values per partition in kv, with list by prefix and delete", async () => {
