@@ -51,6 +51,7 @@ const shop: AppSpecInput = {
     ),
     action("plain", "GET", "/plain", 'return new Response("raw", { status: 202, headers: { "x-mine": "1" } });'),
     action("spin", "GET", "/spin", "for (;;) {}"),
+    action("proto", "GET", "/proto/:__proto__", "return { params: ctx.params, polluted: ({}).polluted ?? null };"),
   ],
 };
 
@@ -137,6 +138,12 @@ describe("actions", () => {
       expect(res.status).toBe(500);
       expect(res.body).toEqual({ error: { code: "internal_error", message: `action ${name} failed`, details: [] } });
     }
+  });
+
+  it("keeps a parameter named __proto__ a parameter", async () => {
+    const app = await hostApp(shop);
+    const res = await app.send("GET", "/proto/x");
+    expect(res.body).toEqual({ params: { ["__proto__"]: "x" }, polluted: null });
   });
 
   it("stops an action that spins with the sandbox's per-request budget, and serves the next request", async () => {

@@ -20,7 +20,8 @@ const ROUTES = (SPEC.actions ?? []).map((action) => ({
 
 function matches(route, parts) {
   if (route.segments.length !== parts.length) return null;
-  const params = {};
+  // No prototype: a parameter may be named `__proto__` and is then just a parameter.
+  const params = Object.create(null);
   for (let i = 0; i < parts.length; i++) {
     const segment = route.segments[i];
     if (segment.startsWith(":")) params[segment.slice(1)] = parts[i];
