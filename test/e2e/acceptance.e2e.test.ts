@@ -1,6 +1,6 @@
 // Proves every cookbook recipe of docs/appspec.md (test/acceptance/cases) and the public acceptance sample (../shared/bench/cases) pass the shared black-box runner against `wrangler dev`, started as `pnpm dev` starts it.
 import { execFile } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -39,6 +39,18 @@ async function accept(files: string[]): Promise<{ code: number; out: string }> {
     return { code: e.code, out: `${e.stdout}\n${e.stderr}` };
   }
 }
+
+describe("the cookbook in docs/appspec.md", () => {
+  it("links every recipe's case and shows each action's code as the case has it", () => {
+    const doc = readFileSync(resolve(ROOT, "docs/appspec.md"), "utf8");
+    for (const file of cases(COOKBOOK)) {
+      const name = file.slice(COOKBOOK.length + 1);
+      expect(doc).toContain(`(../test/acceptance/cases/${name})`);
+      const { spec } = JSON.parse(readFileSync(file, "utf8")) as { spec: { actions?: { code: string }[] } };
+      for (const action of spec.actions ?? []) expect(doc).toContain(action.code.trimEnd());
+    }
+  });
+});
 
 describe.runIf(existsSync(RUNNER))("acceptance cases through ../shared/bench/acceptance.mjs", () => {
   it("passes every cookbook recipe", { timeout: 500_000 }, async () => {
