@@ -66,8 +66,10 @@ export function nextStep(report: StageReport, ctx: FlowContext): Step {
         return { kind: "handoff", stage: "deploy", round: 0, input };
       }
       const examples = result.reports.find((r) => r.kind === "examples" && !r.ok);
-      if (examples && ctx.input.spec) {
-        // A spec is built as given: no refine round may rewrite its code or its examples.
+      const givenCode = ctx.input.spec && (ctx.input.spec.actions ?? []).every((a) => a.code !== undefined);
+      if (examples && givenCode) {
+        // A spec is built as given: no refine round may rewrite its code or its examples. Only
+        // code a model wrote for it (actions without code) goes back to the refiner.
         const steps = examples.cases.filter((c) => !c.ok).map((c) => `${c.name}: ${c.message ?? "failed"}`);
         return {
           kind: "fail",
