@@ -1,5 +1,29 @@
+import { readFile } from "node:fs/promises";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
-import { defineConfig } from "vitest/config";
+import { defineConfig, type Plugin } from "vitest/config";
+
+/**
+ * The compiler imports the AppSpec runtime (`#runtime/*.js`) and the re2js module (`#re2js`) as their
+ * source text (packages/compiler/src/compile.ts). wrangler follows the Text rule in wrangler.toml; every
+ * vitest project, the workers pool included, gets the same text from this plugin. A virtual id keeps
+ * it apart from the real modules: packages/core imports re2js as code, from the same file.
+ */
+function runtimeAsText(): Plugin {
+  const PREFIX = "\0aidevos-text:";
+  return {
+    name: "aidevos-runtime-as-text",
+    enforce: "pre",
+    async resolveId(source, importer) {
+      if (!source.startsWith("#runtime/") && source !== "#re2js") return null;
+      const resolved = await this.resolve(source === "#re2js" ? "re2js" : source, importer, { skipSelf: true });
+      return resolved ? PREFIX + resolved.id : null;
+    },
+    async load(id) {
+      if (!id.startsWith(PREFIX)) return null;
+      return `export default ${JSON.stringify(await readFile(id.slice(PREFIX.length), "utf8"))};`;
+    },
+  };
+}
 
 /** Real workerd with the same wrangler.toml as `wrangler dev`, plus where the loopback fakes listen. */
 function inWorkerd(
@@ -10,6 +34,7 @@ function inWorkerd(
 ) {
   return {
     plugins: [
+      runtimeAsText(),
       cloudflareTest(({ inject }) => ({
         main,
         wrangler: { configPath: "./wrangler.toml" },
@@ -70,6 +95,7 @@ export default defineConfig({
       },
       {
         // Not a test: `pnpm bench` measures, prints ratios against same-process baselines, writes bench/results.
+        plugins: [runtimeAsText()],
         test: {
           name: "bench",
           include: ["bench/*.run.ts"],
@@ -82,6 +108,7 @@ export default defineConfig({
       },
       {
         // Not a test: `pnpm fixtures` writes the replay fixtures with the real compiler.
+        plugins: [runtimeAsText()],
         test: { name: "fixtures", include: ["scripts/fixtures.record.ts"], environment: "node" },
       },
     ],

@@ -89,7 +89,7 @@ it("records the replay fixtures", async () => {
     entities: [{ name: "book", plural: "books", fields: { title: { type: "string", required: true } } }],
   });
   const good = await compileApp(shelf);
-  const wrongStatus = await plant(good, "app.js", "return json(201, {", "return json(200, {");
+  const wrongStatus = await plant(good, "app.js", "return json(201, record);", "return json(200, record);");
   write({
     name: "refine-fixes-status",
     description:
@@ -104,7 +104,7 @@ it("records the replay fixtures", async () => {
 
   const stalled = AppSpec.parse({ ...shelf, name: "stalled-shelf" });
   const stalledGood = await compileApp(stalled);
-  const stalledBad = await plant(stalledGood, "app.js", "return json(201, {", "return json(200, {");
+  const stalledBad = await plant(stalledGood, "app.js", "return json(201, record);", "return json(200, record);");
   write({
     name: "refine-stalls",
     description: "The refiner returns the same broken code: the run stops instead of looping, and nothing deploys.",
@@ -132,7 +132,7 @@ it("records the replay fixtures", async () => {
         task: "code",
         model: "claude-sonnet-4-6",
         usage: usage(3100, 5400, 2150, 0),
-        answer: await plant(catalogGood, "app.js", "return json(201, {", "return json(200, {"),
+        answer: await plant(catalogGood, "app.js", "return json(201, record);", "return json(200, record);"),
       },
       {
         task: "code",
@@ -162,7 +162,7 @@ it("records the replay fixtures", async () => {
         usage: usage(3100, 5400, 2150, 0),
         answer: await plant(
           await compileApp(ledger),
-          "app.js",
+          "records.js",
           "    const values = validateCreate(entity, body);",
           '    const values = validateCreate(entity, body);\n    if (String(values.title ?? "").startsWith("crash")) throw new Error("title parser exploded");',
         ),
@@ -175,7 +175,7 @@ it("records the replay fixtures", async () => {
   const worn = AppSpec.parse({ ...shelf, name: "worn-shelf" });
   const wornGood = await compileApp(worn);
   const attempts = [
-    await plant(wornGood, "app.js", "return json(201, {", "return json(200, {"),
+    await plant(wornGood, "app.js", "return json(201, record);", "return json(200, record);"),
     await plant(wornGood, "model.js", 'new HttpError(404, "not_found"', 'new HttpError(404, "missing"'),
     await plant(wornGood, "model.js", "Number(raw) > MAX_LIMIT", "Number(raw) > 1000"),
     await plant(wornGood, "model.js", ".filter((key) => !Object.hasOwn(entity.fields, key))", ".filter(() => false)"),

@@ -49,7 +49,7 @@ describe("integration tests", () => {
     const good = await runIntegrationSuite(spec, await staging(clean));
     expect(failing(good)).toEqual([]);
     expect(good.passed).toBeGreaterThan(8);
-    const broken = await plant(clean, "app.js", "return json(201, {", "return json(200, {");
+    const broken = await plant(clean, "app.js", "return json(201, record);", "return json(200, record);");
     const bad = await runIntegrationSuite(spec, await staging(broken));
     expect(bad.ok).toBe(false);
     expect(failing(bad).join("\n")).toContain("status 200, want 201");
@@ -93,8 +93,8 @@ describe("security tests", () => {
     const broken = await plant(
       clean,
       "app.js",
-      "function tableOf(entity) {",
-      "export function debug(code) {\n  return eval(code);\n}\n\nfunction tableOf(entity) {",
+      "function json(status, body, headers = {}) {",
+      "export function debug(code) {\n  return eval(code);\n}\n\nfunction json(status, body, headers = {}) {",
     );
     const report = await run(broken);
     expect(report.cases[0]).toMatchObject({ ok: false });
@@ -136,8 +136,8 @@ describe("performance tests", () => {
     const slow = await plant(
       await compileApp(spec),
       "app.js",
-      "  list(entity, params) {",
-      "  async list(entity, params) {\n    await new Promise((resolve) => setTimeout(resolve, 400));",
+      '      case "list": {',
+      '      case "list": {\n        await new Promise((resolve) => setTimeout(resolve, 400));',
     );
     const report = await runPerformanceSuite(spec, await staging(slow, spec));
     expect(report.ok).toBe(false);

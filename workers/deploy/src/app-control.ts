@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { AidevosError, type AppSpec, type CloudflareVersion, type CodeBundle, type VersionChange } from "@aidevos/core";
-import { registryOf } from "@aidevos/objects";
+import { appHostOf, registryOf } from "@aidevos/objects";
 import { CloudflareApiError, CloudflareClient, CloudflareDeployer, cloudflareConfig } from "./cloudflare";
 import { publishLive } from "./publish";
 
@@ -77,6 +77,7 @@ export class AppControlDO extends DurableObject<Env> {
 
   private async record(request: AppDeploy): Promise<AppDeployResult> {
     const app = this.app;
+    await this.checkLiveData(app, request);
     const { cloudflare, shipped } = await this.shipToCloudflare(app, request);
     const deployed = await registryOf(this.env).deploy({
       app,
@@ -124,6 +125,20 @@ export class AppControlDO extends DurableObject<Env> {
       await publishLive(this.env, app);
       return change;
     });
+  }
+
+  /**
+   * Refs and unique keys a new version adds must hold on the data it inherits: the live version
+   * checks its data against the new spec first, and a violation refuses the deploy with the live
+   * version untouched (the new runtime would otherwise start on data that breaks its rules).
+   */
+  private async checkLiveData(app: string, request: AppDeploy): Promise<void> {
+    const problems = await appHostOf(this.env, app).checkData(app, request.spec, request.bundle.hash);
+    if (problems.length === 0) return;
+    // Runs keep an error's code and message: the message names the spec path at fault.
+    const first = `${problems[0]!.path}: ${problems[0]!.message}`;
+    const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : "";
+    throw new AidevosError("conflict", `the live data breaks the new spec: ${first}${more}`, 409, problems);
   }
 
   private oneAtATime<T>(change: () => Promise<T>): Promise<T> {

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { type CodeBundle, PartitionKey } from "@aidevos/core";
+import { type AppSpec, type CodeBundle, type ErrorDetail, PARTITION_KEY_HEADER, PartitionKey } from "@aidevos/core";
 import { appHostOf, registryOf } from "@aidevos/objects";
 import type { LiveVersion } from "@aidevos/registry";
 import { appWorkerCode } from "@aidevos/sandbox";
@@ -44,11 +44,14 @@ export class AppHostDO extends DurableObject<Env> {
   /** Undefined until known; null while the Registry has no such app (kept in memory only). */
   private pointer: LiveVersion | null | undefined;
   private checkedAt = 0;
+  /** Keys noted in `partitions` since this object started. */
+  private readonly partitions = new Set<string>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     // A synchronous read: nothing can interleave, and hosts never told a pointer write nothing.
     this.pointer = ctx.storage.kv.get<LiveVersion>(POINTER);
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS partitions (key TEXT PRIMARY KEY)");
   }
 
   /** The Registry's word on what this app serves; an older word never replaces a newer one. */
@@ -68,14 +71,22 @@ export class AppHostDO extends DurableObject<Env> {
   async route(app: string, request: Request): Promise<Routed> {
     const live = await this.current(app);
     if (!live) return { kind: "no_app" };
+    if (INTERNAL_PATH.test(new URL(request.url).pathname)) return internalRefused(live, request);
     const url = new URL(request.url);
-    if (live.partition === "single") return this.served(live, null, url.pathname, () => this.serve(request, live));
+    if (live.partition === "single") {
+      // Only the host says which partition a request is for (an action's ctx.key): never the client.
+      const own = request.headers.has(PARTITION_KEY_HEADER) ? new Request(request) : request;
+      own.headers.delete(PARTITION_KEY_HEADER);
+      return this.served(live, null, url.pathname, () => this.serve(own, live));
+    }
     const match = /^\/k\/([^/]*)(\/.*)?$/.exec(url.pathname);
     if (!match) return { kind: "no_key" };
     const key = PartitionKey.safeParse(decodeKey(match[1]!));
     if (!key.success) return { kind: "bad_key" };
+    this.notePartition(key.data);
     const path = match[2] ?? "/";
     const forwarded = new Request(new URL(path + url.search, url), request);
+    forwarded.headers.set(PARTITION_KEY_HEADER, key.data);
     return this.served(live, key.data, path, () => appHostOf(this.env, app, key.data).serve(forwarded, live));
   }
 
@@ -86,12 +97,51 @@ export class AppHostDO extends DurableObject<Env> {
       if (!bundle) throw new Error(`bundle of ${target.app} v${target.version} is missing`);
       return bundle;
     });
-    return facet.fetch(request);
+    return facet.fetch(unfollowed(request));
   }
 
   /** Serves a request with the given bundle: staging runs and tests use it without a Registry entry. */
   async serveBundle(request: Request, bundle: CodeBundle): Promise<Response> {
-    return this.facet(bundle.hash, async () => bundle).fetch(request);
+    return this.facet(bundle.hash, async () => bundle).fetch(unfollowed(request));
+  }
+
+  /**
+   * What the live data breaks under a new version's spec (its refs and unique keys), asked of the
+   * live version in every partition that holds data, before the new version may go live. A runtime
+   * from before the check answers 404 and is taken at its word that nothing is checked.
+   */
+  async checkData(app: string, spec: AppSpec, codeHash: string): Promise<ErrorDetail[]> {
+    const live = await this.current(app);
+    // Nothing live, or this very code already is (a retried deploy): nothing to check against.
+    if (!live || live.codeHash === codeHash) return [];
+    const ask = async (key: string | null) => {
+      const request = new Request("http://app/_aidevos/check", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ spec }),
+      });
+      const res =
+        key === null ? await this.serve(request, live) : await appHostOf(this.env, app, key).serve(request, live);
+      if (res.status === 404) return [];
+      if (!res.ok) throw new Error(`${app} v${live.version} could not check its data (${res.status})`);
+      const { problems } = (await res.json()) as { problems: ErrorDetail[] };
+      return key === null ? problems : problems.map((p) => ({ ...p, message: `key ${key}: ${p.message}` }));
+    };
+    if (live.partition === "single") return ask(null);
+    const keys = this.ctx.storage.sql.exec<{ key: string }>("SELECT key FROM partitions ORDER BY key").toArray();
+    const problems: ErrorDetail[] = [];
+    for (let i = 0; i < keys.length && problems.length < 20; i += 8) {
+      const batch = await Promise.all(keys.slice(i, i + 8).map((k) => ask(k.key)));
+      problems.push(...batch.flat());
+    }
+    return problems.slice(0, 20);
+  }
+
+  /** The app's own host remembers each key it has routed to: the partitions that may hold data. */
+  private notePartition(key: string): void {
+    if (this.partitions.has(key)) return;
+    this.partitions.add(key);
+    this.ctx.storage.sql.exec("INSERT OR IGNORE INTO partitions (key) VALUES (?)", key);
   }
 
   /** Drops the app and all its data: staging hosts are thrown away after their tests. */
@@ -160,6 +210,30 @@ export class AppHostDO extends DurableObject<Env> {
       return { class: worker.getDurableObjectClass("App") };
     });
   }
+}
+
+/**
+ * An app's redirect (an action's ctx.redirect) is its answer to the client: a stub's fetch would
+ * otherwise follow it itself, back into the app or out to the web.
+ */
+function unfollowed(request: Request): Request {
+  return request.redirect === "manual" ? request : new Request(request, { redirect: "manual" });
+}
+
+/** The platform's calls into an app (`/_aidevos/…`, app.js), with or without a `/k/{key}` in front. */
+const INTERNAL_PATH = /^(\/k\/[^/]*)?\/_aidevos(\/|$)/;
+
+/** A public request for the platform's calls into the app: answered here, as a route the app lacks. */
+function internalRefused(live: LiveVersion, request: Request): Routed {
+  const path = new URL(request.url).pathname;
+  const error = { code: "not_found", message: `route ${path} not found`, details: [] };
+  return {
+    kind: "served",
+    response: Response.json({ error }, { status: 404 }),
+    version: live.version,
+    key: null,
+    path,
+  };
 }
 
 /** A malformed escape (`%E0`) is a bad key, not a crash. */

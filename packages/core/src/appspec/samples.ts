@@ -47,19 +47,24 @@ export function validValue(field: Field, variant = 0): unknown {
       return field.values[variant % field.values.length];
     case "datetime":
       return new Date(Date.UTC(2025, 0, 1 + variant)).toISOString();
+    case "ref":
+      // A ref is valid only when its record exists: nothing can be made up without storage.
+      return undefined;
   }
 }
 
 /** A value of the wrong JSON type for the field. */
 export function wrongTypeValue(field: Field): unknown {
-  return field.type === "string" || field.type === "enum" || field.type === "datetime" ? 12345 : "not-a-value";
+  return field.type === "string" || field.type === "enum" || field.type === "datetime" || field.type === "ref"
+    ? 12345
+    : "not-a-value";
 }
 
 /** A record body with every required field (and distinct unique values per variant), or null if one cannot be made. */
 export function validRecord(entity: Entity, variant = 0): Record<string, unknown> | null {
   const body: Record<string, unknown> = {};
   for (const [name, field] of Object.entries(entity.fields)) {
-    const isUnique = entity.unique?.includes(name) ?? false;
+    const isUnique = entity.unique?.some((u) => (Array.isArray(u) ? u.includes(name) : u === name)) ?? false;
     if (!field.required && !isUnique) continue;
     const value = validValue(field, isUnique ? variant + 1 : variant);
     if (value === undefined) {

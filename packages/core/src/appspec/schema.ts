@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { Action, checkActions } from "./actions";
+import { Examples } from "./examples";
 import { compileSafePattern, MAX_PATTERN_LENGTH, patternProblem } from "./safe-pattern";
 
 /** App names are URL segments and Durable Object names: lower-case, 2–39 characters. */
@@ -13,7 +15,7 @@ const Identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, "must be an
 const UrlSegment = z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, "must be a lower-case URL segment");
 
 /** Names a record already carries, or that the list route reads as query parameters. */
-const RESERVED_FIELD_NAMES = ["id", "createdAt", "updatedAt", "limit", "cursor"] as const;
+const RESERVED_FIELD_NAMES = ["id", "createdAt", "updatedAt", "limit", "cursor", "sort"] as const;
 
 const common = {
   required: z.boolean().optional(),
@@ -59,6 +61,15 @@ const DatetimeField = z.strictObject({
   default: z.iso.datetime({ offset: true }).optional(),
 });
 
+/** The id of a record of `entity` in the same partition; deleting that record cascades or is restricted. */
+const RefField = z.strictObject({
+  type: z.literal("ref"),
+  ...common,
+  entity: Identifier,
+  onDelete: z.enum(["cascade", "restrict"]).optional(),
+  default: z.string().min(1).max(200).optional(),
+});
+
 export const Field = z.discriminatedUnion("type", [
   StringField,
   IntegerField,
@@ -66,6 +77,7 @@ export const Field = z.discriminatedUnion("type", [
   BooleanField,
   EnumField,
   DatetimeField,
+  RefField,
 ]);
 export type Field = z.infer<typeof Field>;
 
@@ -77,7 +89,13 @@ export const Entity = z.strictObject({
   plural: UrlSegment,
   description: z.string().max(500).optional(),
   fields: z.record(Identifier, Field).refine((f) => Object.keys(f).length <= 64, "at most 64 fields"),
-  unique: z.array(Identifier).max(16).optional(),
+  /** Field names unique within a partition, or arrays of field names unique together. */
+  unique: z
+    .array(z.union([Identifier, z.array(Identifier).min(1).max(8)]))
+    .max(16)
+    .optional(),
+  /** Fields a list may be sorted by (`sort=-price,qty`). */
+  sortable: z.array(Identifier).max(16).optional(),
   ttlSeconds: z.int().min(1).max(31_536_000).optional(),
   operations: z.array(Operation).optional(),
 });
@@ -155,6 +173,8 @@ export const AppSpec = z
     counters: z.array(Counter).max(64).optional(),
     rateLimit: RateLimit.optional(),
     performance: PerformanceBudget.optional(),
+    actions: z.array(Action).max(64).optional(),
+    examples: Examples.optional(),
   })
   .superRefine((spec, ctx) => {
     const plurals = new Set<string>();
@@ -179,9 +199,32 @@ export const AppSpec = z
         if (unsafe)
           ctx.addIssue({ code: "custom", path: ["entities", i, "fields", fieldName, "pattern"], message: unsafe });
       }
+      for (const [fieldName, field] of Object.entries(entity.fields)) {
+        if (field.type === "ref" && !spec.entities.some((e) => e.name === field.entity))
+          ctx.addIssue({
+            code: "custom",
+            path: ["entities", i, "fields", fieldName, "entity"],
+            message: `unknown entity "${field.entity}" (refs name an entity by its name)`,
+          });
+      }
       entity.unique?.forEach((u, j) => {
-        if (!(u in entity.fields))
-          ctx.addIssue({ code: "custom", path: ["entities", i, "unique", j], message: `unknown field "${u}"` });
+        const names = Array.isArray(u) ? u : [u];
+        names.forEach((name, k) => {
+          if (!Object.hasOwn(entity.fields, name))
+            ctx.addIssue({
+              code: "custom",
+              path: Array.isArray(u) ? ["entities", i, "unique", j, k] : ["entities", i, "unique", j],
+              message: `unknown field "${name}"`,
+            });
+        });
+        if (new Set(names).size !== names.length)
+          ctx.addIssue({ code: "custom", path: ["entities", i, "unique", j], message: "names a field twice" });
+      });
+      entity.sortable?.forEach((name, j) => {
+        if (!Object.hasOwn(entity.fields, name))
+          ctx.addIssue({ code: "custom", path: ["entities", i, "sortable", j], message: `unknown field "${name}"` });
+        else if (entity.sortable!.indexOf(name) !== j)
+          ctx.addIssue({ code: "custom", path: ["entities", i, "sortable", j], message: "repeats" });
       });
     });
     const counters = new Set<string>();
@@ -189,6 +232,7 @@ export const AppSpec = z
       if (counters.has(c.name)) ctx.addIssue({ code: "custom", path: ["counters", i, "name"], message: "repeats" });
       counters.add(c.name);
     });
+    if (spec.actions) checkActions(spec.actions, ctx);
   });
 export type AppSpec = z.infer<typeof AppSpec>;
 export type AppSpecInput = z.input<typeof AppSpec>;

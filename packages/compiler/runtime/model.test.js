@@ -1,21 +1,22 @@
 /**
  * model.test.js of every generated app: unit tests of the contract's rules for this spec, driven by
- * SPEC and by sample values the compiler worked out for each field (SAMPLES, imported from samples.js).
+ * SPEC and by sample values the compiler worked out for each field (SAMPLES, from samples.js).
  */
-export const UNIT_TESTS_RUNTIME = String.raw`import { describe, it, expect } from "./__harness.js";
+import { describe, expect, it } from "./__harness.js";
 import {
-  SPEC,
   checkValue,
+  currentFields,
+  decodeCursor,
+  encodeCursor,
+  operationsOf,
+  parseFilterValue,
+  parseIncrement,
+  parseListQuery,
+  SPEC,
   validateCreate,
   validatePatch,
-  currentFields,
-  parseListQuery,
-  parseFilterValue,
-  encodeCursor,
-  decodeCursor,
-  parseIncrement,
-  operationsOf,
 } from "./model.js";
+import { SAMPLES } from "./samples.js";
 
 function rejects(body, entity, path, validate = validateCreate) {
   try {
@@ -25,7 +26,7 @@ function rejects(body, entity, path, validate = validateCreate) {
     expect(err.details.map((d) => d.path)).toContain(path);
     return;
   }
-  throw new Error("expected validation_failed for " + path);
+  throw new Error(`expected validation_failed for ${path}`);
 }
 
 for (const entity of SPEC.entities) {
@@ -47,14 +48,19 @@ for (const entity of SPEC.entities) {
     it("rejects unknown fields in a patch", () => rejects({ createdAt: "x" }, entity, "createdAt", validatePatch));
     for (const [name, field] of Object.entries(entity.fields)) {
       const s = samples.fields[name];
-      if (field.required) it(name + " is required", () => rejects({}, entity, name));
-      if (field.required) it(name + " cannot be cleared by a patch", () => rejects({ [name]: null }, entity, name, validatePatch));
-      it(name + " rejects the wrong type", () => rejects({ [name]: s.wrongType }, entity, name));
-      for (const [label, value] of s.invalid) it(name + " rejects " + label, () => rejects({ [name]: value }, entity, name));
-      if (s.valid !== undefined) it(name + " accepts a valid value", () => expect(checkValue(field, s.valid)).toBeNull());
-      if (field.default !== undefined) it(name + " reads as its default on data that predates it", () => expect(currentFields(entity, {})[name]).toEqual(field.default));
+      if (field.required) it(`${name} is required`, () => rejects({}, entity, name));
+      if (field.required)
+        it(`${name} cannot be cleared by a patch`, () => rejects({ [name]: null }, entity, name, validatePatch));
+      it(`${name} rejects the wrong type`, () => rejects({ [name]: s.wrongType }, entity, name));
+      for (const [label, value] of s.invalid)
+        it(`${name} rejects ${label}`, () => rejects({ [name]: value }, entity, name));
+      if (s.valid !== undefined)
+        it(`${name} accepts a valid value`, () => expect(checkValue(field, s.valid)).toBeNull());
+      if (field.default !== undefined)
+        it(`${name} reads as its default on data that predates it`, () =>
+          expect(currentFields(entity, {})[name]).toEqual(field.default));
       if (s.valid !== undefined) {
-        it(name + " filters by its own type", () => {
+        it(`${name} filters by its own type`, () => {
           const raw = typeof s.valid === "string" ? s.valid : String(s.valid);
           expect(parseFilterValue(field, raw)).toEqual(s.valid);
         });
@@ -62,7 +68,8 @@ for (const entity of SPEC.entities) {
     }
     if (operationsOf(entity).includes("list")) {
       it("list: limit must be 1..100", () => {
-        for (const limit of ["0", "101", "-1", "abc", "1.5"]) rejects(new URLSearchParams({ limit }), entity, "limit", (e, p) => parseListQuery(e, p));
+        for (const limit of ["0", "101", "-1", "abc", "1.5"])
+          rejects(new URLSearchParams({ limit }), entity, "limit", (e, p) => parseListQuery(e, p));
         expect(parseListQuery(entity, new URLSearchParams({ limit: "100" })).limit).toBe(100);
         expect(parseListQuery(entity, new URLSearchParams()).limit).toBe(50);
       });
@@ -90,4 +97,3 @@ describe("counters", () => {
     expect(() => parseIncrement({ other: 1 })).toThrow("invalid input");
   });
 });
-`;

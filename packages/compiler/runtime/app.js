@@ -1,0 +1,240 @@
+/** app.js of every generated app: the Durable Object that serves the contract from SQLite. */
+import { DurableObject } from "cloudflare:workers";
+import { matchAction, runAction, storageApi } from "./actions.js";
+import {
+  encodeCursor,
+  encodeSortCursor,
+  entityByPlural,
+  errorBody,
+  HttpError,
+  invalidJson,
+  isPlainObject,
+  MAX_BODY_BYTES,
+  methodNotAllowed,
+  notFound,
+  operationsOf,
+  parseIncrement,
+  parseListQuery,
+  SPEC,
+  tooLarge,
+  validationFailed,
+} from "./model.js";
+import { tableOf } from "./query.js";
+import { Records } from "./records.js";
+
+const ROUTE_METHODS = {
+  collection: [
+    ["POST", "create"],
+    ["GET", "list"],
+  ],
+  item: [
+    ["GET", "get"],
+    ["PATCH", "update"],
+    ["DELETE", "delete"],
+  ],
+  increment: [["POST", "update"]],
+};
+
+/** Where the platform (the app's host) talks to the app; the host never lets a public request reach it. */
+const INTERNAL = "/_aidevos/";
+
+function json(status, body, headers = {}) {
+  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
+}
+
+/** Reads a JSON body; undefined when there is none and none is required. */
+async function readJson(request, required) {
+  const declared = Number(request.headers.get("content-length") ?? 0);
+  if (declared > MAX_BODY_BYTES) throw tooLarge();
+  const text = await request.text();
+  if (new TextEncoder().encode(text).length > MAX_BODY_BYTES) throw tooLarge();
+  if (text.trim() === "") {
+    if (required) throw invalidJson();
+    return undefined;
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw invalidJson();
+  }
+}
+
+/**
+ * One partition of the app: every record, counter and rate-limit window lives in this object's
+ * SQLite. Records are stored as JSON so that a later version of the spec can add fields; the
+ * tables are created if missing, so a new version starts on the data of the old one.
+ */
+export class App extends DurableObject {
+  constructor(ctx, env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.records = new Records(ctx.storage);
+    // A host that cannot give the app alarms (a facet) says so; expired rows are then purged as requests come.
+    this.alarmsUnavailable = env?.EXPIRY === "on-request";
+    /** What an action's ctx reaches storage through (actions.js), built on the first action request. */
+    this.actionStorage = null;
+    ctx.blockConcurrencyWhile(async () => {
+      this.migrate();
+      await this.scheduleExpiry();
+    });
+  }
+
+  migrate() {
+    this.sql.exec("CREATE TABLE IF NOT EXISTS _counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)");
+    this.sql.exec(
+      "CREATE TABLE IF NOT EXISTS _rate (bucket TEXT PRIMARY KEY, window_start INTEGER NOT NULL, count INTEGER NOT NULL)",
+    );
+    this.records.migrate();
+  }
+
+  /** @override */
+  async fetch(request) {
+    try {
+      return await this.route(request);
+    } catch (err) {
+      if (err instanceof HttpError) return json(err.status, errorBody(err), err.headers);
+      return json(500, { error: { code: "internal_error", message: "internal error", details: [] } });
+    }
+  }
+
+  async route(request) {
+    const url = new URL(request.url);
+    if (url.pathname.startsWith(INTERNAL)) return this.internal(request, url.pathname.slice(INTERNAL.length));
+    if (SPEC.rateLimit) this.rateLimit(request);
+    if (this.alarmsUnavailable && Date.now() - (this.lastPurge ?? 0) > 1000) this.purgeExpired();
+    let parts;
+    try {
+      parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+    } catch {
+      throw notFound("route");
+    }
+    // Actions first (docs/appspec.md): a path of an action with another method is 405 unless an entity route has it.
+    const action = matchAction(request.method, parts);
+    if (action.action) {
+      this.actionStorage ??= storageApi(this);
+      return runAction(this.actionStorage, action, request, url, (req) => readJson(req, true));
+    }
+    const entityPath =
+      parts[0] === "counters" ||
+      (entityByPlural(parts[0]) !== null && (parts.length <= 2 || (parts.length === 3 && parts[2] === "increment")));
+    if (action.allow.length > 0 && !entityPath) throw methodNotAllowed(action.allow);
+    if (parts[0] === "counters" && parts.length >= 2) return this.counter(request, parts);
+    const shape = parts.length === 1 ? "collection" : parts.length === 2 ? "item" : "increment";
+    const entity =
+      parts.length <= 2 || (parts.length === 3 && parts[2] === "increment") ? entityByPlural(parts[0]) : null;
+    if (!entity) throw notFound(`route ${url.pathname}`);
+    const ops = operationsOf(entity);
+    const allowed = ROUTE_METHODS[shape].filter(([, op]) => ops.includes(op));
+    if (allowed.length === 0) throw notFound(`route ${url.pathname}`);
+    const match = allowed.find(([method]) => method === request.method);
+    if (!match) throw methodNotAllowed(allowed.map(([method]) => method));
+    const id = parts[1];
+    if (shape === "increment") return json(200, this.records.increment(entity, id, await readJson(request, true)));
+    switch (match[1]) {
+      case "create": {
+        const { record, expiresAt } = this.records.create(entity, await readJson(request, true));
+        if (expiresAt !== null) await this.scheduleExpiry();
+        return json(201, record);
+      }
+      case "list": {
+        const query = parseListQuery(entity, url.searchParams);
+        const next = (seq, keys) =>
+          query.sort.length === 0 ? encodeCursor(seq) : encodeSortCursor(query.sortText, keys, seq);
+        return json(200, this.records.list(entity, query, next));
+      }
+      case "get":
+        return json(200, this.records.get(entity, id));
+      case "update":
+        return json(200, this.records.update(entity, id, await readJson(request, true)));
+      case "delete":
+        this.records.remove(entity, id);
+        return new Response(null, { status: 204 });
+    }
+  }
+
+  /** The platform's calls: `check` answers what the stored data breaks under another version's spec. */
+  async internal(request, name) {
+    if (name !== "check") throw notFound(`route ${INTERNAL}${name}`);
+    if (request.method !== "POST") throw methodNotAllowed(["POST"]);
+    const body = await readJson(request, true);
+    if (!isPlainObject(body) || !isPlainObject(body.spec) || !Array.isArray(body.spec.entities))
+      throw validationFailed([{ path: "spec", message: "must be an AppSpec" }]);
+    return json(200, { problems: this.records.violations(body.spec) });
+  }
+
+  async counter(request, parts) {
+    const counter = (SPEC.counters ?? []).find((c) => c.name === parts[1]);
+    if (!counter || parts.length > 3 || (parts.length === 3 && parts[2] !== "increment"))
+      throw notFound(`counter ${parts[1]}`);
+    if (parts.length === 2) {
+      if (request.method !== "GET") throw methodNotAllowed(["GET"]);
+      const row = this.sql.exec("SELECT value FROM _counters WHERE name = ?", counter.name).toArray()[0];
+      return json(200, { name: counter.name, value: row ? row.value : 0 });
+    }
+    if (request.method !== "POST") throw methodNotAllowed(["POST"]);
+    const by = parseIncrement(await readJson(request, false));
+    const { value } = this.sql
+      .exec(
+        "INSERT INTO _counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value RETURNING value",
+        counter.name,
+        by,
+      )
+      .one();
+    return json(200, { name: counter.name, value });
+  }
+
+  /** A fixed window per value of the key header, across every route of this object. */
+  rateLimit(request) {
+    const { requests, windowSeconds, keyHeader } = SPEC.rateLimit;
+    const bucket = keyHeader ? (request.headers.get(keyHeader) ?? "").slice(0, 256) : "";
+    const windowMs = windowSeconds * 1000;
+    const now = Date.now();
+    const windowStart = now - (now % windowMs);
+    const row = this.sql.exec("SELECT window_start, count FROM _rate WHERE bucket = ?", bucket).toArray()[0];
+    if (!row || row.window_start !== windowStart) {
+      this.sql.exec("DELETE FROM _rate WHERE window_start < ?", windowStart);
+      this.sql.exec("INSERT OR REPLACE INTO _rate (bucket, window_start, count) VALUES (?, ?, 1)", bucket, windowStart);
+      return;
+    }
+    if (row.count >= requests) {
+      const retryAfter = Math.max(1, Math.ceil((windowStart + windowMs - now) / 1000));
+      throw new HttpError(429, "rate_limited", `at most ${requests} requests per ${windowSeconds} s`, [], {
+        "retry-after": String(retryAfter),
+      });
+    }
+    this.sql.exec("UPDATE _rate SET count = count + 1 WHERE bucket = ?", bucket);
+  }
+
+  /** Deletes expired records (and their unique values), then waits for the next expiry. */
+  /** @override */
+  async alarm() {
+    this.purgeExpired();
+    await this.scheduleExpiry();
+  }
+
+  purgeExpired() {
+    const now = Date.now();
+    this.lastPurge = now;
+    for (const entity of SPEC.entities.filter((e) => e.ttlSeconds)) {
+      this.ctx.storage.transactionSync(() => {
+        this.sql.exec(
+          "DELETE FROM _unique WHERE entity = ? AND id IN (SELECT id FROM " +
+            tableOf(entity) +
+            " WHERE expires_at <= ?)",
+          entity.name,
+          now,
+        );
+        this.sql.exec(`DELETE FROM ${tableOf(entity)} WHERE expires_at <= ?`, now);
+      });
+    }
+  }
+
+  async scheduleExpiry() {
+    let next = null;
+    for (const entity of SPEC.entities.filter((e) => e.ttlSeconds)) {
+      const { at } = this.sql.exec(`SELECT MIN(expires_at) AS at FROM ${tableOf(entity)}`).one();
+      if (at !== null && (next === null || at < next)) next = at;
+    }
+    if (next !== null && !this.alarmsUnavailable) await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
+  }
+}

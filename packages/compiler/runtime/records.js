@@ -1,0 +1,324 @@
+/**
+ * records.js of every generated app: the entity operations over one partition's SQLite, for the HTTP
+ * routes (app.js) and for anything else that works on records. Each returns plain records or throws
+ * an HttpError (validation_failed, not_found, conflict). Stored JSON keeps every field, including
+ * those this version does not know: a write only ever sets the fields it knows.
+ */
+import {
+  currentFields,
+  entityByName,
+  HttpError,
+  mergeStored,
+  notFound,
+  parseFieldIncrement,
+  referencesTo,
+  SPEC,
+  shapeRecord,
+  uniqueKeys,
+  validateCreate,
+  validatePatch,
+  validationFailed,
+} from "./model.js";
+import { listStatement, tableOf, valueExpr, wantedIndexes } from "./query.js";
+
+const LIVE = "(expires_at IS NULL OR expires_at > ?)";
+
+export class Records {
+  /** @param {DurableObjectStorage} storage */
+  constructor(storage) {
+    this.storage = storage;
+    this.sql = storage.sql;
+  }
+
+  /** Tables, indexes and the unique index as this version wants them, on whatever data is there. */
+  migrate() {
+    this.sql.exec("CREATE TABLE IF NOT EXISTS _meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    this.sql.exec(
+      "CREATE TABLE IF NOT EXISTS _unique (entity TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (entity, field, value))",
+    );
+    for (const entity of SPEC.entities) {
+      this.sql.exec(
+        `CREATE TABLE IF NOT EXISTS ${tableOf(entity)} (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, data TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, expires_at INTEGER)`,
+      );
+      this.sql.exec(
+        `CREATE INDEX IF NOT EXISTS "e_${entity.name}_expiry" ON ${tableOf(entity)} (expires_at) WHERE expires_at IS NOT NULL`,
+      );
+      this.migrateIndexes(entity);
+    }
+    // When the unique rules changed since the last version, the index is rebuilt from the data.
+    const rules = JSON.stringify(SPEC.entities.map((e) => [e.name, uniqueKeys(e)]));
+    const known = this.sql.exec("SELECT value FROM _meta WHERE key = 'unique_rules'").toArray()[0];
+    if (known?.value !== rules) {
+      this.sql.exec("DELETE FROM _unique");
+      for (const entity of SPEC.entities) {
+        for (const row of this.sql.exec(`SELECT id, data FROM ${tableOf(entity)} ORDER BY seq`)) {
+          const values = currentFields(entity, JSON.parse(String(row.data)));
+          for (const key of uniqueKeys(entity)) {
+            const value = uniqueValue(key, values);
+            if (value === null) continue;
+            this.sql.exec(
+              "INSERT OR IGNORE INTO _unique (entity, field, value, id) VALUES (?, ?, ?, ?)",
+              entity.name,
+              key.join(","),
+              value,
+              row.id,
+            );
+          }
+        }
+      }
+      this.sql.exec("INSERT OR REPLACE INTO _meta (key, value) VALUES ('unique_rules', ?)", rules);
+    }
+  }
+
+  /** Creates the expression indexes this version lists by and drops those of other versions. */
+  migrateIndexes(entity) {
+    const wanted = new Map(wantedIndexes(entity));
+    const existing = this.sql
+      .exec(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND name LIKE ?",
+        `e_${entity.name}`,
+        `e_${entity.name}_x_%`,
+      )
+      .toArray()
+      .map((r) => String(r.name));
+    for (const name of existing) if (!wanted.has(name)) this.sql.exec(`DROP INDEX "${name}"`);
+    for (const statement of wanted.values()) this.sql.exec(statement);
+  }
+
+  /** A record that exists and has not expired, or 404. */
+  row(entity, id) {
+    const row = this.sql.exec(`SELECT * FROM ${tableOf(entity)} WHERE id = ? AND ${LIVE}`, id, Date.now()).toArray()[0];
+    if (!row) throw notFound(`${entity.name} ${id}`);
+    return row;
+  }
+
+  get(entity, id) {
+    return shapeRecord(entity, this.row(entity, id));
+  }
+
+  /** The new record; its `expiresAt` (ms) tells the caller to schedule expiry. */
+  create(entity, body) {
+    const values = validateCreate(entity, body);
+    this.checkRefs(entity, values, Object.keys(values));
+    const now = new Date().toISOString();
+    const id = crypto.randomUUID();
+    const expiresAt = entity.ttlSeconds ? Date.parse(now) + entity.ttlSeconds * 1000 : null;
+    this.storage.transactionSync(() => {
+      this.claimUnique(entity, id, values);
+      this.sql.exec(
+        `INSERT INTO ${tableOf(entity)} (id, data, created_at, updated_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
+        id,
+        JSON.stringify(values),
+        now,
+        now,
+        expiresAt,
+      );
+    });
+    return { record: { id, ...values, createdAt: now, updatedAt: now }, expiresAt };
+  }
+
+  update(entity, id, body) {
+    const changes = validatePatch(entity, body);
+    const row = this.row(entity, id);
+    this.checkRefs(entity, changes, Object.keys(changes));
+    return this.write(entity, row, changes);
+  }
+
+  /** Adds `by` to a number field in one step; 409 and no change when the result would break min or max. */
+  increment(entity, id, body) {
+    const { name, field, by } = parseFieldIncrement(entity, body);
+    const row = this.row(entity, id);
+    const current = currentFields(entity, JSON.parse(String(row.data)))[name] ?? 0;
+    const next = current + by;
+    const bound =
+      field.min !== undefined && next < field.min ? "min" : field.max !== undefined && next > field.max ? "max" : null;
+    if (bound || (field.type === "integer" && !Number.isSafeInteger(next)) || !Number.isFinite(next)) {
+      const why = bound ? `would take ${name} to ${next}, past its ${bound} ${field[bound]}` : `would overflow ${name}`;
+      throw new HttpError(409, "conflict", `${entity.name} ${id}: ${why}`, [{ path: name, message: why }]);
+    }
+    return this.write(entity, row, { [name]: next });
+  }
+
+  /** Writes changes over a stored record, keeping every field this version does not know. */
+  write(entity, row, changes) {
+    const stored = JSON.parse(String(row.data));
+    const values = { ...currentFields(entity, stored), ...changes };
+    const updatedAt = new Date().toISOString();
+    this.storage.transactionSync(() => {
+      this.claimUnique(entity, String(row.id), values);
+      this.sql.exec(
+        `UPDATE ${tableOf(entity)} SET data = ?, updated_at = ? WHERE id = ?`,
+        JSON.stringify(mergeStored(stored, values)),
+        updatedAt,
+        row.id,
+      );
+    });
+    return { id: row.id, ...values, createdAt: row.created_at, updatedAt };
+  }
+
+  /**
+   * Deletes a record and, through `cascade` refs, the records that point at it (and theirs); 409 and
+   * nothing deleted while a `restrict` ref points at any of them.
+   */
+  remove(entity, id) {
+    this.row(entity, id);
+    const doomed = new Map([[`${entity.name}/${id}`, [entity, id]]]);
+    const queue = [[entity, id]];
+    while (queue.length > 0) {
+      const [parent, parentId] = queue.shift();
+      for (const [child, name, field] of referencesTo(parent)) {
+        const rows = this.sql
+          .exec(
+            `SELECT id FROM ${tableOf(child)} WHERE ${valueExpr(child, name)} = ? AND ${LIVE}`,
+            parentId,
+            Date.now(),
+          )
+          .toArray();
+        for (const { id: childId } of rows) {
+          const key = `${child.name}/${childId}`;
+          if (doomed.has(key)) continue;
+          if ((field.onDelete ?? "restrict") === "restrict") {
+            const message = `${parent.name} ${parentId} is still referenced by ${child.name} ${childId} (${name})`;
+            throw new HttpError(409, "conflict", message, [
+              { path: `${child.plural}.${name}`, message: "restricts deletion" },
+            ]);
+          }
+          doomed.set(key, [child, childId]);
+          queue.push([child, childId]);
+        }
+      }
+    }
+    this.storage.transactionSync(() => {
+      for (const [target, targetId] of doomed.values()) {
+        this.sql.exec(`DELETE FROM ${tableOf(target)} WHERE id = ?`, targetId);
+        this.sql.exec("DELETE FROM _unique WHERE entity = ? AND id = ?", target.name, targetId);
+      }
+    });
+  }
+
+  /** One page of a parsed list query (model.js parseListQuery): { items, nextCursor }. */
+  list(entity, query, encodeNext) {
+    const { sql, args, size } = listStatement(entity, query, Date.now());
+    const rows = this.sql.exec(sql, ...args).toArray();
+    const page = rows.slice(0, query.limit);
+    const last = page[page.length - 1];
+    const keys = last ? Array.from({ length: size }, (_, i) => last[`k${i}`] ?? null) : [];
+    return {
+      items: page.map((row) => shapeRecord(entity, row)),
+      nextCursor: rows.length > query.limit ? encodeNext(Number(last.seq), keys) : null,
+    };
+  }
+
+  /** 400 naming each ref field whose value is not the id of a live record of its entity in this partition. */
+  checkRefs(entity, values, names) {
+    const details = [];
+    for (const name of names) {
+      const field = entity.fields[name];
+      if (field?.type !== "ref" || values[name] === null || values[name] === undefined) continue;
+      const target = entityByName(field.entity);
+      const found =
+        target &&
+        this.sql.exec(`SELECT 1 FROM ${tableOf(target)} WHERE id = ? AND ${LIVE}`, values[name], Date.now()).toArray()
+          .length > 0;
+      if (!found) details.push({ path: name, message: `no ${field.entity} with id ${values[name]}` });
+    }
+    if (details.length > 0) throw validationFailed(details);
+  }
+
+  /** Takes the unique values of a record, or throws 409 when a live record holds one of them. */
+  claimUnique(entity, id, values) {
+    for (const key of uniqueKeys(entity)) {
+      const field = key.join(",");
+      this.sql.exec("DELETE FROM _unique WHERE entity = ? AND field = ? AND id = ?", entity.name, field, id);
+      const value = uniqueValue(key, values);
+      if (value === null) continue;
+      const holder = this.sql
+        .exec("SELECT id FROM _unique WHERE entity = ? AND field = ? AND value = ?", entity.name, field, value)
+        .toArray()[0];
+      if (holder) {
+        const alive =
+          this.sql.exec(`SELECT 1 FROM ${tableOf(entity)} WHERE id = ? AND ${LIVE}`, holder.id, Date.now()).toArray()
+            .length > 0;
+        if (alive) {
+          const what = key.length === 1 ? `this ${field}` : `these values of ${key.join(", ")}`;
+          const message = key.length === 1 ? "must be unique" : `must be unique together with ${key.join(", ")}`;
+          throw new HttpError(
+            409,
+            "conflict",
+            `${entity.name} with ${what} already exists`,
+            key.map((path) => ({ path, message })),
+          );
+        }
+      }
+      this.sql.exec(
+        "INSERT OR REPLACE INTO _unique (entity, field, value, id) VALUES (?, ?, ?, ?)",
+        entity.name,
+        field,
+        value,
+        id,
+      );
+    }
+  }
+
+  /**
+   * What the stored data breaks under another version's spec: its unique keys and refs, checked
+   * before that version goes live (the deploy stage asks through the host, never the public).
+   */
+  violations(spec) {
+    const problems = [];
+    const tables = new Set(
+      this.sql
+        .exec("SELECT name FROM sqlite_master WHERE type = 'table'")
+        .toArray()
+        .map((r) => String(r.name)),
+    );
+    const rows = (entity) =>
+      tables.has(`e_${entity.name}`)
+        ? this.sql.exec(`SELECT id, data FROM ${tableOf(entity)} WHERE ${LIVE} ORDER BY seq`, Date.now())
+        : [];
+    const ids = new Map();
+    const idsOf = (name) => {
+      if (!ids.has(name)) {
+        const entity = spec.entities.find((e) => e.name === name);
+        ids.set(name, new Set(entity ? Array.from(rows(entity), (r) => String(r.id)) : []));
+      }
+      return ids.get(name);
+    };
+    spec.entities.forEach((entity, i) => {
+      const keys = (entity.unique ?? []).map((key) => (Array.isArray(key) ? key : [key]));
+      const refs = Object.entries(entity.fields).filter(([, f]) => f.type === "ref");
+      if (keys.length === 0 && refs.length === 0) return;
+      const seen = keys.map(() => new Map());
+      for (const row of rows(entity)) {
+        const values = currentFields(entity, JSON.parse(String(row.data)));
+        keys.forEach((key, j) => {
+          const value = uniqueValue(key, values);
+          if (value === null) return;
+          const other = seen[j].get(value);
+          if (other === undefined) seen[j].set(value, row.id);
+          else if (problems.length < 20)
+            problems.push({
+              path: `spec.entities.${i}.unique.${j}`,
+              message: `${entity.name} ${other} and ${row.id} share ${key.join(", ")} = ${value}`,
+            });
+        });
+        for (const [name, field] of refs) {
+          const value = values[name];
+          if (value !== null && value !== undefined && !idsOf(field.entity).has(value) && problems.length < 20)
+            problems.push({
+              path: `spec.entities.${i}.fields.${name}`,
+              message: `${entity.name} ${row.id} refers to ${field.entity} ${value}, which does not exist`,
+            });
+        }
+      }
+    });
+    return problems;
+  }
+}
+
+/** The unique index value of a key (JSON), or null when a field of it is empty: empty values never collide. */
+function uniqueValue(key, values) {
+  const parts = key.map((name) => values[name] ?? null);
+  if (parts.some((v) => v === null)) return null;
+  return JSON.stringify(key.length === 1 ? parts[0] : parts);
+}
