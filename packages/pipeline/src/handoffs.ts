@@ -11,12 +11,19 @@ export interface CodegenInput {
   plan: Plan;
   /** Set on refine rounds: the code that failed and why. */
   previous?: CodeBundle;
+  /** Set on refine rounds: the spec `previous` was compiled from, every action's code in it. */
+  previousSpec?: AppSpec;
   failures?: TestReport[];
   /** Blocking (severity error) review findings on `previous`, fixed in the same round as test failures. */
   findings?: ReviewFinding[];
 }
 export interface CodegenOutput {
   bundle: CodeBundle;
+  /**
+   * The spec the bundle was compiled from: the plan's, with the code a model wrote for its actions.
+   * What testing plays and deploy records, so a feedback run starts from the live code.
+   */
+  spec: AppSpec;
   review: ReviewFinding[];
   model?: string;
   prompt?: string;

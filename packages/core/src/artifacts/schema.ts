@@ -22,6 +22,15 @@ export const BundleDraft = z.object({
 export type BundleDraft = z.infer<typeof BundleDraft>;
 
 /**
+ * What a model writes for one action: its module's source. Like `BundleDraft`, a plain object, so
+ * a stray key (a made-up `hash`, say) is dropped rather than failing the answer.
+ */
+export const ActionCode = z.object({
+  code: z.string().min(1).max(100_000),
+});
+export type ActionCode = z.infer<typeof ActionCode>;
+
+/**
  * The code of one app version. `mainModule` is the Worker entry that serves the app when the
  * source is deployed on its own; `className` is the Durable Object class that holds its data.
  */
