@@ -1,4 +1,4 @@
-import { AidevosError, type Plan, setting } from "@aidevos/core";
+import { type Plan, setting } from "@aidevos/core";
 import { createProvider, prompt, providerName } from "@aidevos/llm";
 import { knowledgeBaseOf } from "@aidevos/objects";
 import { type CodegenInput, type CodegenOutput, StageDO, type StageJob, type StageLog } from "@aidevos/pipeline";
