@@ -8,7 +8,7 @@ import {
   ReviewFinding,
   type TestReport,
 } from "@aidevos/core";
-import { type LlmProvider, prompt } from "@aidevos/llm";
+import { type LlmProvider, prompt, unknownCtxMembers } from "@aidevos/llm";
 import { scanSource } from "@aidevos/sandbox";
 import { z } from "zod";
 import {
@@ -71,6 +71,8 @@ export class CodeReviewer {
     const actions = (built.spec.actions ?? [])
       .filter((a) => names.has(a.name))
       .map((a) => ({ name: a.name, file: `actions/${a.name}.js`, method: a.method, path: a.path, code: a.code }));
+    // A ctx member the contract does not have is a bug whatever the model reviewer says.
+    const contract = actions.flatMap((a) => unknownCtxMembers(a.file, a.code ?? ""));
     // The compiler's code and the user's are not the model's to judge: only what a model wrote is reviewed.
     if (actions.length === 0) return policy;
     const { value } = await this.provider.structured({
@@ -80,7 +82,7 @@ export class CodeReviewer {
       system: prompt("review").text,
       input: { app: appOutline(built.spec), actions },
     });
-    return [...policy, ...value.findings];
+    return [...policy, ...contract, ...value.findings];
   }
 }
 

@@ -69,3 +69,25 @@ export function contractText(): string {
     "Globals: `crypto.subtle`, `URL`, `URLSearchParams`, `Response`, `Request`, `Headers`. No `fetch`, no `eval`, no `new Function`, no dynamic `import()`, no imports at all.",
   ].join("\n");
 }
+
+/**
+ * Review findings for `ctx.<member>` uses that the contract does not have (`ctx.db.query`, say):
+ * such code can only throw at run time, so the finding names the member for the refiner.
+ */
+export function unknownCtxMembers(file: string, code: string) {
+  const known = new Set<string>(CTX_MEMBERS);
+  const findings: { severity: "error"; rule: string; file: string; line: number; message: string }[] = [];
+  code.split("\n").forEach((text, i) => {
+    for (const m of text.matchAll(/\bctx\.([A-Za-z_$][\w$]{0,63})/g)) {
+      if (!known.has(m[1]!))
+        findings.push({
+          severity: "error",
+          rule: "unknown-ctx-member",
+          file,
+          line: i + 1,
+          message: `ctx.${m[1]} does not exist; ctx has only ${CTX_MEMBERS.join(", ")}`,
+        });
+    }
+  });
+  return findings;
+}

@@ -31,8 +31,10 @@ export interface Fixture {
    * (scripts/fixtures.record.ts). Either way the usage figures are illustrative, not measured.
    */
   origin?: "hand-written" | "compiled";
-  /** What a run replaying it must end as (checked by test/pipeline/model-fixtures.test.ts). */
-  outcome?: { status: "succeeded" | "failed"; error?: string };
+  /** Says the above in the file itself, for whoever opens it. */
+  note?: string;
+  /** What a run replaying it must end as, in how many refine rounds (test/pipeline/model-fixtures.test.ts). */
+  outcome?: { status: "succeeded" | "failed"; error?: string; rounds: number };
   calls: FixtureCall[];
 }
 
