@@ -88,25 +88,25 @@ describe("learning from runs", () => {
     expect(without).toEqual([1, 1, 1]);
     expect(withLearning).toEqual([1, 0, 0]);
 
-    const lessons = (await json(await api("/v1/knowledge?q=create%20answers%20201"))).items.filter(
+    const lessons = (await json(await api("/v1/knowledge?q=shelve%20example"))).items.filter(
       (e: { source: string }) => e.source === "learned",
     );
     expect(lessons).toHaveLength(1);
-    expect(lessons[0].title).toContain("create answers 201");
+    expect(lessons[0].title).toContain("shelve example 1");
     expect(lessons[0].score).toBe(2);
     const stats = await knowledgeBaseOf(env).modelStats("codegen");
     // Per model and prompt version: code written first time by the code prompt, or last by the refine prompt.
     expect(stats).toEqual([
       expect.objectContaining({
         model: "claude-sonnet-4-6",
-        prompt: "code.v1",
+        prompt: "code.v2",
         runs: 2,
         firstPass: 2,
         refineRounds: 0,
       }),
       expect.objectContaining({
         model: "claude-sonnet-4-6",
-        prompt: "refine.v1",
+        prompt: "refine.v2",
         runs: 4,
         firstPass: 0,
         refineRounds: 4,

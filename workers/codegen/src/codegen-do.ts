@@ -11,7 +11,9 @@ function knowledgeQuery(plan: Plan): string {
   const entities = spec.entities.map(
     (e) => `${e.name} ${e.plural} ${Object.keys(e.fields).join(" ")} ${(e.operations ?? []).join(" ")}`,
   );
-  return `${spec.description ?? ""} ${spec.name} ${entities.join(" ")} create list get update delete validation`;
+  // Actions are what the model writes: their names and descriptions find the lessons about them.
+  const actions = (spec.actions ?? []).map((a) => `${a.name} ${a.method} ${a.path} ${a.description ?? ""}`);
+  return `${spec.description ?? ""} ${spec.name} ${entities.join(" ")} ${actions.join(" ")} create list get update delete validation`;
 }
 
 /**

@@ -125,7 +125,10 @@ export class AppMonitorDO extends DurableObject<Env> {
       const request = `Critical fix for ${app}: v${live.version} was rolled back after ${percent}% of requests failed. Errors: ${groups
         .map((g) => `${g.message} at ${g.frame} (${g.count}×)`)
         .join("; ")}`;
-      const runId = await this.startRun(app, request, current.spec);
+      // The fix starts from what is live now, the last good version: its spec carries its actions'
+      // code, while the rolled-back spec carries the very code that failed.
+      const good = await registryOf(this.env).getApp(app);
+      const runId = await this.startRun(app, request, (good ?? current).spec);
       store.addFeed("fix_run", `started fix run ${runId}`, { runId, errors: groups.map((g) => g.fingerprint) });
       await knowledgeBaseOf(this.env).add(lessonFromRollback(app, live.version, groups), "learned");
     } else if (decision.kind === "refine" && current && store.claimAction("refine", live.version)) {

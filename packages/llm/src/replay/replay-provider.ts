@@ -27,10 +27,10 @@ export interface Fixture {
   description: string;
   /**
    * `hand-written`: answers shaped like a real model's (fences, made-up hashes, cut answers, wrong
-   * APIs), written by hand, not recorded; `compiled`: compiler output with planted defects
-   * (scripts/fixtures.record.ts). Either way the usage figures are illustrative, not measured.
+   * APIs), written by hand, not recorded; `scripted`: written by scripts/fixtures.record.ts, action
+   * code with planted defects. Either way the usage figures are illustrative, not measured.
    */
-  origin?: "hand-written" | "compiled";
+  origin?: "hand-written" | "scripted";
   /** Says the above in the file itself, for whoever opens it. */
   note?: string;
   /** What a run replaying it must end as, in how many refine rounds (test/pipeline/model-fixtures.test.ts). */
