@@ -32,7 +32,7 @@ export const CTX_API: readonly (readonly [member: string, what: string])[] = [
 ];
 
 /** The members of `ctx`, by name: anything else an action calls on `ctx` does not exist. */
-export const CTX_MEMBERS = [
+const CTX_MEMBERS = [
   "params",
   "query",
   "key",
