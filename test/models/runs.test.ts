@@ -145,6 +145,39 @@ describe("runs against a scripted model", () => {
     expect(run.error?.message).toContain("review: r1");
   });
 
+  it("keeps the code the user gave, whatever the model answers, and asks the model only for the actions without code", async () => {
+    const name = uniqueName("given");
+    const planned = notesSpec(name);
+    const given = "export default async () => ({ given: true });\n";
+    const userSpec = {
+      ...planned,
+      actions: [...planned.actions!, { name: "who", method: "GET" as const, path: "/who", code: given }],
+    };
+    // The model's spec rewrites the user's action: that rewrite must not be built.
+    const rewritten = {
+      ...userSpec,
+      actions: [
+        ...planned.actions!,
+        { ...userSpec.actions[1]!, code: "export default async () => ({ given: false });" },
+      ],
+    };
+    await script([
+      answer({ spec: rewritten, requirements: [], acceptanceCriteria: [] }),
+      answer(describeArchitecture(rewritten)),
+      answer(planTasks(rewritten)),
+      answer({ code: COUNT_CODE }),
+      NO_FINDINGS,
+    ]);
+    const run = await waitForRun((await startRun({ request: "notes", spec: userSpec })).id);
+    expect(run.error).toBeUndefined();
+    expect(run.status).toBe("succeeded");
+    expect(await json(await api(`/apps/${name}/who`))).toEqual({ given: true });
+    expect(await json(await api(`/apps/${name}/count`))).toEqual({ notes: 0 });
+    const codeCalls = (await sent()).filter((r) => r.messages[0].content.includes('"action":{'));
+    expect(codeCalls).toHaveLength(1);
+    expect(codeCalls[0].messages[0].content).toContain('"name":"count"');
+  });
+
   const busy: ScriptedResponse = { status: 529, errorType: "overloaded_error", headers: { "retry-after": "0" } };
   const causes: [string, () => Promise<ScriptedResponse[]>, Record<string, unknown>?][] = [
     // The SDK retries 3 times: 4 answers of 529 exhaust it.

@@ -21,6 +21,16 @@ export class SpecGenerator {
         { path: "app", message: `the spec names app "${value.spec.name}", not "${input.app}"` },
       ]);
     }
-    return value;
+    return input.spec ? { ...value, spec: keepGivenCode(value.spec, input.spec) } : value;
   }
+}
+
+/**
+ * Code the user gave is kept, never rewritten: whatever the model answered for an action the run's
+ * spec has code for, that code is what gets built (and, being given, is never sent to the refiner).
+ */
+function keepGivenCode(spec: AppSpec, given: AppSpec): AppSpec {
+  const code = new Map((given.actions ?? []).flatMap((a) => (a.code === undefined ? [] : [[a.name, a.code] as const])));
+  if (code.size === 0 || !spec.actions) return spec;
+  return { ...spec, actions: spec.actions.map((a) => (code.has(a.name) ? { ...a, code: code.get(a.name)! } : a)) };
 }
