@@ -26,40 +26,64 @@ function runtimeAsText(): Plugin {
   };
 }
 
+/** Real workerd with the same wrangler.toml as `wrangler dev`, plus where the loopback fakes listen. */
+function inWorkerd(
+  name: string,
+  files: { include: string[]; exclude?: string[] },
+  extra: (inject: (key: "anthropicUrl" | "openaiUrl") => string) => Record<string, string> = () => ({}),
+  main = "./workers/gateway/src/index.ts",
+) {
+  return {
+    plugins: [
+      runtimeAsText(),
+      cloudflareTest(({ inject }) => ({
+        main,
+        wrangler: { configPath: "./wrangler.toml" },
+        // Where the loopback fakes of external APIs listen (test/fakes/global-setup.ts).
+        miniflare: {
+          bindings: {
+            TEST_ANTHROPIC_URL: inject("anthropicUrl"),
+            TEST_OPENAI_URL: inject("openaiUrl"),
+            // A listening server sandboxed code must never reach (test/fakes/canary-server.ts).
+            TEST_CANARY_URL: inject("canaryUrl"),
+            // Every deploy in the tests also ships to the loopback Cloudflare API.
+            CLOUDFLARE_API_BASE_URL: inject("cloudflareUrl"),
+            CLOUDFLARE_ACCOUNT_ID: "test-account",
+            CLOUDFLARE_API_TOKEN: "cf-test-token-9d2f",
+            AIDEVOS_ALERT_WEBHOOK_URL: `${inject("webhookUrl")}/hook`,
+            ...extra(inject),
+          },
+        },
+      })),
+    ],
+    test: {
+      name,
+      globalSetup: ["./test/fakes/global-setup.ts"],
+      ...files,
+      testTimeout: 30_000,
+      hookTimeout: 30_000,
+      deps: { optimizer: { ssr: { include: ["zod", "hono", "@hono/zod-openapi", "acorn", "acorn-walk"] } } },
+    },
+  };
+}
+
 export default defineConfig({
   test: {
     projects: [
-      {
-        // Everything that runs inside real workerd, with the same wrangler.toml as `wrangler dev`.
-        plugins: [
-          runtimeAsText(),
-          cloudflareTest(({ inject }) => ({
-            main: "./workers/gateway/src/index.ts",
-            wrangler: { configPath: "./wrangler.toml" },
-            // Where the loopback fakes of external APIs listen (test/fakes/global-setup.ts).
-            miniflare: {
-              bindings: {
-                TEST_ANTHROPIC_URL: inject("anthropicUrl"),
-                TEST_OPENAI_URL: inject("openaiUrl"),
-                // Every deploy in the tests also ships to the loopback Cloudflare API.
-                CLOUDFLARE_API_BASE_URL: inject("cloudflareUrl"),
-                CLOUDFLARE_ACCOUNT_ID: "test-account",
-                CLOUDFLARE_API_TOKEN: "cf-test-token-9d2f",
-                AIDEVOS_ALERT_WEBHOOK_URL: `${inject("webhookUrl")}/hook`,
-              },
-            },
-          })),
-        ],
-        test: {
-          name: "workers",
-          globalSetup: ["./test/fakes/global-setup.ts"],
-          include: ["test/**/*.test.ts"],
-          exclude: ["test/e2e/**", "test/reliability/**/*.e2e.test.ts"],
-          testTimeout: 30_000,
-          hookTimeout: 30_000,
-          deps: { optimizer: { ssr: { include: ["zod", "hono", "@hono/zod-openapi", "acorn", "acorn-walk"] } } },
-        },
-      },
+      // Everything that runs inside real workerd, offline provider by default.
+      inWorkerd("workers", {
+        include: ["test/**/*.test.ts"],
+        exclude: ["test/e2e/**", "test/reliability/**/*.e2e.test.ts", "test/models/**", "test/**/*.faults.test.ts"],
+      }),
+      // Whole runs against the loopback Anthropic API: every run of this project calls the fake
+      // "model" with one key, whose answers each test scripts (so its tests run one after another).
+      inWorkerd("models", { include: ["test/models/**/*.test.ts"] }, (inject) => ({
+        AIDEVOS_PROVIDER: "anthropic",
+        ANTHROPIC_API_KEY: "sk-ant-fake-models",
+        ANTHROPIC_BASE_URL: inject("anthropicUrl"),
+      })),
+      // Fault injection: the same Worker, but its stages are the test subclasses of test/worker/index.ts.
+      inWorkerd("faults", { include: ["test/**/*.faults.test.ts"] }, undefined, "./test/worker/index.ts"),
       {
         // Black-box: `wrangler dev` as the README starts it, driven over real HTTP from Node.
         test: {

@@ -8,8 +8,6 @@ import { type DevServer, startWranglerDev } from "../test/e2e/wrangler-dev";
 const ROOT = resolve(__dirname, "..");
 
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-export const pct = (xs: number[], p: number) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
 export const ms = (n: number) => `${n.toFixed(1)} ms`;
 /** A difference with its sign: +0.12 ms, −0.30 ms. */
 export const delta = (n: number, digits = 2) => `${n < 0 ? "−" : "+"}${Math.abs(n).toFixed(digits)} ms`;
@@ -29,7 +27,7 @@ export async function medianTime(times: number, fn: () => Promise<unknown>): Pro
   return median(samples);
 }
 
-export interface Row {
+interface Row {
   benchmark: string;
   figure: string;
   baseline?: string;

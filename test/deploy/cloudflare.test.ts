@@ -1,14 +1,17 @@
-// Proves deploys through the Cloudflare API (a loopback server speaking it): uploads, migrations, versions, canary, rollback, retries, errors.
+// Proves deploys through the Cloudflare API (a loopback server speaking it): uploads, migrations, versions, canary, rollback, retries, errors,
+// and that the uploaded app is sandboxed as it is locally: instrumented modules, the guard, our entry, outbound blocked.
 
 import { env } from "cloudflare:workers";
 import { compileApp } from "@aidevos/compiler";
 import { AppSpec } from "@aidevos/core";
 import { CloudflareClient, CloudflareDeployer } from "@aidevos/deploy";
+import { guardSource, instrumentModule } from "@aidevos/sandbox";
 import { describe, expect, it } from "vitest";
 import { api, json, startRun, todoSpec, uniqueName, waitForRun } from "../support/api";
 
 const cfUrl = (env as unknown as { CLOUDFLARE_API_BASE_URL: string }).CLOUDFLARE_API_BASE_URL;
 const control = cfUrl.replace(/\/client\/v4$/, "");
+const canary = (env as unknown as { TEST_CANARY_URL: string }).TEST_CANARY_URL;
 
 async function calls(script: string): Promise<any[]> {
   return (await fetch(`${control}/__requests?key=${script}`)).json();
@@ -29,14 +32,17 @@ describe("deploying to Cloudflare", () => {
     const [put, list] = await calls(name);
     expect(put).toMatchObject({ method: "PUT", account: "test-account", sub: null, metadataType: "application/json" });
     expect(put.metadata).toMatchObject({
-      main_module: "index.js",
+      main_module: "__aidevos_entry.js",
       compatibility_date: "2026-11-01",
+      compatibility_flags: ["nodejs_als"],
+      limits: { cpu_ms: 100 },
       bindings: [{ type: "durable_object_namespace", name: "APP", class_name: "App" }],
       migrations: { new_tag: "v1", new_sqlite_classes: ["App"] },
     });
-    expect(Object.keys(put.modules).sort()).toEqual(["app.js", "index.js", "model.js", "spec.js"]);
+    expect(Object.keys(put.modules)).toEqual(
+      expect.arrayContaining(["__aidevos_entry.js", "__aidevos_guard.js", "app.js", "index.js"]),
+    );
     expect(put.modules["index.js"].type).toBe("application/javascript+module");
-    expect(put.modules["app.js"].content).not.toContain("__aidevos");
     expect(list).toMatchObject({ method: "GET", sub: "/versions" });
 
     const changed = todoSpec(name) as any;
@@ -54,6 +60,64 @@ describe("deploying to Cloudflare", () => {
       versions: [{ version_id: second.cloudflare.versionId, percentage: 100 }],
     });
     expect(second.cloudflare.versionId).not.toBe(first.cloudflare.versionId);
+  });
+
+  it("uploads the app sandboxed: every module instrumented, the guard first, our entry, outbound blocked", async () => {
+    const name = uniqueName("guarded");
+    await script(name, []);
+    expect((await deploy(todoSpec(name))).status).toBe("succeeded");
+    const [put] = await calls(name);
+    const modules: Record<string, string> = Object.fromEntries(
+      Object.entries(put.modules as Record<string, { content: string }>).map(([k, v]) => [k, v.content]),
+    );
+    // Each source module is exactly what the local sandbox runs: the guard import first, ticks inserted.
+    const bundle = await compileApp(AppSpec.parse(todoSpec(name)));
+    const sources = bundle.files.filter((f) => f.role === "source");
+    expect(Object.keys(modules).sort()).toEqual(
+      [...sources.map((f) => f.path), "__aidevos_entry.js", "__aidevos_guard.js"].sort(),
+    );
+    for (const file of sources) {
+      expect(modules[file.path], file.path).toBe(instrumentModule(file.content, file.path));
+      expect(
+        modules[file.path]!.startsWith('import { __aidevos_tick, __aidevos_specifier } from "./__aidevos_guard.js";'),
+      ).toBe(true);
+    }
+    expect(modules["app.js"]!.split("__aidevos_tick();").length).toBeGreaterThan(10);
+    expect(modules["__aidevos_guard.js"]).toBe(guardSource());
+    const entry = modules["__aidevos_entry.js"]!;
+    expect(entry.split("\n")[0]).toBe('import { __aidevos_within } from "./__aidevos_guard.js";');
+    expect(entry).toContain("export { Guarded as App };");
+    expect(entry).toContain("export default {");
+
+    // The uploaded guard blocks the network by itself: run it in a Worker that HAS network (as on
+    // Cloudflare, no globalOutbound: null) next to a probe that fetches a listening server.
+    const key = `cf-${crypto.randomUUID()}`;
+    expect((await fetch(`${canary}/${key}-control/`)).status).toBe(200); // reachable from plain code
+    const probe = `import "./__aidevos_guard.js";
+export default {
+  async fetch() {
+    const out = {};
+    try { const res = await fetch(${JSON.stringify(`${canary}/${key}/exfiltrate`)}); out.fetch = "reached: " + res.status; } catch (e) { out.fetch = e.message; out.code = e.code; }
+    try { new WebSocket(${JSON.stringify(`${canary.replace("http", "ws")}/${key}/ws`)}); out.ws = "opened"; } catch (e) { out.ws = e.message; }
+    return Response.json(out);
+  },
+};`;
+    const worker = env.LOADER.load({
+      compatibilityDate: put.metadata.compatibility_date,
+      compatibilityFlags: put.metadata.compatibility_flags,
+      mainModule: "probe.js",
+      modules: { "probe.js": probe, "__aidevos_guard.js": modules["__aidevos_guard.js"]! },
+    });
+    const out = (await (await worker.getEntrypoint().fetch("http://probe/")).json()) as Record<string, string>;
+    expect(out).toEqual({
+      fetch: `outbound_blocked: fetch to ${canary} is refused: generated apps have no network access`,
+      code: "outbound_blocked",
+      ws: expect.stringMatching(
+        /^outbound_blocked: a WebSocket client connection to ws:\/\/127\.0\.0\.1:\d+\/.* is refused/,
+      ),
+    });
+    expect(await (await fetch(`${canary}/__seen?key=${key}`)).json()).toEqual([]);
+    expect(await (await fetch(`${canary}/__seen?key=${key}-control`)).json()).toEqual(["GET /" + key + "-control/"]);
   });
 
   it("runs a canary, promotes it, and rolls back to an earlier version on both targets", async () => {

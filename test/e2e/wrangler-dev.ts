@@ -1,8 +1,11 @@
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
 
 export interface DevServer {
   base: string;
@@ -11,18 +14,22 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-/** Every process below `pid`: wrangler starts workerd in a process group of its own. */
-function descendants(pid: number): number[] {
+/**
+ * Every process below `pid`: wrangler starts workerd in a process group of its own. Asynchronous, so
+ * a test's requests keep flowing while it looks and a kill lands in the middle of them.
+ */
+async function descendants(pid: number): Promise<number[]> {
   let children: number[] = [];
   try {
-    children = execFileSync("ps", ["-o", "pid=", "--ppid", String(pid)], { encoding: "utf8" })
+    const { stdout } = await run("ps", ["-o", "pid=", "--ppid", String(pid)], { encoding: "utf8" });
+    children = stdout
       .split("\n")
       .map((l) => Number(l.trim()))
       .filter((n) => n > 0);
   } catch {
     // no children
   }
-  return children.flatMap((c) => [c, ...descendants(c)]);
+  return [...children, ...(await Promise.all(children.map(descendants))).flat()];
 }
 
 async function freePort(): Promise<number> {
@@ -96,7 +103,7 @@ export async function startWranglerDev(
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once("exit", r));
         // Like a crash: everything at once, workerd included, with no chance to clean up.
-        for (const pid of [...descendants(child.pid!), child.pid!]) {
+        for (const pid of [...(await descendants(child.pid!)), child.pid!]) {
           try {
             process.kill(pid, "SIGKILL");
           } catch {

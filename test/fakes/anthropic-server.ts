@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import { listen, readBody, Scenarios } from "./scripted";
+import { ANTHROPIC_RULES, strictViolation } from "./strict-schema";
 
 /**
  * A loopback server speaking the Messages API (POST /v1/messages, JSON or SSE), so the real
@@ -10,10 +11,15 @@ export interface ScriptedResponse {
   status?: number;
   /** For 200: the tool input the model "answers" with. */
   answer?: unknown;
-  /** For errors: the error type in Anthropic's error body. */
+  /** For errors: the error type and message in Anthropic's error body. */
   errorType?: string;
+  errorMessage?: string;
   delayMs?: number;
   headers?: Record<string, string>;
+  /** For 200: why the "model" stopped (default tool_use); `max_tokens` cuts the answer. */
+  stopReason?: "tool_use" | "max_tokens" | "end_turn";
+  /** Closes the connection without answering, as a dropped network would. */
+  hangUp?: boolean;
   usage?: {
     input_tokens: number;
     output_tokens: number;
@@ -45,7 +51,7 @@ function message(body: any, step: ScriptedResponse) {
         input: step.answer ?? {},
       },
     ],
-    stop_reason: "tool_use",
+    stop_reason: step.stopReason ?? "tool_use",
     stop_sequence: null,
     usage,
   };
@@ -71,13 +77,23 @@ function sse(msg: any): string {
       "message_delta",
       {
         type: "message_delta",
-        delta: { stop_reason: "tool_use", stop_sequence: null },
+        delta: { stop_reason: msg.stop_reason, stop_sequence: null },
         usage: { output_tokens: msg.usage.output_tokens },
       },
     ],
     ["message_stop", { type: "message_stop" }],
   ];
   return events.map(([event, data]) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`).join("");
+}
+
+/** What the Messages API refuses in a request before any model runs: a strict tool's schema it cannot compile. */
+function schemaProblem(body: any): string | null {
+  for (const [i, tool] of (body.tools ?? []).entries()) {
+    if (!tool.strict) continue;
+    const problem = strictViolation(tool.input_schema, ANTHROPIC_RULES);
+    if (problem) return `tools.${i}.custom.input_schema: ${problem}`;
+  }
+  return null;
 }
 
 export function startFakeAnthropic(): Promise<{ url: string; server: Server }> {
@@ -92,12 +108,24 @@ export function startFakeAnthropic(): Promise<{ url: string; server: Server }> {
     const bearer = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ""))?.[1];
     const key = String(req.headers["x-api-key"] ?? bearer ?? "");
     const body = JSON.parse(await readBody(req));
+    const refused = schemaProblem(body);
+    if (refused) {
+      scenarios.record(key, body);
+      res
+        .writeHead(400, { "content-type": "application/json" })
+        .end(JSON.stringify({ type: "error", error: { type: "invalid_request_error", message: refused } }));
+      return;
+    }
     const step = scenarios.next(key, body) ?? { status: 500, errorType: "api_error" };
     if (step.delayMs) await new Promise((r) => setTimeout(r, step.delayMs));
     if (res.destroyed) return;
+    if (step.hangUp) {
+      req.socket.destroy();
+      return;
+    }
     const status = step.status ?? 200;
     if (status !== 200) {
-      const error = { type: step.errorType ?? "api_error", message: `scripted ${status}` };
+      const error = { type: step.errorType ?? "api_error", message: step.errorMessage ?? `scripted ${status}` };
       res.writeHead(status, { "content-type": "application/json", ...step.headers });
       res.end(JSON.stringify({ type: "error", error }));
       return;

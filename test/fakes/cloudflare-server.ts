@@ -7,13 +7,18 @@ import { listen, Scenarios } from "./scripted";
  * into a dispatch namespace), versions, deployments. It checks what the real API checks (token,
  * multipart metadata, migration tags) and records every upload for assertions. A test scripts
  * failures per script name through POST /__script; GET /__requests?key=<script> lists the calls.
+ * Slow mode: a scripted `{ "delayMs": n }` holds that call n ms before it takes effect and is answered,
+ * and the call takes effect even if its client went away meanwhile (as an API that committed a change
+ * whose answer never arrived). Its record says `held`, then `clientGone` and the `status` it answered (or would have).
  */
 export const TEST_TOKEN = "cf-test-token-9d2f";
 
 interface Failure {
-  status: number;
-  errors: { code: number; message: string }[];
+  /** Without a status the call goes through normally (after `delayMs`, when set). */
+  status?: number;
+  errors?: { code: number; message: string }[];
   headers?: Record<string, string>;
+  delayMs?: number;
 }
 
 interface Script {
@@ -50,12 +55,18 @@ async function parseUpload(req: IncomingMessage, body: Buffer) {
 export function startFakeCloudflare(): Promise<{ url: string; server: Server }> {
   const server = createServer(async (req, res) => {
     if (await scenarios.control(req, res)) return;
+    const record: Record<string, unknown> = { method: req.method };
+    res.once("close", () => {
+      if (!res.writableEnded) record.clientGone = true;
+    });
     const send = (
       status: number,
       result: unknown,
-      errors: Failure["errors"] = [],
+      errors: NonNullable<Failure["errors"]> = [],
       headers: Record<string, string> = {},
     ) => {
+      record.status = status;
+      if (record.clientGone) return;
       res.writeHead(status, { "content-type": "application/json", ...headers });
       res.end(JSON.stringify({ success: status < 400, errors, messages: [], result }));
     };
@@ -75,14 +86,13 @@ export function startFakeCloudflare(): Promise<{ url: string; server: Server }> 
       string | undefined,
     ];
     const body = await rawBody(req);
-    const record: Record<string, unknown> = {
-      method: req.method,
-      account,
-      namespace: namespace ?? null,
-      sub: sub ?? null,
-    };
+    Object.assign(record, { account, namespace: namespace ?? null, sub: sub ?? null });
     const failure = scenarios.next(name!, record);
-    if (failure) return send(failure.status, null, failure.errors, failure.headers);
+    if (failure?.delayMs) {
+      record.held = failure.delayMs;
+      await new Promise((r) => setTimeout(r, failure.delayMs));
+    }
+    if (failure?.status) return send(failure.status, null, failure.errors, failure.headers);
     const key = `${namespace ?? ""}/${name}`;
     const script = scripts.get(key) ?? { migrationTag: null, classes: new Set<string>(), versions: [] };
 

@@ -1,5 +1,6 @@
 import type { TestProject } from "vitest/node";
 import { startFakeAnthropic } from "./anthropic-server";
+import { startCanary } from "./canary-server";
 import { startFakeCloudflare } from "./cloudflare-server";
 import { startFakeOpenAi } from "./openai-server";
 import { startWebhookSink } from "./webhook-server";
@@ -10,6 +11,7 @@ declare module "vitest" {
     openaiUrl: string;
     cloudflareUrl: string;
     webhookUrl: string;
+    canaryUrl: string;
   }
 }
 
@@ -19,6 +21,8 @@ export default async function setup(project: TestProject) {
   const openai = await startFakeOpenAi();
   const cloudflare = await startFakeCloudflare();
   const webhook = await startWebhookSink();
+  const canary = await startCanary();
+  project.provide("canaryUrl", canary.url);
   project.provide("webhookUrl", webhook.url);
   project.provide("cloudflareUrl", `${cloudflare.url}/client/v4`);
   project.provide("anthropicUrl", anthropic.url);
@@ -28,5 +32,6 @@ export default async function setup(project: TestProject) {
     await new Promise((resolve) => openai.server.close(resolve));
     await new Promise((resolve) => cloudflare.server.close(resolve));
     await new Promise((resolve) => webhook.server.close(resolve));
+    await new Promise((resolve) => canary.server.close(resolve));
   };
 }

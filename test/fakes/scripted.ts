@@ -34,8 +34,13 @@ export class Scenarios<T> {
 
   /** Records what a scenario's client sent and hands out its next scripted response. */
   next(key: string, body: unknown): T | undefined {
-    this.requests.get(key)?.push(body);
+    this.record(key, body);
     return this.scripts.get(key)?.shift();
+  }
+
+  /** Records a request the fake refused before any scripted response was due (e.g. a bad schema). */
+  record(key: string, body: unknown): void {
+    this.requests.get(key)?.push(body);
   }
 }
 

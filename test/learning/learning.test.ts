@@ -2,6 +2,7 @@
 
 import { env } from "cloudflare:workers";
 import { chooseModel, lessonsFromReview } from "@aidevos/learning";
+import { knowledgeBaseOf } from "@aidevos/objects";
 import { describe, expect, it } from "vitest";
 import { api, json, startRun, waitForRun } from "../support/api";
 
@@ -93,7 +94,7 @@ describe("learning from runs", () => {
     expect(lessons).toHaveLength(1);
     expect(lessons[0].title).toContain("create answers 201");
     expect(lessons[0].score).toBe(2);
-    const stats = await env.LEARNING.get(env.LEARNING.idFromName("knowledge")).modelStats("codegen");
+    const stats = await knowledgeBaseOf(env).modelStats("codegen");
     // Per model and prompt version: code written first time by the code prompt, or last by the refine prompt.
     expect(stats).toEqual([
       expect.objectContaining({

@@ -1,5 +1,6 @@
 // Proves production monitoring: metrics add up, errors group and notify, a spiking version is rolled back once with one fix run, and monitoring never fails a request.
-import { createExecutionContext, env, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { appMonitorOf } from "@aidevos/objects";
 import { describe, expect, it } from "vitest";
 import worker from "../../workers/gateway/src/index";
 import { api, json, startRun, todoSpec, uniqueName, waitForRun } from "../support/api";
@@ -120,7 +121,7 @@ describe("monitoring deployed apps", () => {
     expect((await waitForRun((await startRun({ request: "m", spec: todoSpec(name) })).id)).status).toBe("succeeded");
     const broken = {
       ...env,
-      MONITORING: {
+      APP_MONITOR: {
         idFromName: () => {
           throw new Error("monitoring is down");
         },
@@ -161,7 +162,7 @@ describe("the app monitor", () => {
   it("starts one refine run when p95 latency breaks the budget", async () => {
     const name = uniqueName("slow");
     await waitForRun((await startRun({ request: "m", spec: { ...todoSpec(name), performance: { p95Ms: 50 } } })).id);
-    const monitor = env.MONITORING.get(env.MONITORING.idFromName(`app:${name}`));
+    const monitor = appMonitorOf(env, name);
     const now = Date.now();
     await monitor.record(
       name,
@@ -180,15 +181,13 @@ describe("the app monitor", () => {
   it("folds old minutes into hours and forgets what is past retention", async () => {
     const name = uniqueName("retained");
     await waitForRun((await startRun({ request: "m", spec: todoSpec(name) })).id);
-    const monitor = env.MONITORING.get(env.MONITORING.idFromName(`app:${name}`));
+    const monitor = appMonitorOf(env, name);
     const hour = 3_600_000;
     const now = Date.now();
     const old = Array.from({ length: 120 }, (_, i) => event(now - 3 * hour - i * 60_000, 5));
     const ancient = Array.from({ length: 10 }, (_, i) => event(now - 40 * 24 * hour - i, 5));
     await monitor.record(name, [...old, ...ancient]);
-    await runInDurableObject(monitor, (instance: { monitor(): { compact(now: number): void } }) =>
-      instance.monitor().compact(now),
-    );
+    await monitor.compact(now);
     const minutes = await json(await api(`/v1/apps/${name}/metrics?granularity=minute&limit=1000`));
     const hours = await json(await api(`/v1/apps/${name}/metrics?granularity=hour&limit=1000`));
     expect(minutes.totals.requests).toBe(0);

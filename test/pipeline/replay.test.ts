@@ -76,7 +76,7 @@ describe("replayed model runs", () => {
       (await startRun({ request: "notes", options: { replay: "notes-from-text", tokenBudget: 2000 } })).id,
     );
     expect(run.status).toBe("failed");
-    expect(run.error?.code).toBe("token_budget_exhausted");
+    expect(run.error?.code).toBe("budget_exceeded");
     expect(run.stages.find((s) => s.name === "planning")).toMatchObject({ status: "failed", attempts: 1 });
   });
 

@@ -1,6 +1,6 @@
-// Proves a run moves through every stage durably: stage states, events (and their SSE replay), cancel, retries and eviction.
+// Proves a run moves through every stage durably: stage states, events (and their SSE replay), cancel and eviction (retries: retry.faults.test.ts).
 
-import { evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import type { Run } from "@aidevos/core";
 import { describe, expect, it } from "vitest";
@@ -74,36 +74,6 @@ describe("a run through the pipeline", () => {
       expect(later.status).toBe("cancelled");
       expect((await api(`/v1/apps/${name}`)).status).toBe(404);
     }
-  });
-
-  it("retries a failing stage with backoff and counts the attempts", async () => {
-    const key = crypto.randomUUID();
-    const runId = env.RUNS.idFromName(`idempotency:${key}`).toString();
-    const deploy = env.DEPLOY.get(env.DEPLOY.idFromName(runId));
-    await runInDurableObject(deploy, (instance: { injectFaults(n: number): void }) => instance.injectFaults(2));
-    const name = uniqueName("retry");
-    await startRun({ request: "tasks", spec: todoSpec(name) }, { "idempotency-key": key });
-    const run = await waitForRun(runId);
-    expect(run.status).toBe("succeeded");
-    expect(stageOf(run, "deploy").attempts).toBe(3);
-    const app = await json(await api(`/v1/apps/${name}`));
-    expect(app.versions).toHaveLength(1);
-    const events = await json(await api(`/v1/runs/${runId}`)).then(() => readEvents(runId));
-    expect(events.filter((e) => e.message.includes("retrying")).length).toBe(2);
-  });
-
-  it("fails the run with the stage's error once retries are exhausted", async () => {
-    const key = crypto.randomUUID();
-    const runId = env.RUNS.idFromName(`idempotency:${key}`).toString();
-    const planning = env.PLANNING.get(env.PLANNING.idFromName(runId));
-    await runInDurableObject(planning, (instance: { injectFaults(n: number): void }) => instance.injectFaults(10));
-    await startRun({ request: "tasks", spec: todoSpec(uniqueName("exhaust")) }, { "idempotency-key": key });
-    const run = await waitForRun(runId);
-    expect(run.status).toBe("failed");
-    expect(run.error?.code).toBe("stage_failed");
-    expect(run.error?.message).toContain("injected fault");
-    expect(stageOf(run, "planning")).toMatchObject({ status: "failed", attempts: 3 });
-    expect(stageOf(run, "codegen").status).toBe("pending");
   });
 
   it("survives eviction of its stage objects mid-run: one run, one deploy", async () => {

@@ -1,4 +1,5 @@
-// Proves the sandbox contains generated code: endless loops and runaway recursion stopped, no network, behaviour kept, policy enforced.
+// Proves the sandbox contains generated code: endless loops and runaway recursion stopped, no network (probed against a
+// listening server), imports limited to the bundle, behaviour kept, policy enforced.
 
 import { env } from "cloudflare:workers";
 import { bundleHash, type CodeBundle, type GeneratedFile } from "@aidevos/core";
@@ -58,12 +59,14 @@ export class App extends DurableObject {
     expect(await after.json()).toEqual({ ok: true });
   });
 
-  it("gives an app no network: fetch() throws inside the sandbox", async () => {
+  it("gives an app no network: fetch() to a listening server is refused inside the sandbox", async () => {
+    const canary = (env as unknown as { TEST_CANARY_URL: string }).TEST_CANARY_URL;
+    const key = `sandbox-net-${crypto.randomUUID()}`;
     const app = `import { DurableObject } from "cloudflare:workers";
 export class App extends DurableObject {
   async fetch() {
     try {
-      const res = await fetch("http://127.0.0.1:9/exfiltrate");
+      const res = await fetch(${JSON.stringify(`${canary}/${key}/exfiltrate`)});
       return new Response("reached the network: " + res.status);
     } catch (err) {
       return new Response("blocked: " + err.message, { status: 502 });
@@ -75,8 +78,13 @@ export class App extends DurableObject {
       new Request("http://app/"),
       await bundle([{ path: "app.js", role: "source", content: app }]),
     );
+    expect(await res.text()).toBe(
+      `blocked: outbound_blocked: fetch to ${canary} is refused: generated apps have no network access`,
+    );
     expect(res.status).toBe(502);
-    expect(await res.text()).toMatch(/^blocked: /);
+    expect(await (await fetch(`${canary}/__seen?key=${key}`)).json()).toEqual([]);
+    // The server is really there: plain test code reaches it.
+    expect(await (await fetch(`${canary}/${key}-control`)).text()).toBe("canary reached");
   });
 
   it("reports a syntax error, a throwing import and a loop at module load as failed runs", async () => {
@@ -110,10 +118,22 @@ const keys = []; for (const k in { a: 1, b: 2 }) keys.push(k);
 const make = () => ({ value: 7 });
 const closure = ((base) => (x) => base + x)(10);
 async function later(x) { await null; return x * 3; }
+class List extends Array {}
+// Built-ins the guard wraps or replaces must mean what they meant.
+const builtins = {
+  sorted: [3, 1, 10, 2].sort(), joined: [1, [2, 3]].join("-"), text: String([1, 2]), from: Array.from("abc"),
+  fromLike: Array.from({ length: 3 }, (_, i) => i * 2), typed: Array.from(new Uint8Array([1, 2, 3]).map((x) => x * 2)),
+  flat: [1, [2, [3]]].flat(2), spliced: [1, 2, 3, 4].splice(1, 2), concat: [1].concat([2], 3), filled: new Array(3).fill(7),
+  isArray: Array.isArray(new Array(3)), ctor: [].constructor === Array, typedInstance: new Uint8Array(2) instanceof Uint8Array,
+  fnInstance: (() => 1) instanceof Function, asyncInstance: (async () => 1) instanceof Function,
+  padded: "7".padStart(3, "0"), repeated: "ab".repeat(2), split: "a,b".split(","), blob: new Blob(["ab", "c"]).size,
+  subclass: List.from([1, 2]) instanceof List, buffer: new ArrayBuffer(8).slice(2).byteLength,
+  destructured: (([a, ...rest]) => a + rest.length)([5, 6, 7]), spreadText: [..."héllo"].length,
+};
 export default {
   async fetch() {
     const c = new Child(4);
-    return Response.json({ squares, labelled, w, d, keys, obj: make(), closure: closure(5), sum: c.sum([1, 2, 3]), double: c.double, tag: c.tag, later: await later(4) });
+    return Response.json({ squares, labelled, w, d, keys, obj: make(), closure: closure(5), sum: c.sum([1, 2, 3]), double: c.double, tag: c.tag, later: await later(4), builtins });
   },
 };`;
 
@@ -132,6 +152,7 @@ export default {
     const guarded = await run({ "main.js": instrumentModule(program, "main.js"), "__aidevos_guard.js": GUARD_SOURCE });
     expect(guarded).toEqual(plain);
     expect(plain).toMatchObject({
+      builtins: { sorted: [1, 10, 2, 3], subclass: true, fnInstance: true, ctor: true, blob: 3 },
       squares: [0, 1, 4, 9, 16, 25],
       w: 12,
       d: 4,
@@ -141,6 +162,20 @@ export default {
       double: 10,
       later: 12,
     });
+  });
+
+  it("refuses imports from outside the bundle and checks dynamic import() at run time", () => {
+    expect(() => instrumentModule('import { connect } from "cloudflare:sockets";', "a.js")).toThrow(
+      /a\.js:1:\d+: import of "cloudflare:sockets" is refused/,
+    );
+    expect(() => instrumentModule('export * from "node:net";', "a.js")).toThrow(/import of "node:net" is refused/);
+    expect(() => instrumentModule('import { x } from "./__aidevos_guard.js";', "a.js")).toThrow(/is refused/);
+    expect(() => instrumentModule("__aidevos_tick = () => {};", "a.js")).toThrow(/belong to the sandbox/);
+    const ok = instrumentModule(
+      'import { DurableObject } from "cloudflare:workers";\nimport { a } from "./lib/a.js";\nconst m = import(name);',
+      "a.js",
+    );
+    expect(ok).toContain("import(__aidevos_specifier(name))");
   });
 
   it("keeps line numbers and names the file and line of a syntax error", () => {
@@ -164,6 +199,7 @@ describe("policy scan", () => {
     expect(scan("await globalThis.fetch('x');")).toContain("network-fetch");
     expect(scan("connect('db:5432');")).toContain("network-connect");
     expect(scan("WebAssembly.compile(bytes);")).toContain("forbidden-wasm");
+    expect(scan('import { connect } from "cloudflare:sockets";')).toContain("forbidden-import");
     expect(scan("__aidevos_reset();")).toContain("reserved-identifier");
     expect(scan("import { x } from './__aidevos_guard.js';")).toContain("reserved-identifier");
     expect(scan(`const key = "sk-ant-api03-${"a".repeat(30)}";`)).toContain("secret-anthropic-key");

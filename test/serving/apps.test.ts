@@ -36,8 +36,8 @@ describe("/apps/:name", () => {
     expect((await json(await api(`/apps/${name}/k/team-a/tasks`))).items).toHaveLength(1);
     expect((await api(`/apps/${name}/tasks`)).status).toBe(404);
     const bad = await api(`/apps/${name}/k/${"x".repeat(65)}/tasks`);
-    expect(bad.status).toBe(400);
-    expect((await json(bad)).error.code).toBe("validation_failed");
+    expect(bad.status).toBe(404);
+    expect((await json(bad)).error.code).toBe("not_found");
   });
 
   it("deploys a changed spec as version 2 and keeps version 1's data", async () => {

@@ -72,7 +72,7 @@ describe("the live pointer in the app's host", () => {
     const spec = { ...todoSpec(name), partition: "perKey" as const };
     expect((await waitForRun((await startRun({ request: "k", spec })).id)).status).toBe("succeeded");
     const res = await api(`/apps/${name}/k/%E0%A4%A/tasks`);
-    expect(res.status).toBe(400);
-    expect((await json(res)).error.code).toBe("validation_failed");
+    expect(res.status).toBe(404);
+    expect((await json(res)).error.code).toBe("not_found");
   });
 });

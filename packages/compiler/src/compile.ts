@@ -1,3 +1,4 @@
+/// <reference path="./runtime-modules.d.ts" />
 import {
   type AppSpec,
   bundleHash,

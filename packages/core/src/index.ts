@@ -7,3 +7,4 @@ export * from "./errors";
 export * from "./knowledge";
 export * from "./monitoring";
 export * from "./run";
+export * from "./settings";

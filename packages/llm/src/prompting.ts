@@ -1,6 +1,5 @@
-import { AidevosError } from "@aidevos/core";
+import { ModelOutputInvalidError } from "@aidevos/core";
 import { z } from "zod";
-import type { LlmTask } from "./provider";
 
 /**
  * The rules every model call starts with. The user's request only ever travels inside <input>
@@ -34,12 +33,5 @@ export function issuesText(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.join(".") || "(answer)"}: ${i.message}`).join("; ");
 }
 
-export class ModelOutputError extends AidevosError {
-  constructor(task: LlmTask, problems: string) {
-    super(
-      "model_output_invalid",
-      `the model's ${task} answer did not match its schema after repairs: ${problems}`,
-      502,
-    );
-  }
-}
+/** The name this package has always used for `model_output_invalid`. */
+export const ModelOutputError = ModelOutputInvalidError;

@@ -1,4 +1,4 @@
-import { AidevosError } from "@aidevos/core";
+import { AidevosError, type SettingsSource, setting } from "@aidevos/core";
 import { AnthropicProvider } from "./anthropic/anthropic-provider";
 import { FIXTURES } from "./fixtures";
 import { MeteredProvider } from "./metered";
@@ -8,39 +8,34 @@ import type { LlmProvider, LlmTask } from "./provider";
 import { ReplayProvider } from "./replay/replay-provider";
 import { TokenBudget } from "./usage";
 
-/** The deployment's configuration, as Worker vars and secrets. */
-export interface ProviderSettings {
-  AIDEVOS_PROVIDER?: string;
-  ANTHROPIC_API_KEY?: string;
-  ANTHROPIC_BASE_URL?: string;
-  OPENAI_BASE_URL?: string;
-  OPENAI_API_KEY?: string;
-  AIDEVOS_MODEL?: string;
-  AIDEVOS_REVIEW_MODEL?: string;
-}
+/** The deployment's configuration, as Worker vars and secrets (read through `setting`). */
+type ProviderSettings = SettingsSource;
 
-/** What one run asks of its models. */
+/** What one run asks of its models: the one type stages, runs and providers share. */
 export interface ModelOptions {
+  /** A recorded fixture to replay instead of calling a model. */
   replay?: string;
   /** Tokens left in the run's budget. */
   budgetLeft?: number;
+  /** False when the run neither retrieves nor learns knowledge. */
+  learning?: boolean;
   /** The model updater's choice for writing code, over the configured default. */
   codeModel?: string;
 }
 
-export type ProviderName = "offline" | "anthropic" | "openai-compatible" | "replay";
+type ProviderName = "offline" | "anthropic" | "openai-compatible" | "replay";
 
 /** A run's provider: a replay when the run asks for one, else the configured one, else Anthropic with a key, else offline. */
 export function providerName(settings: ProviderSettings, options: ModelOptions = {}): ProviderName {
   if (options.replay) return "replay";
-  const chosen = settings.AIDEVOS_PROVIDER?.trim();
-  if (chosen === "offline" || chosen === "anthropic" || chosen === "openai-compatible") return chosen;
-  if (settings.ANTHROPIC_API_KEY) return "anthropic";
-  if (settings.OPENAI_BASE_URL) return "openai-compatible";
+  const chosen = setting(settings, "AIDEVOS_PROVIDER");
+  if (chosen) return chosen;
+  if (setting(settings, "ANTHROPIC_API_KEY")) return "anthropic";
+  if (setting(settings, "OPENAI_BASE_URL")) return "openai-compatible";
   return "offline";
 }
 
-export class UnknownFixtureError extends AidevosError {
+class UnknownFixtureError extends AidevosError {
   constructor(name: string) {
     super("unknown_fixture", `no recorded fixture "${name}"; known: ${Object.keys(FIXTURES).join(", ")}`, 422);
   }
@@ -51,10 +46,10 @@ export function assertFixture(name: string): void {
 }
 
 function models(settings: ProviderSettings, fallback: string, review: string, code?: string) {
-  const chosen = settings.AIDEVOS_MODEL || fallback;
+  const chosen = setting(settings, "AIDEVOS_MODEL") ?? fallback;
   return {
     default: chosen,
-    review: settings.AIDEVOS_REVIEW_MODEL || review,
+    review: setting(settings, "AIDEVOS_REVIEW_MODEL") ?? review,
     ...(code ? { code, refine: code } : {}),
   } satisfies Partial<Record<LlmTask, string>> & { default: string };
 }
@@ -70,27 +65,31 @@ export function createProvider(settings: ProviderSettings, options: ModelOptions
       provider = new ReplayProvider(fixture);
       break;
     }
-    case "anthropic":
-      if (!settings.ANTHROPIC_API_KEY)
+    case "anthropic": {
+      const apiKey = setting(settings, "ANTHROPIC_API_KEY");
+      if (!apiKey)
         throw new AidevosError(
           "model_not_configured",
           "AIDEVOS_PROVIDER is anthropic but ANTHROPIC_API_KEY is not set",
           422,
         );
       provider = new AnthropicProvider({
-        apiKey: settings.ANTHROPIC_API_KEY,
-        baseURL: settings.ANTHROPIC_BASE_URL || undefined,
+        apiKey,
+        baseURL: setting(settings, "ANTHROPIC_BASE_URL"),
         models: models(settings, "claude-sonnet-4-6", "claude-haiku-4-5", options.codeModel),
       });
       break;
-    case "openai-compatible":
-      if (!settings.OPENAI_BASE_URL) throw new AidevosError("model_not_configured", "OPENAI_BASE_URL is not set", 422);
+    }
+    case "openai-compatible": {
+      const baseURL = setting(settings, "OPENAI_BASE_URL");
+      if (!baseURL) throw new AidevosError("model_not_configured", "OPENAI_BASE_URL is not set", 422);
       provider = new OpenAiCompatibleProvider({
-        baseURL: settings.OPENAI_BASE_URL,
-        apiKey: settings.OPENAI_API_KEY,
+        baseURL,
+        apiKey: setting(settings, "OPENAI_API_KEY"),
         models: models(settings, "default", "default", options.codeModel),
       });
       break;
+    }
     default:
       provider = new OfflineProvider();
   }

@@ -1,8 +1,8 @@
-import { AidevosError } from "@aidevos/core";
+import { BudgetExceededError } from "@aidevos/core";
 import type { Usage } from "./provider";
 
 /** USD per million tokens. Cache writes cost 1.25× input, cache reads 0.1× input. */
-export interface ModelPrice {
+interface ModelPrice {
   input: number;
   output: number;
 }
@@ -30,17 +30,14 @@ export function addCounts<T extends { [K in keyof T]: number }>(a: T, b: T): T {
   return Object.fromEntries(Object.keys(a).map((k) => [k, a[k as keyof T] + b[k as keyof T]])) as T;
 }
 
-export const addUsage: (a: Usage, b: Usage) => Usage = addCounts;
+export const addUsage = (a: Usage, b: Usage): Usage => addCounts(a, b);
 
 export function totalTokens(u: Usage): number {
   return u.inputTokens + u.outputTokens + u.cacheReadTokens + u.cacheWriteTokens;
 }
 
-export class TokenBudgetExceededError extends AidevosError {
-  constructor(limit: number, used: number) {
-    super("token_budget_exhausted", `the run used ${used} tokens of its budget of ${limit}; it was stopped`, 422);
-  }
-}
+/** The name this package has always used for `budget_exceeded`. */
+export const TokenBudgetExceededError = BudgetExceededError;
 
 /** A run's token allowance: every call is checked before it is made and counted after. */
 export class TokenBudget {

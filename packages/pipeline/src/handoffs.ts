@@ -1,4 +1,4 @@
-import type { AppSpec, CodeBundle, DeployedApp, Plan, ReviewFinding, TestReport } from "@aidevos/core";
+import type { AppSpec, CodeBundle, DeployedApp, Plan, ReviewFinding, StageName, TestReport } from "@aidevos/core";
 
 /** What each stage receives and returns: the typed hand-offs of the pipeline. */
 export interface PlanningInput {
@@ -6,13 +6,14 @@ export interface PlanningInput {
   spec?: AppSpec;
   app?: string;
 }
-export type PlanningOutput = Plan;
 
 export interface CodegenInput {
   plan: Plan;
   /** Set on refine rounds: the code that failed and why. */
   previous?: CodeBundle;
   failures?: TestReport[];
+  /** Blocking (severity error) review findings on `previous`, fixed in the same round as test failures. */
+  findings?: ReviewFinding[];
 }
 export interface CodegenOutput {
   bundle: CodeBundle;
@@ -60,3 +61,21 @@ export interface LearningInput {
 export interface LearningOutput {
   lessons: string[];
 }
+
+/**
+ * The pipeline's hand-off map: what each stage takes and gives. Reports, artifacts and hand-offs
+ * are typed by it, so routing between stages needs no casts. A new stage starts here.
+ * @public
+ */
+export interface Handoffs {
+  planning: { input: PlanningInput; output: Plan };
+  codegen: { input: CodegenInput; output: CodegenOutput };
+  testing: { input: TestingInput; output: TestingOutput };
+  deploy: { input: DeployInput; output: DeployOutput };
+  monitoring: { input: MonitoringInput; output: MonitoringOutput };
+  learning: { input: LearningInput; output: LearningOutput };
+}
+
+// Indexing by StageName below fails to compile when a stage has no entry in the map.
+export type StageInput<S extends StageName> = Handoffs[S]["input"];
+export type StageOutput<S extends StageName> = Handoffs[S]["output"];

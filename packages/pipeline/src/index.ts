@@ -1,3 +1,3 @@
 export type * from "./handoffs";
-export { type RunLedger, StageDO } from "./stage-do";
-export type { StageJob, StageLog, StageOutcome, StageReport } from "./stage-report";
+export * from "./stage-do";
+export type { FinishedReport, StageEndpoint, StageJob, StageLog, StageReport } from "./stage-report";

@@ -24,9 +24,18 @@ interface JobRow {
 }
 
 /** The run side of a hand-off: where stages report. Implemented by RunDO. */
-export interface RunLedger {
+interface RunLedger {
   reportStage(report: StageReport): Promise<unknown>;
   log(stage: StageName, level: "info" | "warn" | "error", message: string, data?: unknown): Promise<unknown>;
+}
+
+/**
+ * The bindings the stage machinery itself uses: the runs its stages report to. A stage class
+ * passes the Worker's env, which has these and whatever else its own work needs.
+ * @public
+ */
+export interface StageEnv {
+  RUNS: { idFromString(id: string): DurableObjectId; get(id: DurableObjectId): RunLedger };
 }
 
 /** If a worker dies mid-job, the alarm set before the work started runs the job again after this long. */
@@ -40,15 +49,14 @@ const LEASE_MS = 30_000;
  * acknowledges it. A restart therefore resumes at the last step that finished, and stages keep
  * their side effects idempotent per (run, round) so that a repeated attempt changes nothing twice.
  */
-export abstract class StageDO<I, O> extends DurableObject<Env> {
+export abstract class StageDO<I, O, E extends StageEnv> extends DurableObject<E> {
   abstract readonly stage: StageName;
   protected readonly maxAttempts: number = 3;
   protected readonly backoffMs: number = 250;
-  private injectedFaults = 0;
 
   protected abstract perform(job: StageJob<I>, log: StageLog): Promise<StageOutcome<O>>;
 
-  constructor(ctx: DurableObjectState, env: Env) {
+  constructor(ctx: DurableObjectState, env: E) {
     super(ctx, env);
     ctx.blockConcurrencyWhile(async () => {
       ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS jobs (
@@ -92,14 +100,6 @@ export abstract class StageDO<I, O> extends DurableObject<Env> {
       "UPDATE jobs SET status = 'cancelled', reported = 1, finished_at = ? WHERE status IN ('pending', 'running')",
       new Date().toISOString(),
     );
-  }
-
-  /**
-   * Fault injection for reliability tests: the next `count` attempts fail before doing any work.
-   * Held in memory only, so it never outlives the instance.
-   */
-  async injectFaults(count: number): Promise<void> {
-    this.injectedFaults = count;
   }
 
   override async alarm(): Promise<void> {
@@ -148,10 +148,6 @@ export abstract class StageDO<I, O> extends DurableObject<Env> {
       warn: (message, data) => this.writeLog(run, "warn", message, data),
     };
     try {
-      if (this.injectedFaults > 0) {
-        this.injectedFaults -= 1;
-        throw new Error("injected fault");
-      }
       const job: StageJob<I> = {
         runId: row.run_id,
         round: row.round,
@@ -241,6 +237,6 @@ export abstract class StageDO<I, O> extends DurableObject<Env> {
   }
 
   private ledger(runId: string): RunLedger {
-    return this.env.RUNS.get(this.env.RUNS.idFromString(runId)) as unknown as RunLedger;
+    return this.env.RUNS.get(this.env.RUNS.idFromString(runId));
   }
 }

@@ -1,13 +1,12 @@
 import type { RunUsage, StageName } from "@aidevos/core";
+import type { ModelOptions } from "@aidevos/llm";
+import type { StageOutput } from "./handoffs";
 
-/** What a stage tells the run about one round of its work. */
-export interface StageReport {
-  stage: StageName;
+interface ReportOf<S extends StageName> {
+  stage: S;
   round: number;
-  status: "running" | "succeeded" | "failed";
   attempts: number;
   summary: string | null;
-  output?: unknown;
   error?: { code: string; message: string };
   /** Model calls the round made. */
   usage?: RunUsage;
@@ -15,13 +14,27 @@ export interface StageReport {
   finishedAt: string | null;
 }
 
+/**
+ * What a stage tells the run about one round of its work: a union keyed by stage, so a succeeded
+ * report of a stage carries that stage's output type.
+ */
+export type StageReport = {
+  [S in StageName]:
+    | (ReportOf<S> & { status: "succeeded"; output: StageOutput<S> })
+    | (ReportOf<S> & { status: "running"; output?: undefined })
+    | (ReportOf<S> & { status: "failed"; output?: undefined });
+}[StageName];
+
+/** A report of a round that has ended. */
+export type FinishedReport = Extract<StageReport, { status: "succeeded" | "failed" }>;
+
 /** A unit of work handed to a stage: one round of one run. */
 export interface StageJob<I> {
   runId: string;
   round: number;
   input: I;
-  /** The run's model choices: a replay fixture, and the tokens left in its budget. */
-  model?: { replay?: string; budgetLeft?: number; learning?: boolean };
+  /** The run's model choices: a replay fixture, the tokens left in its budget, whether it learns. */
+  model?: ModelOptions;
 }
 
 export interface StageOutcome<O> {
@@ -34,4 +47,10 @@ export interface StageOutcome<O> {
 export interface StageLog {
   info(message: string, data?: unknown): Promise<void>;
   warn(message: string, data?: unknown): Promise<void>;
+}
+
+/** What a run may ask of a stage's instance: take a round, or stop. StageDO implements it. */
+export interface StageEndpoint<I> {
+  begin(job: StageJob<I>): Promise<{ accepted: boolean }>;
+  cancel(): Promise<void>;
 }

@@ -1,34 +1,60 @@
+import { GUARD_BUDGET } from "./guard-runtime/budget";
+import { GUARD_FROM_STRINGS } from "./guard-runtime/from-strings";
+import { GUARD_NATIVE_ARRAYS } from "./guard-runtime/native-arrays";
+import { GUARD_NATIVE_BUFFERS } from "./guard-runtime/native-buffers";
+import { GUARD_OUTBOUND } from "./guard-runtime/outbound";
+import { GUARD_PRELUDE } from "./guard-runtime/prelude";
+
+/** The guard module as it runs: one ES module, in this order (budgets first: the rest charges them). */
+const GUARD_RUNTIME = [
+  GUARD_PRELUDE,
+  GUARD_BUDGET,
+  GUARD_FROM_STRINGS,
+  GUARD_OUTBOUND,
+  GUARD_NATIVE_ARRAYS,
+  GUARD_NATIVE_BUFFERS,
+].join("\n");
+
 /** The module every instrumented module imports. Its name starts with `__aidevos`, which generated code may not mention. */
 export const GUARD_MODULE = "__aidevos_guard.js";
 export const TICK = "__aidevos_tick";
+/** Wraps the specifier of every dynamic `import()`: only the bundle's own modules may be loaded. */
+export const IMPORT_CHECK = "__aidevos_specifier";
 
 /** Guard ticks allowed per invocation before the code is taken to be spinning. */
 export const DEFAULT_BUDGET_TICKS = 5_000_000;
+/** The largest single allocation (a buffer, a typed array, a string or an array of 8-byte slots). */
+const DEFAULT_MAX_ALLOCATION_BYTES = 32 * 1024 * 1024;
+
+/** The flag the guard needs: per-request budgets live in an AsyncLocalStorage (`node:async_hooks`). */
+export const GUARD_COMPATIBILITY_FLAGS = ["nodejs_als"];
+
+export interface GuardOptions {
+  /** Ticks allowed for module load and for each constructor outside a request. */
+  loadBudgetTicks?: number;
+  maxAllocationBytes?: number;
+  /**
+   * Origins (`https://api.example.com`) the app may fetch. Empty by default: every fetch() and
+   * `new WebSocket()` is refused with `outbound_blocked`.
+   */
+  outboundOrigins?: readonly string[];
+}
 
 /**
- * Time does not advance inside Workers while code runs synchronously, so a deadline cannot see a
- * spin; the guard counts ticks instead. Once over budget it stays tripped, so a try/catch inside
- * the loop cannot swallow it, until our entry resets it for the next invocation.
+ * The guard module's source. Evaluated before any generated module (each one imports it first),
+ * it refuses code built from strings, meters native bulk work, blocks outbound network and keeps
+ * a tick budget per request. The runtime itself is in guard-runtime/; only its limits vary.
  */
-export const GUARD_SOURCE = `let ticks = 0;
-let budget = ${DEFAULT_BUDGET_TICKS};
-let tripped = false;
-export class SandboxLimitError extends Error {}
-export function ${TICK}() {
-  if (tripped || ++ticks > budget) {
-    tripped = true;
-    throw new SandboxLimitError("sandbox: CPU budget exceeded (an endless loop or runaway recursion?)");
-  }
+export function guardSource(opts: GuardOptions = {}): string {
+  const config = {
+    loadBudget: opts.loadBudgetTicks ?? DEFAULT_BUDGET_TICKS,
+    maxBytes: opts.maxAllocationBytes ?? DEFAULT_MAX_ALLOCATION_BYTES,
+    outbound: [...(opts.outboundOrigins ?? [])],
+  };
+  return GUARD_RUNTIME.replace("/*CONFIG*/ {}", JSON.stringify(config));
 }
-export function __aidevos_reset(limit) {
-  ticks = 0;
-  tripped = false;
-  if (limit) budget = limit;
-}
-export function __aidevos_tripped() {
-  return tripped;
-}
-`;
+
+export const GUARD_SOURCE = guardSource();
 
 /** The import path of the guard from a module at `file` (modules may sit in folders). */
 export function guardImportPath(file: string): string {

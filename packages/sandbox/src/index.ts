@@ -1,6 +1,13 @@
 export { SandboxCodeError } from "./errors";
-export { DEFAULT_BUDGET_TICKS } from "./guard";
+export { guardSource } from "./guard";
 export { instrumentModule } from "./instrument";
 export { scanSource } from "./policy";
 export { runUnitTests } from "./unit-runner";
-export { appWorkerCode, SANDBOX_COMPATIBILITY_DATE, type SandboxOptions, unitTestWorkerCode } from "./worker-code";
+export {
+  APP_CPU_MS,
+  appWorkerCode,
+  SANDBOX_COMPATIBILITY_DATE,
+  SANDBOX_COMPATIBILITY_FLAGS,
+  type SandboxOptions,
+  sandboxedApp,
+} from "./worker-code";

@@ -1,7 +1,7 @@
 import { type Node, type Options, parse } from "acorn";
-import { simple } from "acorn-walk";
+import { type SimpleVisitors, simple } from "acorn-walk";
 import { SandboxCodeError } from "./errors";
-import { guardImportPath, TICK } from "./guard";
+import { guardImportPath, IMPORT_CHECK, TICK } from "./guard";
 
 const PARSE_OPTIONS: Options = { ecmaVersion: "latest", sourceType: "module", locations: true };
 
@@ -11,6 +11,26 @@ interface Edit {
 }
 
 type WithBody = Node & { body: Node & { type: string; start: number; end: number } };
+type WithSource = Node & { source?: (Node & { value?: unknown }) | null };
+
+/** What a generated module may import statically: its bundle's own modules and the Workers runtime API. */
+const ALLOWED_BUILTINS = new Set(["cloudflare:workers"]);
+
+function checkImport(node: Node, file: string): void {
+  const source = (node as WithSource).source;
+  if (!source) return;
+  const name = String(source.value);
+  const own = name.startsWith("./") || name.startsWith("../");
+  if (name.includes("__aidevos") || (!own && !ALLOWED_BUILTINS.has(name))) {
+    const at = source.loc?.start;
+    throw new SandboxCodeError(
+      `import of ${JSON.stringify(name)} is refused: generated code imports only its bundle's own modules and cloudflare:workers`,
+      file,
+      at?.line,
+      at?.column,
+    );
+  }
+}
 
 export function parseModule(source: string, file: string): Node {
   try {
@@ -24,6 +44,8 @@ export function parseModule(source: string, file: string): Node {
 /**
  * Inserts a guard tick at the top of every loop body and every function body, so that code which
  * spins, loops forever or recurses without end is stopped by the guard instead of pinning workerd.
+ * Refuses imports of anything but the bundle's own modules and cloudflare:workers (no
+ * cloudflare:sockets, no sandbox internals), and wraps dynamic import() in a run-time check.
  * Text is only inserted, never moved, so the program means what it meant; the guard import is put
  * on the first line so line numbers in errors stay true.
  */
@@ -49,7 +71,24 @@ export function instrumentModule(source: string, file: string): string {
       edits.push({ at: f.body.end, text: ")" });
     }
   };
-  simple(ast, {
+  const reserved = (name: string, node: Node) => {
+    if (name.startsWith("__aidevos")) {
+      const at = node.loc?.start;
+      throw new SandboxCodeError("names starting with __aidevos belong to the sandbox", file, at?.line, at?.column);
+    }
+  };
+  const visitors: Record<string, (node: Node) => void> = {
+    ImportDeclaration: (node) => checkImport(node, file),
+    ExportAllDeclaration: (node) => checkImport(node, file),
+    ExportNamedDeclaration: (node) => checkImport(node, file),
+    // import(x) becomes import(__aidevos_specifier(x)): the specifier is checked when it is known.
+    ImportExpression: (node) => {
+      const source = (node as Node & { source: Node }).source;
+      edits.push({ at: source.start, text: `${IMPORT_CHECK}(` });
+      edits.push({ at: source.end, text: ")" });
+    },
+    Identifier: (node) => reserved((node as Node & { name: string }).name, node),
+    VariablePattern: (node) => reserved((node as Node & { name: string }).name, node),
     ForStatement: loop,
     ForInStatement: loop,
     ForOfStatement: loop,
@@ -58,10 +97,12 @@ export function instrumentModule(source: string, file: string): string {
     FunctionDeclaration: fn,
     FunctionExpression: fn,
     ArrowFunctionExpression: fn,
-  });
+  };
+  // VariablePattern (a declared name) is a walker pseudo-type the typings do not list.
+  simple(ast, visitors as SimpleVisitors<unknown>);
   // Apply from the end so earlier positions stay valid; equal positions keep their relative order.
   const ordered = edits.map((e, i) => ({ ...e, i })).sort((a, b) => b.at - a.at || b.i - a.i);
   let out = source;
   for (const e of ordered) out = out.slice(0, e.at) + e.text + out.slice(e.at);
-  return `import { ${TICK} } from "${guardImportPath(file)}";${out}`;
+  return `import { ${TICK}, ${IMPORT_CHECK} } from "${guardImportPath(file)}";${out}`;
 }

@@ -57,6 +57,16 @@ export function scanSource(files: readonly GeneratedFile[]): ReviewFinding[] {
       continue;
     }
     const line = (node: Node) => node.loc?.start.line;
+    const importRule = (node: AnyNode) => {
+      const name = node.source?.value;
+      if (typeof name !== "string" || name.startsWith("./") || name.startsWith("../") || name === "cloudflare:workers")
+        return;
+      add(
+        "forbidden-import",
+        `import of "${name}": generated code imports only its bundle's modules and cloudflare:workers`,
+        line(node),
+      );
+    };
     ancestor(ast, {
       CallExpression(node) {
         const hit = FORBIDDEN_CALLS[calleeName(node as AnyNode) ?? ""];
@@ -65,6 +75,15 @@ export function scanSource(files: readonly GeneratedFile[]): ReviewFinding[] {
       NewExpression(node) {
         const hit = FORBIDDEN_CALLS[calleeName(node as AnyNode) ?? ""];
         if (hit) add(hit.rule, hit.message, line(node));
+      },
+      ImportDeclaration(node) {
+        importRule(node as AnyNode);
+      },
+      ExportAllDeclaration(node) {
+        importRule(node as AnyNode);
+      },
+      ExportNamedDeclaration(node) {
+        importRule(node as AnyNode);
       },
       ImportExpression(node) {
         add("forbidden-dynamic-import", "dynamic import() loads code the sandbox did not instrument", line(node));

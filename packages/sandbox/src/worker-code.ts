@@ -1,27 +1,40 @@
 import type { CodeBundle, GeneratedFile } from "@aidevos/core";
-import { DEFAULT_BUDGET_TICKS, GUARD_MODULE, GUARD_SOURCE } from "./guard";
+import { parse } from "acorn";
+import { DEFAULT_BUDGET_TICKS, GUARD_COMPATIBILITY_FLAGS, GUARD_MODULE, guardSource } from "./guard";
 import { HARNESS_MODULE, HARNESS_SOURCE } from "./harness";
 import { instrumentModule } from "./instrument";
 
 export interface SandboxOptions {
   /** Guard ticks per invocation (a request, an alarm, a test case). */
   budgetTicks?: number;
-  /** Enforced by Cloudflare in production; workerd ignores it locally, which is why the guard exists. */
+  /** Enforced by Cloudflare (also on uploaded apps); workerd ignores it locally, which is why the guard exists. */
   cpuMs?: number;
   compatibilityDate?: string;
+  /** The largest single allocation the guard lets through. */
+  maxAllocationBytes?: number;
+  /** Origins the app may fetch; none by default. */
+  outboundOrigins?: readonly string[];
 }
 
 export const SANDBOX_COMPATIBILITY_DATE = "2026-11-01";
-const ENTRY = "__aidevos_entry.js";
+export const SANDBOX_COMPATIBILITY_FLAGS: readonly string[] = GUARD_COMPATIBILITY_FLAGS;
+/** CPU per request that Cloudflare (and the loader, where enforced) allows a served app. */
+export const APP_CPU_MS = 100;
+const SANDBOX_ENTRY = "__aidevos_entry.js";
 
 function instrumented(files: readonly GeneratedFile[]): Record<string, string> {
   return Object.fromEntries(files.map((f) => [f.path, instrumentModule(f.content, f.path)]));
 }
 
+function guardOf(opts: SandboxOptions): string {
+  return guardSource({ maxAllocationBytes: opts.maxAllocationBytes, outboundOrigins: opts.outboundOrigins });
+}
+
 function base(opts: SandboxOptions, cpuMs: number) {
   return {
     compatibilityDate: opts.compatibilityDate ?? SANDBOX_COMPATIBILITY_DATE,
-    // No network: fetch() and connect() throw inside the sandbox.
+    compatibilityFlags: [...SANDBOX_COMPATIBILITY_FLAGS],
+    // No network, a second time: the guard already refuses fetch(); the platform refuses the rest.
     globalOutbound: null,
     // Apps run as facets, which cannot set alarms: generated apps then expire records on request.
     env: { EXPIRY: "on-request" },
@@ -29,88 +42,158 @@ function base(opts: SandboxOptions, cpuMs: number) {
   };
 }
 
-/**
- * The Worker that serves an app bundle as the Durable Object class `App`. Our entry wraps the
- * bundle's class: it resets the guard on every request and alarm and turns a tripped guard into a
- * 503 JSON error, so an endless loop costs one failed request, not the runtime.
- */
-export function appWorkerCode(bundle: CodeBundle, opts: SandboxOptions = {}): WorkerLoaderWorkerCode {
-  const budget = opts.budgetTicks ?? DEFAULT_BUDGET_TICKS;
-  const entry = `import { ${bundle.className} as Inner } from "./${bundle.mainModule}";
-import { __aidevos_reset, __aidevos_tripped } from "./${GUARD_MODULE}";
-
-function limited() {
-  return Response.json(
-    { error: { code: "cpu_limit_exceeded", message: "the app used more CPU than its sandbox allows (an endless loop?)", details: [] } },
-    { status: 503 },
+function hasDefaultExport(source: string): boolean {
+  const ast = parse(source, { ecmaVersion: "latest", sourceType: "module" }) as unknown as {
+    body: { type: string; specifiers?: { exported: { name?: string; value?: string } }[] }[];
+  };
+  return ast.body.some(
+    (n) =>
+      n.type === "ExportDefaultDeclaration" ||
+      (n.type === "ExportNamedDeclaration" &&
+        (n.specifiers ?? []).some((s) => (s.exported.name ?? s.exported.value) === "default")),
   );
 }
 
-export class App extends Inner {
-  async fetch(request) {
-    __aidevos_reset(${budget});
+/**
+ * Our entry module for an app: it imports the guard first (so its hardening runs before any
+ * generated module), runs the bundle's Durable Object class and default handler each inside a
+ * fresh per-request budget, and turns a tripped guard into a 503 JSON error, so an endless loop
+ * or an allocation bomb costs one failed request, not the runtime.
+ */
+function appEntry(bundle: CodeBundle, budget: number, exportAs: string): string {
+  const main = bundle.files.find((f) => f.path === bundle.mainModule);
+  const withDefault = main !== undefined && hasDefaultExport(main.content);
+  return `import { __aidevos_within } from "./${GUARD_MODULE}";
+import * as main from "./${bundle.mainModule}";
+
+const BUDGET = ${budget};
+const Inner = main[${JSON.stringify(bundle.className)}];
+
+function limited(tripped) {
+  const memory = tripped.kind === "memory";
+  const error = memory
+    ? { code: "memory_limit_exceeded", message: "the app tried to allocate more memory than its sandbox allows", details: [] }
+    : { code: "cpu_limit_exceeded", message: "the app used more CPU than its sandbox allows (an endless loop?)", details: [] };
+  return Response.json({ error }, { status: 503 });
+}
+
+function guarded(run) {
+  return __aidevos_within(BUDGET, async (probe) => {
     try {
-      const response = await super.fetch(request);
-      return __aidevos_tripped() ? limited() : response;
+      const response = await run();
+      const tripped = probe.tripped();
+      return tripped ? limited(tripped) : response;
     } catch (err) {
-      if (__aidevos_tripped()) return limited();
+      const tripped = probe.tripped();
+      if (tripped) return limited(tripped);
       throw err;
     }
+  });
+}
+
+class Guarded extends Inner {
+  constructor(ctx, env) {
+    __aidevos_within(BUDGET, () => {
+      super(ctx, env);
+    });
   }
 
-  async alarm(info) {
-    __aidevos_reset(${budget});
-    if (typeof super.alarm === "function") return super.alarm(info);
+  fetch(request) {
+    return guarded(() => super.fetch(request));
+  }
+
+  alarm(info) {
+    return __aidevos_within(BUDGET, () => (typeof super.alarm === "function" ? super.alarm(info) : undefined));
   }
 }
-`;
+
+export { Guarded as ${exportAs} };
+${
+  withDefault
+    ? `
+const handler = main.default;
+export default {
+  fetch(request, env, ctx) {
+    return guarded(() => handler.fetch(request, env, ctx));
+  },
+};
+`
+    : ""
+}`;
+}
+
+/**
+ * Everything of an app that runs anywhere, locally or on Cloudflare: the bundle's source modules
+ * instrumented, the guard and our entry (the main module), which exports the guarded class as
+ * `exportAs`. The Cloudflare deployer uploads exactly these modules.
+ */
+export function sandboxedApp(
+  bundle: CodeBundle,
+  opts: SandboxOptions = {},
+  exportAs = bundle.className,
+): { mainModule: string; modules: Record<string, string> } {
   const sources = bundle.files.filter((f) => f.role === "source");
   return {
-    ...base(opts, 100),
-    mainModule: ENTRY,
-    modules: { ...instrumented(sources), [GUARD_MODULE]: GUARD_SOURCE, [ENTRY]: entry },
+    mainModule: SANDBOX_ENTRY,
+    modules: {
+      ...instrumented(sources),
+      [GUARD_MODULE]: guardOf(opts),
+      [SANDBOX_ENTRY]: appEntry(bundle, opts.budgetTicks ?? DEFAULT_BUDGET_TICKS, exportAs),
+    },
   };
+}
+
+/** The dynamic Worker that serves an app bundle locally as the Durable Object class `App`. */
+export function appWorkerCode(bundle: CodeBundle, opts: SandboxOptions = {}): WorkerLoaderWorkerCode {
+  return { ...base(opts, APP_CPU_MS), ...sandboxedApp(bundle, opts, "App") };
 }
 
 /**
  * The Worker that runs a bundle's unit tests: every source and test module instrumented, our
- * harness, and an entry that runs the registered cases in order and answers their results as JSON.
+ * harness, and an entry that runs the registered cases in order, each with a fresh budget, and
+ * answers their results as JSON.
  */
 export function unitTestWorkerCode(bundle: CodeBundle, opts: SandboxOptions = {}): WorkerLoaderWorkerCode {
   const budget = opts.budgetTicks ?? DEFAULT_BUDGET_TICKS;
   const tests = bundle.files.filter((f) => f.role === "test");
-  const entry = `${tests.map((t) => `import "./${t.path}";`).join("\n")}
+  const entry = `import { __aidevos_within } from "./${GUARD_MODULE}";
+${tests.map((t) => `import "./${t.path}";`).join("\n")}
 import { __aidevos_cases } from "./${HARNESS_MODULE}";
-import { __aidevos_reset, __aidevos_tripped } from "./${GUARD_MODULE}";
+
+function run(c) {
+  return __aidevos_within(${budget}, async (probe) => {
+    const started = Date.now();
+    try {
+      await c.body();
+      return { name: c.name, ok: true, durationMs: Date.now() - started };
+    } catch (err) {
+      const tripped = probe.tripped();
+      const message = !tripped
+        ? String(err && err.message !== undefined ? err.message : err)
+        : tripped.kind === "memory"
+          ? tripped.message
+          : "CPU budget exceeded: an endless loop or runaway recursion";
+      return { name: c.name, ok: false, message: message.slice(0, 2000), durationMs: Date.now() - started };
+    }
+  });
+}
 
 export default {
   async fetch() {
     const results = [];
-    for (const c of __aidevos_cases) {
-      __aidevos_reset(${budget});
-      const started = Date.now();
-      try {
-        await c.body();
-        results.push({ name: c.name, ok: true, durationMs: Date.now() - started });
-      } catch (err) {
-        const message = __aidevos_tripped()
-          ? "CPU budget exceeded: an endless loop or runaway recursion"
-          : String(err && err.message !== undefined ? err.message : err);
-        results.push({ name: c.name, ok: false, message: message.slice(0, 2000), durationMs: Date.now() - started });
-      }
-    }
+    for (let i = 0; i < __aidevos_cases.length; i++) results.push(await run(__aidevos_cases[i]));
     return Response.json(results);
   },
 };
 `;
   return {
     ...base(opts, 5_000),
-    mainModule: ENTRY,
+    mainModule: SANDBOX_ENTRY,
     modules: {
       ...instrumented(bundle.files),
       [HARNESS_MODULE]: HARNESS_SOURCE,
-      [GUARD_MODULE]: GUARD_SOURCE,
-      [ENTRY]: entry,
+      [GUARD_MODULE]: guardOf(opts),
+      [SANDBOX_ENTRY]: entry,
     },
   };
 }

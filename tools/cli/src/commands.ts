@@ -27,7 +27,7 @@ function stageLine(run: any): string {
 }
 
 /** Follows a run to its end, printing each stage transition; resolves to the finished run. */
-export async function watch(client: Client, runId: string, out: Output): Promise<any> {
+async function watch(client: Client, runId: string, out: Output): Promise<any> {
   for await (const event of client.events(runId)) {
     if (!out.json && event.type !== "log") out.print(`${event.stage ? `[${event.stage}] ` : ""}${event.message}`);
   }

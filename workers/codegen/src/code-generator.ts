@@ -1,9 +1,21 @@
-import { AidevosError, CodeBundle, type Plan, ReviewFinding, type TestReport } from "@aidevos/core";
+import {
+  AidevosError,
+  BundleDraft,
+  type CodeBundle,
+  type Plan,
+  ReviewFinding,
+  sealBundle,
+  type TestReport,
+} from "@aidevos/core";
 import { type LlmProvider, prompt } from "@aidevos/llm";
 import { scanSource } from "@aidevos/sandbox";
 import { z } from "zod";
 
-/** Code generator: tasks → source files and their unit tests. */
+/**
+ * Code generator: tasks → source files and their unit tests. Models write a `BundleDraft` (no hash:
+ * a model cannot compute one); the hash that names the code everywhere after (refine stall check,
+ * loader cache id, Registry) is computed here from the files.
+ */
 export class CodeGenerator {
   constructor(private readonly provider: LlmProvider) {}
 
@@ -11,11 +23,11 @@ export class CodeGenerator {
     const { value } = await this.provider.structured({
       task: "code",
       knowledge,
-      schema: CodeBundle,
+      schema: BundleDraft,
       system: prompt("code").text,
       input: { plan },
     });
-    return value;
+    return sealBundle(value);
   }
 }
 
@@ -35,7 +47,10 @@ export class CodeReviewer {
   }
 }
 
-/** Code refiner: new code from the failures of the previous round. */
+/**
+ * Code refiner: new code from what blocked the previous round, failing tests and blocking review
+ * findings alike. A refiner that answers with the same files (same computed hash) stalls the run.
+ */
 export class CodeRefiner {
   constructor(private readonly provider: LlmProvider) {}
 
@@ -45,22 +60,27 @@ export class CodeRefiner {
     failures: TestReport[],
     round: number,
     knowledge: string[] = [],
+    findings: ReviewFinding[] = [],
   ): Promise<CodeBundle> {
     const { value } = await this.provider.structured({
       task: "refine",
       round,
       knowledge,
-      schema: CodeBundle,
+      schema: BundleDraft,
       system: prompt("refine").text,
-      input: { plan, previous, failures },
+      input: { plan, previous, failures, ...(findings.length ? { findings } : {}) },
     });
-    if (value.hash === previous.hash) {
-      const failing = failures.flatMap((r) => r.cases.filter((c) => !c.ok).map((c) => c.name)).slice(0, 5);
+    const bundle = await sealBundle(value);
+    if (bundle.hash === (await sealBundle(previous)).hash) {
+      const failing = [
+        ...findings.map((f) => `review: ${f.rule} ${f.message}`),
+        ...failures.flatMap((r) => r.cases.filter((c) => !c.ok).map((c) => c.name)),
+      ].slice(0, 5);
       throw new AidevosError(
         "refine_stalled",
-        `the refiner produced the same code again, so the same tests would fail (${failing.join("; ") || "see the test reports"})`,
+        `the refiner produced the same code again, so the same problems remain (${failing.join("; ") || "see the test reports"})`,
       );
     }
-    return value;
+    return bundle;
   }
 }

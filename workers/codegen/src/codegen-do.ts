@@ -1,11 +1,11 @@
-import { AidevosError, type Plan } from "@aidevos/core";
-import { knowledgeOf } from "@aidevos/learning";
+import { AidevosError, type Plan, setting } from "@aidevos/core";
 import { createProvider, prompt, providerName } from "@aidevos/llm";
+import { knowledgeBaseOf } from "@aidevos/objects";
 import { type CodegenInput, type CodegenOutput, StageDO, type StageJob, type StageLog } from "@aidevos/pipeline";
 import { CodeGenerator, CodeRefiner, CodeReviewer } from "./code-generator";
 
 /** The words a request's knowledge is searched by: what the app is and what it does. */
-export function knowledgeQuery(plan: Plan): string {
+function knowledgeQuery(plan: Plan): string {
   const { spec } = plan;
   const entities = spec.entities.map(
     (e) => `${e.name} ${e.plural} ${Object.keys(e.fields).join(" ")} ${(e.operations ?? []).join(" ")}`,
@@ -13,38 +13,36 @@ export function knowledgeQuery(plan: Plan): string {
   return `${spec.description ?? ""} ${spec.name} ${entities.join(" ")} create list get update delete validation`;
 }
 
-/** Codegen stage: generate → review, or refine from test failures on later rounds, with what earlier runs taught. */
-export class CodegenDO extends StageDO<CodegenInput, CodegenOutput> {
+/**
+ * Codegen stage: generate → review, or refine from test failures and blocking review findings on
+ * later rounds, with what earlier runs taught. Blocking findings do not fail the stage: the run
+ * tests the code anyway and hands both to the refiner (workers/runs flow.ts), within the round budget.
+ */
+export class CodegenDO extends StageDO<CodegenInput, CodegenOutput, Env> {
   readonly stage = "codegen";
 
   protected async perform(job: StageJob<CodegenInput>, log: StageLog) {
-    const { plan, previous, failures } = job.input;
-    const kb = knowledgeOf(this.env);
+    const { plan, previous, failures, findings } = job.input;
+    const kb = knowledgeBaseOf(this.env);
     const knowledge =
       job.model?.learning === false ? [] : await kb.retrieve(job.runId, "codegen", knowledgeQuery(plan));
     if (knowledge.length)
       await log.info(`knowledge: ${knowledge.length} entries retrieved`, { entries: knowledge.map((k) => k.id) });
     const lines = knowledge.map((k) => k.line);
     let codeModel: string | undefined;
-    const strong = this.env.AIDEVOS_STRONG_MODEL;
+    const strong = setting(this.env, "AIDEVOS_STRONG_MODEL");
     if (strong && ["anthropic", "openai-compatible"].includes(providerName(this.env, job.model))) {
-      const choice = await kb.chooseModel("codegen", this.env.AIDEVOS_MODEL || "claude-sonnet-4-6", strong);
+      const choice = await kb.chooseModel("codegen", setting(this.env, "AIDEVOS_MODEL") ?? "claude-sonnet-4-6", strong);
       codeModel = choice.model;
       await log.info(`model updater: ${choice.reason}`);
     }
     const provider = createProvider(this.env, { ...job.model, codeModel });
     const bundle = previous
-      ? await new CodeRefiner(provider).refine(plan, previous, failures ?? [], job.round, lines)
+      ? await new CodeRefiner(provider).refine(plan, previous, failures ?? [], job.round, lines, findings ?? [])
       : await new CodeGenerator(provider).generate(plan, lines);
     const review = await new CodeReviewer(provider).review(bundle, job.round);
-    const errors = review.filter((f) => f.severity === "error");
+    const blocking = review.filter((f) => f.severity === "error").length;
     for (const f of review) await log.warn(`review: ${f.rule} ${f.file ?? ""}:${f.line ?? ""} ${f.message}`);
-    if (errors.length > 0) {
-      throw new AidevosError(
-        "review_failed",
-        `code review found ${errors.length} blocking problem(s): ${errors[0]!.message}`,
-      );
-    }
     const sources = bundle.files.filter((f) => f.role === "source").length;
     return {
       usage: provider.usage,
@@ -54,7 +52,7 @@ export class CodegenDO extends StageDO<CodegenInput, CodegenOutput> {
         model: provider.modelOf(previous ? "refine" : "code"),
         prompt: prompt(previous ? "refine" : "code").version,
       },
-      summary: `${previous ? "refined" : "generated"} ${sources} source and ${bundle.files.length - sources} test files (code ${bundle.hash.slice(0, 12)}), review: ${review.length} finding(s)`,
+      summary: `${previous ? "refined" : "generated"} ${sources} source and ${bundle.files.length - sources} test files (code ${bundle.hash.slice(0, 12)}), review: ${review.length} finding(s)${blocking ? `, ${blocking} blocking (sent to the refiner)` : ""}`,
     };
   }
 }

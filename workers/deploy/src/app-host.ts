@@ -1,8 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
 import { type AppSpec, type CodeBundle, type ErrorDetail, PartitionKey } from "@aidevos/core";
-import { type LiveVersion, registryOf } from "@aidevos/registry";
+import { appHostOf, registryOf } from "@aidevos/objects";
+import type { LiveVersion } from "@aidevos/registry";
 import { appWorkerCode } from "@aidevos/sandbox";
-import { appHostOf } from "./hosts";
 
 /** The version a host should serve, as the Registry names it. */
 export interface LiveTarget {

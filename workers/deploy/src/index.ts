@@ -1,4 +1,4 @@
-export { AppHostDO, type LiveTarget, type Routed } from "./app-host";
-export { CloudflareApiError, CloudflareClient, CloudflareDeployer } from "./cloudflare";
+export { AppControlDO } from "./app-control";
+export { AppHostDO, type Routed } from "./app-host";
+export { CloudflareClient, CloudflareDeployer } from "./cloudflare";
 export { DeployDO } from "./deploy-do";
-export { appHostOf } from "./hosts";

@@ -8,6 +8,7 @@ import { limitBody } from "./body";
 import { pages } from "./dashboard";
 import { errorResponse, validationHook } from "./errors";
 import { knowledge } from "./knowledge";
+import { documentConfig, registerSecurity, secured } from "./openapi-document";
 import { runs } from "./runs";
 
 /** The gateway: the HTTP API, its OpenAPI document, and the deployed apps under /apps. */
@@ -24,13 +25,8 @@ export function createGateway() {
   app.route("/", served);
   app.route("/", bench);
   app.route("/", pages);
-  app.doc31("/openapi.json", {
-    openapi: "3.1.0",
-    info: {
-      title: "AIDevOS API",
-      version: "1.0.0",
-      description: "Describe a feature; AIDevOS plans, generates, tests and deploys it as a Durable Object app.",
-    },
-  });
+  // The document of the routes registered above, for the origin the client used.
+  registerSecurity(app.openAPIRegistry);
+  app.get("/openapi.json", (c) => c.json(secured(app.getOpenAPI31Document(documentConfig(new URL(c.req.url).origin)))));
   return app;
 }

@@ -1,14 +1,29 @@
 import "./env/secrets";
+import { CodegenDO } from "@aidevos/codegen";
+import { AppControlDO, AppHostDO, DeployDO } from "@aidevos/deploy";
+import { KnowledgeBaseDO, LearningDO } from "@aidevos/learning";
+import { AppMonitorDO, MonitoringDO } from "@aidevos/monitoring";
+import { PlanningDO } from "@aidevos/planning";
+import { RegistryDO } from "@aidevos/registry";
+import { RunDO } from "@aidevos/runs";
+import { TestingDO } from "@aidevos/testing";
 import { createGateway } from "./app";
 
-export { CodegenDO } from "@aidevos/codegen";
-export { AppHostDO, DeployDO } from "@aidevos/deploy";
-export { LearningDO } from "@aidevos/learning";
-export { MonitoringDO } from "@aidevos/monitoring";
-export { PlanningDO } from "@aidevos/planning";
-export { RegistryDO } from "@aidevos/registry";
-export { RunDO } from "@aidevos/runs";
-export { TestingDO } from "@aidevos/testing";
+/** The Durable Object classes wrangler.toml binds by class name: per run, per app, and global. */
+export {
+  AppControlDO,
+  AppHostDO,
+  AppMonitorDO,
+  CodegenDO,
+  DeployDO,
+  KnowledgeBaseDO,
+  LearningDO,
+  MonitoringDO,
+  PlanningDO,
+  RegistryDO,
+  RunDO,
+  TestingDO,
+};
 
 const gateway = createGateway();
 

@@ -10,3 +10,8 @@ export function json<T extends z.ZodType>(schema: T, description: string) {
 export function error(description: string) {
   return json(ErrorEnvelope, description);
 }
+
+/** The 401 every `/v1` operation can answer while the AIDEVOS_API_TOKEN secret is set. */
+export const unauthorized = {
+  401: error("missing or wrong bearer token; `WWW-Authenticate: Bearer` says which"),
+};

@@ -1,3 +1,3 @@
-export { fingerprint, KnowledgeBase } from "./knowledge-base";
-export { knowledgeOf, LearningDO, lessonFromRollback, lessonsFrom, lessonsFromReview } from "./learning-do";
-export { chooseModel, type ModelChoice, type ModelRecord } from "./model-updater";
+export { KnowledgeBaseDO } from "./knowledge-base-do";
+export { LearningDO, lessonFromRollback, lessonsFromReview } from "./learning-do";
+export { chooseModel } from "./model-updater";

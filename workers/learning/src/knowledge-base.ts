@@ -4,7 +4,7 @@ import seed from "../seed/knowledge.json";
 type Row = Record<string, SqlStorageValue>;
 
 /** What identifies an entry for dedupe: its words, lower-cased, without numbers, ids or punctuation. */
-export function fingerprint(text: string): string {
+function fingerprint(text: string): string {
   return text
     .toLowerCase()
     .replace(/[0-9a-f]{8}-[0-9a-f-]{27,}/g, "")
@@ -37,6 +37,24 @@ function entry(r: Row): KnowledgeEntry {
   };
 }
 
+/** The tables of the knowledge base, in the order a copy of them is loaded. */
+export const KNOWLEDGE_TABLES = ["entries", "entries_fts", "retrievals", "model_stats"] as const;
+
+/** Creates the knowledge base's tables (empty: seeding is the KnowledgeBase's first start). */
+export function createKnowledgeTables(sql: SqlStorage): void {
+  sql.exec(`CREATE TABLE IF NOT EXISTS entries (
+      id TEXT PRIMARY KEY, kind TEXT NOT NULL, title TEXT NOT NULL, body TEXT NOT NULL, source TEXT NOT NULL,
+      stage TEXT, evidence TEXT NOT NULL, score REAL NOT NULL DEFAULT 0, uses INTEGER NOT NULL DEFAULT 0,
+      retired INTEGER NOT NULL DEFAULT 0, fingerprint TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL)`);
+  sql.exec("CREATE VIRTUAL TABLE IF NOT EXISTS entries_fts USING fts5(id UNINDEXED, title, body)");
+  sql.exec(
+    "CREATE TABLE IF NOT EXISTS retrievals (run_id TEXT NOT NULL, entry_id TEXT NOT NULL, PRIMARY KEY (run_id, entry_id))",
+  );
+  sql.exec(`CREATE TABLE IF NOT EXISTS model_stats (
+      stage TEXT NOT NULL, model TEXT NOT NULL, prompt TEXT NOT NULL, runs INTEGER NOT NULL, first_pass INTEGER NOT NULL,
+      refine_rounds INTEGER NOT NULL, cost REAL NOT NULL, PRIMARY KEY (stage, model, prompt))`);
+}
+
 /**
  * The knowledge base: best practices and patterns shipped in the repo, lessons learned from runs,
  * and entries people add. Full-text search (SQLite FTS5) finds what is relevant to a request;
@@ -44,17 +62,7 @@ function entry(r: Row): KnowledgeEntry {
  */
 export class KnowledgeBase {
   constructor(private readonly sql: SqlStorage) {
-    sql.exec(`CREATE TABLE IF NOT EXISTS entries (
-      id TEXT PRIMARY KEY, kind TEXT NOT NULL, title TEXT NOT NULL, body TEXT NOT NULL, source TEXT NOT NULL,
-      stage TEXT, evidence TEXT NOT NULL, score REAL NOT NULL DEFAULT 0, uses INTEGER NOT NULL DEFAULT 0,
-      retired INTEGER NOT NULL DEFAULT 0, fingerprint TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL)`);
-    sql.exec("CREATE VIRTUAL TABLE IF NOT EXISTS entries_fts USING fts5(id UNINDEXED, title, body)");
-    sql.exec(
-      "CREATE TABLE IF NOT EXISTS retrievals (run_id TEXT NOT NULL, entry_id TEXT NOT NULL, PRIMARY KEY (run_id, entry_id))",
-    );
-    sql.exec(`CREATE TABLE IF NOT EXISTS model_stats (
-      stage TEXT NOT NULL, model TEXT NOT NULL, prompt TEXT NOT NULL, runs INTEGER NOT NULL, first_pass INTEGER NOT NULL,
-      refine_rounds INTEGER NOT NULL, cost REAL NOT NULL, PRIMARY KEY (stage, model, prompt))`);
+    createKnowledgeTables(sql);
     const seeded = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM entries WHERE source = 'seed'").one().n > 0;
     if (!seeded) for (const s of seed as NewKnowledge[]) this.add({ ...s, evidence: ["shipped with AIDevOS"] }, "seed");
   }

@@ -1,12 +1,7 @@
-import type { KnowledgeEntry, NewKnowledge } from "@aidevos/core";
+import type { NewKnowledge } from "@aidevos/core";
+import { dumpTables, knowledgeBaseOf, type TableDump } from "@aidevos/objects";
 import { type LearningInput, type LearningOutput, StageDO, type StageJob, type StageLog } from "@aidevos/pipeline";
-import { KnowledgeBase } from "./knowledge-base";
-import { chooseModel, type ModelChoice } from "./model-updater";
-
-/** The one instance that holds the knowledge base. */
-export function knowledgeOf(env: Env) {
-  return env.LEARNING.get(env.LEARNING.idFromName("knowledge"));
-}
+import { KNOWLEDGE_TABLES } from "./knowledge-base";
 
 /** A lesson from what code review flagged: the rule and what it said. */
 export function lessonsFromReview(runId: string, review: NonNullable<LearningInput["review"]>): NewKnowledge[] {
@@ -39,7 +34,7 @@ export function lessonFromRollback(
 }
 
 /** A lesson from a test that failed before the refiner fixed it: the case, without ids and timings. */
-export function lessonsFrom(runId: string, failures: LearningInput["failures"]): NewKnowledge[] {
+function lessonsFrom(runId: string, failures: LearningInput["failures"]): NewKnowledge[] {
   return failures.flatMap((report) =>
     report.cases
       .filter((c) => !c.ok)
@@ -54,23 +49,23 @@ export function lessonsFrom(runId: string, failures: LearningInput["failures"]):
 }
 
 /**
- * Learning. As a pipeline stage (one instance per run) it turns the run's outcome into lessons
- * and statistics. The `knowledge` instance holds the knowledge base (seeded best practices and
- * patterns, learned lessons, people's entries) and the model statistics the model updater uses.
+ * Learning stage (one instance per run): turns the run's outcome into lessons and statistics in
+ * the knowledge base, which is KnowledgeBaseDO's.
  */
-export class LearningDO extends StageDO<LearningInput, LearningOutput> {
+export class LearningDO extends StageDO<LearningInput, LearningOutput, Env> {
   readonly stage = "learning";
-  private kb: KnowledgeBase | null = null;
 
-  private knowledge(): KnowledgeBase {
-    this.kb ??= new KnowledgeBase(this.ctx.storage.sql);
-    return this.kb;
+  /**
+   * Before KnowledgeBaseDO existed, the knowledge base lived in this class (instance `knowledge`).
+   * The knowledge base asks for its tables once, on its first start; no stage instance has any.
+   */
+  async handOverKnowledge(): Promise<TableDump> {
+    return dumpTables(this.ctx.storage.sql, KNOWLEDGE_TABLES);
   }
 
   protected async perform(job: StageJob<LearningInput>, log: StageLog) {
     const { app, refineRounds, failures, model, prompt, costUsd } = job.input;
-    const kb = knowledgeOf(this.env);
-    const learned = await kb.learn({
+    const learned = await knowledgeBaseOf(this.env).learn({
       runId: job.runId,
       lessons:
         job.model?.learning === false
@@ -91,71 +86,5 @@ export class LearningDO extends StageDO<LearningInput, LearningOutput> {
           ? `${app.name} v${app.version} passed its tests first time; ${learned.scored} retrieved entr${learned.scored === 1 ? "y" : "ies"} gained`
           : `${learned.created} new and ${learned.entries.length - learned.created} known lesson(s) from ${refineRounds} refine round(s)`,
     };
-  }
-
-  async list(query: { q?: string; stage?: string; retired?: boolean; limit: number }): Promise<KnowledgeEntry[]> {
-    return this.knowledge().list(query);
-  }
-
-  async get(id: string): Promise<KnowledgeEntry | null> {
-    return this.knowledge().get(id);
-  }
-
-  async add(
-    input: NewKnowledge,
-    source: "user" | "learned" = "user",
-  ): Promise<{ entry: KnowledgeEntry; created: boolean }> {
-    return this.knowledge().add(input, source);
-  }
-
-  async edit(id: string, patch: Partial<Pick<KnowledgeEntry, "title" | "body" | "stage" | "score">>) {
-    return this.knowledge().edit(id, patch);
-  }
-
-  async retire(id: string) {
-    return this.knowledge().retire(id);
-  }
-
-  /** What a stage of a run should know, as prompt lines, bounded in size. */
-  async retrieve(runId: string, stage: string, text: string): Promise<{ id: string; line: string }[]> {
-    return this.knowledge()
-      .retrieve(runId, stage, text)
-      .map((e) => ({ id: e.id, line: `${e.title}: ${e.body}` }));
-  }
-
-  /** Folds a finished run in: new lessons (deduplicated), scores of what it was given, model statistics. */
-  async learn(outcome: {
-    runId: string;
-    lessons: NewKnowledge[];
-    passedFirstTime: boolean;
-    model?: string;
-    prompt?: string;
-    refineRounds: number;
-    costUsd: number;
-  }): Promise<{ entries: KnowledgeEntry[]; created: number; scored: number; explained: string[] }> {
-    const kb = this.knowledge();
-    const results = outcome.lessons.map((l) => kb.add(l, "learned"));
-    const given = kb.list({ limit: 500 }).filter((e) => e.source === "learned" && e.uses > 0).length;
-    kb.score(outcome.runId, outcome.passedFirstTime);
-    const explained: string[] = [];
-    if (outcome.model) {
-      kb.recordModel("codegen", outcome.model, outcome.prompt ?? "?", outcome.refineRounds, outcome.costUsd);
-      explained.push(`model updater: recorded ${outcome.model} on codegen (${outcome.refineRounds} refine round(s))`);
-    }
-    return {
-      entries: results.map((r) => r.entry),
-      created: results.filter((r) => r.created).length,
-      scored: given,
-      explained,
-    };
-  }
-
-  /** The model updater's choice for a stage between a cheaper and a stronger model. */
-  async chooseModel(stage: string, cheap: string, strong: string | undefined): Promise<ModelChoice> {
-    return chooseModel(cheap, strong, this.knowledge().modelStats(stage));
-  }
-
-  async modelStats(stage: string) {
-    return this.knowledge().modelStats(stage);
   }
 }

@@ -16,6 +16,9 @@ function count(counts: Counts, status: number): void {
   counts[status >= 500 ? 4 : status >= 400 ? 3 : status >= 300 ? 2 : 1] += 1;
 }
 
+/** The tables of an app's record, in the order a copy of them is loaded. */
+export const MONITOR_TABLES = ["buckets", "error_groups", "usage_days", "usage_keys", "feed", "actions"] as const;
+
 /**
  * One app's production record in its monitor's SQLite: latency and status per version and time
  * bucket, error groups, daily usage and the feed the user sees. Raw events are never stored; they

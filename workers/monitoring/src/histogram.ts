@@ -1,5 +1,5 @@
 /** Upper bounds (ms) of the latency histogram kept per bucket; the last one catches everything slower. */
-export const BOUNDS_MS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, Number.POSITIVE_INFINITY];
+const BOUNDS_MS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, Number.POSITIVE_INFINITY];
 
 export function emptyHistogram(): number[] {
   return BOUNDS_MS.map(() => 0);

@@ -1,2 +1,2 @@
-export { MonitoringDO, PROBE_KEY } from "./monitoring-do";
-export { appMonitorOf } from "./monitors";
+export { AppMonitorDO } from "./app-monitor-do";
+export { MonitoringDO } from "./monitoring-do";

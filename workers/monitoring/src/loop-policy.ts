@@ -1,3 +1,5 @@
+import { type SettingsSource, setting } from "@aidevos/core";
+
 /** When production signals turn into automatic actions. All of it is configurable through vars. */
 export interface LoopPolicy {
   /** 5xx share of a version's requests in the window that rolls it back. */
@@ -9,18 +11,12 @@ export interface LoopPolicy {
   p95Ms: number;
 }
 
-export function loopPolicy(env: {
-  AIDEVOS_ROLLBACK_ERROR_RATE?: string;
-  AIDEVOS_ROLLBACK_WINDOW_SECONDS?: string;
-  AIDEVOS_ROLLBACK_MIN_REQUESTS?: string;
-  AIDEVOS_LATENCY_P95_MS?: string;
-}): LoopPolicy {
-  const num = (v: string | undefined, fallback: number) => (v && Number.isFinite(Number(v)) ? Number(v) : fallback);
+export function loopPolicy(env: SettingsSource): LoopPolicy {
   return {
-    errorRate: num(env.AIDEVOS_ROLLBACK_ERROR_RATE, 0.5),
-    windowMs: num(env.AIDEVOS_ROLLBACK_WINDOW_SECONDS, 300) * 1000,
-    minRequests: num(env.AIDEVOS_ROLLBACK_MIN_REQUESTS, 20),
-    p95Ms: num(env.AIDEVOS_LATENCY_P95_MS, 1000),
+    errorRate: setting(env, "AIDEVOS_ROLLBACK_ERROR_RATE"),
+    windowMs: setting(env, "AIDEVOS_ROLLBACK_WINDOW_SECONDS") * 1000,
+    minRequests: setting(env, "AIDEVOS_ROLLBACK_MIN_REQUESTS"),
+    p95Ms: setting(env, "AIDEVOS_LATENCY_P95_MS"),
   };
 }
 

@@ -1,13 +1,12 @@
 import type { Plan } from "@aidevos/core";
-import { knowledgeOf } from "@aidevos/learning";
 import { createProvider, prompt } from "@aidevos/llm";
+import { knowledgeBaseOf, registryOf } from "@aidevos/objects";
 import { type PlanningInput, StageDO, type StageJob, type StageLog } from "@aidevos/pipeline";
-import { registryOf } from "@aidevos/registry";
 import { ArchitectureDesigner, TaskBreakdown } from "./architecture-designer";
 import { SpecGenerator } from "./spec-generator";
 
 /** Planning stage: spec → architecture → task breakdown. */
-export class PlanningDO extends StageDO<PlanningInput, Plan> {
+export class PlanningDO extends StageDO<PlanningInput, Plan, Env> {
   readonly stage = "planning";
 
   protected async perform(job: StageJob<PlanningInput>, log: StageLog) {
@@ -20,7 +19,7 @@ export class PlanningDO extends StageDO<PlanningInput, Plan> {
     const knowledge =
       job.model?.learning === false
         ? []
-        : await knowledgeOf(this.env).retrieve(
+        : await knowledgeBaseOf(this.env).retrieve(
             job.runId,
             "planning",
             `${job.input.request} ${spec.description ?? ""} ${spec.partition}`,

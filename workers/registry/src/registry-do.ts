@@ -13,6 +13,7 @@ import {
   type GeneratedFile,
   type RunSummary,
   sha256Hex,
+  type VersionChange,
 } from "@aidevos/core";
 
 export interface DeployRequest {
@@ -22,14 +23,6 @@ export interface DeployRequest {
   runId: string;
   cloudflare?: CloudflareVersion;
 }
-
-export type VersionChange =
-  | { ok: true; version: number; fromVersion: number; cloudflare: CloudflareVersion | null }
-  | {
-      ok: false;
-      reason: "no_app" | "no_version" | "already_live" | "nothing_to_promote" | "cloudflare_error";
-      message: string;
-    };
 
 export interface LiveVersion {
   app: string;

@@ -1,21 +1,28 @@
-import type { StageName } from "@aidevos/core";
+import type { ReviewFinding, StageName } from "@aidevos/core";
 import type {
   CodegenInput,
-  CodegenOutput,
-  DeployInput,
-  DeployOutput,
+  FinishedReport,
   LearningInput,
   PlanningInput,
-  StageReport,
-  TestingInput,
+  StageInput,
+  StageOutput,
   TestingOutput,
 } from "@aidevos/pipeline";
 
-/** Which tests failed in a round (names only: messages carry ids and timings that differ every run). */
-function failureKey(result: TestingOutput): string {
-  return JSON.stringify(
-    result.reports.flatMap((r) => [r.error ?? "", ...r.cases.filter((c) => !c.ok).map((c) => c.name)]),
-  );
+/**
+ * Which tests failed and which review rules blocked in a round (names only: messages carry ids and
+ * timings that differ every run).
+ */
+function failureKey(result: TestingOutput, findings: ReviewFinding[]): string {
+  return JSON.stringify([
+    ...result.reports.flatMap((r) => [r.error ?? "", ...r.cases.filter((c) => !c.ok).map((c) => c.name)]),
+    ...findings.map((f) => `review:${f.rule}:${f.file ?? ""}`),
+  ]);
+}
+
+/** Review findings that block a release: they go to the refiner like failing tests. */
+function blocking(code: StageOutput<"codegen"> | null): ReviewFinding[] {
+  return (code?.review ?? []).filter((f) => f.severity === "error");
 }
 
 /** What the run knows when it decides where work goes next. */
@@ -24,19 +31,28 @@ export interface FlowContext {
   canaryPercent?: number;
   costUsd: number;
   maxRefineRounds: number;
-  artifact<T>(stage: StageName, round: number): T | null;
+  artifact<S extends StageName>(stage: S, round: number): StageOutput<S> | null;
 }
 
-export type Step =
-  | { kind: "handoff"; stage: StageName; round: number; input: unknown }
-  | { kind: "succeed" }
-  | { kind: "fail"; code: string; message: string };
+/** Work for one stage, typed by the hand-off map. */
+type Handoff = {
+  [S in StageName]: { kind: "handoff"; stage: S; round: number; input: StageInput<S> };
+}[StageName];
+
+export type Step = Handoff | { kind: "succeed" } | { kind: "fail"; code: string; message: string };
+
+/** An artifact an earlier step of this run stored; its absence is a broken ledger, not a routing choice. */
+function stored<S extends StageName>(ctx: FlowContext, stage: S, round: number): StageOutput<S> {
+  const found = ctx.artifact(stage, round);
+  if (found === null) throw new Error(`the run has no ${stage} output for round ${round}`);
+  return found;
+}
 
 /**
  * The pipeline's routing in one place: planning → codegen → testing → deploy → monitoring →
  * learning, with the loop back from testing to the code refiner for a bounded number of rounds.
  */
-export function nextStep(report: StageReport, ctx: FlowContext): Step {
+export function nextStep(report: FinishedReport, ctx: FlowContext): Step {
   if (report.status === "failed") {
     return {
       kind: "fail",
@@ -46,23 +62,20 @@ export function nextStep(report: StageReport, ctx: FlowContext): Step {
   }
   switch (report.stage) {
     case "planning":
-      return {
-        kind: "handoff",
-        stage: "codegen",
-        round: 0,
-        input: { plan: report.output as CodegenInput["plan"] } satisfies CodegenInput,
-      };
+      return { kind: "handoff", stage: "codegen", round: 0, input: { plan: report.output } };
     case "codegen": {
-      const plan = ctx.artifact<CodegenInput["plan"]>("planning", 0)!;
-      const { bundle } = report.output as CodegenOutput;
-      return { kind: "handoff", stage: "testing", round: report.round, input: { plan, bundle } satisfies TestingInput };
+      const plan = stored(ctx, "planning", 0);
+      const { bundle } = report.output;
+      return { kind: "handoff", stage: "testing", round: report.round, input: { plan, bundle } };
     }
     case "testing": {
-      const plan = ctx.artifact<CodegenInput["plan"]>("planning", 0)!;
-      const { bundle } = ctx.artifact<CodegenOutput>("codegen", report.round)!;
-      const result = report.output as TestingOutput;
-      if (result.passed) {
-        const input: DeployInput = { plan, bundle, ...(ctx.canaryPercent ? { canaryPercent: ctx.canaryPercent } : {}) };
+      const plan = stored(ctx, "planning", 0);
+      const code = stored(ctx, "codegen", report.round);
+      const { bundle } = code;
+      const result = report.output;
+      const findings = blocking(code);
+      if (result.passed && findings.length === 0) {
+        const input = { plan, bundle, ...(ctx.canaryPercent ? { canaryPercent: ctx.canaryPercent } : {}) };
         return { kind: "handoff", stage: "deploy", round: 0, input };
       }
       if (report.round >= ctx.maxRefineRounds) {
@@ -70,40 +83,53 @@ export function nextStep(report: StageReport, ctx: FlowContext): Step {
           .filter((r) => !r.ok)
           .map((r) => r.kind)
           .join(", ");
-        return {
-          kind: "fail",
-          code: "tests_failed",
-          message: `${failing} tests still fail after ${report.round} refine round(s); the live version is unchanged`,
-        };
+        return result.passed
+          ? {
+              kind: "fail",
+              code: "review_failed",
+              message: `code review still blocks after ${report.round} refine round(s) (${findings[0]!.rule}: ${findings[0]!.message}); the live version is unchanged`,
+            }
+          : {
+              kind: "fail",
+              code: "tests_failed",
+              message: `${failing} tests still fail after ${report.round} refine round(s); the live version is unchanged`,
+            };
       }
-      const previous = report.round > 0 ? ctx.artifact<TestingOutput>("testing", report.round - 1) : null;
-      if (previous && failureKey(previous) === failureKey(result)) {
+      const previous = report.round > 0 ? ctx.artifact("testing", report.round - 1) : null;
+      const previousFindings = report.round > 0 ? blocking(ctx.artifact("codegen", report.round - 1)) : [];
+      if (previous && failureKey(previous, previousFindings) === failureKey(result, findings)) {
         return {
           kind: "fail",
           code: "failures_repeated",
           message: `round ${report.round} failed exactly as round ${report.round - 1} did; the refiner is not converging`,
         };
       }
-      const refine: CodegenInput = { plan, previous: bundle, failures: result.reports.filter((r) => !r.ok) };
+      const refine: CodegenInput = {
+        plan,
+        previous: bundle,
+        failures: result.reports.filter((r) => !r.ok),
+        ...(findings.length ? { findings } : {}),
+      };
       return { kind: "handoff", stage: "codegen", round: report.round + 1, input: refine };
     }
     case "deploy": {
-      const plan = ctx.artifact<CodegenInput["plan"]>("planning", 0)!;
-      const deployed = report.output as DeployOutput;
+      const plan = stored(ctx, "planning", 0);
+      const deployed = report.output;
       const app = { name: deployed.name, version: deployed.version, url: deployed.url };
       return { kind: "handoff", stage: "monitoring", round: 0, input: { app, plan } };
     }
     case "monitoring": {
-      const deployed = ctx.artifact<DeployOutput>("deploy", 0)!;
+      const deployed = stored(ctx, "deploy", 0);
       const failures: LearningInput["failures"] = [];
       let rounds = 0;
-      for (let round = 0; ctx.artifact<TestingOutput>("testing", round); round++) {
-        const tested = ctx.artifact<TestingOutput>("testing", round)!;
+      for (let round = 0; ; round++) {
+        const tested = ctx.artifact("testing", round);
+        if (!tested) break;
         if (!tested.passed) failures.push(...tested.reports.filter((r) => !r.ok));
         rounds = round;
       }
       const app = { name: deployed.name, version: deployed.version, url: deployed.url };
-      const code = ctx.artifact<CodegenOutput>("codegen", rounds)!;
+      const code = stored(ctx, "codegen", rounds);
       const input: LearningInput = {
         app,
         refineRounds: rounds,

@@ -11,22 +11,23 @@ import {
   type StageName,
   type StageState,
   type StageStatus,
+  setting,
   TERMINAL_RUN_STATUSES,
   type TestReport,
 } from "@aidevos/core";
-import { addRunUsage, NO_RUN_USAGE, totalTokens } from "@aidevos/llm";
-import type { CodegenOutput, DeployOutput, PlanningInput, StageReport, TestingOutput } from "@aidevos/pipeline";
-import { registryOf } from "@aidevos/registry";
+import { addRunUsage, type ModelOptions, NO_RUN_USAGE, totalTokens } from "@aidevos/llm";
+import { registryOf, stageOf } from "@aidevos/objects";
+import type { PlanningInput, StageOutput, StageReport, TestingOutput } from "@aidevos/pipeline";
 import { eventStream } from "./event-stream";
 import { type FlowContext, nextStep, type Step } from "./flow";
 
-export interface StartRunInput extends PlanningInput {
+interface StartRunInput extends PlanningInput {
   /** SHA-256 of the request body, to tell a replayed Idempotency-Key from a reused one. */
   bodyHash: string;
   options?: RunOptions;
 }
 
-export type StartRunResult = { kind: "created" | "existing"; run: Run } | { kind: "mismatch" };
+type StartRunResult = { kind: "created" | "existing"; run: Run } | { kind: "mismatch" };
 
 interface RunRow {
   id: string;
@@ -56,16 +57,6 @@ interface OutboxRow {
   [key: string]: SqlStorageValue;
 }
 
-interface StageStub {
-  begin(job: {
-    runId: string;
-    round: number;
-    input: unknown;
-    model: { replay?: string; budgetLeft?: number };
-  }): Promise<unknown>;
-  cancel(): Promise<void>;
-}
-
 const RETRY_MS = 500;
 
 /**
@@ -75,7 +66,10 @@ const RETRY_MS = 500;
  */
 export class RunDO extends DurableObject<Env> {
   private readonly sql = this.ctx.storage.sql;
+  /** Open event streams waiting for the next event; each removes itself when it wakes or its client leaves. */
   private readonly waiters = new Set<() => void>();
+  /** Event streams open now (waiting or not). */
+  private openStreams = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -217,14 +211,18 @@ export class RunDO extends DurableObject<Env> {
     if (!this.row()) return Response.json({ error: { code: "not_found", message: "run not found" } }, { status: 404 });
     const url = new URL(request.url);
     const from = Number(request.headers.get("last-event-id") ?? url.searchParams.get("lastEventId") ?? "0");
+    this.openStreams += 1;
     return eventStream({
       after: Number.isSafeInteger(from) && from > 0 ? from : 0,
       read: (after) => this.events(after, 200),
       finished: () => TERMINAL_RUN_STATUSES.includes(this.row()!.status),
-      changed: () =>
-        new Promise<void>((resolve) => {
-          this.waiters.add(resolve);
-        }),
+      subscribe: (wake) => {
+        this.waiters.add(wake);
+        return () => this.waiters.delete(wake);
+      },
+      closed: () => {
+        this.openStreams -= 1;
+      },
     });
   }
 
@@ -252,7 +250,7 @@ export class RunDO extends DurableObject<Env> {
       this.event("stage", report.stage, "info", `${report.stage} started${round}, attempt ${report.attempts}`);
       return;
     }
-    if (report.status === "succeeded") this.saveOutput(report.stage, report.round, report.output);
+    if (report.status === "succeeded") this.saveOutput(report);
     if (report.usage) {
       const total = addRunUsage(this.usage(), report.usage);
       this.sql.exec("UPDATE run SET usage = ? WHERE id = ?", JSON.stringify(total), this.id);
@@ -265,7 +263,7 @@ export class RunDO extends DurableObject<Env> {
       report.status === "failed" ? report.error : undefined,
     );
     if (report.stage === "deploy" && report.status === "succeeded") {
-      const deployed = report.output as DeployOutput;
+      const deployed = report.output;
       this.sql.exec(
         "UPDATE run SET app_name = ?, app_version = ?, app_url = ? WHERE id = ?",
         deployed.name,
@@ -312,16 +310,17 @@ export class RunDO extends DurableObject<Env> {
       input: JSON.parse(this.row()!.input) as PlanningInput,
       canaryPercent: options.canaryPercent,
       costUsd: this.usage().costUsd,
-      maxRefineRounds: Number(this.env.AIDEVOS_MAX_REFINE_ROUNDS ?? 3),
-      artifact: <T>(stage: StageName, round: number) => this.loadOutput<T>(stage, round),
+      maxRefineRounds: setting(this.env, "AIDEVOS_MAX_REFINE_ROUNDS"),
+      artifact: (stage, round) => this.loadOutput(stage, round),
     };
   }
 
   /** Code goes to the files table, a row per file; everything else is one JSON row per (stage, round). */
-  private saveOutput(stage: StageName, round: number, output: unknown): void {
-    let body = output;
-    if (stage === "codegen") {
-      const { bundle } = output as CodegenOutput;
+  private saveOutput(report: Extract<StageReport, { status: "succeeded" }>): void {
+    const { stage, round } = report;
+    let body: unknown = report.output;
+    if (report.stage === "codegen") {
+      const { bundle } = report.output;
       for (const f of bundle.files) {
         this.sql.exec(
           "INSERT OR REPLACE INTO files (round, path, role, content) VALUES (?, ?, ?, ?)",
@@ -331,7 +330,7 @@ export class RunDO extends DurableObject<Env> {
           f.content,
         );
       }
-      body = { ...(output as CodegenOutput), bundle: { ...bundle, files: [] } };
+      body = { ...report.output, bundle: { ...bundle, files: [] } };
     }
     this.sql.exec(
       "INSERT OR REPLACE INTO artifacts (stage, round, body) VALUES (?, ?, ?)",
@@ -341,14 +340,14 @@ export class RunDO extends DurableObject<Env> {
     );
   }
 
-  private loadOutput<T>(stage: StageName, round: number): T | null {
+  private loadOutput<S extends StageName>(stage: S, round: number): StageOutput<S> | null {
     const row = this.sql
       .exec<{ body: string }>("SELECT body FROM artifacts WHERE stage = ? AND round = ?", stage, round)
       .toArray()[0];
     if (!row) return null;
     const body = JSON.parse(row.body);
     if (stage === "codegen") (body.bundle as CodeBundle).files = this.bundleFiles(round);
-    return body as T;
+    return body;
   }
 
   private bundleFiles(round: number): GeneratedFile[] {
@@ -413,7 +412,7 @@ export class RunDO extends DurableObject<Env> {
       });
       return;
     }
-    const stage = this.stageStub(item.stage!);
+    const stage = stageOf(this.env, item.stage!, this.id);
     if (item.kind === "cancel") await stage.cancel();
     else
       await stage.begin({
@@ -429,7 +428,7 @@ export class RunDO extends DurableObject<Env> {
   }
 
   /** What the next stage may use: the run's replay fixture and what is left of its token budget. */
-  private modelOptions(): { replay?: string; budgetLeft?: number; learning?: boolean } {
+  private modelOptions(): ModelOptions {
     const options = JSON.parse(this.row()!.options) as RunOptions;
     const spent = totalTokens(this.usage());
     return {
@@ -437,22 +436,6 @@ export class RunDO extends DurableObject<Env> {
       ...(options.learning === false ? { learning: false } : {}),
       ...(options.tokenBudget ? { budgetLeft: Math.max(0, options.tokenBudget - spent) } : {}),
     };
-  }
-
-  private stageStub(stage: StageName): StageStub {
-    const namespaces: Record<
-      StageName,
-      { idFromName(name: string): DurableObjectId; get(id: DurableObjectId): unknown }
-    > = {
-      planning: this.env.PLANNING,
-      codegen: this.env.CODEGEN,
-      testing: this.env.TESTING,
-      deploy: this.env.DEPLOY,
-      monitoring: this.env.MONITORING,
-      learning: this.env.LEARNING,
-    };
-    const ns = namespaces[stage];
-    return ns.get(ns.idFromName(this.id)) as unknown as StageStub;
   }
 
   private setStatus(status: RunStatus, stage: StageName | null): void {
@@ -481,8 +464,8 @@ export class RunDO extends DurableObject<Env> {
       message,
       data === undefined ? null : JSON.stringify(data),
     );
-    for (const wake of this.waiters) wake();
-    this.waiters.clear();
+    // Each wake unsubscribes itself, so wake a copy.
+    for (const wake of [...this.waiters]) wake();
   }
 
   private row(): RunRow | null {

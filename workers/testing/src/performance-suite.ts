@@ -2,9 +2,9 @@ import { type AppSpec, entityOperations, type TestReport, testReport, validRecor
 import type { AppClient } from "./integration-suite";
 
 /** Defaults for a local staging host: generous enough for a 2-core machine, tight enough to catch a slow route. */
-export const DEFAULT_BUDGET = { requests: 120, concurrency: 6, p95Ms: 250 };
+const DEFAULT_BUDGET = { requests: 120, concurrency: 6, p95Ms: 250 };
 
-export function percentile(sorted: readonly number[], p: number): number {
+function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0;
   const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
   return sorted[Math.max(0, index)]!;

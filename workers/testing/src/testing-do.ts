@@ -1,5 +1,5 @@
 import type { AppSpec, CodeBundle, TestReport } from "@aidevos/core";
-import { appHostOf } from "@aidevos/deploy";
+import { stagingHostOf } from "@aidevos/objects";
 import { StageDO, type StageJob, type StageLog, type TestingInput, type TestingOutput } from "@aidevos/pipeline";
 import { runUnitTests } from "@aidevos/sandbox";
 import { type AppClient, runIntegrationSuite } from "./integration-suite";
@@ -13,7 +13,7 @@ import { countRecords, stagingClient } from "./staging-client";
  * in a sandboxed dynamic Worker; the other kinds drive a staging copy of the app with fresh
  * storage on the same host class as production.
  */
-export class TestingDO extends StageDO<TestingInput, TestingOutput> {
+export class TestingDO extends StageDO<TestingInput, TestingOutput, Env> {
   readonly stage = "testing";
 
   protected async perform(job: StageJob<TestingInput>, log: StageLog) {
@@ -52,7 +52,7 @@ export class TestingDO extends StageDO<TestingInput, TestingOutput> {
     bundle: CodeBundle,
     body: (send: AppClient) => Promise<void>,
   ) {
-    const host = appHostOf(this.env, `staging:${runId}:${round}`);
+    const host = stagingHostOf(this.env, runId, round);
     await host.discard();
     try {
       await body(stagingClient(host, bundle, spec));

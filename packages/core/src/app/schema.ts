@@ -51,6 +51,23 @@ export type AppDetail = z.infer<typeof AppDetail>;
 
 export const AppList = z.object({ items: z.array(AppSummary), nextCursor: z.string().nullable() });
 
+/** A change of the live version that was applied: the API's answer to a rollback or promotion. */
+export const AppliedChange = z.object({ ok: z.literal(true), version: z.int(), fromVersion: z.int() });
+export type AppliedChange = z.infer<typeof AppliedChange>;
+
+/**
+ * What the app's control object and the Registry answer to a change of the live version: applied
+ * (with what Cloudflare holds now) or refused with a reason. Defined once; the gateway maps a
+ * refusal to its HTTP error and an applied change to AppliedChange.
+ */
+export type VersionChange =
+  | (AppliedChange & { cloudflare: CloudflareVersion | null })
+  | {
+      ok: false;
+      reason: "no_app" | "no_version" | "already_live" | "nothing_to_promote" | "cloudflare_error";
+      message: string;
+    };
+
 export const RollbackBody = z.strictObject({
   /** The version to return to; the one before the live version when omitted. */
   version: z.int().min(1).optional(),

@@ -1,2 +1,3 @@
+export * from "./safe-pattern";
 export * from "./samples";
 export * from "./schema";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { compileSafePattern, MAX_PATTERN_LENGTH, patternProblem } from "./safe-pattern";
 
 /** App names are URL segments and Durable Object names: lower-case, 2–39 characters. */
 export const AppName = z
@@ -12,54 +13,54 @@ const Identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, "must be an
 const UrlSegment = z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, "must be a lower-case URL segment");
 
 /** Names a record already carries, or that the list route reads as query parameters. */
-export const RESERVED_FIELD_NAMES = ["id", "createdAt", "updatedAt", "limit", "cursor", "sort"] as const;
+const RESERVED_FIELD_NAMES = ["id", "createdAt", "updatedAt", "limit", "cursor", "sort"] as const;
 
 const common = {
   required: z.boolean().optional(),
   description: z.string().max(500).optional(),
 };
 
-export const StringField = z.strictObject({
+const StringField = z.strictObject({
   type: z.literal("string"),
   ...common,
   default: z.string().optional(),
   minLength: z.int().min(0).optional(),
   maxLength: z.int().min(0).max(1_000_000).optional(),
-  pattern: z.string().max(500).optional(),
+  pattern: z.string().max(MAX_PATTERN_LENGTH).optional(),
 });
-export const IntegerField = z.strictObject({
+const IntegerField = z.strictObject({
   type: z.literal("integer"),
   ...common,
   default: z.int().optional(),
   min: z.int().optional(),
   max: z.int().optional(),
 });
-export const NumberField = z.strictObject({
+const NumberField = z.strictObject({
   type: z.literal("number"),
   ...common,
   default: z.number().optional(),
   min: z.number().optional(),
   max: z.number().optional(),
 });
-export const BooleanField = z.strictObject({
+const BooleanField = z.strictObject({
   type: z.literal("boolean"),
   ...common,
   default: z.boolean().optional(),
 });
-export const EnumField = z.strictObject({
+const EnumField = z.strictObject({
   type: z.literal("enum"),
   ...common,
   values: z.array(z.string().min(1).max(100)).min(1).max(100),
   default: z.string().optional(),
 });
-export const DatetimeField = z.strictObject({
+const DatetimeField = z.strictObject({
   type: z.literal("datetime"),
   ...common,
   default: z.iso.datetime({ offset: true }).optional(),
 });
 
 /** The id of a record of `entity` in the same partition; deleting that record cascades or is restricted. */
-export const RefField = z.strictObject({
+const RefField = z.strictObject({
   type: z.literal("ref"),
   ...common,
   entity: Identifier,
@@ -77,7 +78,6 @@ export const Field = z.discriminatedUnion("type", [
   RefField,
 ]);
 export type Field = z.infer<typeof Field>;
-export type FieldType = Field["type"];
 
 export const Operation = z.enum(["create", "get", "update", "delete", "list"]);
 export type Operation = z.infer<typeof Operation>;
@@ -99,10 +99,9 @@ export const Entity = z.strictObject({
 });
 export type Entity = z.infer<typeof Entity>;
 
-export const Counter = z.strictObject({ name: Identifier });
-export type Counter = z.infer<typeof Counter>;
+const Counter = z.strictObject({ name: Identifier });
 
-export const RateLimit = z.strictObject({
+const RateLimit = z.strictObject({
   requests: z.int().min(1).max(1_000_000),
   windowSeconds: z.int().min(1).max(86_400),
   keyHeader: z
@@ -110,15 +109,13 @@ export const RateLimit = z.strictObject({
     .regex(/^[A-Za-z0-9-]{1,64}$/)
     .optional(),
 });
-export type RateLimit = z.infer<typeof RateLimit>;
 
 /** The latency the app promises; the testing stage holds it to this under a bounded load. */
-export const PerformanceBudget = z.strictObject({
+const PerformanceBudget = z.strictObject({
   p95Ms: z.int().min(1).max(60_000).optional(),
   requests: z.int().min(10).max(2_000).optional(),
   concurrency: z.int().min(1).max(32).optional(),
 });
-export type PerformanceBudget = z.infer<typeof PerformanceBudget>;
 
 function fieldProblems(field: Field): string[] {
   const problems: string[] = [];
@@ -126,20 +123,19 @@ function fieldProblems(field: Field): string[] {
     case "string": {
       if (field.minLength !== undefined && field.maxLength !== undefined && field.minLength > field.maxLength)
         problems.push("minLength is greater than maxLength");
-      if (field.pattern !== undefined) {
-        try {
-          new RegExp(field.pattern);
-        } catch {
-          problems.push("pattern is not a valid regular expression");
-        }
-      }
       const d = field.default;
       if (d !== undefined) {
         if (field.minLength !== undefined && d.length < field.minLength)
           problems.push("default is shorter than minLength");
         if (field.maxLength !== undefined && d.length > field.maxLength)
           problems.push("default is longer than maxLength");
-        if (field.pattern !== undefined && problems.length === 0 && !new RegExp(field.pattern).test(d))
+        // Linear-time matching only (safe-pattern.ts); an unsafe pattern is reported on its own path.
+        if (
+          field.pattern !== undefined &&
+          problems.length === 0 &&
+          patternProblem(field.pattern) === null &&
+          !compileSafePattern(field.pattern).test(d)
+        )
           problems.push("default does not match pattern");
       }
       break;
@@ -195,6 +191,9 @@ export const AppSpec = z
           });
         for (const message of fieldProblems(field))
           ctx.addIssue({ code: "custom", path: ["entities", i, "fields", fieldName], message });
+        const unsafe = field.type === "string" && field.pattern !== undefined ? patternProblem(field.pattern) : null;
+        if (unsafe)
+          ctx.addIssue({ code: "custom", path: ["entities", i, "fields", fieldName, "pattern"], message: unsafe });
       }
       for (const [fieldName, field] of Object.entries(entity.fields)) {
         if (field.type === "ref" && !spec.entities.some((e) => e.name === field.entity))

@@ -10,6 +10,18 @@ export const GeneratedFile = z.strictObject({
 export type GeneratedFile = z.infer<typeof GeneratedFile>;
 
 /**
+ * What a model writes for an app version: the files and their entry, never the hash. A model cannot
+ * compute SHA-256, so a `hash` it sends anyway is dropped here (plain object: unknown keys are
+ * stripped) and the pipeline seals the bundle with `sealBundle`.
+ */
+export const BundleDraft = z.object({
+  mainModule: z.string(),
+  className: z.string().regex(/^[A-Z][A-Za-z0-9_]*$/),
+  files: z.array(GeneratedFile).min(1).max(64),
+});
+export type BundleDraft = z.infer<typeof BundleDraft>;
+
+/**
  * The code of one app version. `mainModule` is the Worker entry that serves the app when the
  * source is deployed on its own; `className` is the Durable Object class that holds its data.
  */
@@ -111,6 +123,12 @@ export async function sha256Hex(text: string): Promise<string> {
 export async function bundleHash(files: readonly Pick<GeneratedFile, "path" | "role" | "content">[]): Promise<string> {
   const sources = files.filter((f) => f.role === "source").sort((a, b) => (a.path < b.path ? -1 : 1));
   return sha256Hex(sources.map((f) => `${f.path}\u0000${f.content}\u0000`).join(""));
+}
+
+/** A bundle whose hash the pipeline computed from its files: the only way a model's code gets one. */
+export async function sealBundle(draft: BundleDraft): Promise<CodeBundle> {
+  const { mainModule, className, files } = draft;
+  return { mainModule, className, files, hash: await bundleHash(files) };
 }
 
 /** A report from its cases: passed and failed counted, ok only when nothing failed. */

@@ -4,19 +4,23 @@ export interface ErrorDetail {
   message: string;
 }
 
+export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 429 | 500 | 502 | 503;
+
 /**
  * Every error AIDevOS reports on purpose. The gateway turns it into
  * `{ error: { code, message, details } }` with `status`; anything else is a 500.
  */
 export class AidevosError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 429 | 500 | 502 | 503 = 400,
-    readonly details: ErrorDetail[] = [],
-  ) {
+  // Plain fields, not parameter properties: Node code (the OpenAPI lint, the CLI) strips types only.
+  readonly code: string;
+  readonly status: ErrorStatus;
+  readonly details: ErrorDetail[];
+  constructor(code: string, message: string, status: ErrorStatus = 400, details: ErrorDetail[] = []) {
     super(message);
     this.name = new.target.name;
+    this.code = code;
+    this.status = status;
+    this.details = details;
   }
 
   toJSON() {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 
-export const KnowledgeKind = z.enum(["practice", "pattern", "lesson"]);
-export const KnowledgeSource = z.enum(["seed", "learned", "user"]);
+const KnowledgeKind = z.enum(["practice", "pattern", "lesson"]);
+const KnowledgeSource = z.enum(["seed", "learned", "user"]);
 
 /** A best practice, architecture pattern or learned lesson, as the stages retrieve it. */
 export const KnowledgeEntry = z.object({

@@ -21,9 +21,9 @@ export type RequestEvent = z.infer<typeof RequestEvent>;
 /** Requests by status class. */
 const StatusMix = z.object({ "2xx": z.int(), "3xx": z.int(), "4xx": z.int(), "5xx": z.int() });
 
-export const LatencySummary = z.object({ p50: z.number(), p95: z.number(), p99: z.number() });
+const LatencySummary = z.object({ p50: z.number(), p95: z.number(), p99: z.number() });
 
-export const MetricsBucket = z.object({
+const MetricsBucket = z.object({
   start: z.string(),
   version: z.int(),
   requests: z.int(),

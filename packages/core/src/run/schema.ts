@@ -49,8 +49,7 @@ export const CreateRunBody = z.strictObject({
 });
 export type CreateRunBody = z.infer<typeof CreateRunBody>;
 
-export const RunError = z.object({ code: z.string(), message: z.string() });
-export type RunError = z.infer<typeof RunError>;
+const RunError = z.object({ code: z.string(), message: z.string() });
 
 export const StageState = z.object({
   name: StageName,
@@ -89,7 +88,7 @@ export type RunSummary = z.infer<typeof RunSummary>;
 
 export const RunList = z.object({ items: z.array(RunSummary), nextCursor: z.string().nullable() });
 
-export const RunEventType = z.enum(["run", "stage", "log"]);
+const RunEventType = z.enum(["run", "stage", "log"]);
 /** One entry of a run's ordered history, as streamed by `GET /v1/runs/:id/events`. */
 export const RunEvent = z.object({
   seq: z.int(),

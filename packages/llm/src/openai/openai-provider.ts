@@ -1,7 +1,14 @@
-import { AidevosError } from "@aidevos/core";
-import { answerSchema, inputMessage, issuesText, knowledgeText, ModelOutputError, PREAMBLE } from "../prompting";
+import {
+  ModelOutputInvalidError,
+  ModelOverloadedError,
+  ModelRequestError,
+  ModelTruncatedError,
+  ModelUnreachableError,
+} from "@aidevos/core";
+import { answerSchema, inputMessage, issuesText, knowledgeText, PREAMBLE } from "../prompting";
 import type { LlmProvider, LlmTask, StructuredCall, StructuredResult, Usage } from "../provider";
 import { NO_USAGE } from "../provider";
+import { fromStrict, strictSchema } from "../schema/strict";
 import { addUsage, type TokenBudget } from "../usage";
 
 export interface OpenAiCompatibleSettings {
@@ -9,24 +16,30 @@ export interface OpenAiCompatibleSettings {
   baseURL: string;
   apiKey?: string;
   models: Partial<Record<LlmTask, string>> & { default: string };
+  /** How long one whole answer may take (answers are not streamed: this covers generating all of it). */
   timeoutMs?: number;
   maxRetries?: number;
   maxRepairs?: number;
+  /** The output cap of a first ask; a cut answer is asked again with twice the cap, up to `maxTokensCap`. */
+  maxTokens?: number;
+  maxTokensCap?: number;
   budget?: TokenBudget;
   fetch?: typeof fetch;
 }
 
-export class ModelRequestError extends AidevosError {
-  constructor(status: number, message: string) {
-    super("model_request_failed", `the model server answered ${status}: ${message.slice(0, 300)}`, 502);
-  }
-}
-
 const RETRYABLE = (status: number) => status === 408 || status === 409 || status === 429 || status >= 500;
+/** Statuses that mean "try later" once the retries are spent. */
+const BUSY = new Set([429, 503, 529]);
+/** Code answers are the long ones: a larger output cap and more time. */
+const LONG: readonly LlmTask[] = ["code", "refine"];
 
 /**
  * Any server speaking OpenAI's Chat Completions API (local model servers, gateways), with
- * structured output through `response_format: json_schema` from the same zod contract.
+ * structured output through `response_format: json_schema` in strict mode, from the same zod
+ * contract made strict (schema/strict.ts: every property required, optional ones nullable,
+ * `additionalProperties: false`, maps as `{ key, value }` lists, no unsupported keywords). An
+ * answer cut at the output cap (`finish_reason: "length"`) is never parsed: it is asked again with
+ * a larger cap, or the call fails with `model_truncated`.
  */
 export class OpenAiCompatibleProvider implements LlmProvider {
   readonly name = "openai-compatible";
@@ -36,6 +49,7 @@ export class OpenAiCompatibleProvider implements LlmProvider {
   async structured<T>(call: StructuredCall<T>): Promise<StructuredResult<T>> {
     const model = this.settings.models[call.task] ?? this.settings.models.default;
     const { wrapped, json } = answerSchema(call.schema);
+    const schema = strictSchema(json, { allRequired: true });
     const messages: { role: string; content: string }[] = [
       {
         role: "system",
@@ -43,15 +57,22 @@ export class OpenAiCompatibleProvider implements LlmProvider {
       },
       { role: "user", content: inputMessage(call.input) },
     ];
+    const long = LONG.includes(call.task);
+    const cap = this.settings.maxTokensCap ?? 64_000;
+    let maxTokens = Math.min(cap, this.settings.maxTokens ?? (long ? 32_000 : 8_000));
     let usage: Usage = NO_USAGE;
     let problems = "";
-    for (let attempt = 0; attempt <= (this.settings.maxRepairs ?? 2); attempt++) {
+    for (let attempt = 0; attempt <= (this.settings.maxRepairs ?? 2); ) {
       this.settings.budget?.check();
-      const body = await this.complete({
-        model,
-        messages,
-        response_format: { type: "json_schema", json_schema: { name: "answer", strict: true, schema: json } },
-      });
+      const body = await this.complete(
+        {
+          model,
+          messages,
+          max_completion_tokens: maxTokens,
+          response_format: { type: "json_schema", json_schema: { name: "answer", strict: true, schema } },
+        },
+        this.settings.timeoutMs ?? (long ? 15 * 60_000 : 3 * 60_000),
+      );
       const used: Usage = {
         inputTokens: (body.usage?.prompt_tokens ?? 0) - (body.usage?.prompt_tokens_details?.cached_tokens ?? 0),
         outputTokens: body.usage?.completion_tokens ?? 0,
@@ -60,10 +81,19 @@ export class OpenAiCompatibleProvider implements LlmProvider {
       };
       usage = addUsage(usage, used);
       this.settings.budget?.charge(used);
-      const content: string = body.choices?.[0]?.message?.content ?? "";
+      const choice = body.choices?.[0];
+      if (choice?.finish_reason === "length") {
+        if (maxTokens >= cap) throw new ModelTruncatedError(call.task, maxTokens);
+        maxTokens = Math.min(cap, maxTokens * 2);
+        continue;
+      }
+      attempt++;
+      if (typeof choice?.message?.refusal === "string" && choice.message.refusal)
+        throw new ModelOutputInvalidError(call.task, `the model refused: ${choice.message.refusal}`);
+      const content: string = choice?.message?.content ?? "";
       let parsed: ReturnType<typeof wrapped.safeParse> | null = null;
       try {
-        parsed = wrapped.safeParse(JSON.parse(content));
+        parsed = wrapped.safeParse(fromStrict(JSON.parse(content), json));
       } catch {
         problems = "the answer is not JSON";
       }
@@ -74,15 +104,16 @@ export class OpenAiCompatibleProvider implements LlmProvider {
         { role: "user", content: `Invalid answer: ${problems}. Answer again.` },
       );
     }
-    throw new ModelOutputError(call.task, problems);
+    throw new ModelOutputInvalidError(call.task, problems);
   }
 
   /** One completion, retrying rate limits, server errors and timeouts with exponential backoff. */
-  private async complete(payload: unknown): Promise<any> {
+  private async complete(payload: unknown, timeoutMs: number): Promise<any> {
     const doFetch = this.settings.fetch ?? fetch;
     const retries = this.settings.maxRetries ?? 3;
     for (let attempt = 0; ; attempt++) {
       let res: Response;
+      let text: string;
       try {
         res = await doFetch(`${this.settings.baseURL.replace(/\/$/, "")}/chat/completions`, {
           method: "POST",
@@ -91,16 +122,27 @@ export class OpenAiCompatibleProvider implements LlmProvider {
             ...(this.settings.apiKey ? { authorization: `Bearer ${this.settings.apiKey}` } : {}),
           },
           body: JSON.stringify(payload),
-          signal: AbortSignal.timeout(this.settings.timeoutMs ?? 120_000),
+          signal: AbortSignal.timeout(timeoutMs),
         });
+        // Read under the same deadline: the body of a long answer arrives only when it is done.
+        text = await res.text();
       } catch (err) {
-        if (attempt >= retries) throw new ModelRequestError(0, `request failed or timed out: ${String(err)}`);
+        if (attempt >= retries)
+          throw new ModelUnreachableError("openai-compatible", `request failed or timed out: ${String(err)}`);
         await backoff(attempt, null);
         continue;
       }
-      if (res.ok) return res.json();
-      const text = await res.text();
-      if (!RETRYABLE(res.status) || attempt >= retries) throw new ModelRequestError(res.status, text);
+      if (res.ok) {
+        try {
+          return JSON.parse(text);
+        } catch {
+          throw new ModelRequestError(res.status, `the completion is not JSON: ${text}`);
+        }
+      }
+      if (!RETRYABLE(res.status) || attempt >= retries) {
+        if (BUSY.has(res.status)) throw new ModelOverloadedError("openai-compatible", res.status, text);
+        throw new ModelRequestError(res.status, text);
+      }
       await backoff(attempt, res.headers.get("retry-after"));
     }
   }
@@ -108,6 +150,6 @@ export class OpenAiCompatibleProvider implements LlmProvider {
 
 function backoff(attempt: number, retryAfter: string | null): Promise<void> {
   const fromHeader = retryAfter !== null && Number.isFinite(Number(retryAfter)) ? Number(retryAfter) * 1000 : null;
-  const ms = fromHeader ?? Math.min(8_000, 250 * 2 ** attempt);
+  const ms = Math.min(30_000, fromHeader ?? Math.min(8_000, 250 * 2 ** attempt));
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

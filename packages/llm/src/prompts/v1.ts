@@ -14,6 +14,6 @@ index.js, honouring the HTTP contract of docs/appspec.md exactly, plus unit test
 { describe, it, expect } from "./__harness.js". No network calls, no eval, no dynamic import, no secrets.`,
   review: `Review the code in <input> for bugs, contract violations and unsafe APIs. Report each finding with a
 severity (error blocks the release), a rule id, the file and line, and a message.`,
-  refine: `The code in <input>.previous failed the tests in <input>.failures. Return the whole bundle again with
-the failures fixed and nothing else changed.`,
+  refine: `The code in <input>.previous failed the tests in <input>.failures and/or has the blocking review findings
+in <input>.findings. Return the whole bundle again with those fixed and nothing else changed.`,
 } as const;

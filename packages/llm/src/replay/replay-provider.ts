@@ -17,7 +17,7 @@ export interface Fixture {
   }[];
 }
 
-export class ReplayMissError extends AidevosError {
+class ReplayMissError extends AidevosError {
   constructor(fixture: string, task: LlmTask, round: number) {
     super("replay_missing", `fixture "${fixture}" has no recorded answer for ${task} in round ${round}`, 422);
   }

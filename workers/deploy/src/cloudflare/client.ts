@@ -1,4 +1,4 @@
-import { AidevosError } from "@aidevos/core";
+import { AidevosError, type SettingsSource, setting } from "@aidevos/core";
 
 export interface CloudflareConfig {
   accountId: string;
@@ -81,17 +81,14 @@ export class CloudflareClient {
   }
 }
 
-export function cloudflareConfig(env: {
-  CLOUDFLARE_ACCOUNT_ID?: string;
-  CLOUDFLARE_API_TOKEN?: string;
-  CLOUDFLARE_API_BASE_URL?: string;
-  CLOUDFLARE_DISPATCH_NAMESPACE?: string;
-}): CloudflareConfig | null {
-  if (!env.CLOUDFLARE_ACCOUNT_ID || !env.CLOUDFLARE_API_TOKEN) return null;
+export function cloudflareConfig(env: SettingsSource): CloudflareConfig | null {
+  const accountId = setting(env, "CLOUDFLARE_ACCOUNT_ID");
+  const apiToken = setting(env, "CLOUDFLARE_API_TOKEN");
+  if (!accountId || !apiToken) return null;
   return {
-    accountId: env.CLOUDFLARE_ACCOUNT_ID,
-    apiToken: env.CLOUDFLARE_API_TOKEN,
-    baseUrl: env.CLOUDFLARE_API_BASE_URL || "https://api.cloudflare.com/client/v4",
-    dispatchNamespace: env.CLOUDFLARE_DISPATCH_NAMESPACE || undefined,
+    accountId,
+    apiToken,
+    baseUrl: setting(env, "CLOUDFLARE_API_BASE_URL"),
+    dispatchNamespace: setting(env, "CLOUDFLARE_DISPATCH_NAMESPACE"),
   };
 }

@@ -1,5 +1,11 @@
 import type { CodeBundle } from "@aidevos/core";
-import { SANDBOX_COMPATIBILITY_DATE } from "@aidevos/sandbox";
+import {
+  APP_CPU_MS,
+  SANDBOX_COMPATIBILITY_DATE,
+  SANDBOX_COMPATIBILITY_FLAGS,
+  type SandboxOptions,
+  sandboxedApp,
+} from "@aidevos/sandbox";
 import { CloudflareApiError, type CloudflareClient } from "./client";
 
 /** What Cloudflare holds for one app version. */
@@ -23,19 +29,28 @@ function nextTag(tag: string | null): string {
   return `v${tag ? Number(tag.slice(1)) + 1 : 1}`;
 }
 
-/** The multipart upload: a JSON `metadata` part and one part per module, named as the metadata names it. */
-function upload(bundle: CodeBundle, migrations?: Migration): FormData {
+/**
+ * The multipart upload: a JSON `metadata` part and one part per module, named as the metadata
+ * names it. The modules are the sandboxed app, exactly as it runs locally: instrumented sources,
+ * the guard (per-request tick budget, native work metered, code from strings refused, fetch and
+ * WebSocket refused with outbound_blocked) and our entry as the main module; Cloudflare adds its
+ * own CPU limit per request.
+ */
+function upload(bundle: CodeBundle, sandbox: SandboxOptions, migrations?: Migration): FormData {
+  const app = sandboxedApp(bundle, sandbox);
   const metadata = {
-    main_module: bundle.mainModule,
+    main_module: app.mainModule,
     compatibility_date: SANDBOX_COMPATIBILITY_DATE,
+    compatibility_flags: [...SANDBOX_COMPATIBILITY_FLAGS],
     bindings: [{ type: "durable_object_namespace", name: "APP", class_name: bundle.className }],
+    limits: { cpu_ms: sandbox.cpuMs ?? APP_CPU_MS },
     observability: { enabled: true },
     ...(migrations ? { migrations } : {}),
   };
   const form = new FormData();
   form.append("metadata", new Blob([JSON.stringify(metadata)], { type: "application/json" }));
-  for (const file of bundle.files.filter((f) => f.role === "source")) {
-    form.append(file.path, new Blob([file.content], { type: "application/javascript+module" }), file.path);
+  for (const [name, content] of Object.entries(app.modules)) {
+    form.append(name, new Blob([content], { type: "application/javascript+module" }), name);
   }
   return form;
 }
@@ -54,7 +69,11 @@ function alreadyMigrated(err: unknown): boolean {
  * uploaded as versions and deployed by percentage, which also gives canaries and rollbacks.
  */
 export class CloudflareDeployer {
-  constructor(private readonly client: CloudflareClient) {}
+  /** `sandbox` sets the guard's limits and, later, the outbound allow-list of the uploaded app. */
+  constructor(
+    private readonly client: CloudflareClient,
+    private readonly sandbox: SandboxOptions = {},
+  ) {}
 
   async deploy(
     script: string,
@@ -75,10 +94,10 @@ export class CloudflareDeployer {
           : undefined;
       let result: { id?: string; etag?: string };
       try {
-        result = await this.client.call("PUT", this.client.scriptPath(script), upload(bundle, migration));
+        result = await this.client.call("PUT", this.client.scriptPath(script), upload(bundle, this.sandbox, migration));
       } catch (err) {
         if (!migration || !alreadyMigrated(err)) throw err;
-        result = await this.client.call("PUT", this.client.scriptPath(script), upload(bundle));
+        result = await this.client.call("PUT", this.client.scriptPath(script), upload(bundle, this.sandbox));
       }
       const versionId = this.client.usesDispatchNamespace
         ? String(result?.etag ?? result?.id ?? "")
@@ -94,7 +113,7 @@ export class CloudflareDeployer {
     const version = await this.client.call<{ id: string }>(
       "POST",
       `/workers/scripts/${script}/versions`,
-      upload(bundle),
+      upload(bundle, this.sandbox),
     );
     const percentage = canaryPercent ?? 100;
     await this.rollOut(script, [

@@ -1,2 +1,2 @@
-export { CloudflareApiError, CloudflareClient, type CloudflareConfig, cloudflareConfig } from "./client";
-export { type CloudDeployment, CloudflareDeployer } from "./deployer";
+export { CloudflareApiError, CloudflareClient, cloudflareConfig } from "./client";
+export { CloudflareDeployer } from "./deployer";

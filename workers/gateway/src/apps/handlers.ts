@@ -1,19 +1,22 @@
 import {
   AidevosError,
+  type AppliedChange,
+  AppName,
   ConflictError,
   type ErrorGroup,
   type FeedEntry,
   NotFoundError,
   OfflineNeedsSpecError,
+  PartitionKey,
   ValidationError,
+  type VersionChange,
 } from "@aidevos/core";
-import { appHostOf, type Routed } from "@aidevos/deploy";
+import type { Routed } from "@aidevos/deploy";
 import { providerName } from "@aidevos/llm";
-import { appMonitorOf } from "@aidevos/monitoring";
-import type { VersionChange } from "@aidevos/registry";
-import { registryOf } from "@aidevos/registry";
+import { appControlOf, appHostOf, appMonitorOf, newRunOf, registryOf } from "@aidevos/objects";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Hono } from "hono";
+import { limitBody } from "../body";
 import { validationHook } from "../errors";
 import {
   errorsRoute,
@@ -78,19 +81,13 @@ apps.openapi(feedbackRoute, async (c) => {
   const { app, message } = c.req.valid("json");
   const monitor = await monitorOf(c.env, app);
   if (providerName(c.env) === "offline") throw new OfflineNeedsSpecError();
-  const id = c.env.RUNS.newUniqueId();
-  const started = await c.env.RUNS.get(id).start({ request: message, app, bodyHash: crypto.randomUUID() });
+  const started = await newRunOf(c.env).run.start({ request: message, app, bodyHash: crypto.randomUUID() });
   if (started.kind === "mismatch") throw new ConflictError("run id collision");
   await monitor.addFeed("feedback", message.slice(0, 500), { runId: started.run.id });
   return c.json(started.run, 202);
 });
 
-/** Rollbacks and promotions of one app go through one Deploy DO, which alone holds the Cloudflare token. */
-function appDeployer(env: Env, name: string) {
-  return env.DEPLOY.get(env.DEPLOY.idFromName(`app:${name}`));
-}
-
-function applied(change: VersionChange) {
+function applied(change: VersionChange): AppliedChange {
   if (change.ok) return { ok: true as const, version: change.version, fromVersion: change.fromVersion };
   switch (change.reason) {
     case "no_app":
@@ -106,12 +103,12 @@ function applied(change: VersionChange) {
 apps.openapi(rollbackAppRoute, async (c) => {
   const { name } = c.req.valid("param");
   const { version } = c.req.valid("json");
-  return c.json(applied(await appDeployer(c.env, name).rollback(name, version)), 200);
+  return c.json(applied(await appControlOf(c.env, name).rollback(version)), 200);
 });
 
 apps.openapi(promoteAppRoute, async (c) => {
   const { name } = c.req.valid("param");
-  return c.json(applied(await appDeployer(c.env, name).promote(name)), 200);
+  return c.json(applied(await appControlOf(c.env, name).promote()), 200);
 });
 
 /**
@@ -121,13 +118,20 @@ apps.openapi(promoteAppRoute, async (c) => {
  */
 export const served = new Hono<{ Bindings: Env }>();
 
+served.use("/apps/*", limitBody);
+
 served.all("/apps/:name/*", async (c) => {
-  const name = c.req.param("name");
   const url = new URL(c.req.url);
-  const request = new Request(
-    new URL((url.pathname.slice(`/apps/${name}`.length) || "/") + url.search, "http://app"),
-    c.req.raw,
-  );
+  const { name, path } = servedTarget(c.req.param("name"), url.pathname);
+  // The body is read here, whole and bounded, before the host is called: a body still streaming
+  // across RPC to an app that answers without reading it could leave the client with no answer.
+  const body = c.req.method === "GET" || c.req.method === "HEAD" ? null : await c.req.arrayBuffer();
+  const request = new Request(new URL(path + url.search, "http://app"), {
+    method: c.req.method,
+    headers: c.req.raw.headers,
+    body,
+    redirect: "manual",
+  });
   const host = appHostOf(c.env, name);
   if (c.env.DISPATCHER) {
     // Workers for Platforms: the app's own Worker routes keys itself (/k/{key}/...).
@@ -148,7 +152,7 @@ served.all("/apps/:name/*", async (c) => {
     case "no_key":
       throw new NotFoundError(`a key: ${name} keeps data per key, use /apps/${name}/k/{key}/`);
     case "bad_key":
-      throw new ValidationError([{ path: "key", message: "must match ^[A-Za-z0-9_-]{1,64}$" }]);
+      throw new AidevosError("not_found", "no such key (keys match ^[A-Za-z0-9_-]{1,64}$)", 404);
   }
   const base = {
     at: started,
@@ -191,6 +195,34 @@ served.all("/apps/:name/*", async (c) => {
   );
   return res;
 });
+
+/**
+ * The app and its path, checked before any Durable Object is touched: a name off the app-name rule,
+ * or a `/k/{key}` segment off the partition-key rule, is `not_found` (no app or host can have it).
+ * A single-partition app with an entity called `k` sees the same check on its ids, which it
+ * generates within that rule, so nothing it serves is refused.
+ */
+function servedTarget(rawName: string, pathname: string): { name: string; path: string } {
+  const name = AppName.safeParse(rawName);
+  if (!name.success) throw new AidevosError("not_found", "no such app (app names match ^[a-z][a-z0-9-]{1,38}$)", 404);
+  // The path after `/apps/{name}` as sent, so an escaped name cannot shift it.
+  const afterName = pathname.indexOf("/", "/apps/".length);
+  const path = afterName === -1 ? "/" : pathname.slice(afterName);
+  if (path.startsWith("/k/")) {
+    const end = path.indexOf("/", 3);
+    const key = PartitionKey.safeParse(decodeSegment(path.slice(3, end === -1 ? undefined : end)));
+    if (!key.success) throw new AidevosError("not_found", "no such key (keys match ^[A-Za-z0-9_-]{1,64}$)", 404);
+  }
+  return { name: name.data, path };
+}
+
+function decodeSegment(raw: string): string | null {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return null;
+  }
+}
 
 /** What a 5xx answer says about itself: its JSON error code and message, grouped with the route. */
 async function errorOf(res: Response, route: string): Promise<{ message: string; frame: string }> {

@@ -1,6 +1,7 @@
 import {
   AppDetail,
   AppList,
+  AppliedChange,
   AppMetrics,
   AppName,
   ErrorGroup,
@@ -14,32 +15,37 @@ import {
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { jsonBody } from "../body";
-import { error, json } from "../openapi";
+import { error, json, unauthorized } from "../openapi";
 
 export const listAppsRoute = createRoute({
   method: "get",
   path: "/v1/apps",
+  operationId: "listApps",
   summary: "Deployed apps, by name",
   request: { query: ListQuery },
-  responses: { 200: json(AppList, "a page of apps") },
+  responses: {
+    ...unauthorized,
+    200: json(AppList, "a page of apps"),
+  },
 });
 
 export const getAppRoute = createRoute({
   method: "get",
   path: "/v1/apps/{name}",
+  operationId: "getApp",
   summary: "An app with its spec, versions and deploy history",
   request: { params: z.object({ name: AppName }) },
   responses: {
+    ...unauthorized,
     200: json(AppDetail, "the app"),
     404: error("no such app"),
   },
 });
 
-const VersionChange = z.object({ ok: z.literal(true), version: z.int(), fromVersion: z.int() });
-
 export const rollbackAppRoute = createRoute({
   method: "post",
   path: "/v1/apps/{name}/rollback",
+  operationId: "rollbackApp",
   summary: "Return an app to an earlier version (the one before the live version by default), on its data",
   middleware: [jsonBody] as const,
   request: {
@@ -47,7 +53,8 @@ export const rollbackAppRoute = createRoute({
     body: { required: true, content: { "application/json": { schema: RollbackBody } } },
   },
   responses: {
-    200: json(VersionChange, "the version now live"),
+    ...unauthorized,
+    200: json(AppliedChange, "the version now live"),
     400: error("no such version, or already live"),
     404: error("no such app"),
   },
@@ -56,10 +63,12 @@ export const rollbackAppRoute = createRoute({
 export const promoteAppRoute = createRoute({
   method: "post",
   path: "/v1/apps/{name}/promote",
+  operationId: "promoteApp",
   summary: "Put a canary version on all of the traffic",
   request: { params: z.object({ name: AppName }) },
   responses: {
-    200: json(VersionChange, "the version now on all traffic"),
+    ...unauthorized,
+    200: json(AppliedChange, "the version now on all traffic"),
     400: error("the live version is not a canary"),
     404: error("no such app"),
   },
@@ -71,6 +80,7 @@ const notFound = { 404: error("no such app") };
 export const metricsRoute = createRoute({
   method: "get",
   path: "/v1/apps/{name}/metrics",
+  operationId: "getAppMetrics",
   summary: "Requests, status classes and latency percentiles per version and minute (or hour)",
   request: {
     params: AppParams,
@@ -79,15 +89,21 @@ export const metricsRoute = createRoute({
       limit: z.coerce.number().int().min(1).max(1000).default(60),
     }),
   },
-  responses: { 200: json(AppMetrics, "metrics"), ...notFound },
+  responses: {
+    ...unauthorized,
+    200: json(AppMetrics, "metrics"),
+    ...notFound,
+  },
 });
 
 export const errorsRoute = createRoute({
   method: "get",
   path: "/v1/apps/{name}/errors",
+  operationId: "getAppErrors",
   summary: "Error groups (message and top frame) with counts, versions and a redacted sample request",
   request: { params: AppParams },
   responses: {
+    ...unauthorized,
     200: {
       content: { "application/json": { schema: z.object({ items: z.array(ErrorGroup) }) } },
       description: "error groups",
@@ -99,9 +115,11 @@ export const errorsRoute = createRoute({
 export const usageRoute = createRoute({
   method: "get",
   path: "/v1/apps/{name}/usage",
+  operationId: "getAppUsage",
   summary: "Requests, unique keys and status mix per route and day",
   request: { params: AppParams, query: z.strictObject({ days: z.coerce.number().int().min(1).max(30).default(7) }) },
   responses: {
+    ...unauthorized,
     200: json(z.object({ items: z.array(UsageDay) }), "usage"),
     ...notFound,
   },
@@ -110,9 +128,11 @@ export const usageRoute = createRoute({
 export const feedRoute = createRoute({
   method: "get",
   path: "/v1/apps/{name}/feed",
+  operationId: "getAppFeed",
   summary: "What happened to the app: new error groups, spikes, rollbacks, fix and refine runs, feedback",
   request: { params: AppParams },
   responses: {
+    ...unauthorized,
     200: json(z.object({ items: z.array(FeedEntry) }), "feed"),
     ...notFound,
   },
@@ -121,10 +141,12 @@ export const feedRoute = createRoute({
 export const feedbackRoute = createRoute({
   method: "post",
   path: "/v1/feedback",
+  operationId: "sendFeedback",
   summary: "Start an improvement run for a deployed app from the user's words",
   middleware: [jsonBody] as const,
   request: { body: { required: true, content: { "application/json": { schema: FeedbackBody } } } },
   responses: {
+    ...unauthorized,
     202: json(Run, "the improvement run"),
     ...notFound,
     422: error("offline mode cannot read feedback"),

@@ -1,8 +1,9 @@
 import type { RequestEvent } from "@aidevos/core";
-import { appMonitorOf } from "@aidevos/monitoring";
+import { appMonitorOf } from "@aidevos/objects";
 
 const FLUSH_AFTER_MS = 250;
 const FLUSH_AT = 200;
+// Bounded: literal alternatives without quantifiers, linear in the header name.
 const SECRET_HEADER = /auth|cookie|token|key|secret|signature/i;
 
 /** Requests waiting to be recorded, per app, in this isolate. */

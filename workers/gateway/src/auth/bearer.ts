@@ -1,8 +1,34 @@
-import { UnauthorizedError } from "@aidevos/core";
+import { setting, UnauthorizedError } from "@aidevos/core";
 import type { MiddlewareHandler } from "hono";
+
+const REALM = "aidevos";
+
+/**
+ * A 401 with its RFC 6750 challenge: `Bearer realm="aidevos"` when no bearer token came, and
+ * `error="invalid_token"` as well when one came but is wrong, so clients know to ask for another.
+ */
+class BearerChallenge extends UnauthorizedError {
+  readonly challenge: string;
+  constructor(tokenSent: boolean) {
+    super();
+    this.challenge = tokenSent
+      ? `Bearer realm="${REALM}", error="invalid_token", error_description="the bearer token is not valid"`
+      : `Bearer realm="${REALM}"`;
+  }
+}
+
+/** The challenge of any 401, so every one of them carries `WWW-Authenticate`. */
+export function challengeOf(err: UnauthorizedError): string {
+  return err instanceof BearerChallenge ? err.challenge : `Bearer realm="${REALM}"`;
+}
 
 async function digest(text: string): Promise<ArrayBuffer> {
   return crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+}
+
+/** The token of `Authorization: Bearer <token>` (the scheme is case-insensitive, RFC 7235), or "". */
+function bearerToken(header: string): string {
+  return header.slice(0, 7).toLowerCase() === "bearer " ? header.slice(7).trim() : "";
 }
 
 /**
@@ -11,12 +37,12 @@ async function digest(text: string): Promise<ArrayBuffer> {
  */
 export function bearerAuth(): MiddlewareHandler<{ Bindings: Env }> {
   return async (c, next) => {
-    const token = c.env.AIDEVOS_API_TOKEN;
+    const token = setting(c.env, "AIDEVOS_API_TOKEN");
     if (!token) return next();
-    const header = c.req.header("authorization") ?? "";
-    const given = header.startsWith("Bearer ") ? header.slice(7) : "";
+    const given = bearerToken(c.req.header("authorization") ?? "");
+    if (!given) throw new BearerChallenge(false);
     const [a, b] = await Promise.all([digest(given), digest(token)]);
-    if (!given || !crypto.subtle.timingSafeEqual(a, b)) throw new UnauthorizedError();
+    if (!crypto.subtle.timingSafeEqual(a, b)) throw new BearerChallenge(true);
     return next();
   };
 }

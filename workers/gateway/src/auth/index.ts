@@ -1,1 +1,1 @@
-export { bearerAuth } from "./bearer";
+export { bearerAuth, challengeOf } from "./bearer";

@@ -7,11 +7,11 @@ import {
   RegistrySeed,
   type RequestEvent,
   type StorageSizes,
+  setting,
   ValidationError,
 } from "@aidevos/core";
-import { appHostOf } from "@aidevos/deploy";
-import { appMonitorOf } from "@aidevos/monitoring";
-import { type LiveVersion, registryOf } from "@aidevos/registry";
+import { appHostOf, appMonitorOf, registryOf } from "@aidevos/objects";
+import type { LiveVersion } from "@aidevos/registry";
 import { Hono } from "hono";
 import type { z } from "zod";
 import { bearerAuth } from "../auth";
@@ -29,7 +29,7 @@ const RECORD_BATCH = 200;
 export const bench = new Hono<{ Bindings: Env }>();
 
 bench.use("/__bench/*", async (c, next) => {
-  if (c.env.AIDEVOS_BENCH !== "1") throw new NotFoundError(`route ${c.req.method} ${new URL(c.req.url).pathname}`);
+  if (!setting(c.env, "AIDEVOS_BENCH")) throw new NotFoundError(`route ${c.req.method} ${new URL(c.req.url).pathname}`);
   return next();
 });
 bench.use("/__bench/*", bearerAuth(), limitBody);

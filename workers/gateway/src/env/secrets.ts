@@ -6,7 +6,7 @@ interface Secrets {
   ANTHROPIC_API_KEY?: string;
   /** Key for OPENAI_BASE_URL, when that server wants one. */
   OPENAI_API_KEY?: string;
-  /** Used only by the Deploy DO, to ship apps through the Cloudflare API (Workers Scripts Write). */
+  /** Used only by AppControlDO, to ship apps through the Cloudflare API (Workers Scripts Write). */
   CLOUDFLARE_API_TOKEN?: string;
   /** A dispatch_namespaces binding, added to wrangler.toml when apps live in Workers for Platforms. */
   DISPATCHER?: DispatchNamespace;

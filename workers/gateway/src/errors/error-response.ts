@@ -1,7 +1,8 @@
-import { AidevosError, detailsFromIssues, ValidationError } from "@aidevos/core";
+import { AidevosError, detailsFromIssues, UnauthorizedError, ValidationError } from "@aidevos/core";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { challengeOf } from "../auth";
 
 const HTTP_CODES: Record<number, string> = {
   400: "bad_request",
@@ -15,11 +16,14 @@ const HTTP_CODES: Record<number, string> = {
 /** The one place where errors become responses: `{ error: { code, message, details } }`. */
 export function errorResponse(err: unknown, c: Context): Response {
   if (err instanceof AidevosError) {
+    // RFC 6750: every 401 says how to authenticate.
+    if (err instanceof UnauthorizedError) c.header("www-authenticate", challengeOf(err));
     return c.json({ error: err.toJSON() }, err.status as ContentfulStatusCode);
   }
   if (err instanceof HTTPException) {
     const code = HTTP_CODES[err.status] ?? "http_error";
     const message = err.status === 415 ? "send the body as JSON (Content-Type: application/json)" : err.message;
+    if (err.status === 401) c.header("www-authenticate", challengeOf(new UnauthorizedError()));
     return c.json({ error: { code, message, details: [] } }, err.status);
   }
   // Unexpected: say so without internals; the stack goes to the log only.

@@ -1,5 +1,5 @@
 import { type KnowledgeEntry, NotFoundError } from "@aidevos/core";
-import { knowledgeOf } from "@aidevos/learning";
+import { knowledgeBaseOf } from "@aidevos/objects";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { validationHook } from "../errors";
 import { addKnowledgeRoute, editKnowledgeRoute, listKnowledgeRoute, retireKnowledgeRoute } from "./routes";
@@ -13,7 +13,7 @@ function found(entry: KnowledgeEntry | null, id: string): KnowledgeEntry {
 
 knowledge.openapi(listKnowledgeRoute, async (c) => {
   const { q, stage, retired, limit } = c.req.valid("query");
-  const items = await knowledgeOf(c.env).list({
+  const items = await knowledgeBaseOf(c.env).list({
     q,
     stage,
     retired: retired === undefined ? undefined : retired === "true",
@@ -23,16 +23,16 @@ knowledge.openapi(listKnowledgeRoute, async (c) => {
 });
 
 knowledge.openapi(addKnowledgeRoute, async (c) => {
-  const { entry, created } = await knowledgeOf(c.env).add(c.req.valid("json"));
+  const { entry, created } = await knowledgeBaseOf(c.env).add(c.req.valid("json"));
   return c.json(entry, created ? 201 : 200);
 });
 
 knowledge.openapi(editKnowledgeRoute, async (c) => {
   const { id } = c.req.valid("param");
-  return c.json(found(await knowledgeOf(c.env).edit(id, c.req.valid("json")), id), 200);
+  return c.json(found(await knowledgeBaseOf(c.env).edit(id, c.req.valid("json")), id), 200);
 });
 
 knowledge.openapi(retireKnowledgeRoute, async (c) => {
   const { id } = c.req.valid("param");
-  return c.json(found(await knowledgeOf(c.env).retire(id), id), 200);
+  return c.json(found(await knowledgeBaseOf(c.env).retire(id), id), 200);
 });

@@ -2,7 +2,7 @@ import { KnowledgeEntry, KnowledgePatch, KnowledgeQuery, NewKnowledge } from "@a
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { jsonBody } from "../body";
-import { error, json } from "../openapi";
+import { error, json, unauthorized } from "../openapi";
 
 const Params = z.object({ id: z.string().max(64) });
 const entry = json(KnowledgeEntry, "the entry");
@@ -11,9 +11,11 @@ const missing = { 404: error("no such entry") };
 export const listKnowledgeRoute = createRoute({
   method: "get",
   path: "/v1/knowledge",
+  operationId: "listKnowledge",
   summary: "Best practices, patterns and learned lessons; `q` searches their text",
   request: { query: KnowledgeQuery },
   responses: {
+    ...unauthorized,
     200: {
       content: { "application/json": { schema: z.object({ items: z.array(KnowledgeEntry) }) } },
       description: "entries",
@@ -24,25 +26,40 @@ export const listKnowledgeRoute = createRoute({
 export const addKnowledgeRoute = createRoute({
   method: "post",
   path: "/v1/knowledge",
+  operationId: "addKnowledge",
   summary: "Add an entry (an entry with the same title is updated with the new evidence instead)",
   middleware: [jsonBody] as const,
   request: { body: { required: true, content: { "application/json": { schema: NewKnowledge } } } },
-  responses: { 201: entry, 200: entry },
+  responses: {
+    ...unauthorized,
+    201: entry,
+    200: entry,
+  },
 });
 
 export const editKnowledgeRoute = createRoute({
   method: "patch",
   path: "/v1/knowledge/{id}",
+  operationId: "editKnowledge",
   summary: "Edit an entry's title, body, stage or score",
   middleware: [jsonBody] as const,
   request: { params: Params, body: { required: true, content: { "application/json": { schema: KnowledgePatch } } } },
-  responses: { 200: entry, ...missing },
+  responses: {
+    ...unauthorized,
+    200: entry,
+    ...missing,
+  },
 });
 
 export const retireKnowledgeRoute = createRoute({
   method: "post",
   path: "/v1/knowledge/{id}/retire",
+  operationId: "retireKnowledge",
   summary: "Retire an entry: kept for the record, never retrieved again",
   request: { params: Params },
-  responses: { 200: entry, ...missing },
+  responses: {
+    ...unauthorized,
+    200: entry,
+    ...missing,
+  },
 });

@@ -6,8 +6,7 @@ import {
   ValidationError,
 } from "@aidevos/core";
 import { assertFixture, providerName } from "@aidevos/llm";
-import { registryOf } from "@aidevos/registry";
-import { runOf } from "@aidevos/runs";
+import { idempotentRunOf, newRunOf, registryOf, runOf } from "@aidevos/objects";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { validationHook } from "../errors";
 import {
@@ -39,8 +38,8 @@ runs.openapi(createRunRoute, async (c) => {
   if (body.options?.replay) assertFixture(body.options.replay);
   if (!body.spec && providerName(c.env, body.options) === "offline") throw new OfflineNeedsSpecError();
   // A keyed run lives at an id derived from the key, so a replay finds the same run.
-  const id = key ? c.env.RUNS.idFromName(`idempotency:${key}`) : c.env.RUNS.newUniqueId();
-  const started = await c.env.RUNS.get(id).start({
+  const { run } = key ? idempotentRunOf(c.env, key) : newRunOf(c.env);
+  const started = await run.start({
     request: body.request,
     spec: body.spec,
     app: body.app ?? body.spec?.name,

@@ -2,17 +2,15 @@ import { CreateRunBody, ListQuery, Run, RunList, TestReport } from "@aidevos/cor
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { jsonBody } from "../body";
-import { error, json } from "../openapi";
+import { error, json, unauthorized } from "../openapi";
 
-const errors = {
-  400: error("invalid_json or validation_failed"),
-  401: error("missing or wrong bearer token"),
-};
+const errors = { 400: error("invalid_json or validation_failed") };
 const RunParams = z.object({ id: z.string().max(128) });
 
 export const createRunRoute = createRoute({
   method: "post",
   path: "/v1/runs",
+  operationId: "createRun",
   summary: "Start a run: plan, generate, test and deploy an app",
   middleware: [jsonBody] as const,
   request: {
@@ -20,6 +18,7 @@ export const createRunRoute = createRoute({
     body: { required: true, content: { "application/json": { schema: CreateRunBody } } },
   },
   responses: {
+    ...unauthorized,
     202: json(Run, "the run, queued"),
     ...errors,
     413: error("body over 1 MiB"),
@@ -30,33 +29,52 @@ export const createRunRoute = createRoute({
 export const listRunsRoute = createRoute({
   method: "get",
   path: "/v1/runs",
+  operationId: "listRuns",
   summary: "Runs, newest first",
   request: { query: ListQuery },
-  responses: { 200: json(RunList, "a page of runs"), ...errors },
+  responses: {
+    ...unauthorized,
+    200: json(RunList, "a page of runs"),
+    ...errors,
+  },
 });
 
 export const getRunRoute = createRoute({
   method: "get",
   path: "/v1/runs/{id}",
+  operationId: "getRun",
   summary: "A run with its stages",
   request: { params: RunParams },
-  responses: { 200: json(Run, "the run"), 404: error("no such run"), ...errors },
+  responses: {
+    ...unauthorized,
+    200: json(Run, "the run"),
+    404: error("no such run"),
+    ...errors,
+  },
 });
 
 export const cancelRunRoute = createRoute({
   method: "post",
   path: "/v1/runs/{id}/cancel",
+  operationId: "cancelRun",
   summary: "Cancel a run that has not finished",
   request: { params: RunParams },
-  responses: { 200: json(Run, "the run"), 404: error("no such run"), ...errors },
+  responses: {
+    ...unauthorized,
+    200: json(Run, "the run"),
+    404: error("no such run"),
+    ...errors,
+  },
 });
 
 export const runEventsRoute = createRoute({
   method: "get",
   path: "/v1/runs/{id}/events",
+  operationId: "streamRunEvents",
   summary: "Server-Sent Events of the run's stage transitions and logs, from Last-Event-ID on",
   request: { params: RunParams },
   responses: {
+    ...unauthorized,
     200: { content: { "text/event-stream": { schema: z.string() } }, description: "event stream" },
     404: error("no such run"),
   },
@@ -65,9 +83,11 @@ export const runEventsRoute = createRoute({
 export const runTestsRoute = createRoute({
   method: "get",
   path: "/v1/runs/{id}/tests",
+  operationId: "getRunTests",
   summary: "The test reports of the run's latest testing round",
   request: { params: RunParams },
   responses: {
+    ...unauthorized,
     200: json(z.object({ round: z.int().nullable(), reports: z.array(TestReport) }), "reports"),
     404: error("no such run"),
   },
@@ -76,9 +96,11 @@ export const runTestsRoute = createRoute({
 export const runFilesRoute = createRoute({
   method: "get",
   path: "/v1/runs/{id}/files",
+  operationId: "getRunFiles",
   summary: "The generated files of the run's latest codegen round",
   request: { params: RunParams },
   responses: {
+    ...unauthorized,
     200: json(
       z.object({
         round: z.int().nullable(),

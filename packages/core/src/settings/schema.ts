@@ -1,0 +1,59 @@
+import { z } from "zod";
+
+/** A var left empty in wrangler.toml (or unset) means "the default", never 0 or "". */
+const unset = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
+
+const text = z.preprocess(unset, z.string().trim().optional());
+/** Keys and tokens are taken as they are: whitespace in a secret is part of it. */
+const secret = z.preprocess(unset, z.string().optional());
+const number = (fallback: number, check: z.ZodNumber = z.number()) =>
+  z.preprocess((v) => (typeof v === "string" ? (v.trim() === "" ? undefined : Number(v)) : v), check.default(fallback));
+
+/**
+ * Every Worker var and secret AIDevOS reads, with its default and what a valid value is. Read
+ * through `setting` only: a value that does not fit is replaced by the default, with a warning.
+ */
+export const Settings = z.object({
+  /** "offline", "anthropic" or "openai-compatible"; unset chooses by the keys configured. */
+  AIDEVOS_PROVIDER: z.preprocess(
+    (v) => (typeof v === "string" ? v.trim() || undefined : v),
+    z.enum(["offline", "anthropic", "openai-compatible"]).optional(),
+  ),
+  AIDEVOS_MAX_REFINE_ROUNDS: number(3, z.number().int().min(0).max(20)),
+  AIDEVOS_MODEL: text,
+  AIDEVOS_REVIEW_MODEL: text,
+  AIDEVOS_STRONG_MODEL: text,
+  ANTHROPIC_BASE_URL: text,
+  ANTHROPIC_API_KEY: secret,
+  OPENAI_BASE_URL: text,
+  OPENAI_API_KEY: secret,
+  CLOUDFLARE_ACCOUNT_ID: text,
+  CLOUDFLARE_API_TOKEN: secret,
+  CLOUDFLARE_DISPATCH_NAMESPACE: text,
+  CLOUDFLARE_API_BASE_URL: z.preprocess(unset, z.string().trim().default("https://api.cloudflare.com/client/v4")),
+  AIDEVOS_ROLLBACK_ERROR_RATE: number(0.5, z.number().min(0).max(1)),
+  AIDEVOS_ROLLBACK_WINDOW_SECONDS: number(300, z.number().positive()),
+  AIDEVOS_ROLLBACK_MIN_REQUESTS: number(20, z.number().int().min(0)),
+  AIDEVOS_LATENCY_P95_MS: number(1000, z.number().positive()),
+  AIDEVOS_ALERT_WEBHOOK_URL: text,
+  /** "1" only for `pnpm bench`. */
+  AIDEVOS_BENCH: z.preprocess((v) => v === "1" || v === true, z.boolean()),
+  AIDEVOS_API_TOKEN: secret,
+});
+export type Settings = z.infer<typeof Settings>;
+export type SettingName = keyof Settings;
+
+/** What a setting is read from: the Worker's env, or any object with some of the vars. */
+export type SettingsSource = { readonly [K in SettingName]?: unknown };
+
+/**
+ * One setting, parsed and validated, with its default when unset, empty or invalid. Read on use
+ * (not cached), so a changed env — a test's, or a redeploy's — is seen at once.
+ */
+export function setting<K extends SettingName>(env: SettingsSource, name: K): Settings[K] {
+  const schema = Settings.shape[name];
+  const parsed = schema.safeParse(env[name]);
+  if (parsed.success) return parsed.data as Settings[K];
+  console.warn(`${name} is not valid (${parsed.error.issues[0]?.message ?? "invalid"}); using the default`);
+  return schema.parse(undefined) as Settings[K];
+}

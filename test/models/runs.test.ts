@@ -1,0 +1,163 @@
+// Proves whole runs against the loopback Anthropic API (the "models" project points every run at it): a made-up hash in the model's code is ignored and never serves stale code; a blocking review finding goes to the refiner instead of failing the run; model failures end the run with an error named by cause (model_overloaded, model_unreachable, model_output_invalid, model_truncated, budget_exceeded), not stage_failed.
+
+import { env } from "cloudflare:workers";
+import { compileApp } from "@aidevos/compiler";
+import { type AppSpec, AppSpec as AppSpecSchema, bundleHash } from "@aidevos/core";
+import { describeArchitecture, planTasks } from "@aidevos/llm";
+import { describe, expect, it } from "vitest";
+import type { ScriptedResponse } from "../fakes/anthropic-server";
+import { api, json, startRun, uniqueName, waitForRun } from "../support/api";
+
+const baseURL = (env as unknown as { TEST_ANTHROPIC_URL: string }).TEST_ANTHROPIC_URL;
+/** The one key every run of this project uses (vitest.config.ts): tests here script it one after another. */
+const KEY = "sk-ant-fake-models";
+const MADE_UP_HASH = "f".repeat(64);
+
+async function script(responses: ScriptedResponse[]) {
+  await fetch(`${baseURL}/__script`, { method: "POST", body: JSON.stringify({ key: KEY, responses }) });
+}
+async function sent(): Promise<any[]> {
+  return (await fetch(`${baseURL}/__requests?key=${KEY}`)).json();
+}
+const answer = (value: unknown, extra: Partial<ScriptedResponse> = {}): ScriptedResponse => ({
+  answer: { answer: value },
+  ...extra,
+});
+
+function notesSpec(name: string, extraField = false): AppSpec {
+  return AppSpecSchema.parse({
+    name,
+    entities: [
+      {
+        name: "note",
+        plural: "notes",
+        fields: {
+          text: { type: "string", required: true },
+          ...(extraField ? { tag: { type: "string", default: "none" } } : {}),
+        },
+      },
+    ],
+  });
+}
+
+/** What a model answers for planning: the spec, then the architecture and tasks for it. */
+function planning(spec: AppSpec): ScriptedResponse[] {
+  return [
+    answer({ spec, requirements: [], acceptanceCriteria: [] }),
+    answer(describeArchitecture(spec)),
+    answer(planTasks(spec)),
+  ];
+}
+
+/** Code as a model writes it: the compiler's files, with a hash the model made up. */
+async function modelCode(spec: AppSpec) {
+  const { hash: _, ...files } = await compileApp(spec);
+  return { ...files, hash: MADE_UP_HASH };
+}
+
+const NO_FINDINGS = answer({ findings: [] });
+
+describe("runs against a scripted model", () => {
+  it("ignores a made-up hash: the code hash is the files' hash, and the same made-up hash never serves stale code", async () => {
+    const name = uniqueName("bogus");
+    const v1 = notesSpec(name);
+    await script([...planning(v1), answer(await modelCode(v1)), NO_FINDINGS]);
+    const first = await waitForRun((await startRun({ request: "notes" })).id);
+    expect(first.error).toBeUndefined();
+    expect(first.status).toBe("succeeded");
+
+    const v2 = notesSpec(name, true);
+    await script([...planning(v2), answer(await modelCode(v2)), NO_FINDINGS]);
+    const second = await waitForRun((await startRun({ request: "notes get a tag", app: name })).id);
+    expect(second.error).toBeUndefined();
+    expect(second.status).toBe("succeeded");
+
+    const app = await json(await api(`/v1/apps/${name}`));
+    const hashes = app.versions.map((v: { codeHash: string }) => v.codeHash);
+    expect(hashes).toEqual([
+      await bundleHash((await compileApp(v1)).files),
+      await bundleHash((await compileApp(v2)).files),
+    ]);
+    expect(hashes).not.toContain(MADE_UP_HASH);
+    // v2's code is what serves: a v1 module would not know the tag field and its default.
+    const made = await api(`/apps/${name}/notes`, { method: "POST", json: { text: "hello" } });
+    expect(made.status).toBe(201);
+    expect((await json(made)).tag).toBe("none");
+  });
+
+  it("sends a blocking review finding to the refiner with the round's results, and deploys the refined code", async () => {
+    const name = uniqueName("reviewed");
+    const spec = notesSpec(name);
+    const code = await modelCode(spec);
+    const refined = {
+      ...code,
+      files: code.files.map((f) => (f.path === "app.js" ? { ...f, content: `// reviewed\n${f.content}` } : f)),
+    };
+    const finding = {
+      severity: "error",
+      rule: "missing-input-limit",
+      file: "app.js",
+      line: 1,
+      message: "text has no maximum length",
+    };
+    await script([...planning(spec), answer(code), answer({ findings: [finding] }), answer(refined), NO_FINDINGS]);
+    const run = await waitForRun((await startRun({ request: "notes" })).id);
+    expect(run.error).toBeUndefined();
+    expect(run.status).toBe("succeeded");
+    expect(run.stages.find((s) => s.name === "codegen")!.rounds).toBe(2);
+    const refine = (await sent()).find((r) => r.messages[0].content.includes('"previous"'));
+    expect(refine.messages[0].content).toContain('"findings":[{"severity":"error","rule":"missing-input-limit"');
+    const app = await json(await api(`/v1/apps/${name}`));
+    expect(app.versions.at(-1).codeHash).toBe(await bundleHash(refined.files));
+  });
+
+  it("stops a refiner that answers a review finding with the same code (judged on the files, not a hash)", async () => {
+    const name = uniqueName("stuck");
+    const spec = notesSpec(name);
+    const code = await modelCode(spec);
+    await script([
+      ...planning(spec),
+      answer(code),
+      answer({ findings: [{ severity: "error", rule: "r1", message: "blocking" }] }),
+      // Same files, a different made-up hash: still the same code.
+      answer({ ...code, hash: "e".repeat(64) }),
+    ]);
+    const run = await waitForRun((await startRun({ request: "notes" })).id);
+    expect(run.status).toBe("failed");
+    expect(run.error?.code).toBe("refine_stalled");
+    expect(run.error?.message).toContain("review: r1");
+  });
+
+  const busy: ScriptedResponse = { status: 529, errorType: "overloaded_error", headers: { "retry-after": "0" } };
+  const causes: [string, () => Promise<ScriptedResponse[]>, Record<string, unknown>?][] = [
+    // The SDK retries 3 times: 4 answers of 529 exhaust it.
+    ["model_overloaded", async () => [busy, busy, busy, busy]],
+    ["model_unreachable", async () => Array.from({ length: 4 }, () => ({ hangUp: true }))],
+    // One answer and two repairs, all off-contract.
+    ["model_output_invalid", async () => Array.from({ length: 3 }, () => answer({ spec: { name: 42 } }))],
+    // Cut at 8k, 16k, 32k and the 64k ceiling.
+    [
+      "model_truncated",
+      async () => Array.from({ length: 4 }, () => answer({ spec: {} }, { stopReason: "max_tokens" as const })),
+    ],
+    [
+      "budget_exceeded",
+      async () => [
+        answer(
+          { spec: notesSpec(uniqueName("budget")), requirements: [], acceptanceCriteria: [] },
+          { usage: { input_tokens: 5_000, output_tokens: 500 } },
+        ),
+      ],
+      { tokenBudget: 1_000 },
+    ],
+  ];
+  for (const [code, responses, options] of causes) {
+    it(`fails the run with ${code} when the model does`, async () => {
+      await script(await responses());
+      const run = await waitForRun((await startRun({ request: "notes", ...(options ? { options } : {}) })).id);
+      expect(run.status).toBe("failed");
+      expect(run.error?.code).toBe(code);
+      expect(run.stages.find((s) => s.name === "planning")).toMatchObject({ status: "failed", attempts: 1 });
+    });
+  }
+});

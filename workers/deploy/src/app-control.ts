@@ -1,0 +1,184 @@
+import { DurableObject } from "cloudflare:workers";
+import { AidevosError, type AppSpec, type CloudflareVersion, type CodeBundle, type VersionChange } from "@aidevos/core";
+import { appHostOf, registryOf } from "@aidevos/objects";
+import { CloudflareApiError, CloudflareClient, CloudflareDeployer, cloudflareConfig } from "./cloudflare";
+import { publishLive } from "./publish";
+
+/** A run's request to make its bundle the app's next version. */
+interface AppDeploy {
+  runId: string;
+  spec: AppSpec;
+  bundle: CodeBundle;
+  /** On Cloudflare: the share of traffic the new version starts on. */
+  canaryPercent?: number;
+  /** An upload an earlier attempt of this run made before uploads were kept here (by DeployDO). */
+  uploaded?: CloudflareVersion;
+}
+
+/**
+ * What a deploy did: the version recorded, and what Cloudflare holds for it (when it is shipped
+ * there); or why it was refused for good (an error thrown across RPC would lose its class and code).
+ */
+type AppDeployResult = ({ ok: true } & AppDeployed) | { ok: false; code: string; message: string };
+
+interface AppDeployed {
+  version: number;
+  created: boolean;
+  url: string;
+  cloudflare?: CloudflareVersion;
+  /** True when this call uploaded to Cloudflare (false when an earlier attempt of the run had). */
+  shipped: boolean;
+}
+
+function deployer(env: Env): CloudflareDeployer | null {
+  const config = cloudflareConfig(env);
+  return config ? new CloudflareDeployer(new CloudflareClient(config)) : null;
+}
+
+/** Cloudflare refusing a change is an answer for the caller, not a crash (errors lose their class over RPC). */
+async function onCloudflare(action: () => Promise<void>): Promise<VersionChange | null> {
+  try {
+    await action();
+    return null;
+  } catch (err) {
+    if (err instanceof CloudflareApiError) return { ok: false, reason: "cloudflare_error", message: err.message };
+    throw err;
+  }
+}
+
+/**
+ * The control object of one app (named after it). Every change of what the app serves — a run's
+ * deploy, a rollback, a promotion — goes through here and runs one at a time: the Cloudflare
+ * side, the Registry record and the push of the live pointer to the app's host happen as one step,
+ * so Cloudflare, the Registry, the host and the history agree on the order of changes.
+ * Durable Object gates do not hold across calls to other objects, hence the explicit queue.
+ * This object alone uses the Cloudflare token.
+ */
+export class AppControlDO extends DurableObject<Env> {
+  /** The tail of the queue of changes: each change starts when the one before it has settled. */
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.blockConcurrencyWhile(async () => {
+      ctx.storage.sql.exec(
+        "CREATE TABLE IF NOT EXISTS cloudflare_uploads (run_id TEXT PRIMARY KEY, deployment TEXT NOT NULL)",
+      );
+    });
+  }
+
+  /** Records a run's bundle as the next version (once per run, however often it is asked) and serves it. */
+  async deploy(request: AppDeploy): Promise<AppDeployResult> {
+    return this.oneAtATime(() => this.record(request)).catch((err) => {
+      if (err instanceof AidevosError) return { ok: false as const, code: err.code, message: err.message };
+      throw err;
+    });
+  }
+
+  private async record(request: AppDeploy): Promise<AppDeployResult> {
+    const app = this.app;
+    await this.checkLiveData(app, request);
+    const { cloudflare, shipped } = await this.shipToCloudflare(app, request);
+    const deployed = await registryOf(this.env).deploy({
+      app,
+      spec: request.spec,
+      bundle: request.bundle,
+      runId: request.runId,
+      cloudflare,
+    });
+    // Also when the version was already recorded: the attempt that recorded it may have died before this.
+    await publishLive(this.env, app);
+    return { ok: true, ...deployed, ...(cloudflare ? { cloudflare } : {}), shipped };
+  }
+
+  /**
+   * Refs and unique keys a new version adds must hold on the data it inherits: the live version
+   * checks its data against the new spec first (in every partition), and a violation refuses the
+   * deploy with the live version untouched; the new runtime would otherwise start on data that
+   * breaks its rules. Here, in the queue, no other change can slip between the check and the record.
+   */
+  private async checkLiveData(app: string, request: AppDeploy): Promise<void> {
+    const problems = await appHostOf(this.env, app).checkData(app, request.spec, request.bundle.hash);
+    if (problems.length === 0) return;
+    // Runs keep an error's code and message: the message names the spec path at fault.
+    const first = `${problems[0]!.path}: ${problems[0]!.message}`;
+    const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : "";
+    throw new AidevosError("conflict", `the live data breaks the new spec: ${first}${more}`, 409, problems);
+  }
+
+  /** Returns the app to an earlier version, on Cloudflare first (when it is there) and then in the Registry. */
+  async rollback(version?: number, runId: string | null = null): Promise<VersionChange> {
+    return this.oneAtATime(async () => {
+      const app = this.app;
+      const registry = registryOf(this.env);
+      const target = await registry.rollbackTarget(app, version);
+      if (!target.ok) return target;
+      const cf = deployer(this.env);
+      const cloud = target.cloudflare;
+      if (cf && cloud) {
+        const refused = await onCloudflare(() => cf.activate(cloud.script, cloud.versionId));
+        if (refused) return refused;
+      }
+      const change = await registry.rollback(app, target.version, runId);
+      await publishLive(this.env, app);
+      return change;
+    });
+  }
+
+  /** Puts a canary on all of the traffic. */
+  async promote(): Promise<VersionChange> {
+    return this.oneAtATime(async () => {
+      const app = this.app;
+      const registry = registryOf(this.env);
+      const live = await registry.liveCloudflare(app);
+      const cf = deployer(this.env);
+      if (cf && live && live.percentage < 100) {
+        const refused = await onCloudflare(() => cf.activate(live.script, live.versionId));
+        if (refused) return refused;
+      }
+      const change = await registry.promote(app);
+      await publishLive(this.env, app);
+      return change;
+    });
+  }
+
+  private oneAtATime<T>(change: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(change);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  private get app(): string {
+    const name = this.ctx.id.name;
+    if (!name) throw new Error("an app control object is reached by the app's name (appControlOf)");
+    return name;
+  }
+
+  /** The upload is kept per run before the Registry write, so a retried deploy never uploads twice. */
+  private async shipToCloudflare(
+    app: string,
+    request: AppDeploy,
+  ): Promise<{ cloudflare?: CloudflareVersion; shipped: boolean }> {
+    const cf = deployer(this.env);
+    if (!cf) return { shipped: false };
+    if (request.uploaded) {
+      this.ctx.storage.sql.exec(
+        "INSERT OR IGNORE INTO cloudflare_uploads (run_id, deployment) VALUES (?, ?)",
+        request.runId,
+        JSON.stringify(request.uploaded),
+      );
+    }
+    const done = this.ctx.storage.sql
+      .exec<{ deployment: string }>("SELECT deployment FROM cloudflare_uploads WHERE run_id = ?", request.runId)
+      .toArray()[0];
+    if (done) return { cloudflare: JSON.parse(done.deployment) as CloudflareVersion, shipped: false };
+    const previous = await registryOf(this.env).liveCloudflare(app);
+    const deployment = await cf.deploy(app, request.bundle, previous, request.canaryPercent);
+    this.ctx.storage.sql.exec(
+      "INSERT INTO cloudflare_uploads (run_id, deployment) VALUES (?, ?)",
+      request.runId,
+      JSON.stringify(deployment),
+    );
+    return { cloudflare: deployment, shipped: true };
+  }
+}

@@ -1,0 +1,101 @@
+import { DurableObject } from "cloudflare:workers";
+import type { KnowledgeEntry, NewKnowledge } from "@aidevos/core";
+import { copyTables, legacyKnowledgeOf } from "@aidevos/objects";
+import { createKnowledgeTables, KnowledgeBase } from "./knowledge-base";
+import { chooseModel, type ModelChoice } from "./model-updater";
+
+/** Set once the entries the earlier knowledge base (LearningDO `knowledge`) held have been copied here. */
+const HANDED_OVER = "handed-over";
+
+/**
+ * The one knowledge base (knowledgeBaseOf): seeded best practices and patterns, learned lessons,
+ * people's entries, and the model statistics the model updater chooses by.
+ */
+export class KnowledgeBaseDO extends DurableObject<Env> {
+  private kb: KnowledgeBase | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.blockConcurrencyWhile(async () => {
+      // Copied before the first start seeds anything, so the seed is not laid twice.
+      if (!ctx.storage.kv.get(HANDED_OVER)) {
+        const dump = await legacyKnowledgeOf(env).handOverKnowledge();
+        ctx.storage.transactionSync(() => {
+          createKnowledgeTables(ctx.storage.sql);
+          copyTables(ctx.storage.sql, dump);
+          ctx.storage.kv.put(HANDED_OVER, true);
+        });
+      }
+      this.kb = new KnowledgeBase(ctx.storage.sql);
+    });
+  }
+
+  private get knowledge(): KnowledgeBase {
+    if (!this.kb) throw new Error("the knowledge base has not started");
+    return this.kb;
+  }
+
+  async list(query: { q?: string; stage?: string; retired?: boolean; limit: number }): Promise<KnowledgeEntry[]> {
+    return this.knowledge.list(query);
+  }
+
+  async get(id: string): Promise<KnowledgeEntry | null> {
+    return this.knowledge.get(id);
+  }
+
+  async add(
+    input: NewKnowledge,
+    source: "user" | "learned" = "user",
+  ): Promise<{ entry: KnowledgeEntry; created: boolean }> {
+    return this.knowledge.add(input, source);
+  }
+
+  async edit(id: string, patch: Partial<Pick<KnowledgeEntry, "title" | "body" | "stage" | "score">>) {
+    return this.knowledge.edit(id, patch);
+  }
+
+  async retire(id: string) {
+    return this.knowledge.retire(id);
+  }
+
+  /** What a stage of a run should know, as prompt lines, bounded in size. */
+  async retrieve(runId: string, stage: string, text: string): Promise<{ id: string; line: string }[]> {
+    return this.knowledge.retrieve(runId, stage, text).map((e) => ({ id: e.id, line: `${e.title}: ${e.body}` }));
+  }
+
+  /** Folds a finished run in: new lessons (deduplicated), scores of what it was given, model statistics. */
+  async learn(outcome: {
+    runId: string;
+    lessons: NewKnowledge[];
+    passedFirstTime: boolean;
+    model?: string;
+    prompt?: string;
+    refineRounds: number;
+    costUsd: number;
+  }): Promise<{ entries: KnowledgeEntry[]; created: number; scored: number; explained: string[] }> {
+    const kb = this.knowledge;
+    const results = outcome.lessons.map((l) => kb.add(l, "learned"));
+    const given = kb.list({ limit: 500 }).filter((e) => e.source === "learned" && e.uses > 0).length;
+    kb.score(outcome.runId, outcome.passedFirstTime);
+    const explained: string[] = [];
+    if (outcome.model) {
+      kb.recordModel("codegen", outcome.model, outcome.prompt ?? "?", outcome.refineRounds, outcome.costUsd);
+      explained.push(`model updater: recorded ${outcome.model} on codegen (${outcome.refineRounds} refine round(s))`);
+    }
+    return {
+      entries: results.map((r) => r.entry),
+      created: results.filter((r) => r.created).length,
+      scored: given,
+      explained,
+    };
+  }
+
+  /** The model updater's choice for a stage between a cheaper and a stronger model. */
+  async chooseModel(stage: string, cheap: string, strong: string | undefined): Promise<ModelChoice> {
+    return chooseModel(cheap, strong, this.knowledge.modelStats(stage));
+  }
+
+  async modelStats(stage: string) {
+    return this.knowledge.modelStats(stage);
+  }
+}

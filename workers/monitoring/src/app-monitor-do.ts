@@ -1,0 +1,170 @@
+import { DurableObject } from "cloudflare:workers";
+import { type RequestEvent, setting, sha256Hex } from "@aidevos/core";
+import { lessonFromRollback } from "@aidevos/learning";
+import {
+  appControlOf,
+  appHostOf,
+  copyTables,
+  knowledgeBaseOf,
+  legacyAppMonitorOf,
+  newRunOf,
+  registryOf,
+} from "@aidevos/objects";
+import { AppMonitorStore } from "./app-monitor";
+import { decide, loopPolicy } from "./loop-policy";
+
+const COMPACT_EVERY_MS = 60_000;
+/** Set once the records an earlier monitor (MonitoringDO `app:<name>`) held have been copied here. */
+const HANDED_OVER = "handed-over";
+
+/**
+ * The production monitor of one app (named after it). It folds the requests the gateway served
+ * into performance, error and usage records, notifies new error groups, and closes the loops: a
+ * spiking new version is rolled back and a fix run started; a slow one gets a refine run. Each
+ * automatic action happens at most once per version.
+ */
+export class AppMonitorDO extends DurableObject<Env> {
+  private readonly store: AppMonitorStore;
+  private compactedAt = 0;
+  private readonly budgets = new Map<number, number | undefined>();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new AppMonitorStore(ctx.storage.sql);
+    ctx.blockConcurrencyWhile(() => this.takeOver());
+  }
+
+  /** A batch of requests from the gateway. */
+  async record(app: string, events: RequestEvent[]): Promise<void> {
+    const store = this.store;
+    const now = Date.now();
+    for (const group of store.ingest(events)) {
+      const message = `new error in v${group.version}: ${group.message} (${group.frame})`;
+      store.addFeed("error_group", message, { fingerprint: group.fingerprint });
+      this.ctx.waitUntil(this.notify(app, message, group));
+    }
+    if (now - this.compactedAt > COMPACT_EVERY_MS) {
+      store.compact(now);
+      this.compactedAt = now;
+    }
+    await this.closeLoops(app, now);
+  }
+
+  async metrics(app: string, granularity: "minute" | "hour", limit: number) {
+    return this.store.metrics(app, granularity, limit);
+  }
+
+  async errors() {
+    return this.store.errors();
+  }
+
+  async usage(days: number) {
+    return this.store.usage(days);
+  }
+
+  async feed() {
+    return this.store.feed();
+  }
+
+  async addFeed(kind: "feedback", message: string, data?: unknown): Promise<void> {
+    this.store.addFeed(kind, message, data);
+  }
+
+  /** Folds old minutes into hours as of `now`; retention otherwise runs as requests arrive. */
+  async compact(now = Date.now()): Promise<void> {
+    this.store.compact(now);
+    this.compactedAt = Date.now();
+  }
+
+  /** Bytes of this monitor's SQLite storage. */
+  async storageBytes(): Promise<number> {
+    return this.ctx.storage.sql.databaseSize;
+  }
+
+  /** Copies what the app's earlier monitor recorded, once, before this object serves anything. */
+  private async takeOver(): Promise<void> {
+    const app = this.ctx.id.name;
+    if (!app || this.ctx.storage.kv.get(HANDED_OVER)) return;
+    const dump = await legacyAppMonitorOf(this.env, app).handOverAppMonitor();
+    this.ctx.storage.transactionSync(() => {
+      copyTables(this.ctx.storage.sql, dump);
+      this.ctx.storage.kv.put(HANDED_OVER, true);
+    });
+  }
+
+  /**
+   * Runs after every batch, so it asks only the app's own host what is live; the Registry is asked
+   * for a version's latency budget once, and for the app only when there is something to do.
+   */
+  private async closeLoops(app: string, now: number) {
+    const store = this.store;
+    const live = await appHostOf(this.env, app).live(app);
+    if (!live) return;
+    const policy = loopPolicy(this.env);
+    const decision = decide(
+      store.window(live.version, now, policy.windowMs),
+      live.version,
+      policy,
+      await this.budgetOf(app, live.version),
+    );
+    if (decision.kind === "none") return;
+    const current = await registryOf(this.env).getApp(app);
+    if (decision.kind === "rollback" && current && store.claimAction("rollback", live.version)) {
+      const percent = Math.round(decision.rate * 100);
+      store.addFeed("error_spike", `v${live.version} answered ${percent}% 5xx in the last ${policy.windowMs / 1000}s`);
+      const change = await appControlOf(this.env, app).rollback(undefined, null);
+      if (!change.ok) {
+        store.addFeed("rollback", `could not roll back v${live.version}: ${change.message}`);
+        return;
+      }
+      store.addFeed("rollback", `rolled back from v${change.fromVersion} to v${change.version}`, change);
+      const groups = store
+        .errors()
+        .filter((g) => g.version === live.version)
+        .slice(0, 5);
+      const request = `Critical fix for ${app}: v${live.version} was rolled back after ${percent}% of requests failed. Errors: ${groups
+        .map((g) => `${g.message} at ${g.frame} (${g.count}×)`)
+        .join("; ")}`;
+      const runId = await this.startRun(app, request, current.spec);
+      store.addFeed("fix_run", `started fix run ${runId}`, { runId, errors: groups.map((g) => g.fingerprint) });
+      await knowledgeBaseOf(this.env).add(lessonFromRollback(app, live.version, groups), "learned");
+    } else if (decision.kind === "refine" && current && store.claimAction("refine", live.version)) {
+      store.addFeed("latency_breach", `v${live.version} p95 ${decision.p95} ms over its budget`);
+      const request = `Scaling need for ${app}: v${live.version} p95 latency is ${decision.p95} ms, over budget. Make it faster.`;
+      const runId = await this.startRun(app, request, current.spec);
+      store.addFeed("refine_run", `started refine run ${runId}`, { runId });
+    }
+  }
+
+  /** The p95 budget (ms) the live version's spec sets, if any; a version's spec never changes. */
+  private async budgetOf(app: string, version: number): Promise<number | undefined> {
+    if (!this.budgets.has(version)) {
+      const current = await registryOf(this.env).getApp(app);
+      if (current?.liveVersion !== version) return current?.spec.performance?.p95Ms;
+      this.budgets.set(version, current.spec.performance?.p95Ms);
+    }
+    return this.budgets.get(version);
+  }
+
+  /** A run on the app's spec: offline it rebuilds correct code from the spec; with a model it can also fix custom code. */
+  private async startRun(app: string, request: string, spec: unknown): Promise<string> {
+    const { id, run } = newRunOf(this.env);
+    await run.start({ request, app, spec: spec as never, bodyHash: await sha256Hex(request) });
+    return id;
+  }
+
+  /** Tells the configured webhook about a new error group; a webhook that fails is only logged. */
+  private async notify(app: string, message: string, group: unknown): Promise<void> {
+    const url = setting(this.env, "AIDEVOS_ALERT_WEBHOOK_URL");
+    if (!url) return;
+    try {
+      await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ app, kind: "error_group", message, group }),
+      });
+    } catch (err) {
+      console.warn("alert webhook failed", String(err));
+    }
+  }
+}
