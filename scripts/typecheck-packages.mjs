@@ -20,7 +20,9 @@ for (const name of readdirSync(join(root, "packages")).sort()) {
     config,
     JSON.stringify({
       extends: join(root, "tsconfig.base.json"),
-      include: [join(dir, "src", "**", "*.ts"), join(dir, "src", "**", "*.d.ts")],
+      // Every package's own declarations too: a dependency's ambient modules (the compiler's
+      // `#runtime/*` text imports) travel with its sources.
+      include: [join(dir, "src", "**", "*.ts"), join(root, "packages", "*", "src", "**", "*.d.ts")],
     }),
   );
   try {

@@ -39,9 +39,19 @@ describe("deploying to Cloudflare", () => {
       bindings: [{ type: "durable_object_namespace", name: "APP", class_name: "App" }],
       migrations: { new_tag: "v1", new_sqlite_classes: ["App"] },
     });
-    expect(Object.keys(put.modules)).toEqual(
-      expect.arrayContaining(["__aidevos_entry.js", "__aidevos_guard.js", "app.js", "index.js"]),
-    );
+    expect(Object.keys(put.modules).sort()).toEqual([
+      "__aidevos_entry.js",
+      "__aidevos_guard.js",
+      "actions.js",
+      "app.js",
+      "handlers.js",
+      "index.js",
+      "model.js",
+      "patterns.js",
+      "query.js",
+      "records.js",
+      "spec.js",
+    ]);
     expect(put.modules["index.js"].type).toBe("application/javascript+module");
     expect(list).toMatchObject({ method: "GET", sub: "/versions" });
 

@@ -1,6 +1,6 @@
 // Proves the people's interfaces against `wrangler dev`: the CLI (exit codes, --json, live progress) and the dashboard in headless Chromium.
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -82,6 +82,30 @@ describe("the CLI", () => {
     expect(api.code).toBe(2);
     expect(api.stderr).toContain("spec_required");
   });
+
+  it("fills each action's code from --actions DIR/<action>.js, and refuses a missing or stray file", async () => {
+    const name = `cli-act-${Date.now().toString(36)}`;
+    const dir = join(tmpdir(), name);
+    mkdirSync(dir, { recursive: true });
+    const spec = join(dir, "app.json");
+    writeFileSync(
+      spec,
+      JSON.stringify({ name, entities: [], actions: [{ name: "hello", method: "GET", path: "/hello/:who" }] }),
+    );
+    const code = join(dir, "code");
+    mkdirSync(code, { recursive: true });
+    const missing = await cli("submit", "hello", "--spec", spec, "--actions", code);
+    expect(missing).toMatchObject({ code: 2, stderr: expect.stringContaining("no hello.js for action hello") });
+    writeFileSync(join(code, "helo.js"), "export default () => 1;");
+    const stray = await cli("submit", "hello", "--spec", spec, "--actions", code);
+    expect(stray).toMatchObject({ code: 2, stderr: expect.stringContaining("helo.js name(s) no action") });
+    rmSync(join(code, "helo.js"));
+    writeFileSync(join(code, "hello.js"), 'export default async (req, ctx) => ctx.text("hi " + ctx.params.who);\n');
+    const ok = await cli("submit", "hello", "--spec", spec, "--actions", code);
+    expect(ok.code).toBe(0);
+    const res = await fetch(`${dev.base}/apps/${name}/hello/ann`);
+    expect(await res.text()).toBe("hi ann");
+  });
 });
 
 describe.runIf(existsSync(CHROMIUM))("the dashboard in Chromium", () => {
@@ -107,6 +131,15 @@ describe.runIf(existsSync(CHROMIUM))("the dashboard in Chromium", () => {
         JSON.stringify({
           name,
           entities: [{ name: "thing", plural: "things", fields: { what: { type: "string", required: true } } }],
+          actions: [
+            {
+              name: "howMany",
+              method: "GET",
+              path: "/count",
+              code: "export default async (req, ctx) => ({ things: (await ctx.entities.things.list()).items.length });",
+              examples: [{ path: "/count", status: 200, json: { things: 0 } }],
+            },
+          ],
         }),
       );
       await page.getByRole("button", { name: "Start run" }).click();
@@ -121,6 +154,10 @@ describe.runIf(existsSync(CHROMIUM))("the dashboard in Chromium", () => {
 
       await page.getByRole("link", { name: `${name} v1` }).click();
       await page.locator("#totals").waitFor();
+      // The app's actions, and the examples its run played, with their results.
+      await page.locator("#examples", { hasText: "howMany example 1: GET /count" }).waitFor();
+      expect(await page.locator("#actions").innerText()).toContain("GET /count");
+      expect(await page.locator("#examples").innerText()).toContain("1 passed, 0 failed");
       for (let i = 0; i < 8; i++) {
         await fetch(`${dev.base}/apps/${name}/things`, {
           method: "POST",

@@ -19,13 +19,15 @@ describe("the Registry's files", () => {
         )
         .one(),
     );
-    // Nine files each; only spec.js names the app. The runtime modules, and here the samples (same
-    // fields) and the patterns stub (no pattern), are stored once for both.
-    expect(counts).toEqual({ rows: 18, contents: 10 });
+    // Eleven files each; only spec.js names the app. The runtime modules, and here the samples (same
+    // fields), the patterns stub (no pattern) and the handlers (no actions), are stored once for both.
+    expect(counts).toEqual({ rows: 22, contents: 12 });
     for (const name of names) {
       const bundle = await registry.getBundle(name, 1);
       expect(bundle?.files.map((f) => f.path)).toEqual([
+        "actions.js",
         "app.js",
+        "handlers.js",
         "index.js",
         "model.js",
         "model.test.js",

@@ -1,5 +1,6 @@
 /** app.js of every generated app: the Durable Object that serves the contract from SQLite. */
 import { DurableObject } from "cloudflare:workers";
+import { matchAction, runAction, storageApi } from "./actions.js";
 import {
   encodeCursor,
   encodeSortCursor,
@@ -70,6 +71,8 @@ export class App extends DurableObject {
     this.records = new Records(ctx.storage);
     // A host that cannot give the app alarms (a facet) says so; expired rows are then purged as requests come.
     this.alarmsUnavailable = env?.EXPIRY === "on-request";
+    /** What an action's ctx reaches storage through (actions.js), built on the first action request. */
+    this.actionStorage = null;
     ctx.blockConcurrencyWhile(async () => {
       this.migrate();
       await this.scheduleExpiry();
@@ -105,6 +108,16 @@ export class App extends DurableObject {
     } catch {
       throw notFound("route");
     }
+    // Actions first (docs/appspec.md): a path of an action with another method is 405 unless an entity route has it.
+    const action = matchAction(request.method, parts);
+    if (action.action) {
+      this.actionStorage ??= storageApi(this);
+      return runAction(this.actionStorage, action, request, url, (req) => readJson(req, true));
+    }
+    const entityPath =
+      parts[0] === "counters" ||
+      (entityByPlural(parts[0]) !== null && (parts.length <= 2 || (parts.length === 3 && parts[2] === "increment")));
+    if (action.allow.length > 0 && !entityPath) throw methodNotAllowed(action.allow);
     if (parts[0] === "counters" && parts.length >= 2) return this.counter(request, parts);
     const shape = parts.length === 1 ? "collection" : parts.length === 2 ? "item" : "increment";
     const entity =

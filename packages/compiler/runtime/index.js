@@ -4,10 +4,16 @@ import { SPEC } from "./model.js";
 export { App } from "./app.js";
 
 const KEY = /^[A-Za-z0-9_-]{1,64}$/;
+/** How an action learns its partition (ctx.key): set here, never taken from the client (PARTITION_KEY_HEADER in @aidevos/core). */
+const KEY_HEADER = "x-aidevos-partition-key";
 
 export default {
   async fetch(request, env) {
-    if (SPEC.partition !== "perKey") return env.APP.get(env.APP.idFromName("app")).fetch(request);
+    if (SPEC.partition !== "perKey") {
+      const own = new Request(request, { redirect: "manual" });
+      own.headers.delete(KEY_HEADER);
+      return env.APP.get(env.APP.idFromName("app")).fetch(own);
+    }
     // One object per key: /k/{key}/... reaches the key's object as /...
     const url = new URL(request.url);
     const match = /^\/k\/([^/]+)(\/.*)?$/.exec(url.pathname);
@@ -20,6 +26,8 @@ export default {
       return Response.json({ error }, { status: 404 });
     }
     url.pathname = match[2] ?? "/";
-    return env.APP.get(env.APP.idFromName(match[1])).fetch(new Request(url, request));
+    const forwarded = new Request(url, request);
+    forwarded.headers.set(KEY_HEADER, match[1]);
+    return env.APP.get(env.APP.idFromName(match[1])).fetch(new Request(forwarded, { redirect: "manual" }));
   },
 };

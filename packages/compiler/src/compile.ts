@@ -9,18 +9,19 @@ import {
   validValue,
   wrongTypeValue,
 } from "@aidevos/core";
+// The runtime is real JavaScript (packages/compiler/runtime/*.js: linted by biome, type-checked by
+// runtime/tsconfig.json) imported here as its source text, the same text every app ships. wrangler
+// (dev, deploy) follows the `[[rules]] type = "Text"` entry in wrangler.toml; every vitest project
+// uses the `runtimeAsText` Vite plugin in vitest.config.ts. `#runtime/*` is this package's subpath
+// import (package.json "imports"); `#runtime/re2js.js` is the re2js package's ES module, shipped to
+// apps whose spec has a pattern.
+import ACTIONS_RUNTIME from "#runtime/actions.js";
 import APP_RUNTIME from "#runtime/app.js";
 import ENTRY_RUNTIME from "#runtime/index.js";
 import MODEL_RUNTIME from "#runtime/model.js";
 import UNIT_TESTS_RUNTIME from "#runtime/model.test.js";
 import PATTERNS_RUNTIME from "#runtime/patterns.js";
 import QUERY_RUNTIME from "#runtime/query.js";
-// The runtime is real JavaScript (packages/compiler/runtime/*.js: linted by biome, type-checked by
-// runtime/tsconfig.json) imported here as its source text, the same text every app ships. One import,
-// three bundlers: wrangler (dev, deploy) and the vitest workers pool both follow the `[[rules]] type =
-// "Text"` entry in wrangler.toml; vitest's node projects (bench, fixtures) use the `runtimeAsText` Vite
-// plugin in vitest.config.ts. `#runtime/*` is this package's subpath import (package.json "imports");
-// `#runtime/re2js.js` is the re2js package's ES module, shipped to apps whose spec has a pattern.
 // @ts-expect-error TypeScript sees re2js's typed exports; every bundler here hands over its text.
 import RE2JS_SOURCE from "#runtime/re2js.js";
 import RECORDS_RUNTIME from "#runtime/records.js";
@@ -60,6 +61,30 @@ function patternFiles(spec: AppSpec): GeneratedFile[] {
 }
 
 /**
+ * The spec's actions as modules: each action's code verbatim in `actions/<name>.js` (so the sandbox
+ * instruments it as any source), and `handlers.js`, which imports them all statically by name.
+ */
+function actionFiles(spec: AppSpec): GeneratedFile[] {
+  const actions = spec.actions ?? [];
+  const imports = actions.map((a, i) => `import action${i} from "./actions/${a.name}.js";\n`).join("");
+  const entries = actions.map((a, i) => `  ${JSON.stringify(a.name)}: action${i},\n`).join("");
+  return [
+    ...actions.map((a) => ({
+      path: `actions/${a.name}.js`,
+      role: "source" as const,
+      content:
+        a.code ??
+        `export default async () => {\n  throw new Error(${JSON.stringify(`action ${a.name} has no code yet`)});\n};\n`,
+    })),
+    {
+      path: "handlers.js",
+      role: "source",
+      content: `${HEADER}${imports}\n/** Each action's default export, by action name. */\nexport const HANDLERS = {\n${entries}};\n`,
+    },
+  ];
+}
+
+/**
  * The AppSpec compiler: the deterministic code generator of offline mode. Every app shares one
  * reviewed runtime; the spec travels as JSON data (JSON.stringify, so no spec string can become
  * code). Same spec, byte-identical files, same hash. What is the app's own (its spec, its test
@@ -74,6 +99,8 @@ export async function compileApp(spec: AppSpec): Promise<CodeBundle> {
     { path: "records.js", role: "source", content: HEADER + RECORDS_RUNTIME },
     { path: "query.js", role: "source", content: HEADER + QUERY_RUNTIME },
     ...patternFiles(spec),
+    { path: "actions.js", role: "source", content: HEADER + ACTIONS_RUNTIME },
+    ...actionFiles(spec),
     {
       path: "spec.js",
       role: "source",

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { fillActionCode } from "./actions.ts";
 import type { Client } from "./client.ts";
 
 export interface Output {
@@ -56,6 +57,10 @@ export async function runCommand(
       if (typeof flags.spec === "string") {
         body.spec = JSON.parse(readFileSync(flags.spec, "utf8"));
         if (!body.request) body.request = (body.spec as { description?: string }).description ?? "build this spec";
+      }
+      if (typeof flags.actions === "string") {
+        if (!body.spec) throw new UsageError("submit --actions DIR needs --spec FILE");
+        body.spec = fillActionCode(body.spec as object, flags.actions);
       }
       if (typeof flags.app === "string") body.app = flags.app;
       if (typeof flags.replay === "string") body.options = { replay: flags.replay };

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { ActionFilesError } from "./actions.ts";
 import { ApiError, Client } from "./client.ts";
 import { runCommand, UsageError } from "./commands.ts";
 
@@ -6,8 +7,9 @@ const HELP = `aidevos — plan, build, test and deploy apps with AIDevOS
 
 usage: aidevos <command> [args] [--url URL] [--token TOKEN] [--json]
 
-  submit [request…] [--spec FILE] [--app NAME] [--replay FIXTURE] [--no-wait]
-                         start a run and follow it stage by stage; prints the app URL
+  submit [request…] [--spec FILE [--actions DIR]] [--app NAME] [--replay FIXTURE] [--no-wait]
+                         start a run and follow it stage by stage; prints the app URL.
+                         --actions fills each action's code from DIR/<action name>.js
   runs [--limit N]       recent runs
   watch <run id>         follow a run until it ends
   logs <run id>          every event of a run
@@ -44,6 +46,7 @@ try {
   process.exitCode = await runCommand(client, args, flags, { json: flags.json === true, print: (t) => console.log(t) });
 } catch (err) {
   if (err instanceof UsageError) console.error(`usage: aidevos ${err.message}\n\n${HELP}`);
+  else if (err instanceof ActionFilesError) console.error(`error: ${err.message}`);
   else if (err instanceof ApiError) console.error(`error (${err.status} ${err.code}): ${err.message}`);
   else console.error(`error: ${(err as Error).message}`);
   process.exitCode = 2;

@@ -91,21 +91,6 @@ export class AppControlDO extends DurableObject<Env> {
     return { ok: true, ...deployed, ...(cloudflare ? { cloudflare } : {}), shipped };
   }
 
-  /**
-   * Refs and unique keys a new version adds must hold on the data it inherits: the live version
-   * checks its data against the new spec first (in every partition), and a violation refuses the
-   * deploy with the live version untouched; the new runtime would otherwise start on data that
-   * breaks its rules. Here, in the queue, no other change can slip between the check and the record.
-   */
-  private async checkLiveData(app: string, request: AppDeploy): Promise<void> {
-    const problems = await appHostOf(this.env, app).checkData(app, request.spec, request.bundle.hash);
-    if (problems.length === 0) return;
-    // Runs keep an error's code and message: the message names the spec path at fault.
-    const first = `${problems[0]!.path}: ${problems[0]!.message}`;
-    const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : "";
-    throw new AidevosError("conflict", `the live data breaks the new spec: ${first}${more}`, 409, problems);
-  }
-
   /** Returns the app to an earlier version, on Cloudflare first (when it is there) and then in the Registry. */
   async rollback(version?: number, runId: string | null = null): Promise<VersionChange> {
     return this.oneAtATime(async () => {
@@ -140,6 +125,20 @@ export class AppControlDO extends DurableObject<Env> {
       await publishLive(this.env, app);
       return change;
     });
+  }
+
+  /**
+   * Refs and unique keys a new version adds must hold on the data it inherits: the live version
+   * checks its data against the new spec first, and a violation refuses the deploy with the live
+   * version untouched (the new runtime would otherwise start on data that breaks its rules).
+   */
+  private async checkLiveData(app: string, request: AppDeploy): Promise<void> {
+    const problems = await appHostOf(this.env, app).checkData(app, request.spec, request.bundle.hash);
+    if (problems.length === 0) return;
+    // Runs keep an error's code and message: the message names the spec path at fault.
+    const first = `${problems[0]!.path}: ${problems[0]!.message}`;
+    const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : "";
+    throw new AidevosError("conflict", `the live data breaks the new spec: ${first}${more}`, 409, problems);
   }
 
   private oneAtATime<T>(change: () => Promise<T>): Promise<T> {

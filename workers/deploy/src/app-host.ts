@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { type AppSpec, type CodeBundle, type ErrorDetail, PartitionKey } from "@aidevos/core";
+import { type AppSpec, type CodeBundle, type ErrorDetail, PARTITION_KEY_HEADER, PartitionKey } from "@aidevos/core";
 import { appHostOf, registryOf } from "@aidevos/objects";
 import type { LiveVersion } from "@aidevos/registry";
 import { appWorkerCode } from "@aidevos/sandbox";
@@ -73,7 +73,12 @@ export class AppHostDO extends DurableObject<Env> {
     if (!live) return { kind: "no_app" };
     if (INTERNAL_PATH.test(new URL(request.url).pathname)) return internalRefused(live, request);
     const url = new URL(request.url);
-    if (live.partition === "single") return this.served(live, null, url.pathname, () => this.serve(request, live));
+    if (live.partition === "single") {
+      // Only the host says which partition a request is for (an action's ctx.key): never the client.
+      const own = request.headers.has(PARTITION_KEY_HEADER) ? new Request(request) : request;
+      own.headers.delete(PARTITION_KEY_HEADER);
+      return this.served(live, null, url.pathname, () => this.serve(own, live));
+    }
     const match = /^\/k\/([^/]*)(\/.*)?$/.exec(url.pathname);
     if (!match) return { kind: "no_key" };
     const key = PartitionKey.safeParse(decodeKey(match[1]!));
@@ -81,6 +86,7 @@ export class AppHostDO extends DurableObject<Env> {
     this.notePartition(key.data);
     const path = match[2] ?? "/";
     const forwarded = new Request(new URL(path + url.search, url), request);
+    forwarded.headers.set(PARTITION_KEY_HEADER, key.data);
     return this.served(live, key.data, path, () => appHostOf(this.env, app, key.data).serve(forwarded, live));
   }
 
@@ -91,12 +97,12 @@ export class AppHostDO extends DurableObject<Env> {
       if (!bundle) throw new Error(`bundle of ${target.app} v${target.version} is missing`);
       return bundle;
     });
-    return facet.fetch(request);
+    return facet.fetch(unfollowed(request));
   }
 
   /** Serves a request with the given bundle: staging runs and tests use it without a Registry entry. */
   async serveBundle(request: Request, bundle: CodeBundle): Promise<Response> {
-    return this.facet(bundle.hash, async () => bundle).fetch(request);
+    return this.facet(bundle.hash, async () => bundle).fetch(unfollowed(request));
   }
 
   /**
@@ -204,6 +210,14 @@ export class AppHostDO extends DurableObject<Env> {
       return { class: worker.getDurableObjectClass("App") };
     });
   }
+}
+
+/**
+ * An app's redirect (an action's ctx.redirect) is its answer to the client: a stub's fetch would
+ * otherwise follow it itself, back into the app or out to the web.
+ */
+function unfollowed(request: Request): Request {
+  return request.redirect === "manual" ? request : new Request(request, { redirect: "manual" });
 }
 
 /** The platform's calls into an app (`/_aidevos/…`, app.js), with or without a `/k/{key}` in front. */

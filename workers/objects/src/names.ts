@@ -29,9 +29,15 @@ export function appHostOf(env: Env, app: string, key?: string) {
   return env.APP_HOST.get(env.APP_HOST.idFromName(key === undefined ? app : `${app}/k/${key}`));
 }
 
-/** A throw-away host for one testing round of a run; its data is discarded after the tests. */
-export function stagingHostOf(env: Env, runId: string, round: number) {
-  return env.APP_HOST.get(env.APP_HOST.idFromName(`staging:${runId}:${round}`));
+/**
+ * A throw-away host for one testing round of a run; its data is discarded after the tests. A suite
+ * that needs storage of its own (the examples start empty) names itself, and a perKey partition its key.
+ */
+export function stagingHostOf(env: Env, runId: string, round: number, own?: { suite: string; key?: string | null }) {
+  const base = `staging:${runId}:${round}`;
+  if (!own) return env.APP_HOST.get(env.APP_HOST.idFromName(base));
+  const suite = `${base}:${own.suite}`;
+  return env.APP_HOST.get(env.APP_HOST.idFromName(own.key == null ? suite : `${suite}/k/${own.key}`));
 }
 
 /** The one knowledge base: seeded practices, learned lessons, people's entries and model statistics. */

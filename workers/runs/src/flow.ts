@@ -78,6 +78,22 @@ export function nextStep(report: FinishedReport, ctx: FlowContext): Step {
         const input = { plan, bundle, ...(ctx.canaryPercent ? { canaryPercent: ctx.canaryPercent } : {}) };
         return { kind: "handoff", stage: "deploy", round: 0, input };
       }
+      const examples = result.reports.find((r) => r.kind === "examples" && !r.ok);
+      const givenCode = ctx.input.spec && (ctx.input.spec.actions ?? []).every((a) => a.code !== undefined);
+      if (examples && givenCode) {
+        // A spec is built as given: no refine round may rewrite its code or its examples. Only
+        // code a model wrote for it (actions without code) goes back to the refiner.
+        const steps = examples.cases.filter((c) => !c.ok).map((c) => `${c.name}: ${c.message ?? "failed"}`);
+        return {
+          kind: "fail",
+          code: "examples_failed",
+          message:
+            `examples failed, so nothing was deployed and the live version is unchanged: ${steps.join("; ")}`.slice(
+              0,
+              2000,
+            ),
+        };
+      }
       if (report.round >= ctx.maxRefineRounds) {
         const failing = result.reports
           .filter((r) => !r.ok)

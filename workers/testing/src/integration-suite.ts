@@ -1,13 +1,17 @@
 import {
+  type Action,
   type AppSpec,
   type Entity,
   entityOperations,
+  type Operation,
+  routeShape,
   type TestCaseResult,
   type TestReport,
   testReport,
   validRecord,
   wrongTypeValue,
 } from "@aidevos/core";
+import { actionPath, declaredServerErrors, shadowedOperations, sharesEntityRoute } from "./action-routes";
 
 /** Sends one request to the app under test; paths are relative to the app's base. */
 export type AppClient = (
@@ -61,7 +65,7 @@ export async function runIntegrationSuite(spec: AppSpec, send: AppClient): Promi
 type Check = (name: string, body: () => Promise<void>) => Promise<void>;
 
 async function contractCases(spec: AppSpec, send: AppClient, check: Check) {
-  for (const entity of spec.entities) await entityCases(entity, send, check);
+  for (const entity of spec.entities) await entityCases(entity, shadowedOperations(spec, entity), send, check);
   for (const counter of spec.counters ?? []) {
     await check(`counter ${counter.name}: reads 0, increments atomically, validates "by"`, async () => {
       const first = await send("GET", `/counters/${counter.name}`);
@@ -75,6 +79,7 @@ async function contractCases(spec: AppSpec, send: AppClient, check: Check) {
       expectErrorCode(bad, "validation_failed");
     });
   }
+  for (const action of spec.actions ?? []) await actionCases(spec, action, send, check);
   await check("unknown routes answer a JSON 404", async () => {
     const res = await send("GET", "/__no_such_route__");
     expectStatus(res, 404, "unknown route");
@@ -85,8 +90,34 @@ async function contractCases(spec: AppSpec, send: AppClient, check: Check) {
   });
 }
 
-async function entityCases(entity: Entity, send: AppClient, check: Check) {
-  const ops = entityOperations(entity);
+/**
+ * What the contract says of every action route, whatever its code: it answers (no 5xx but those
+ * its examples declare), and another method on its path is 405 naming the action's method.
+ */
+async function actionCases(spec: AppSpec, action: Action, send: AppClient, check: Check) {
+  const route = `${action.method} ${action.path}`;
+  await check(`action ${action.name} (${route}): answers without an undeclared 5xx`, async () => {
+    const res = await send(action.method, actionPath(action, "integration"), action.method === "GET" ? undefined : {});
+    if (res.status >= 500 && !declaredServerErrors(action).has(res.status))
+      throw new CaseFailure(`status ${res.status}: ${JSON.stringify(res.body)?.slice(0, 200)}`);
+  });
+  if (sharesEntityRoute(spec, action)) return;
+  const shape = (a: Action) => routeShape(a).split(" ")[1];
+  const taken = new Set<string>((spec.actions ?? []).filter((a) => shape(a) === shape(action)).map((a) => a.method));
+  const other = ["GET", "POST", "PUT", "PATCH", "DELETE"].find((m) => !taken.has(m));
+  if (!other) return;
+  await check(`action ${action.name}: ${other} on its path is 405 method_not_allowed`, async () => {
+    const res = await send(other, actionPath(action, "integration"), other === "GET" ? undefined : {});
+    expectStatus(res, 405, `${other} ${action.path}`);
+    expectErrorCode(res, "method_not_allowed");
+    if (!(res.headers.get("allow") ?? "").includes(action.method))
+      throw new CaseFailure(`Allow is ${res.headers.get("allow")}, want it to name ${action.method}`);
+  });
+}
+
+/** The contract of an entity's routes; those an action answers instead (`shadowed`) are the action's to keep. */
+async function entityCases(entity: Entity, shadowed: Set<Operation>, send: AppClient, check: Check) {
+  const ops = entityOperations(entity).filter((op) => !shadowed.has(op));
   const base = `/${entity.plural}`;
   const sample = validRecord(entity, 0);
   let created: any = null;
@@ -147,7 +178,7 @@ async function entityCases(entity: Entity, send: AppClient, check: Check) {
         expectErrorCode(res, "conflict");
       });
     }
-  } else {
+  } else if (!shadowed.has("create")) {
     await check(`${entity.name}: create is not offered`, async () => {
       expectStatus(await send("POST", base, sample ?? {}), [404, 405], `POST ${base}`);
     });

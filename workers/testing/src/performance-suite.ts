@@ -1,4 +1,5 @@
 import { type AppSpec, entityOperations, type TestReport, testReport, validRecord } from "@aidevos/core";
+import { actionPath, shadowedOperations } from "./action-routes";
 import type { AppClient } from "./integration-suite";
 
 /** Defaults for a local staging host: generous enough for a 2-core machine, tight enough to catch a slow route. */
@@ -20,7 +21,8 @@ export async function runPerformanceSuite(spec: AppSpec, send: AppClient): Promi
   const started = Date.now();
   const routes: { name: string; call: (i: number) => Promise<unknown> }[] = [];
   for (const entity of spec.entities) {
-    const ops = entityOperations(entity);
+    const shadowed = shadowedOperations(spec, entity);
+    const ops = entityOperations(entity).filter((op) => !shadowed.has(op));
     const base = `/${entity.plural}`;
     if (ops.includes("create") && validRecord(entity) && !entity.unique?.length) {
       routes.push({ name: `POST ${base}`, call: (i) => send("POST", base, validRecord(entity, i)) });
@@ -31,6 +33,16 @@ export async function runPerformanceSuite(spec: AppSpec, send: AppClient): Promi
     routes.push({
       name: `POST /counters/${counter.name}/increment`,
       call: () => send("POST", `/counters/${counter.name}/increment`),
+    });
+  }
+
+  // Actions are routes too: the first two, GETs first (they are what clients call most).
+  const actions = [...(spec.actions ?? [])].sort((a, b) => Number(b.method === "GET") - Number(a.method === "GET"));
+  for (const action of actions.slice(0, 2)) {
+    const body = action.method === "GET" ? undefined : {};
+    routes.push({
+      name: `${action.method} ${action.path} (action ${action.name})`,
+      call: (i) => send(action.method, actionPath(action, `perf${i}`), body),
     });
   }
 

@@ -1,5 +1,6 @@
 import { type AppSpec, type GeneratedFile, type TestCaseResult, type TestReport, testReport } from "@aidevos/core";
 import { scanSource } from "@aidevos/sandbox";
+import { actionPath, declaredServerErrors } from "./action-routes";
 import type { AppClient } from "./integration-suite";
 
 /** Text that must never reach a client: stack frames, runtime internals, secrets. */
@@ -12,11 +13,25 @@ const LEAKS: [string, RegExp][] = [
 
 interface FuzzRequest {
   name: string;
+  /** 5xx statuses this route may answer on purpose (an action's examples declare them). */
+  allowed5xx?: Set<number>;
   method: string;
   path: string;
   body?: string;
   headers?: Record<string, string>;
 }
+
+const MALFORMED_BODIES: [string, string][] = [
+  ["malformed JSON", "{not json"],
+  ["JSON array", "[1,2,3]"],
+  ["JSON string", '"hello"'],
+  ["JSON null", "null"],
+  ["deeply nested", `${"[".repeat(2000)}${"]".repeat(2000)}`],
+  ["prototype keys", '{"__proto__":{"polluted":true},"constructor":{"prototype":{}}}'],
+  ["huge string", JSON.stringify({ value: "x".repeat(200_000) })],
+  ["huge body", JSON.stringify({ value: "y".repeat(1_100_000) })],
+  ["numbers out of range", '{"n":1e309,"m":-1e309,"i":9007199254740993}'],
+];
 
 function fuzzRequests(spec: AppSpec): FuzzRequest[] {
   const requests: FuzzRequest[] = [
@@ -26,17 +41,7 @@ function fuzzRequests(spec: AppSpec): FuzzRequest[] {
     { name: "unicode path", method: "GET", path: "/%F0%9F%92%A5/%00/%ff" },
     { name: "unknown method", method: "PUT", path: "/" },
   ];
-  const bodies: [string, string][] = [
-    ["malformed JSON", "{not json"],
-    ["JSON array", "[1,2,3]"],
-    ["JSON string", '"hello"'],
-    ["JSON null", "null"],
-    ["deeply nested", `${"[".repeat(2000)}${"]".repeat(2000)}`],
-    ["prototype keys", '{"__proto__":{"polluted":true},"constructor":{"prototype":{}}}'],
-    ["huge string", JSON.stringify({ value: "x".repeat(200_000) })],
-    ["huge body", JSON.stringify({ value: "y".repeat(1_100_000) })],
-    ["numbers out of range", '{"n":1e309,"m":-1e309,"i":9007199254740993}'],
-  ];
+  const bodies = MALFORMED_BODIES;
   for (const entity of spec.entities) {
     const base = `/${entity.plural}`;
     for (const [name, body] of bodies) {
@@ -86,6 +91,45 @@ function fuzzRequests(spec: AppSpec): FuzzRequest[] {
 }
 
 /**
+ * Bad input to every action route: malformed bodies to the methods that take one, odd path
+ * parameters and queries to all. Actions may write on any answer, so they are fuzzed after the
+ * storage check; a 5xx passes only when the action's examples declare it.
+ */
+function actionFuzzRequests(spec: AppSpec): FuzzRequest[] {
+  const requests: FuzzRequest[] = [];
+  for (const action of spec.actions ?? []) {
+    const route = `${action.method} ${action.path}`;
+    const allowed5xx = declaredServerErrors(action);
+    const path = actionPath(action, "fuzz");
+    if (action.method !== "GET") {
+      for (const [name, body] of MALFORMED_BODIES)
+        requests.push({ name: `${route}: ${name}`, method: action.method, path, body, allowed5xx });
+    }
+    if (path !== action.path) {
+      requests.push({
+        name: `${route}: odd parameter`,
+        method: action.method,
+        path: actionPath(action, "%00%ff'%22"),
+        allowed5xx,
+      });
+      requests.push({
+        name: `${route}: long parameter`,
+        method: action.method,
+        path: actionPath(action, "p".repeat(4000)),
+        allowed5xx,
+      });
+    }
+    requests.push({
+      name: `${route}: odd query`,
+      method: action.method,
+      path: `${path}?limit=-1&cursor=%27&q=%00%ff`,
+      allowed5xx,
+    });
+  }
+  return requests;
+}
+
+/**
  * Security tests: the policy scan of the source, then an HTTP fuzz of every route with bad input.
  * Passing means no 5xx, nothing leaked in any response, and storage unchanged by rejected input.
  */
@@ -110,19 +154,9 @@ export async function runSecuritySuite(
   const before = await countRecords();
   let created = 0;
   for (const req of fuzzRequests(spec)) {
-    const t0 = Date.now();
-    let message: string | undefined;
-    try {
-      const res = await send(req);
-      const text = typeof res.body === "string" ? res.body : JSON.stringify(res.body ?? "");
-      if (res.status === 201) created += 1;
-      if (res.status >= 500) message = `answered ${res.status}: ${text.slice(0, 160)}`;
-      const leak = LEAKS.find(([, re]) => re.test(text));
-      if (leak) message = `response leaks a ${leak[0]}: ${text.slice(0, 160)}`;
-    } catch (err) {
-      message = `request failed: ${String(err).slice(0, 160)}`;
-    }
-    cases.push({ name: `fuzz: ${req.name}`, ok: message === undefined, message, durationMs: Date.now() - t0 });
+    const result = await fuzz(req, send);
+    if (result.status === 201) created += 1;
+    cases.push(result.case);
   }
   const after = await countRecords();
   cases.push({
@@ -134,6 +168,32 @@ export async function runSecuritySuite(
         : `${after - before} record(s) written, but only ${created} request(s) were answered 201`,
     durationMs: 0,
   });
+  for (const req of actionFuzzRequests(spec)) cases.push((await fuzz(req, send)).case);
 
   return testReport("security", cases, started);
+}
+
+/** One fuzz request: passing means no undeclared 5xx and nothing leaked in the answer. */
+async function fuzz(
+  req: FuzzRequest,
+  send: (req: FuzzRequest) => ReturnType<AppClient>,
+): Promise<{ status: number | null; case: TestCaseResult }> {
+  const t0 = Date.now();
+  let message: string | undefined;
+  let status: number | null = null;
+  try {
+    const res = await send(req);
+    status = res.status;
+    const text = typeof res.body === "string" ? res.body : JSON.stringify(res.body ?? "");
+    if (res.status >= 500 && !req.allowed5xx?.has(res.status))
+      message = `answered ${res.status}: ${text.slice(0, 160)}`;
+    const leak = LEAKS.find(([, re]) => re.test(text));
+    if (leak) message = `response leaks a ${leak[0]}: ${text.slice(0, 160)}`;
+  } catch (err) {
+    message = `request failed: ${String(err).slice(0, 160)}`;
+  }
+  return {
+    status,
+    case: { name: `fuzz: ${req.name}`, ok: message === undefined, message, durationMs: Date.now() - t0 },
+  };
 }

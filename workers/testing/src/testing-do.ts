@@ -1,15 +1,16 @@
-import type { AppSpec, CodeBundle, TestReport } from "@aidevos/core";
+import { type AppSpec, type CodeBundle, PARTITION_KEY_HEADER, type TestReport } from "@aidevos/core";
 import { stagingHostOf } from "@aidevos/objects";
 import { StageDO, type StageJob, type StageLog, type TestingInput, type TestingOutput } from "@aidevos/pipeline";
 import { runUnitTests } from "@aidevos/sandbox";
+import { examplesOf, type PartitionFetch, runExamplesSuite } from "./examples/examples-suite";
 import { type AppClient, runIntegrationSuite } from "./integration-suite";
 import { runPerformanceSuite } from "./performance-suite";
 import { runSecuritySuite } from "./security-suite";
 import { countRecords, stagingClient } from "./staging-client";
 
 /**
- * Testing stage: the gate nothing untested passes, in order unit → integration → security →
- * performance; the first failing kind ends the round and goes back to the refiner. Unit tests run
+ * Testing stage: the gate nothing untested passes, in order unit → examples → integration →
+ * security → performance; the first failing kind ends the round and goes back to the refiner. Unit tests run
  * in a sandboxed dynamic Worker; the other kinds drive a staging copy of the app with fresh
  * storage on the same host class as production.
  */
@@ -25,8 +26,15 @@ export class TestingDO extends StageDO<TestingInput, TestingOutput, Env> {
       await log.info(`${report.kind}: ${report.passed} passed, ${report.failed} failed${extra}`);
       return report.ok;
     };
-    if (await record(await runUnitTests(this.env.LOADER, bundle))) {
-      const spec = plan.spec;
+    const spec = plan.spec;
+    const hasExamples = examplesOf(spec).length > 0;
+    if (
+      (await record(await runUnitTests(this.env.LOADER, bundle))) &&
+      (!hasExamples ||
+        (await record(
+          await this.onExampleStaging(job.runId, job.round, bundle, (send) => runExamplesSuite(spec, send)),
+        )))
+    ) {
       await this.onStaging(job.runId, job.round, spec, bundle, async (send) => {
         if (!(await record(await runIntegrationSuite(spec, send)))) return;
         const security = await runSecuritySuite(
@@ -42,6 +50,45 @@ export class TestingDO extends StageDO<TestingInput, TestingOutput, Env> {
     const passed = reports.every((r) => r.ok);
     const counts = reports.map((r) => `${r.kind} ${r.passed}/${r.passed + r.failed}`).join(", ");
     return { output: { passed, reports }, summary: `${passed ? "all tests passed" : "tests failed"}: ${counts}` };
+  }
+
+  /**
+   * The examples' own staging copy, empty when they start (the other suites write to theirs): one
+   * host per partition key a step names, all wiped before and after.
+   */
+  private async onExampleStaging<T>(
+    runId: string,
+    round: number,
+    bundle: CodeBundle,
+    body: (send: PartitionFetch) => Promise<T>,
+  ): Promise<T> {
+    const hosts = new Map<string | null, ReturnType<typeof stagingHostOf>>();
+    const hostOf = async (key: string | null) => {
+      let host = hosts.get(key);
+      if (!host) {
+        host = stagingHostOf(this.env, runId, round, { suite: "examples", key });
+        hosts.set(key, host);
+        await host.discard();
+      }
+      return host;
+    };
+    try {
+      return await body(async (key, request) => {
+        // What the live host tells a perKey app about its partition (workers/deploy app-host.ts).
+        const req = new Request(request);
+        req.headers.delete(PARTITION_KEY_HEADER);
+        if (key !== null) req.headers.set(PARTITION_KEY_HEADER, key);
+        try {
+          return await (await hostOf(key)).serveBundle(req, bundle);
+        } catch (err) {
+          // The app could not answer at all (it threw while starting): a failed request, said as such.
+          const message = err instanceof Error ? err.message : String(err);
+          return Response.json({ crashed: message.slice(0, 300) }, { status: 500 });
+        }
+      });
+    } finally {
+      for (const host of hosts.values()) await host.discard();
+    }
   }
 
   /** Staging hosts are named with a colon, which no app name can contain, and are wiped before and after. */

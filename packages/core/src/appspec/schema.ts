@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { Action, checkActions } from "./actions";
+import { Examples } from "./examples";
 import { compileSafePattern, MAX_PATTERN_LENGTH, patternProblem } from "./safe-pattern";
 
 /** App names are URL segments and Durable Object names: lower-case, 2–39 characters. */
@@ -171,6 +173,8 @@ export const AppSpec = z
     counters: z.array(Counter).max(64).optional(),
     rateLimit: RateLimit.optional(),
     performance: PerformanceBudget.optional(),
+    actions: z.array(Action).max(64).optional(),
+    examples: Examples.optional(),
   })
   .superRefine((spec, ctx) => {
     const plurals = new Set<string>();
@@ -228,6 +232,7 @@ export const AppSpec = z
       if (counters.has(c.name)) ctx.addIssue({ code: "custom", path: ["counters", i, "name"], message: "repeats" });
       counters.add(c.name);
     });
+    if (spec.actions) checkActions(spec.actions, ctx);
   });
 export type AppSpec = z.infer<typeof AppSpec>;
 export type AppSpecInput = z.input<typeof AppSpec>;

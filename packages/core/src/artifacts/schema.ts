@@ -88,7 +88,7 @@ export const ReviewFinding = z.strictObject({
 });
 export type ReviewFinding = z.infer<typeof ReviewFinding>;
 
-export const TestKind = z.enum(["unit", "integration", "security", "performance"]);
+export const TestKind = z.enum(["unit", "examples", "integration", "security", "performance"]);
 export type TestKind = z.infer<typeof TestKind>;
 
 export const TestCaseResult = z.strictObject({

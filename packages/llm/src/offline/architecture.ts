@@ -2,7 +2,12 @@ import { type AppSpec, type Architecture, type CodingTask, entityOperations, typ
 
 /** The architecture the AppSpec compiler realises, described before any code is written. */
 export function describeArchitecture(spec: AppSpec): Architecture {
-  const routes: Route[] = [];
+  // Actions are matched first, so they come first.
+  const routes: Route[] = (spec.actions ?? []).map((a) => ({
+    method: a.method,
+    path: a.path,
+    summary: `action ${a.name}${a.description ? `: ${a.description}` : ""}`,
+  }));
   for (const e of spec.entities) {
     const ops = entityOperations(e);
     if (ops.includes("create")) routes.push({ method: "POST", path: `/${e.plural}`, summary: `create a ${e.name}` });
@@ -26,6 +31,8 @@ export function describeArchitecture(spec: AppSpec): Architecture {
   if (spec.entities.some((e) => e.unique?.length))
     tables.push({ name: "unique_values", columns: ["entity", "field", "value", "id"], purpose: "unique fields" });
   if (spec.counters?.length) tables.push({ name: "counters", columns: ["name", "value"], purpose: "atomic counters" });
+  if (spec.actions?.length)
+    tables.push({ name: "_kv", columns: ["key", "value", "expires_at"], purpose: "the actions' ctx.kv: JSON values" });
   if (spec.rateLimit)
     tables.push({ name: "rate_windows", columns: ["bucket", "window_start", "count"], purpose: "rate limit windows" });
   return {
@@ -58,5 +65,10 @@ export function planTasks(spec: AppSpec): CodingTask[] {
     { id: "entry", file: "index.js", description: "the Worker entry that routes requests to the Durable Object" },
     { id: "tests", file: "model.test.js", description: "unit tests of the model for every field and constraint" },
     { id: "samples", file: "samples.js", description: "sample values per field for the unit tests, from the spec" },
+    ...(spec.actions ?? []).map((a) => ({
+      id: `action-${a.name}`,
+      file: `actions/${a.name}.js`,
+      description: `action ${a.name} (${a.method} ${a.path})${a.description ? `: ${a.description}` : ""}`,
+    })),
   ];
 }

@@ -36,7 +36,16 @@ runs.openapi(createRunRoute, async (c) => {
     ]);
   }
   if (body.options?.replay) assertFixture(body.options.replay);
-  if (!body.spec && providerName(c.env, body.options) === "offline") throw new OfflineNeedsSpecError();
+  if (providerName(c.env, body.options) === "offline") {
+    if (!body.spec) throw new OfflineNeedsSpecError();
+    // Offline nothing writes code: each action must bring its own.
+    const missing = (body.spec.actions ?? []).flatMap((a, i) =>
+      a.code === undefined
+        ? [{ path: `spec.actions.${i}.code`, message: `action ${a.name}: code is required offline` }]
+        : [],
+    );
+    if (missing.length > 0) throw new ValidationError(missing);
+  }
   // A keyed run lives at an id derived from the key, so a replay finds the same run.
   const { run } = key ? idempotentRunOf(c.env, key) : newRunOf(c.env);
   const started = await run.start({

@@ -1,0 +1,123 @@
+import { parse } from "acorn";
+import { z } from "zod";
+import { Examples } from "./examples";
+
+/**
+ * The header by which an app's host tells the app its partition key (`ctx.key` of an action); the
+ * host sets it on every request to a perKey partition and strips it from all others.
+ */
+export const PARTITION_KEY_HEADER = "x-aidevos-partition-key";
+
+const ActionName = z
+  .string()
+  .regex(/^[a-z][A-Za-z0-9]{0,39}$/, "must match ^[a-z][A-Za-z0-9]{0,39}$ (a camelCase name)");
+const ActionMethod = z.enum(["GET", "POST", "PUT", "PATCH", "DELETE"]);
+type ActionMethod = z.infer<typeof ActionMethod>;
+
+const LITERAL_SEGMENT = /^[A-Za-z0-9._~-]{1,64}$/;
+const PARAM_SEGMENT = /^:[A-Za-z_][A-Za-z0-9_]{0,31}$/;
+
+/** Why an action path is not `/` or `/seg/:param/...` (at most 10 segments), or null when it is. */
+function pathProblem(path: string): string | null {
+  if (path === "/") return null;
+  const segments = path.split("/").slice(1);
+  if (segments.length > 10) return "has more than 10 segments";
+  const params = new Set<string>();
+  for (const segment of segments) {
+    if (PARAM_SEGMENT.test(segment)) {
+      if (params.has(segment)) return `repeats the parameter ${segment}`;
+      params.add(segment);
+    } else if (segment === "." || segment === "..") {
+      return `segment "${segment}" would be resolved away by URLs`;
+    } else if (!LITERAL_SEGMENT.test(segment)) {
+      return `segment "${segment.slice(0, 70)}" is neither a literal (letters, digits, . _ ~ -) nor :param`;
+    }
+  }
+  return null;
+}
+
+const ActionPath = z
+  .string()
+  .max(700)
+  .regex(/^\//, "must start with /")
+  .superRefine((path, ctx) => {
+    const problem = pathProblem(path);
+    if (problem) ctx.addIssue({ code: "custom", message: `path ${problem}` });
+  });
+
+/**
+ * A custom route with code (docs/appspec.md, "actions"). Matched before the entity routes; its
+ * `code` is an ES module whose default export is `async (request, ctx)`. Offline the code is
+ * required (the gateway checks that, as only it knows the provider); with a model, code
+ * generation writes it.
+ */
+export const Action = z.strictObject({
+  name: ActionName,
+  method: ActionMethod,
+  path: ActionPath,
+  description: z.string().max(2000).optional(),
+  code: z.string().min(1).max(100_000).optional(),
+  examples: Examples.optional(),
+});
+export type Action = z.infer<typeof Action>;
+
+/** `GET /s/:slug` and `GET /s/:id` are the same route: params are compared by position only. */
+export function routeShape(action: Pick<Action, "method" | "path">): string {
+  const segments = action.path.split("/").filter(Boolean);
+  return `${action.method} /${segments.map((s) => (s.startsWith(":") ? ":" : s)).join("/")}`;
+}
+
+type AnyNode = { type: string; [key: string]: any };
+
+/** Why action code is not an ES module with a default export, or null when it is. */
+function actionCodeProblem(code: string): string | null {
+  let program: AnyNode;
+  try {
+    program = parse(code, { ecmaVersion: "latest", sourceType: "module" }) as unknown as AnyNode;
+  } catch (err) {
+    return `does not parse as an ES module: ${err instanceof Error ? err.message : String(err)}`.slice(0, 300);
+  }
+  const exportsDefault = (program.body as AnyNode[]).some(
+    (node) =>
+      node.type === "ExportDefaultDeclaration" ||
+      (node.type === "ExportNamedDeclaration" &&
+        (node.specifiers as AnyNode[]).some((s) => (s.exported?.name ?? s.exported?.value) === "default")),
+  );
+  return exportsDefault ? null : "has no default export (write `export default async (request, ctx) => { … }`)";
+}
+
+interface IssueSink {
+  addIssue(issue: { code: "custom"; path: (string | number)[]; message: string }): void;
+}
+
+/** Cross-action rules of a spec: names and routes do not repeat, code parses. Paths are spec-relative. */
+export function checkActions(actions: readonly Action[], ctx: IssueSink): void {
+  const names = new Map<string, number>();
+  const shapes = new Map<string, number>();
+  actions.forEach((action, i) => {
+    const name = names.get(action.name);
+    if (name !== undefined)
+      ctx.addIssue({ code: "custom", path: ["actions", i, "name"], message: `repeats the name of actions.${name}` });
+    else names.set(action.name, i);
+    if (pathProblem(action.path) === null) {
+      const shape = routeShape(action);
+      const other = shapes.get(shape);
+      if (other !== undefined)
+        ctx.addIssue({
+          code: "custom",
+          path: ["actions", i, "path"],
+          message: `${shape} collides with actions.${other} (${actions[other]!.name})`,
+        });
+      else shapes.set(shape, i);
+    }
+    if (action.code !== undefined) {
+      const problem = actionCodeProblem(action.code);
+      if (problem)
+        ctx.addIssue({
+          code: "custom",
+          path: ["actions", i, "code"],
+          message: `action ${action.name}: code ${problem}`,
+        });
+    }
+  });
+}
