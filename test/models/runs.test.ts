@@ -84,6 +84,10 @@ describe("runs against a scripted model", () => {
     const second = await waitForRun((await startRun({ request: "notes get a tag", app: name })).id);
     expect(second.error).toBeUndefined();
     expect(second.status).toBe("succeeded");
+    // The feedback run started from the live spec, with the code that is live.
+    const specCall = (await sent())[0];
+    expect(specCall.messages[0].content).toContain('"currentSpec":');
+    expect(specCall.messages[0].content).toContain(JSON.stringify(COUNT_CODE));
 
     const app = await json(await api(`/v1/apps/${name}`));
     const hashes = app.versions.map((v: { codeHash: string }) => v.codeHash);
