@@ -3,6 +3,7 @@ import type { KnowledgeEntry, NewKnowledge } from "@aidevos/core";
 import { copyTables, legacyKnowledgeOf } from "@aidevos/objects";
 import { createKnowledgeTables, KnowledgeBase } from "./knowledge-base";
 import { chooseModel, type ModelChoice } from "./model-updater";
+import { MATCH_THRESHOLD } from "./pattern-match";
 
 /** Set once the entries the earlier knowledge base (LearningDO `knowledge`) held have been copied here. */
 const HANDED_OVER = "handed-over";
@@ -35,7 +36,13 @@ export class KnowledgeBaseDO extends DurableObject<Env> {
     return this.kb;
   }
 
-  async list(query: { q?: string; stage?: string; retired?: boolean; limit: number }): Promise<KnowledgeEntry[]> {
+  async list(query: {
+    q?: string;
+    kind?: KnowledgeEntry["kind"];
+    stage?: string;
+    retired?: boolean;
+    limit: number;
+  }): Promise<KnowledgeEntry[]> {
     return this.knowledge.list(query);
   }
 
@@ -56,6 +63,16 @@ export class KnowledgeBaseDO extends DurableObject<Env> {
 
   async retire(id: string) {
     return this.knowledge.retire(id);
+  }
+
+  /**
+   * The app patterns closest to free text, best first (at least three), with their scores
+   * (pattern-match.ts) and the threshold above which offline runs build the best one.
+   */
+  async matchPatterns(
+    text: string,
+  ): Promise<{ threshold: number; matches: { entry: KnowledgeEntry; score: number }[] }> {
+    return { threshold: MATCH_THRESHOLD, matches: this.knowledge.matchPatterns(text) };
   }
 
   /** What a stage of a run should know, as prompt lines, bounded in size. */

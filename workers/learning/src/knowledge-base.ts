@@ -1,5 +1,7 @@
-import type { KnowledgeEntry, NewKnowledge } from "@aidevos/core";
+import type { AppPattern, KnowledgeEntry, NewKnowledge } from "@aidevos/core";
 import seed from "../seed/knowledge.json";
+import { contentWords, coverage, patternQuery } from "./pattern-match";
+import { SEED_PATTERNS } from "./patterns";
 
 type Row = Record<string, SqlStorageValue>;
 
@@ -20,7 +22,24 @@ function ftsQuery(text: string): string | null {
   return words.length ? words.map((w) => `"${w}"`).join(" OR ") : null;
 }
 
+/** An entry's columns with its app pattern's, when it has one. */
+const ENTRY_COLUMNS =
+  "e.*, p.name AS app_name, p.request AS app_request, p.spec AS app_spec, p.needs AS app_needs, p.production AS app_production";
+const WITH_PATTERN = "LEFT JOIN patterns p ON p.entry_id = e.id";
+
+function appOf(r: Row): AppPattern | undefined {
+  if (r.app_spec === null || r.app_spec === undefined) return undefined;
+  return {
+    name: String(r.app_name),
+    request: String(r.app_request),
+    spec: JSON.parse(String(r.app_spec)),
+    needs: JSON.parse(String(r.app_needs)),
+    production: JSON.parse(String(r.app_production)),
+  };
+}
+
 function entry(r: Row): KnowledgeEntry {
+  const app = appOf(r);
   return {
     id: String(r.id),
     kind: r.kind as KnowledgeEntry["kind"],
@@ -34,7 +53,35 @@ function entry(r: Row): KnowledgeEntry {
     retired: r.retired === 1,
     createdAt: new Date(Number(r.created_at)).toISOString(),
     updatedAt: new Date(Number(r.updated_at)).toISOString(),
+    ...(app ? { app } : {}),
   };
+}
+
+/** A new app pattern: the text that finds it and the app it describes. */
+interface NewPattern {
+  title: string;
+  body: string;
+  request: string;
+  spec: Record<string, unknown>;
+  needs: string[];
+  evidence: string[];
+}
+
+/** The searchable text of a pattern: what it does, its keywords and its routes. */
+function patternBody(summary: string, request: string, keywords: string[], spec: Record<string, unknown>): string {
+  const entities = (spec.entities as { plural: string }[] | undefined) ?? [];
+  const actions = (spec.actions as { method: string; path: string; description?: string }[] | undefined) ?? [];
+  const routes = actions.map((a) => `${a.method} ${a.path}${a.description ? ` (${a.description})` : ""}`);
+  return [
+    summary,
+    `Asked as: "${request.slice(0, 300)}".`,
+    keywords.length ? `Keywords: ${keywords.join(", ")}.` : "",
+    entities.length ? `Entities: ${entities.map((e) => e.plural).join(", ")}.` : "",
+    routes.length ? `Actions: ${routes.join("; ")}.` : "",
+  ]
+    .filter(Boolean)
+    .join(" ")
+    .slice(0, 4000);
 }
 
 /** The tables of the knowledge base, in the order a copy of them is loaded. */
@@ -50,6 +97,10 @@ export function createKnowledgeTables(sql: SqlStorage): void {
   sql.exec(
     "CREATE TABLE IF NOT EXISTS retrievals (run_id TEXT NOT NULL, entry_id TEXT NOT NULL, PRIMARY KEY (run_id, entry_id))",
   );
+  // App patterns: the spec of an app known to work, beside its entry (kind `pattern`).
+  sql.exec(`CREATE TABLE IF NOT EXISTS patterns (
+      entry_id TEXT PRIMARY KEY, name TEXT NOT NULL, request TEXT NOT NULL, spec TEXT NOT NULL,
+      needs TEXT NOT NULL DEFAULT '[]', production TEXT NOT NULL DEFAULT '[]')`);
   sql.exec(`CREATE TABLE IF NOT EXISTS model_stats (
       stage TEXT NOT NULL, model TEXT NOT NULL, prompt TEXT NOT NULL, runs INTEGER NOT NULL, first_pass INTEGER NOT NULL,
       refine_rounds INTEGER NOT NULL, cost REAL NOT NULL, PRIMARY KEY (stage, model, prompt))`);
@@ -65,6 +116,98 @@ export class KnowledgeBase {
     createKnowledgeTables(sql);
     const seeded = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM entries WHERE source = 'seed'").one().n > 0;
     if (!seeded) for (const s of seed as NewKnowledge[]) this.add({ ...s, evidence: ["shipped with AIDevOS"] }, "seed");
+    // Patterns came after the first seed: a knowledge base seeded before them gets them once.
+    const patterns = sql
+      .exec<{ n: number }>(
+        "SELECT COUNT(*) AS n FROM patterns p JOIN entries e ON e.id = p.entry_id WHERE e.source = 'seed'",
+      )
+      .one().n;
+    if (patterns === 0) {
+      for (const p of SEED_PATTERNS) {
+        const spec = p.spec as unknown as Record<string, unknown>;
+        const body = patternBody(p.summary, p.request, p.keywords, spec);
+        this.addPattern(
+          {
+            title: `App pattern: ${p.title}`,
+            body,
+            request: p.request,
+            spec,
+            needs: p.needs,
+            evidence: ["shipped with AIDevOS"],
+          },
+          "seed",
+        );
+      }
+    }
+  }
+
+  /**
+   * Adds an app pattern, or, for a title it already has, replaces its spec and request (the latest
+   * app that works is the one to copy) and keeps the evidence.
+   */
+  addPattern(input: NewPattern, source: KnowledgeEntry["source"]): KnowledgeEntry {
+    const { entry: added } = this.add(
+      { kind: "pattern", stage: "planning", title: input.title, body: input.body, evidence: input.evidence },
+      source,
+    );
+    this.sql.exec(
+      `INSERT INTO patterns (entry_id, name, request, spec, needs) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (entry_id) DO UPDATE SET name = excluded.name, request = excluded.request, spec = excluded.spec, needs = excluded.needs`,
+      added.id,
+      String(input.spec.name),
+      input.request.slice(0, 2000),
+      JSON.stringify(input.spec),
+      JSON.stringify(input.needs),
+    );
+    return this.get(added.id)!;
+  }
+
+  /** Notes how a pattern's app fared in production (the latest 20 notes). */
+  noteProduction(id: string, note: string): void {
+    const row = this.sql.exec<Row>("SELECT production FROM patterns WHERE entry_id = ?", id).toArray()[0];
+    if (!row) return;
+    const production = [...JSON.parse(String(row.production)), note].slice(-20);
+    this.sql.exec("UPDATE patterns SET production = ? WHERE entry_id = ?", JSON.stringify(production), id);
+  }
+
+  /** The pattern an app name was learned as, if any. */
+  patternOfApp(name: string): KnowledgeEntry | null {
+    const row = this.sql.exec<Row>("SELECT entry_id FROM patterns WHERE name = ? LIMIT 1", name).toArray()[0];
+    return row ? this.get(String(row.entry_id)) : null;
+  }
+
+  /**
+   * App patterns ranked for free text (pattern-match.ts): every live pattern the full-text search
+   * finds, scored, best first; when fewer than `least` match at all, the rest follow with score 0
+   * so there is always something to offer.
+   */
+  matchPatterns(text: string, least = 3): { entry: KnowledgeEntry; score: number }[] {
+    const words = contentWords(text);
+    const query = patternQuery(words);
+    const found = query
+      ? this.sql
+          .exec<Row>(
+            `SELECT ${ENTRY_COLUMNS} FROM entries_fts f JOIN entries e ON e.id = f.id JOIN patterns p ON p.entry_id = e.id
+             WHERE entries_fts MATCH ? AND e.retired = 0 ORDER BY bm25(entries_fts) LIMIT 50`,
+            query,
+          )
+          .toArray()
+          .map(entry)
+      : [];
+    const ranked = found
+      .map((e, rank) => ({ entry: e, score: coverage(words, `${e.title} ${e.body}`), rank }))
+      .sort((a, b) => b.score - a.score || a.rank - b.rank)
+      .map(({ entry, score }) => ({ entry, score }));
+    if (ranked.length >= least) return ranked;
+    const others = this.sql
+      .exec<Row>(
+        `SELECT ${ENTRY_COLUMNS} FROM patterns p JOIN entries e ON e.id = p.entry_id WHERE e.retired = 0 ORDER BY e.score DESC, e.title`,
+      )
+      .toArray()
+      .map(entry)
+      .filter((e) => !ranked.some((r) => r.entry.id === e.id))
+      .slice(0, least - ranked.length);
+    return [...ranked, ...others.map((e) => ({ entry: e, score: 0 }))];
   }
 
   /** Adds an entry, or returns the one it repeats (same fingerprint) with the new evidence added. */
@@ -101,7 +244,9 @@ export class KnowledgeBase {
   }
 
   get(id: string): KnowledgeEntry | null {
-    const row = this.sql.exec<Row>("SELECT * FROM entries WHERE id = ?", id).toArray()[0];
+    const row = this.sql
+      .exec<Row>(`SELECT ${ENTRY_COLUMNS} FROM entries e ${WITH_PATTERN} WHERE e.id = ?`, id)
+      .toArray()[0];
     return row ? entry(row) : null;
   }
 
@@ -128,19 +273,30 @@ export class KnowledgeBase {
     return this.get(id);
   }
 
-  list(query: { q?: string; stage?: string; retired?: boolean; limit: number }): KnowledgeEntry[] {
+  list(query: {
+    q?: string;
+    kind?: KnowledgeEntry["kind"];
+    stage?: string;
+    retired?: boolean;
+    limit: number;
+  }): KnowledgeEntry[] {
     const match = query.q ? ftsQuery(query.q) : null;
     if (query.q && !match) return [];
     const rows = match
       ? this.sql
           .exec<Row>(
-            "SELECT e.* FROM entries_fts f JOIN entries e ON e.id = f.id WHERE entries_fts MATCH ? ORDER BY bm25(entries_fts), e.score DESC LIMIT 500",
+            `SELECT ${ENTRY_COLUMNS} FROM entries_fts f JOIN entries e ON e.id = f.id ${WITH_PATTERN} WHERE entries_fts MATCH ? ORDER BY bm25(entries_fts), e.score DESC LIMIT 500`,
             match,
           )
           .toArray()
-      : this.sql.exec<Row>("SELECT * FROM entries ORDER BY score DESC, updated_at DESC LIMIT 500").toArray();
+      : this.sql
+          .exec<Row>(
+            `SELECT ${ENTRY_COLUMNS} FROM entries e ${WITH_PATTERN} ORDER BY e.score DESC, e.updated_at DESC LIMIT 500`,
+          )
+          .toArray();
     return rows
       .map(entry)
+      .filter((e) => (query.kind ? e.kind === query.kind : true))
       .filter((e) => (query.stage ? e.stage === query.stage || e.stage === null : true))
       .filter((e) => (query.retired === undefined ? true : e.retired === query.retired))
       .slice(0, query.limit);

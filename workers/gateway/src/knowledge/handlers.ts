@@ -12,9 +12,10 @@ function found(entry: KnowledgeEntry | null, id: string): KnowledgeEntry {
 }
 
 knowledge.openapi(listKnowledgeRoute, async (c) => {
-  const { q, stage, retired, limit } = c.req.valid("query");
+  const { q, kind, stage, retired, limit } = c.req.valid("query");
   const items = await knowledgeBaseOf(c.env).list({
     q,
+    kind,
     stage,
     retired: retired === undefined ? undefined : retired === "true",
     limit,
