@@ -57,6 +57,9 @@ export interface LearningInput {
   costUsd: number;
   /** What code review said about the deployed code. */
   review?: ReviewFinding[];
+  /** The request and the spec the app was built from: a deployed, healthy app becomes a pattern. */
+  request?: string;
+  spec?: AppSpec;
 }
 export interface LearningOutput {
   lessons: string[];

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import type { KnowledgeEntry, NewKnowledge } from "@aidevos/core";
+import type { AppSpec, KnowledgeEntry, NewKnowledge } from "@aidevos/core";
 import { copyTables, legacyKnowledgeOf } from "@aidevos/objects";
 import { createKnowledgeTables, KnowledgeBase } from "./knowledge-base";
 import { chooseModel, type ModelChoice } from "./model-updater";
@@ -73,6 +73,16 @@ export class KnowledgeBaseDO extends DurableObject<Env> {
     text: string,
   ): Promise<{ threshold: number; matches: { entry: KnowledgeEntry; score: number }[] }> {
     return { threshold: MATCH_THRESHOLD, matches: this.knowledge.matchPatterns(text) };
+  }
+
+  /** A deployed app that came through monitoring healthy: a new pattern or evidence for one (KnowledgeBase.learnApp). */
+  async learnApp(input: { runId: string; request: string; spec: AppSpec; version: number }) {
+    return this.knowledge.learnApp(input);
+  }
+
+  /** Monitoring rolled a version back: the app's pattern records it and scores lower. */
+  async noteRollback(app: string, version: number, why: string): Promise<void> {
+    this.knowledge.noteRollback(app, version, why);
   }
 
   /** What a stage of a run should know, as prompt lines, bounded in size. */

@@ -1,4 +1,4 @@
-import type { AppPattern, KnowledgeEntry, NewKnowledge } from "@aidevos/core";
+import { type AppPattern, AppSpec, type KnowledgeEntry, type NewKnowledge } from "@aidevos/core";
 import seed from "../seed/knowledge.json";
 import { contentWords, coverage, patternQuery } from "./pattern-match";
 import { SEED_PATTERNS } from "./patterns";
@@ -57,6 +57,26 @@ function entry(r: Row): KnowledgeEntry {
   };
 }
 
+/**
+ * What makes two apps the same pattern: the spec as the schema reads it, without its name and
+ * description. Null for a spec this version cannot read (it needs later AppSpec parts).
+ */
+function shapeOf(spec: Record<string, unknown>): string | null {
+  const parsed = AppSpec.safeParse(spec);
+  if (!parsed.success) return null;
+  const { name: _name, description: _description, ...shape } = parsed.data;
+  return JSON.stringify(shape);
+}
+
+/** Words that find a learned app: its entities, fields and actions. */
+function keywordsOf(spec: AppSpec): string[] {
+  return [
+    ...spec.entities.flatMap((e) => [e.name, e.plural, ...Object.keys(e.fields)]),
+    ...(spec.actions ?? []).map((a) => a.name),
+    ...(spec.counters ?? []).map((c) => c.name),
+  ].slice(0, 40);
+}
+
 /** A new app pattern: the text that finds it and the app it describes. */
 interface NewPattern {
   title: string;
@@ -100,7 +120,9 @@ export function createKnowledgeTables(sql: SqlStorage): void {
   // App patterns: the spec of an app known to work, beside its entry (kind `pattern`).
   sql.exec(`CREATE TABLE IF NOT EXISTS patterns (
       entry_id TEXT PRIMARY KEY, name TEXT NOT NULL, request TEXT NOT NULL, spec TEXT NOT NULL,
-      needs TEXT NOT NULL DEFAULT '[]', production TEXT NOT NULL DEFAULT '[]')`);
+      needs TEXT NOT NULL DEFAULT '[]', production TEXT NOT NULL DEFAULT '[]', shape TEXT)`);
+  sql.exec("CREATE INDEX IF NOT EXISTS patterns_shape ON patterns (shape)");
+  sql.exec("CREATE INDEX IF NOT EXISTS patterns_name ON patterns (name)");
   sql.exec(`CREATE TABLE IF NOT EXISTS model_stats (
       stage TEXT NOT NULL, model TEXT NOT NULL, prompt TEXT NOT NULL, runs INTEGER NOT NULL, first_pass INTEGER NOT NULL,
       refine_rounds INTEGER NOT NULL, cost REAL NOT NULL, PRIMARY KEY (stage, model, prompt))`);
@@ -151,15 +173,70 @@ export class KnowledgeBase {
       source,
     );
     this.sql.exec(
-      `INSERT INTO patterns (entry_id, name, request, spec, needs) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (entry_id) DO UPDATE SET name = excluded.name, request = excluded.request, spec = excluded.spec, needs = excluded.needs`,
+      `INSERT INTO patterns (entry_id, name, request, spec, needs, shape) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (entry_id) DO UPDATE SET name = excluded.name, request = excluded.request, spec = excluded.spec,
+         needs = excluded.needs, shape = excluded.shape`,
       added.id,
       String(input.spec.name),
       input.request.slice(0, 2000),
       JSON.stringify(input.spec),
       JSON.stringify(input.needs),
+      shapeOf(input.spec),
     );
     return this.get(added.id)!;
+  }
+
+  /**
+   * An app that deployed and came through monitoring healthy becomes a pattern: a new one, or, when
+   * a pattern already has its shape (the same spec under another name), more evidence for that one.
+   * Either way its production record says how this version fared.
+   */
+  learnApp(input: { runId: string; request: string; spec: AppSpec; version: number }): {
+    entry: KnowledgeEntry;
+    created: boolean;
+  } {
+    const spec = input.spec as unknown as Record<string, unknown>;
+    const note = `${input.spec.name} v${input.version} deployed and healthy through monitoring (run ${input.runId})`;
+    const shape = shapeOf(spec);
+    const same = shape
+      ? this.sql.exec<Row>("SELECT entry_id FROM patterns WHERE shape = ? LIMIT 1", shape).toArray()[0]
+      : undefined;
+    if (same) {
+      const id = String(same.entry_id);
+      const current = this.get(id)!;
+      const evidence = [...new Set([...current.evidence, `run ${input.runId}`])].slice(-20);
+      this.sql.exec(
+        "UPDATE entries SET evidence = ?, updated_at = ? WHERE id = ?",
+        JSON.stringify(evidence),
+        Date.now(),
+        id,
+      );
+      this.noteProduction(id, note);
+      return { entry: this.get(id)!, created: false };
+    }
+    const summary = input.spec.description ?? input.request.slice(0, 300);
+    const entry = this.addPattern(
+      {
+        title: `App pattern: ${input.spec.name}`,
+        body: patternBody(summary, input.request, keywordsOf(input.spec), spec),
+        request: input.request,
+        spec,
+        needs: [],
+        evidence: [`run ${input.runId}`],
+      },
+      "learned",
+    );
+    this.noteProduction(entry.id, note);
+    return { entry: this.get(entry.id)!, created: true };
+  }
+
+  /** A version of an app was rolled back: its pattern's record says so, and the pattern scores lower. */
+  noteRollback(app: string, version: number, why: string): void {
+    for (const row of this.sql.exec<Row>("SELECT entry_id FROM patterns WHERE name = ?", app).toArray()) {
+      const id = String(row.entry_id);
+      this.noteProduction(id, `${app} v${version} rolled back: ${why}`.slice(0, 500));
+      this.sql.exec("UPDATE entries SET score = score - 1, updated_at = ? WHERE id = ?", Date.now(), id);
+    }
   }
 
   /** Notes how a pattern's app fared in production (the latest 20 notes). */
@@ -168,12 +245,6 @@ export class KnowledgeBase {
     if (!row) return;
     const production = [...JSON.parse(String(row.production)), note].slice(-20);
     this.sql.exec("UPDATE patterns SET production = ? WHERE entry_id = ?", JSON.stringify(production), id);
-  }
-
-  /** The pattern an app name was learned as, if any. */
-  patternOfApp(name: string): KnowledgeEntry | null {
-    const row = this.sql.exec<Row>("SELECT entry_id FROM patterns WHERE name = ? LIMIT 1", name).toArray()[0];
-    return row ? this.get(String(row.entry_id)) : null;
   }
 
   /**

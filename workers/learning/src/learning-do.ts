@@ -78,6 +78,21 @@ export class LearningDO extends StageDO<LearningInput, LearningOutput, Env> {
       costUsd,
     });
     for (const line of learned.explained) await log.info(line);
+    if (job.input.spec && job.model?.learning !== false) {
+      const kb = knowledgeBaseOf(this.env);
+      const pattern = await kb.learnApp({
+        runId: job.runId,
+        request: job.input.request ?? "",
+        spec: job.input.spec,
+        version: app.version,
+      });
+      await log.info(
+        pattern.created
+          ? `new app pattern "${pattern.entry.title}"`
+          : `${app.name} v${app.version} is one more healthy deploy of the pattern "${pattern.entry.title}"`,
+        { pattern: pattern.entry.id },
+      );
+    }
     const lessons = learned.entries.map((e) => e.title);
     return {
       output: { lessons },

@@ -128,6 +128,7 @@ export class AppMonitorDO extends DurableObject<Env> {
       const runId = await this.startRun(app, request, current.spec);
       store.addFeed("fix_run", `started fix run ${runId}`, { runId, errors: groups.map((g) => g.fingerprint) });
       await knowledgeBaseOf(this.env).add(lessonFromRollback(app, live.version, groups), "learned");
+      await knowledgeBaseOf(this.env).noteRollback(app, live.version, `${percent}% of requests failed`);
     } else if (decision.kind === "refine" && current && store.claimAction("refine", live.version)) {
       store.addFeed("latency_breach", `v${live.version} p95 ${decision.p95} ms over its budget`);
       const request = `Scaling need for ${app}: v${live.version} p95 latency is ${decision.p95} ms, over budget. Make it faster.`;
