@@ -99,6 +99,8 @@ export class KnowledgeBaseDO extends DurableObject<Env> {
     prompt?: string;
     refineRounds: number;
     costUsd: number;
+    /** The run failed: it counts against the model and prompt version that wrote its code. */
+    failed?: boolean;
   }): Promise<{ entries: KnowledgeEntry[]; created: number; scored: number; explained: string[] }> {
     const kb = this.knowledge;
     const results = outcome.lessons.map((l) => kb.add(l, "learned"));
@@ -106,8 +108,15 @@ export class KnowledgeBaseDO extends DurableObject<Env> {
     kb.score(outcome.runId, outcome.passedFirstTime);
     const explained: string[] = [];
     if (outcome.model) {
-      kb.recordModel("codegen", outcome.model, outcome.prompt ?? "?", outcome.refineRounds, outcome.costUsd);
-      explained.push(`model updater: recorded ${outcome.model} on codegen (${outcome.refineRounds} refine round(s))`);
+      const failed = outcome.failed === true;
+      kb.recordModel("codegen", outcome.model, outcome.prompt ?? "?", {
+        refineRounds: outcome.refineRounds,
+        cost: outcome.costUsd,
+        failed,
+      });
+      explained.push(
+        `model updater: recorded ${failed ? "a failed run" : "a run"} of ${outcome.model} on codegen (${outcome.refineRounds} refine round(s))`,
+      );
     }
     return {
       entries: results.map((r) => r.entry),
@@ -122,7 +131,7 @@ export class KnowledgeBaseDO extends DurableObject<Env> {
     return chooseModel(cheap, strong, this.knowledge.modelStats(stage));
   }
 
-  async modelStats(stage: string) {
+  async modelStats(stage?: string) {
     return this.knowledge.modelStats(stage);
   }
 }

@@ -1,4 +1,4 @@
-import { type AppPattern, AppSpec, type KnowledgeEntry, type NewKnowledge } from "@aidevos/core";
+import { type AppPattern, AppSpec, type KnowledgeEntry, type ModelStat, type NewKnowledge } from "@aidevos/core";
 import seed from "../seed/knowledge.json";
 import { contentWords, coverage, patternQuery } from "./pattern-match";
 import { SEED_PATTERNS } from "./patterns";
@@ -125,7 +125,11 @@ export function createKnowledgeTables(sql: SqlStorage): void {
   sql.exec("CREATE INDEX IF NOT EXISTS patterns_name ON patterns (name)");
   sql.exec(`CREATE TABLE IF NOT EXISTS model_stats (
       stage TEXT NOT NULL, model TEXT NOT NULL, prompt TEXT NOT NULL, runs INTEGER NOT NULL, first_pass INTEGER NOT NULL,
-      refine_rounds INTEGER NOT NULL, cost REAL NOT NULL, PRIMARY KEY (stage, model, prompt))`);
+      refine_rounds INTEGER NOT NULL, cost REAL NOT NULL, failed INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (stage, model, prompt))`);
+  // Failed runs are counted since learning ran for them too: a table from before gains the column.
+  const columns = sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('model_stats')").toArray();
+  if (!columns.some((c) => c.name === "failed"))
+    sql.exec("ALTER TABLE model_stats ADD COLUMN failed INTEGER NOT NULL DEFAULT 0");
 }
 
 /**
@@ -402,33 +406,49 @@ export class KnowledgeBase {
     );
   }
 
-  recordModel(stage: string, model: string, prompt: string, refineRounds: number, cost: number): void {
+  /** One run's outcome for the model and prompt version that wrote its code on a stage. */
+  recordModel(
+    stage: string,
+    model: string,
+    prompt: string,
+    outcome: { refineRounds: number; cost: number; failed: boolean },
+  ): void {
     this.sql.exec(
-      `INSERT INTO model_stats (stage, model, prompt, runs, first_pass, refine_rounds, cost) VALUES (?, ?, ?, 1, ?, ?, ?)
+      `INSERT INTO model_stats (stage, model, prompt, runs, first_pass, refine_rounds, cost, failed) VALUES (?, ?, ?, 1, ?, ?, ?, ?)
        ON CONFLICT (stage, model, prompt) DO UPDATE SET runs = runs + 1, first_pass = first_pass + excluded.first_pass,
-         refine_rounds = refine_rounds + excluded.refine_rounds, cost = cost + excluded.cost`,
+         refine_rounds = refine_rounds + excluded.refine_rounds, cost = cost + excluded.cost, failed = failed + excluded.failed`,
       stage,
       model,
       prompt,
-      Number(refineRounds === 0),
-      refineRounds,
-      cost,
+      Number(outcome.refineRounds === 0 && !outcome.failed),
+      outcome.refineRounds,
+      outcome.cost,
+      Number(outcome.failed),
     );
   }
 
-  modelStats(
-    stage: string,
-  ): { model: string; prompt: string; runs: number; firstPass: number; refineRounds: number; cost: number }[] {
-    return this.sql
-      .exec<Row>("SELECT * FROM model_stats WHERE stage = ? ORDER BY model, prompt", stage)
-      .toArray()
-      .map((r) => ({
+  /** The model updater's statistics, per model and prompt version, of one stage or of all. */
+  modelStats(stage?: string): ModelStat[] {
+    const rows = stage
+      ? this.sql.exec<Row>("SELECT * FROM model_stats WHERE stage = ? ORDER BY model, prompt", stage)
+      : this.sql.exec<Row>("SELECT * FROM model_stats ORDER BY stage, model, prompt");
+    return rows.toArray().map((r) => {
+      const runs = Number(r.runs);
+      const per = (n: number) => (runs ? Math.round((n / runs) * 10_000) / 10_000 : 0);
+      return {
+        stage: String(r.stage),
         model: String(r.model),
         prompt: String(r.prompt),
-        runs: Number(r.runs),
+        runs,
         firstPass: Number(r.first_pass),
+        failed: Number(r.failed),
         refineRounds: Number(r.refine_rounds),
         cost: Number(r.cost),
-      }));
+        firstPassRate: per(Number(r.first_pass)),
+        failureRate: per(Number(r.failed)),
+        refineRoundsPerRun: per(Number(r.refine_rounds)),
+        costPerRun: per(Number(r.cost)),
+      };
+    });
   }
 }

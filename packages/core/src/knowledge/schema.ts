@@ -69,3 +69,22 @@ export const KnowledgeQuery = z.strictObject({
   retired: z.enum(["true", "false"]).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
+
+/** The model updater's record of one model and prompt version on one stage: outcomes and cost. */
+export const ModelStat = z.object({
+  stage: z.string(),
+  model: z.string(),
+  prompt: z.string(),
+  runs: z.int(),
+  /** Runs whose first code passed (not failed, no refine round). */
+  firstPass: z.int(),
+  /** Runs that failed. */
+  failed: z.int(),
+  refineRounds: z.int(),
+  cost: z.number(),
+  firstPassRate: z.number(),
+  failureRate: z.number(),
+  refineRoundsPerRun: z.number(),
+  costPerRun: z.number(),
+});
+export type ModelStat = z.infer<typeof ModelStat>;
