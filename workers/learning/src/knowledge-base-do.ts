@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { AppSpec, KnowledgeEntry, NewKnowledge } from "@aidevos/core";
 import { copyTables, legacyKnowledgeOf } from "@aidevos/objects";
 import { createKnowledgeTables, KnowledgeBase } from "./knowledge-base";
-import { chooseModel, type ModelChoice } from "./model-updater";
+import { chooseModel, type ModelChoice, type ModelRecord, seededRandom } from "./model-updater";
 import { MATCH_THRESHOLD } from "./pattern-match";
 
 /** Set once the entries the earlier knowledge base (LearningDO `knowledge`) held have been copied here. */
@@ -126,9 +126,24 @@ export class KnowledgeBaseDO extends DurableObject<Env> {
     };
   }
 
-  /** The model updater's choice for a stage between a cheaper and a stronger model. */
-  async chooseModel(stage: string, cheap: string, strong: string | undefined): Promise<ModelChoice> {
-    return chooseModel(cheap, strong, this.knowledge.modelStats(stage));
+  /**
+   * The model updater's choice for a stage among its configured models (the default first), by
+   * their measured outcome over every prompt version, with exploration seeded by the run's id.
+   */
+  async chooseModel(stage: string, models: string[], runId: string): Promise<ModelChoice> {
+    const byModel = new Map<string, ModelRecord>();
+    for (const s of this.knowledge.modelStats(stage)) {
+      const r = byModel.get(s.model) ?? { model: s.model, runs: 0, firstPass: 0, failed: 0, refineRounds: 0, cost: 0 };
+      byModel.set(s.model, {
+        ...r,
+        runs: r.runs + s.runs,
+        firstPass: r.firstPass + s.firstPass,
+        failed: (r.failed ?? 0) + s.failed,
+        refineRounds: (r.refineRounds ?? 0) + s.refineRounds,
+        cost: (r.cost ?? 0) + s.cost,
+      });
+    }
+    return chooseModel(models, [...byModel.values()], seededRandom(`${runId}:${stage}`));
   }
 
   async modelStats(stage?: string) {
