@@ -16,7 +16,7 @@ export interface ModelChoice {
 /** Runs a model needs on record before its measured outcome decides anything. */
 const MIN_RUNS = 3;
 /** Share of choices spent exploring another configured model, so a better one can show itself. */
-export const EXPLORATION = 0.1;
+const EXPLORATION = 0.1;
 
 /**
  * What a model's record is worth, higher is better: first-pass rate, minus failure rate, minus a
