@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import type { AppSpec, KnowledgeEntry, NewKnowledge } from "@aidevos/core";
+import type { AppPattern, AppSpec, KnowledgeEntry, NewKnowledge } from "@aidevos/core";
 import { copyTables, legacyKnowledgeOf } from "@aidevos/objects";
 import { createKnowledgeTables, KnowledgeBase } from "./knowledge-base";
 import { chooseModel, type ModelChoice, type ModelRecord, seededRandom } from "./model-updater";
@@ -83,6 +83,26 @@ export class KnowledgeBaseDO extends DurableObject<Env> {
   /** Monitoring rolled a version back: the app's pattern records it and scores lower. */
   async noteRollback(app: string, version: number, why: string): Promise<void> {
     this.knowledge.noteRollback(app, version, why);
+  }
+
+  /**
+   * The app patterns closest to a request, as worked examples for the spec prompt: at most `limit`
+   * that match at all, each whole spec within a size bound. Remembered as given to the run, so the
+   * run's outcome scores them like any retrieved entry.
+   */
+  async patternExamples(
+    runId: string,
+    request: string,
+    limit = 2,
+  ): Promise<{ title: string; score: number; request: string; spec: AppPattern["spec"] }[]> {
+    return this.knowledge
+      .matchPatterns(request, 0)
+      .filter((m) => m.score > 0 && m.entry.app && JSON.stringify(m.entry.app.spec).length <= 8000)
+      .slice(0, limit)
+      .map((m) => {
+        this.knowledge.noteGiven(runId, m.entry.id);
+        return { title: m.entry.title, score: m.score, request: m.entry.app!.request, spec: m.entry.app!.spec };
+      });
   }
 
   /** What a stage of a run should know, as prompt lines, bounded in size. */

@@ -396,6 +396,12 @@ export class KnowledgeBase {
     return chosen;
   }
 
+  /** Remembers that a run was given an entry (for scoring by its outcome). */
+  noteGiven(runId: string, id: string): void {
+    this.sql.exec("INSERT OR IGNORE INTO retrievals (run_id, entry_id) VALUES (?, ?)", runId, id);
+    this.sql.exec("UPDATE entries SET uses = uses + 1 WHERE id = ?", id);
+  }
+
   /** Outcomes move scores: entries a run was given gain when it passed first time, lose when it needed refining. */
   score(runId: string, passedFirstTime: boolean): void {
     this.sql.exec(
