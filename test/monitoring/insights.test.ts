@@ -89,3 +89,34 @@ describe("usage insights", () => {
     expect(FeedbackBody.parse(heavy!.data!.feedback).message).toContain("title");
   });
 });
+
+describe("usage insights from traffic shape", () => {
+  it("names the spec's routes nobody requested and a partition that takes most of the traffic", async () => {
+    const name = uniqueName("shape");
+    const run = await waitForRun(
+      (await startRun({ request: "m", spec: { ...todoSpec(name), partition: "perKey" } })).id,
+    );
+    expect(run.status, JSON.stringify(run.error)).toBe("succeeded");
+    const now = Date.now();
+    const event = (i: number, method: string, route: string, key: string) => ({
+      at: now - i,
+      version: 1,
+      method,
+      route,
+      status: 200,
+      ms: 3,
+      key,
+    });
+    const keyOf = (i: number) => (i < 150 ? "acme" : i < 180 ? "beta" : "gamma");
+    await appMonitorOf(env, name).record(name, [
+      ...Array.from({ length: 150 }, (_, i) => event(i, "GET", "GET /tasks", keyOf(i))),
+      ...Array.from({ length: 60 }, (_, i) => event(i, "POST", "POST /tasks", keyOf(150 + i))),
+    ]);
+    const found = await insights(name, 4);
+    const unused = found.filter((f) => f.data!.kind === "unused_route").map((f) => f.data!.route);
+    expect(unused.sort()).toEqual(["DELETE /tasks/{id}", "GET /tasks/{id}", "PATCH /tasks/{id}"]);
+    const hot = found.find((f) => f.data!.kind === "hot_partition")!;
+    expect(hot.data).toMatchObject({ route: "acme", evidence: { requests: 150, total: 210, keys: 3 } });
+    expect(FeedbackBody.parse(hot.data!.feedback).message).toContain("Partition acme takes 71%");
+  });
+});

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { type RequestEvent, setting, sha256Hex } from "@aidevos/core";
+import { type AppSpec, type RequestEvent, setting, sha256Hex } from "@aidevos/core";
 import { lessonFromRollback } from "@aidevos/learning";
 import {
   appControlOf,
@@ -29,6 +29,8 @@ export class AppMonitorDO extends DurableObject<Env> {
   private readonly routes: RouteRecords;
   private compactedAt = 0;
   private readonly budgets = new Map<number, number | undefined>();
+  /** The live version's spec (a version's spec never changes), for the routes nobody uses. */
+  private readonly specs = new Map<number, AppSpec>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -43,7 +45,16 @@ export class AppMonitorDO extends DurableObject<Env> {
     const now = Date.now();
     for (const group of store.ingest(events)) {
       const message = `new error in v${group.version}: ${group.message} (${group.frame})`;
-      store.addFeed("error_group", message, { fingerprint: group.fingerprint });
+      // With a drafted feedback request, so the user can start a fix from the feed.
+      const feedback = {
+        app,
+        message:
+          `Fix the error "${group.message}" at ${group.frame} (new in v${group.version}); add a test that covers the input that caused it.`.slice(
+            0,
+            2000,
+          ),
+      };
+      store.addFeed("error_group", message, { fingerprint: group.fingerprint, feedback });
       this.ctx.waitUntil(this.notify(app, "error_group", message, { group }));
     }
     this.routes.ingest(events);
@@ -63,7 +74,7 @@ export class AppMonitorDO extends DurableObject<Env> {
     const live = await appHostOf(this.env, app).live(app);
     if (!live) return;
     const budget = (await this.budgetOf(app, live.version)) ?? loopPolicy(this.env).p95Ms;
-    const insights = this.routes.findNew(app, live.version, budget);
+    const insights = this.routes.findNew(app, live.version, budget, this.specs.get(live.version) ?? null);
     for (const insight of insights) {
       const { message, ...data } = insight;
       this.store.addFeed("insight", message, data);
@@ -165,6 +176,7 @@ export class AppMonitorDO extends DurableObject<Env> {
       const current = await registryOf(this.env).getApp(app);
       if (current?.liveVersion !== version) return current?.spec.performance?.p95Ms;
       this.budgets.set(version, current.spec.performance?.p95Ms);
+      this.specs.set(version, current.spec);
     }
     return this.budgets.get(version);
   }

@@ -1,4 +1,4 @@
-import type { RequestEvent } from "@aidevos/core";
+import { type AppSpec, entityOperations, type RequestEvent, routeOf } from "@aidevos/core";
 import { addToHistogram, emptyHistogram, histogramPercentile, mergeHistograms } from "./histogram";
 
 type Row = Record<string, SqlStorageValue>;
@@ -7,10 +7,14 @@ type Row = Record<string, SqlStorageValue>;
 const MIN_ROUTE_REQUESTS = 20;
 /** A route whose 4xx share is at least this much is validation-heavy. */
 const HIGH_4XX_SHARE = 0.3;
+/** A version that served this many requests has shown which of its routes nobody uses. */
+const UNUSED_AFTER_REQUESTS = 200;
+/** One partition key with this share of a version's requests (among 3 or more keys, 100+ requests) is hot. */
+const HOT_KEY_SHARE = 0.5;
 
 /** A finding about how an app is used, with its evidence and a drafted feedback request. */
 export interface Insight {
-  kind: "slow_route" | "validation_heavy_route";
+  kind: "slow_route" | "validation_heavy_route" | "unused_route" | "hot_partition";
   version: number;
   route: string;
   message: string;
@@ -29,12 +33,29 @@ export class RouteRecords {
     sql.exec(`CREATE TABLE IF NOT EXISTS route_stats (
       version INTEGER NOT NULL, route TEXT NOT NULL, requests INTEGER NOT NULL, s4 INTEGER NOT NULL,
       invalid TEXT NOT NULL, hist TEXT NOT NULL, PRIMARY KEY (version, route))`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS key_stats (
+      version INTEGER NOT NULL, key TEXT NOT NULL, requests INTEGER NOT NULL, PRIMARY KEY (version, key))`);
     sql.exec(`CREATE TABLE IF NOT EXISTS insights (
       kind TEXT NOT NULL, version INTEGER NOT NULL, route TEXT NOT NULL, at INTEGER NOT NULL,
       PRIMARY KEY (kind, version, route))`);
   }
 
   ingest(events: RequestEvent[]): void {
+    const keys = new Map<string, { version: number; key: string; n: number }>();
+    for (const e of events) {
+      if (!e.key) continue;
+      const k = keys.get(`${e.version} ${e.key}`) ?? { version: e.version, key: e.key, n: 0 };
+      keys.set(`${e.version} ${e.key}`, k);
+      k.n += 1;
+    }
+    for (const k of keys.values())
+      this.sql.exec(
+        `INSERT INTO key_stats (version, key, requests) VALUES (?, ?, ?)
+         ON CONFLICT (version, key) DO UPDATE SET requests = requests + excluded.requests`,
+        k.version,
+        k.key,
+        k.n,
+      );
     const batch = new Map<
       string,
       { version: number; route: string; n: number; s4: number; invalid: Record<string, number>; hist: number[] }
@@ -82,8 +103,11 @@ export class RouteRecords {
     }
   }
 
-  /** New insights about a version's routes (each returned once): routes over the p95 budget, validation-heavy routes. */
-  findNew(app: string, version: number, p95BudgetMs: number): Insight[] {
+  /**
+   * New insights about a version (each returned once): routes over the p95 budget, validation-heavy
+   * routes, the spec's routes nobody requested, a partition key that takes most of the traffic.
+   */
+  findNew(app: string, version: number, p95BudgetMs: number, spec: AppSpec | null): Insight[] {
     const found: Insight[] = [];
     const rows = this.sql.exec<Row>("SELECT * FROM route_stats WHERE version = ?", version).toArray();
     for (const row of rows) {
@@ -129,7 +153,79 @@ export class RouteRecords {
         });
       }
     }
+    found.push(...this.unusedRoutes(app, version, spec), ...this.hotPartition(app, version));
     return found;
+  }
+
+  /** Routes of the spec that no request reached once the version has served UNUSED_AFTER_REQUESTS. */
+  private unusedRoutes(app: string, version: number, spec: AppSpec | null): Insight[] {
+    if (!spec) return [];
+    const served = new Map(
+      this.sql
+        .exec<Row>("SELECT route, requests FROM route_stats WHERE version = ?", version)
+        .toArray()
+        .map((r) => [String(r.route), Number(r.requests)]),
+    );
+    const total = [...served.values()].reduce((a, b) => a + b, 0);
+    if (total < UNUSED_AFTER_REQUESTS) return [];
+    const routes = new Set<string>();
+    for (const entity of spec.entities) {
+      const ops = entityOperations(entity);
+      const collection = `/${entity.plural}`;
+      const one = `/${entity.plural}/:id`;
+      if (ops.includes("create")) routes.add(routeOf("POST", collection));
+      if (ops.includes("list")) routes.add(routeOf("GET", collection));
+      if (ops.includes("get")) routes.add(routeOf("GET", one));
+      if (ops.includes("update")) routes.add(routeOf("PATCH", one));
+      if (ops.includes("delete")) routes.add(routeOf("DELETE", one));
+    }
+    for (const action of spec.actions ?? []) routes.add(routeOf(action.method, action.path));
+    return [...routes]
+      .filter((route) => !served.has(route) && this.claim("unused_route", version, route))
+      .map((route) => ({
+        kind: "unused_route" as const,
+        version,
+        route,
+        message: `${route} was never requested in the first ${total} requests of v${version}`,
+        evidence: { requests: total, routeRequests: 0 },
+        feedback: {
+          app,
+          message: `Nobody uses ${route} (0 of ${total} requests). If it is not needed, remove it from the app; keep every other route unchanged.`,
+        },
+      }));
+  }
+
+  /** A partition key that takes most of a version's requests. */
+  private hotPartition(app: string, version: number): Insight[] {
+    const rows = this.sql
+      .exec<Row>("SELECT key, requests FROM key_stats WHERE version = ? ORDER BY requests DESC", version)
+      .toArray();
+    const total = rows.reduce((n, r) => n + Number(r.requests), 0);
+    const top = rows[0];
+    if (!top || rows.length < 3 || total < 100) return [];
+    const share = Number(top.requests) / total;
+    const key = String(top.key);
+    if (share < HOT_KEY_SHARE || !this.claim("hot_partition", version, key)) return [];
+    const percent = Math.round(share * 100);
+    return [
+      {
+        kind: "hot_partition",
+        version,
+        route: key,
+        message: `partition ${key} takes ${percent}% of v${version}'s requests (${top.requests} of ${total}, ${rows.length} keys)`,
+        evidence: {
+          key,
+          requests: Number(top.requests),
+          total,
+          keys: rows.length,
+          share: Math.round(share * 100) / 100,
+        },
+        feedback: {
+          app,
+          message: `Partition ${key} takes ${percent}% of all requests: one Durable Object serves it alone. Spread that partition's load (finer partition keys, or cache what it reads most) without changing the answers.`,
+        },
+      },
+    ];
   }
 
   private claim(kind: Insight["kind"], version: number, route: string): boolean {

@@ -8,6 +8,7 @@ import {
   NotFoundError,
   OfflineNeedsSpecError,
   PartitionKey,
+  routeOf,
   ValidationError,
   type VersionChange,
 } from "@aidevos/core";
@@ -29,7 +30,7 @@ import {
   rollbackAppRoute,
   usageRoute,
 } from "./routes";
-import { recordRequest, redactedSample, routeOf } from "./traffic";
+import { recordRequest, redactedSample } from "./traffic";
 
 export const apps = new OpenAPIHono<{ Bindings: Env }>({ defaultHook: validationHook });
 
