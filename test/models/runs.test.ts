@@ -215,3 +215,30 @@ describe("runs against a scripted model", () => {
     });
   }
 });
+
+describe("patterns retrieved into the spec prompt", () => {
+  // Measured, not scripted: what changes with learning is what the model is given, read back from the fake API.
+  it("gives the model the closest app pattern's whole spec as a worked example, and nothing when learning is off", async () => {
+    const request = "private notes per user that I can search";
+    const build = async (learning: boolean) => {
+      const spec = notesSpec(uniqueName("memo"));
+      await script([...planning(spec), answer(await modelCode(spec)), NO_FINDINGS]);
+      const run = await waitForRun((await startRun({ request, options: { learning } })).id, 30_000);
+      const events = await (await api(`/v1/runs/${run.id}/events`)).text();
+      return { run, specPrompt: JSON.stringify((await sent())[0]), events };
+    };
+    const withPatterns = await build(true);
+    expect(withPatterns.run.status, JSON.stringify(withPatterns.run.error)).toBe("succeeded");
+    expect(withPatterns.specPrompt).toContain("workedExamples");
+    expect(withPatterns.specPrompt).toContain("App pattern: Notes per user");
+    // The whole spec, actions included: the pattern's search action and its code.
+    expect(withPatterns.specPrompt).toContain("/search");
+    expect(withPatterns.specPrompt).toContain("missing_query");
+    expect(withPatterns.events).toContain("given to the spec prompt as worked examples");
+
+    const without = await build(false);
+    expect(without.run.status, JSON.stringify(without.run.error)).toBe("succeeded");
+    expect(without.specPrompt).not.toContain("workedExamples");
+    expect(without.specPrompt).not.toContain("App pattern:");
+  });
+});

@@ -187,6 +187,9 @@ describe("nextStep", () => {
           prompt: "p1",
           costUsd: 0.25,
           review: [{ severity: "warning", rule: "r", message: "w" }],
+          // The request and spec travel on: a deployed, healthy app becomes a pattern.
+          request: "todo",
+          spec: plan.spec,
         },
       },
     ],

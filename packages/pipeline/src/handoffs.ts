@@ -64,6 +64,14 @@ export interface LearningInput {
   costUsd: number;
   /** What code review said about the deployed code. */
   review?: ReviewFinding[];
+  /**
+   * Set when the run failed (the run hands its outcome to learning as it ends): why. `app` then
+   * names the app the run was building, at version 0 and with no URL, as nothing was deployed.
+   */
+  failed?: { code: string; message: string };
+  /** The request and the spec the app was built from: a deployed, healthy app becomes a pattern. */
+  request?: string;
+  spec?: AppSpec;
 }
 export interface LearningOutput {
   lessons: string[];

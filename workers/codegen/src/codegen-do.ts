@@ -36,9 +36,10 @@ export class CodegenDO extends StageDO<CodegenInput, CodegenOutput, Env> {
     let codeModel: string | undefined;
     const strong = setting(this.env, "AIDEVOS_STRONG_MODEL");
     if (strong && ["anthropic", "openai-compatible"].includes(providerName(this.env, job.model))) {
-      const choice = await kb.chooseModel("codegen", setting(this.env, "AIDEVOS_MODEL") ?? "claude-sonnet-4-6", strong);
+      const models = [setting(this.env, "AIDEVOS_MODEL") ?? "claude-sonnet-4-6", strong];
+      const choice = await kb.chooseModel("codegen", models, job.runId);
       codeModel = choice.model;
-      await log.info(`model updater: ${choice.reason}`);
+      await log.info(`model updater: ${choice.model} — ${choice.reason}`, { model: choice.model });
     }
     const provider = createProvider(this.env, { ...job.model, codeModel });
     const built = previous

@@ -1,6 +1,13 @@
-import { type AppSpec, SpecDraft, ValidationError } from "@aidevos/core";
+import { type AppPattern, type AppSpec, SpecDraft, ValidationError } from "@aidevos/core";
 import { type LlmProvider, prompt } from "@aidevos/llm";
 import type { PlanningInput } from "@aidevos/pipeline";
+
+/** An app pattern as a worked example: what was asked, and the spec that answered it. */
+interface WorkedExample {
+  title: string;
+  request: string;
+  spec: AppPattern["spec"];
+}
 
 /**
  * Specification generator: a request, or feedback on a deployed app, becomes the AppSpec to build,
@@ -9,12 +16,24 @@ import type { PlanningInput } from "@aidevos/pipeline";
 export class SpecGenerator {
   constructor(private readonly provider: LlmProvider) {}
 
-  async generate(input: PlanningInput, currentSpec: AppSpec | null): Promise<SpecDraft> {
+  /**
+   * `patterns`: the knowledge base's closest app patterns, whole specs of apps known to work, given
+   * to the model as worked examples beside the request.
+   */
+  async generate(
+    input: PlanningInput,
+    currentSpec: AppSpec | null,
+    patterns: WorkedExample[] = [],
+  ): Promise<SpecDraft> {
     const { value } = await this.provider.structured({
       task: "spec",
       schema: SpecDraft,
       system: prompt("spec").text,
-      input: { ...input, ...(currentSpec ? { currentSpec } : {}) },
+      input: {
+        ...input,
+        ...(currentSpec ? { currentSpec } : {}),
+        ...(patterns.length ? { workedExamples: patterns } : {}),
+      },
     });
     if (input.app && value.spec.name !== input.app) {
       throw new ValidationError([

@@ -158,6 +158,8 @@ export function nextStep(report: FinishedReport, ctx: FlowContext): Step {
         prompt: code.prompt,
         costUsd: ctx.costUsd,
         review: code.review,
+        request: ctx.input.request,
+        spec: stored(ctx, "planning", 0).spec,
       };
       return { kind: "handoff", stage: "learning", round: 0, input };
     }
