@@ -222,7 +222,7 @@ describe("patterns retrieved into the spec prompt", () => {
     const request = "private notes per user that I can search";
     const build = async (learning: boolean) => {
       const spec = notesSpec(uniqueName("memo"));
-      await script([...planning(spec), answer(await modelCode(spec)), NO_FINDINGS]);
+      await script([...planning(spec), answer({ code: COUNT_CODE }), NO_FINDINGS]);
       const run = await waitForRun((await startRun({ request, options: { learning } })).id, 30_000);
       const events = await (await api(`/v1/runs/${run.id}/events`)).text();
       return { run, specPrompt: JSON.stringify((await sent())[0]), events };
