@@ -6,13 +6,13 @@ export const SecretName = z
   .regex(/^[A-Z][A-Z0-9_]{0,63}$/, "must match ^[A-Z][A-Z0-9_]{0,63}$ (upper-case letters, digits, _)");
 
 /** The largest secret value, in bytes of UTF-8. */
-export const MAX_SECRET_BYTES = 64 * 1024;
+const MAX_SECRET_BYTES = 64 * 1024;
 
 /**
  * An origin actions may fetch: `scheme://host[:port]` exactly as the URL parser writes it (so
  * `https://a.example:443` or a trailing slash are refused: the allow-list compares origins verbatim).
  */
-export const OutboundOrigin = z
+const OutboundOrigin = z
   .string()
   .max(300)
   .refine((text) => originOf(text) === text, "must be an origin: scheme://host[:port], http or https, no path");
@@ -54,21 +54,18 @@ export const SecretValueBody = z.strictObject({
     .refine((v) => new TextEncoder().encode(v).length <= MAX_SECRET_BYTES, "must be at most 64 KiB of UTF-8"),
 });
 
-export const SecretStatus = z.object({
+const SecretStatus = z.object({
   name: SecretName,
   set: z.boolean(),
   updatedAt: z.string().nullable(),
 });
-export type SecretStatus = z.infer<typeof SecretStatus>;
 
 export const SecretList = z.object({ items: z.array(SecretStatus) });
 
 /** A new app key: the key itself appears in this answer only. */
 export const AppKeyCreated = z.object({ id: z.string(), key: z.string() });
-export type AppKeyCreated = z.infer<typeof AppKeyCreated>;
 
-export const AppKeyInfo = z.object({ id: z.string(), createdAt: z.string() });
-export type AppKeyInfo = z.infer<typeof AppKeyInfo>;
+const AppKeyInfo = z.object({ id: z.string(), createdAt: z.string() });
 
 export const AppKeyList = z.object({ items: z.array(AppKeyInfo) });
 
