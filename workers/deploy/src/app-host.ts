@@ -4,7 +4,7 @@ import { appControlOf, appHostOf, registryOf } from "@aidevos/objects";
 import type { LiveVersion } from "@aidevos/registry";
 import { appWorkerCode } from "@aidevos/sandbox";
 import { keyDigest } from "./app-access";
-import { platformPropsOf } from "./app-platform";
+import { platformPropsOf, type StagingKind } from "./app-platform";
 
 /** The version a host should serve, as the Registry names it. */
 export interface LiveTarget {
@@ -238,10 +238,10 @@ export class AppHostDO extends DurableObject<Env> {
     // After a restart of this host the facet may still run whatever class it had: unknown counts as different.
     if (this.loadedHash !== codeHash) this.ctx.facets.abort(FACET, new Error("a new version of the app was deployed"));
     this.loadedHash = codeHash;
-    // Staging copies get their own loaded Worker: its env tells the platform not to count their calls as traffic.
-    const staging = this.ctx.id.name?.startsWith("staging:") ?? false;
+    // Staging copies get loaded Workers of their own: their env tells the platform what they may reach.
+    const staging = this.stagingKind();
     return this.ctx.facets.get(FACET, () => {
-      const worker = this.env.LOADER.get(`${staging ? "staging" : "app"}:${codeHash}`, async () =>
+      const worker = this.env.LOADER.get(`${staging ?? "app"}:${codeHash}`, async () =>
         this.workerCode(await bundle(), staging),
       );
       return { class: worker.getDurableObjectClass("App") };
@@ -249,11 +249,18 @@ export class AppHostDO extends DurableObject<Env> {
   }
 
   /** The sandboxed app, with the platform's entrypoint for its secrets and outbound calls (app-platform.ts). */
-  private workerCode(bundle: CodeBundle, staging: boolean): WorkerLoaderWorkerCode {
+  /** Staging hosts are named `staging:<run>:<round>[:<suite>…]` (stagingHostOf); the examples' suite is `examples`. */
+  private stagingKind(): StagingKind | undefined {
+    const name = this.ctx.id.name ?? "";
+    if (!name.startsWith("staging:")) return undefined;
+    return name.split("/")[0]!.endsWith(":examples") ? "examples" : "suites";
+  }
+
+  private workerCode(bundle: CodeBundle, staging: StagingKind | undefined): WorkerLoaderWorkerCode {
     const code = appWorkerCode(bundle);
     const props = platformPropsOf(bundle);
     if (!props) return code;
-    const platform = this.ctx.exports.AppPlatform({ props: { ...props, staging } });
+    const platform = this.ctx.exports.AppPlatform({ props: staging ? { ...props, staging } : props });
     return { ...code, env: { ...(code.env as object), PLATFORM: platform } };
   }
 }

@@ -33,6 +33,18 @@ export function platformPropsOf(bundle: CodeBundle): PlatformProps | null {
   }
 }
 
+/**
+ * Staging copies: the examples' copy reaches the network like the live app (examples are the
+ * user's own statements about it); the copy the generated suites load, fuzz and probe does not,
+ * so a deploy never hammers an upstream API (or spends its quota) with test traffic.
+ */
+export type StagingKind = "examples" | "suites";
+
+function offline(origin: string): Response {
+  const message = `staging test suites do not reach the network (${origin}); examples do`;
+  return Response.json({ error: { code: "staging_offline", message, details: [] } }, { status: 503 });
+}
+
 function blocked(origin: string): Error {
   return new Error(`outbound_blocked: fetch to ${origin} is refused: it is not one of the app's outbound origins`);
 }
@@ -45,7 +57,7 @@ function blocked(origin: string): Error {
  * On Cloudflare the uploaded app has no PLATFORM: its secrets are Worker secrets and its guard
  * filters fetch() by the same origins.
  */
-export class AppPlatform extends WorkerEntrypoint<Env, PlatformProps & { staging?: boolean }> {
+export class AppPlatform extends WorkerEntrypoint<Env, PlatformProps & { staging?: StagingKind }> {
   async secrets(): Promise<Record<string, string>> {
     return appControlOf(this.env, this.ctx.props.app).secretValues();
   }
@@ -54,6 +66,7 @@ export class AppPlatform extends WorkerEntrypoint<Env, PlatformProps & { staging
     const { app, outbound, staging } = this.ctx.props;
     const origin = new URL(request.url).origin;
     if (!outbound.includes(origin)) throw blocked(origin);
+    if (staging === "suites") return offline(origin);
     const started = Date.now();
     let ok = false;
     try {
