@@ -106,6 +106,50 @@ describe("the CLI", () => {
     const res = await fetch(`${dev.base}/apps/${name}/hello/ann`);
     expect(await res.text()).toBe("hi ann");
   });
+
+  it("sets a secret from stdin, and creates, lists and revokes app keys", async () => {
+    const name = `cli-keys-${Date.now().toString(36)}`;
+    const file = join(tmpdir(), `${name}.json`);
+    const spec = {
+      name,
+      access: "key",
+      secrets: ["GREETING"],
+      entities: [],
+      actions: [
+        {
+          name: "hello",
+          method: "GET",
+          path: "/hello",
+          code: "export default async (req, ctx) => ctx.text(ctx.secrets.GREETING ?? 'unset');",
+        },
+      ],
+    };
+    writeFileSync(file, JSON.stringify(spec));
+    expect((await cli("submit", "greeter", "--spec", file)).code).toBe(0);
+    const set = await new Promise<{ code: number | null; stdout: string }>((done) => {
+      const child = execFile(
+        process.execPath,
+        [CLI, "secrets", "set", name, "GREETING", "--url", dev.base],
+        (err, stdout) => done({ code: err ? (err as { code: number }).code : 0, stdout }),
+      );
+      child.stdin?.end("hej från stdin\n");
+    });
+    expect(set).toEqual({ code: 0, stdout: `${name}: GREETING set\n` });
+    const listed = await cli("secrets", "list", name);
+    expect(listed.stdout).toMatch(/^GREETING\tset /);
+    expect(listed.stdout).not.toContain("hej");
+
+    const created = JSON.parse((await cli("keys", "create", name, "--json")).stdout);
+    const hello = () =>
+      fetch(`${dev.base}/apps/${name}/hello`, { headers: { authorization: `Bearer ${created.key}` } });
+    const res = await hello();
+    expect(await res.text()).toBe("hej från stdin");
+    expect((await cli("keys", "list", name)).stdout).toContain(created.id);
+    expect((await cli("keys", "list", name)).stdout).not.toContain(created.key);
+    expect((await cli("keys", "revoke", name, created.id)).code).toBe(0);
+    expect((await hello()).status).toBe(401);
+    expect((await cli("keys", "revoke", name)).code).toBe(2);
+  });
 });
 
 describe.runIf(existsSync(CHROMIUM))("the dashboard in Chromium", () => {
