@@ -234,4 +234,43 @@ describe.runIf(existsSync(CHROMIUM))("the dashboard in Chromium", () => {
       await browser.close();
     }
   });
+
+  it("sets a secret by name (its value never shown) and creates a key shown once, then revokes it", async () => {
+    const name = `web-keys-${Date.now().toString(36)}`;
+    const file = join(tmpdir(), `${name}.json`);
+    const code = "export default async (req, ctx) => ctx.text(ctx.secrets.MOTTO ?? 'unset');";
+    const spec = {
+      name,
+      access: "key",
+      secrets: ["MOTTO"],
+      entities: [],
+      actions: [{ name: "motto", method: "GET", path: "/motto", code }],
+    };
+    writeFileSync(file, JSON.stringify(spec));
+    expect((await cli("submit", "motto", "--spec", file)).code).toBe(0);
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu"] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+      await page.goto(`${dev.base}/#/apps/${name}`);
+      await page.locator("#secret-list", { hasText: "MOTTO" }).waitFor();
+      expect(await page.locator("#secret-list").innerText()).toContain("unset");
+      await page.getByLabel("Name", { exact: true }).fill("MOTTO");
+      await page.getByLabel("Value", { exact: true }).fill("carpe diem 7781");
+      await page.getByRole("button", { name: "Set secret" }).click();
+      await page.locator("#secret-message", { hasText: "MOTTO set." }).waitFor();
+      await page.locator("#secret-list .status.set").waitFor();
+      expect(await page.content()).not.toContain("carpe diem 7781");
+
+      await page.getByRole("button", { name: "Create key" }).click();
+      const key = await page.locator("#key-value").innerText();
+      const motto = () => fetch(`${dev.base}/apps/${name}/motto`, { headers: { authorization: `Bearer ${key}` } });
+      expect(await (await motto()).text()).toBe("carpe diem 7781");
+      await page.screenshot({ path: join(ARTIFACTS, "access.png"), fullPage: true });
+      await page.getByRole("button", { name: "Revoke" }).click();
+      await page.locator("#key-list", { hasText: "No keys." }).waitFor();
+      expect((await motto()).status).toBe(401);
+    } finally {
+      await browser.close();
+    }
+  });
 });
