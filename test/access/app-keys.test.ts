@@ -4,6 +4,7 @@
 // redeploys and rollbacks, and perKey apps check the key before any partition is touched.
 import type { AppSpecInput } from "@aidevos/core";
 import { describe, expect, it } from "vitest";
+import { redactedSample } from "../../workers/gateway/src/apps/traffic";
 import { uniqueName } from "../support/api";
 import { api, deployed, json, rollback } from "./support";
 
@@ -65,6 +66,18 @@ describe("app keys", () => {
     expect((await api(`/apps/${app}/notes`, { headers: bearer(key) })).status).toBe(401);
     expect((await api(`/v1/apps/${app}/keys/${id}`, { method: "DELETE" })).status).toBe(404);
     expect(await json(await api(`/v1/apps/${app}/keys`))).toEqual({ items: [] });
+  });
+
+  it("never reach monitoring: a recorded request sample redacts a key in either header", () => {
+    const request = new Request("http://app/explode", {
+      headers: { authorization: "Bearer adk_secret1", "sec-websocket-protocol": "key.adk_secret2", accept: "x" },
+    });
+    const sample = redactedSample(request, "/explode");
+    expect(sample.headers).toEqual({
+      authorization: "[redacted]",
+      "sec-websocket-protocol": "[redacted]",
+      accept: "x",
+    });
   });
 
   it("are checked before a perKey partition is reached, and public apps need none", async () => {

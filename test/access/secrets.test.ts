@@ -120,11 +120,16 @@ describe("app secrets", () => {
 
     const spec = await api("/v1/runs", {
       method: "POST",
-      json: { request: "r", spec: { name: app, entities: [], secrets: ["ok_not"], outbound: ["https://a.example/path"] } },
+      json: {
+        request: "r",
+        spec: { name: app, entities: [], secrets: ["ok_not"], outbound: ["https://a.example/path"] },
+      },
     });
     expect(spec.status).toBe(400);
     const paths = (await json(spec)).error.details.map((d: { path: string }) => d.path);
-    expect(paths).toEqual(expect.arrayContaining([expect.stringContaining("secrets"), expect.stringContaining("outbound")]));
+    expect(paths).toEqual(
+      expect.arrayContaining([expect.stringContaining("secrets"), expect.stringContaining("outbound")]),
+    );
   });
 
   it("never appear in any API answer, run report or Cloudflare record, even when an action throws with one", async () => {
