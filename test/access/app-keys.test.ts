@@ -73,7 +73,7 @@ describe("app keys", () => {
       headers: { authorization: "Bearer adk_secret1", "sec-websocket-protocol": "key.adk_secret2", accept: "x" },
     });
     const sample = redactedSample(request, "/explode");
-    expect(sample.headers).toEqual({
+    expect(sample?.headers).toEqual({
       authorization: "[redacted]",
       "sec-websocket-protocol": "[redacted]",
       accept: "x",

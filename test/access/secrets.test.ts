@@ -103,6 +103,25 @@ describe("app secrets", () => {
     expect(await json(await fetch(`${cfControl}/__secrets?key=${app}`))).toEqual({});
   });
 
+  it("are kept when Cloudflare refuses them for the app's Worker, which the API says with 502", async () => {
+    const app = uniqueName("sec-cf");
+    // The upload and the version listing go through; the secret's PUT is refused.
+    const refusal = { status: 400, errors: [{ code: 10021, message: "secret refused" }] };
+    await fetch(`${cfControl}/__script`, {
+      method: "POST",
+      body: JSON.stringify({ key: app, responses: [{}, {}, refusal] }),
+    });
+    await deployed(webhookSpec(app));
+    const res = await putSecret(app, "SIGNING_KEY", "kept-locally");
+    expect(res.status).toBe(502);
+    const body = await res.text();
+    expect(JSON.parse(body).error.code).toBe("cloudflare_api_error");
+    expect(body).not.toContain("kept-locally");
+    expect(await json(await api(`/apps/${app}/configured`))).toEqual({ signing: true, other: null });
+    // Unsetting what the Worker never had is no error.
+    expect((await api(`/v1/apps/${app}/secrets/SIGNING_KEY`, { method: "DELETE" })).status).toBe(204);
+  });
+
   it("refuse a name off the pattern and a value over 64 KiB with validation_failed naming the path", async () => {
     const app = uniqueName("sec-bad");
     const badName = await api(`/v1/apps/${app}/secrets/lower_case`, { method: "PUT", json: { value: "x" } });

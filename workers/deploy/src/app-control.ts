@@ -77,18 +77,24 @@ export class AppControlDO extends DurableObject<Env> {
   }
 
   /** Seals and keeps a secret value; on Cloudflare it also becomes a secret of the app's Worker. */
-  async setSecret(name: string, value: string): Promise<void> {
+  async setSecret(name: string, value: string): Promise<VersionChange | null> {
     await this.access.setSecret(name, value);
-    const cf = deployer(this.env);
-    const live = cf ? await registryOf(this.env).liveCloudflare(this.app) : null;
-    if (cf && live) await cf.putSecret(live.script, name, value);
+    return this.onAppWorker((cf, script) => cf.putSecret(script, name, value));
   }
 
-  async deleteSecret(name: string): Promise<void> {
+  async deleteSecret(name: string): Promise<VersionChange | null> {
     this.access.deleteSecret(name);
+    return this.onAppWorker((cf, script) => cf.deleteSecret(script, name));
+  }
+
+  /**
+   * A change to the app's Worker on Cloudflare, when it is shipped there: null when done (or not
+   * shipped), else Cloudflare's refusal for the caller (the message never carries a value).
+   */
+  private async onAppWorker(change: (cf: CloudflareDeployer, script: string) => Promise<void>) {
     const cf = deployer(this.env);
     const live = cf ? await registryOf(this.env).liveCloudflare(this.app) : null;
-    if (cf && live) await cf.deleteSecret(live.script, name);
+    return cf && live ? onCloudflare(() => change(cf, live.script)) : null;
   }
 
   async listSecrets(declared: string[]) {

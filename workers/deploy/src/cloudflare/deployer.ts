@@ -136,8 +136,13 @@ export class CloudflareDeployer {
     await this.client.call("PUT", `${this.client.scriptPath(script)}/secrets`, { name, text, type: "secret_text" });
   }
 
+  /** Unsetting what the Worker does not have is done already. */
   async deleteSecret(script: string, name: string): Promise<void> {
-    await this.client.call("DELETE", `${this.client.scriptPath(script)}/secrets/${name}`);
+    try {
+      await this.client.call("DELETE", `${this.client.scriptPath(script)}/secrets/${name}`);
+    } catch (err) {
+      if (!(err instanceof CloudflareApiError && err.httpStatus === 404)) throw err;
+    }
   }
 
   /** Puts one version on all traffic: a promotion, or a rollback to an older version. */

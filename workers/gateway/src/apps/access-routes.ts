@@ -35,7 +35,12 @@ export const putSecretRoute = createRoute({
     params: z.object({ name: AppName, secret: SecretName }),
     body: { required: true, content: { "application/json": { schema: SecretValueBody } } },
   },
-  responses: { ...unauthorized, ...noContent("set"), 400: error("a name off the pattern, or a value over 64 KiB") },
+  responses: {
+    ...unauthorized,
+    ...noContent("set"),
+    400: error("a name off the pattern, or a value over 64 KiB"),
+    502: error("kept, but Cloudflare refused it for the app's Worker"),
+  },
 });
 
 export const deleteSecretRoute = createRoute({

@@ -1,4 +1,4 @@
-import { NotFoundError } from "@aidevos/core";
+import { AidevosError, NotFoundError, type VersionChange } from "@aidevos/core";
 import { appControlOf, appMonitorOf, registryOf } from "@aidevos/objects";
 import {
   createKeyRoute,
@@ -17,6 +17,16 @@ import { apps } from "./handlers";
  * and never come out: no answer, log or event here carries one.
  */
 
+/** The value is kept either way; Cloudflare refusing to take it for the app's Worker is said as such. */
+function shipped(refused: VersionChange | null): void {
+  if (refused && !refused.ok)
+    throw new AidevosError(
+      "cloudflare_api_error",
+      `kept, but not on the app's Cloudflare Worker: ${refused.message}`,
+      502,
+    );
+}
+
 apps.openapi(listSecretsRoute, async (c) => {
   const { name } = c.req.valid("param");
   const live = await registryOf(c.env).getApp(name);
@@ -26,13 +36,13 @@ apps.openapi(listSecretsRoute, async (c) => {
 
 apps.openapi(putSecretRoute, async (c) => {
   const { name, secret } = c.req.valid("param");
-  await appControlOf(c.env, name).setSecret(secret, c.req.valid("json").value);
+  shipped(await appControlOf(c.env, name).setSecret(secret, c.req.valid("json").value));
   return c.body(null, 204);
 });
 
 apps.openapi(deleteSecretRoute, async (c) => {
   const { name, secret } = c.req.valid("param");
-  await appControlOf(c.env, name).deleteSecret(secret);
+  shipped(await appControlOf(c.env, name).deleteSecret(secret));
   return c.body(null, 204);
 });
 
