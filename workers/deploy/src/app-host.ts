@@ -51,6 +51,8 @@ export class AppHostDO extends DurableObject<Env> {
   private readonly partitions = new Set<string>();
   /** Digests of the app's access keys (app's own host only), as AppControlDO last said; undefined until asked. */
   private keys: { digests: Set<string>; generation: number } | undefined;
+  /** Whether a bundle served here has outbound origins, by code hash (read from its spec once). */
+  private readonly callsOut = new Map<string, boolean>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -135,7 +137,15 @@ export class AppHostDO extends DurableObject<Env> {
 
   /** Serves a request with the given bundle: staging runs and tests use it without a Registry entry. */
   async serveBundle(request: Request, bundle: CodeBundle): Promise<Response> {
-    return this.facet(bundle.hash, async () => bundle).fetch(unfollowed(request));
+    // Only an app that can call out behaves differently on staging: the others share the live app's loaded Worker.
+    let callsOut = this.callsOut.get(bundle.hash);
+    if (callsOut === undefined) {
+      callsOut = (platformPropsOf(bundle)?.outbound.length ?? 0) > 0;
+      this.callsOut.set(bundle.hash, callsOut);
+    }
+    return this.facet(bundle.hash, async () => bundle, callsOut ? this.stagingKind() : undefined).fetch(
+      unfollowed(request),
+    );
   }
 
   /**
@@ -234,12 +244,11 @@ export class AppHostDO extends DurableObject<Env> {
     this.ctx.storage.kv.put(POINTER, live);
   }
 
-  private facet(codeHash: string, bundle: () => Promise<CodeBundle>): Fetcher {
+  /** `staging`: a staging copy of an app that calls out gets a loaded Worker of its own, whose env says what it may reach. */
+  private facet(codeHash: string, bundle: () => Promise<CodeBundle>, staging?: StagingKind): Fetcher {
     // After a restart of this host the facet may still run whatever class it had: unknown counts as different.
     if (this.loadedHash !== codeHash) this.ctx.facets.abort(FACET, new Error("a new version of the app was deployed"));
     this.loadedHash = codeHash;
-    // Staging copies get loaded Workers of their own: their env tells the platform what they may reach.
-    const staging = this.stagingKind();
     return this.ctx.facets.get(FACET, () => {
       const worker = this.env.LOADER.get(`${staging ?? "app"}:${codeHash}`, async () =>
         this.workerCode(await bundle(), staging),
@@ -248,7 +257,6 @@ export class AppHostDO extends DurableObject<Env> {
     });
   }
 
-  /** The sandboxed app, with the platform's entrypoint for its secrets and outbound calls (app-platform.ts). */
   /** Staging hosts are named `staging:<run>:<round>[:<suite>…]` (stagingHostOf); the examples' suite is `examples`. */
   private stagingKind(): StagingKind | undefined {
     const name = this.ctx.id.name ?? "";
@@ -256,6 +264,7 @@ export class AppHostDO extends DurableObject<Env> {
     return name.split("/")[0]!.endsWith(":examples") ? "examples" : "suites";
   }
 
+  /** The sandboxed app, with the platform's entrypoint for its secrets and outbound calls (app-platform.ts). */
   private workerCode(bundle: CodeBundle, staging: StagingKind | undefined): WorkerLoaderWorkerCode {
     const code = appWorkerCode(bundle);
     const props = platformPropsOf(bundle);
