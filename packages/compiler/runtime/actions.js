@@ -216,9 +216,55 @@ function kvApi(sql) {
   });
 }
 
-/** The parts of ctx that reach storage, built once per app object. */
+function outboundBlocked(origin) {
+  const message = "outbound_blocked: fetch to " + origin + " is refused: it is not one of the app's outbound origins";
+  return Object.assign(new Error(message), { code: "outbound_blocked" });
+}
+
+/**
+ * ctx.secrets and ctx.fetch. Locally the host hands the app `env.PLATFORM` (AppPlatform), which reads
+ * the secrets and makes the allowed calls from outside the sandbox; on Cloudflare the secrets are the
+ * Worker's own (env) and the guard lets fetch() reach the same origins. The allow-list is checked here
+ * too, so a refusal carries its code; the platform checks it again whatever this code does.
+ */
+const guardedFetch = globalThis.fetch;
+
+function outsideApi(env) {
+  const platform = env && typeof env.PLATFORM === "object" ? env.PLATFORM : null;
+  const declared = SPEC.secrets ?? [];
+  const allowed = SPEC.outbound ?? [];
+  return {
+    async secrets() {
+      const values = declared.length === 0 ? {} : platform ? await platform.secrets() : (env ?? {});
+      const secrets = Object.create(null);
+      for (const name of declared) secrets[name] = typeof values[name] === "string" ? values[name] : undefined;
+      return Object.freeze(secrets);
+    },
+    async fetch(input, init) {
+      const request = new Request(input, init);
+      const origin = new URL(request.url).origin;
+      if (!allowed.includes(origin)) throw outboundBlocked(origin);
+      // On Cloudflare: the guard's fetch, which reaches the same origins only. (The policy scan refuses
+      // fetch() calls in the app's sources; this one, in the runtime, is the allow-listed way out.)
+      if (!platform) return guardedFetch(request);
+      try {
+        return await platform.outbound(request);
+      } catch (err) {
+        if (String(err?.message ?? "").startsWith("outbound_blocked")) throw outboundBlocked(origin);
+        throw err;
+      }
+    },
+  };
+}
+
+/** The parts of ctx that reach storage and the outside, built once per app object. */
 export function storageApi(app) {
-  return { entities: entitiesApi(app), counters: countersApi(app.sql), kv: kvApi(app.sql) };
+  return {
+    entities: entitiesApi(app),
+    counters: countersApi(app.sql),
+    kv: kvApi(app.sql),
+    outside: outsideApi(app.env),
+  };
 }
 
 /**
@@ -230,9 +276,12 @@ export function storageApi(app) {
 export async function runAction(storage, match, request, url, readBody) {
   const { action, params } = match;
   let body;
+  const { outside, ...stored } = storage;
   const ctx = {
-    ...storage,
+    ...stored,
     ...RESPONSES,
+    secrets: await outside.secrets(),
+    fetch: outside.fetch,
     action: action.name,
     params: Object.freeze({ ...params }),
     query: url.searchParams,

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { AccessUsageError, keysCommand, secretsCommand } from "./access.ts";
 import { fillActionCode } from "./actions.ts";
 import type { Client } from "./client.ts";
 
@@ -147,6 +148,14 @@ export async function runCommand(
       }
       return (await watch(client, run.id, out)).status === "succeeded" ? 0 : 1;
     }
+    case "secrets":
+    case "keys":
+      try {
+        return await (command === "secrets" ? secretsCommand : keysCommand)(client, rest, print);
+      } catch (err) {
+        if (err instanceof AccessUsageError) throw new UsageError(err.message);
+        throw err;
+      }
     default:
       throw new UsageError(command ? `unknown command "${command}"` : "a command");
   }

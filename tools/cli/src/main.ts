@@ -17,6 +17,10 @@ usage: aidevos <command> [args] [--url URL] [--token TOKEN] [--json]
   rollback <app> [--version N]
   errors <app>           error groups seen in production
   feedback <app> <message…> [--no-wait]
+  secrets set <app> <NAME>   set a secret; the value is read from stdin (never an argument)
+  secrets unset|list <app> [NAME]
+  keys create <app>      a new app key for an access: "key" app, printed this once
+  keys list <app>        key ids and dates;  keys revoke <app> <id>
 
 URL defaults to $AIDEVOS_URL or http://127.0.0.1:8787; TOKEN to $AIDEVOS_API_TOKEN.
 Exit codes: 0 done, 1 the run failed, 2 bad usage or an API error.`;

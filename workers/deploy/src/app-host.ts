@@ -1,8 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
 import { type AppSpec, type CodeBundle, type ErrorDetail, PARTITION_KEY_HEADER, PartitionKey } from "@aidevos/core";
-import { appHostOf, registryOf } from "@aidevos/objects";
+import { appControlOf, appHostOf, registryOf } from "@aidevos/objects";
 import type { LiveVersion } from "@aidevos/registry";
 import { appWorkerCode } from "@aidevos/sandbox";
+import { keyDigest } from "./app-access";
+import { platformPropsOf, type StagingKind } from "./app-platform";
 
 /** The version a host should serve, as the Registry names it. */
 export interface LiveTarget {
@@ -20,7 +22,8 @@ export type Routed =
   | { kind: "failed"; version: number; key: string | null; path: string; message: string; frame: string }
   | { kind: "no_app" }
   | { kind: "no_key" }
-  | { kind: "bad_key" };
+  | { kind: "bad_key" }
+  | { kind: "unauthorized"; keySent: boolean };
 
 const FACET = "app";
 const POINTER = "live";
@@ -46,6 +49,10 @@ export class AppHostDO extends DurableObject<Env> {
   private checkedAt = 0;
   /** Keys noted in `partitions` since this object started. */
   private readonly partitions = new Set<string>();
+  /** Digests of the app's access keys (app's own host only), as AppControlDO last said; undefined until asked. */
+  private keys: { digests: Set<string>; generation: number } | undefined;
+  /** Whether a bundle served here has outbound origins, by code hash (read from its spec once). */
+  private readonly callsOut = new Map<string, boolean>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -72,6 +79,10 @@ export class AppHostDO extends DurableObject<Env> {
     const live = await this.current(app);
     if (!live) return { kind: "no_app" };
     if (INTERNAL_PATH.test(new URL(request.url).pathname)) return internalRefused(live, request);
+    if (live.access === "key") {
+      const refused = await this.authorize(app, request);
+      if (refused) return refused;
+    }
     const url = new URL(request.url);
     if (live.partition === "single") {
       // Only the host says which partition a request is for (an action's ctx.key): never the client.
@@ -90,6 +101,30 @@ export class AppHostDO extends DurableObject<Env> {
     return this.served(live, key.data, path, () => appHostOf(this.env, app, key.data).serve(forwarded, live));
   }
 
+  /**
+   * An `access: "key"` app takes `Authorization: Bearer <app key>`, or from browsers opening a channel
+   * the WebSocket subprotocol `key.<app key>`. Checked against the key digests AppControlDO pushes here
+   * on every create and revoke, so a revoked key fails from the next request on.
+   */
+  async authorize(app: string, request: Request): Promise<Routed | null> {
+    const given = appKeyOf(request);
+    if (!given) return { kind: "unauthorized", keySent: false };
+    const keys = this.keys ?? (await this.loadKeys(app));
+    return keys.digests.has(await keyDigest(given)) ? null : { kind: "unauthorized", keySent: true };
+  }
+
+  /** AppControlDO's word on the app's keys; an older word (a load that raced a revoke) never replaces a newer one. */
+  async setKeyDigests(digests: string[], generation: number): Promise<void> {
+    if (this.keys && this.keys.generation >= generation) return;
+    this.keys = { digests: new Set(digests), generation };
+  }
+
+  private async loadKeys(app: string): Promise<{ digests: Set<string>; generation: number }> {
+    const { digests, generation } = await appControlOf(this.env, app).keyDigests();
+    await this.setKeyDigests(digests, generation);
+    return this.keys!;
+  }
+
   /** Serves a request for the live version; the bundle is read from the Registry only on a cold load. */
   async serve(request: Request, target: LiveTarget): Promise<Response> {
     const facet = this.facet(target.codeHash, async () => {
@@ -102,7 +137,15 @@ export class AppHostDO extends DurableObject<Env> {
 
   /** Serves a request with the given bundle: staging runs and tests use it without a Registry entry. */
   async serveBundle(request: Request, bundle: CodeBundle): Promise<Response> {
-    return this.facet(bundle.hash, async () => bundle).fetch(unfollowed(request));
+    // Only an app that can call out behaves differently on staging: the others share the live app's loaded Worker.
+    let callsOut = this.callsOut.get(bundle.hash);
+    if (callsOut === undefined) {
+      callsOut = (platformPropsOf(bundle)?.outbound.length ?? 0) > 0;
+      this.callsOut.set(bundle.hash, callsOut);
+    }
+    return this.facet(bundle.hash, async () => bundle, callsOut ? this.stagingKind() : undefined).fetch(
+      unfollowed(request),
+    );
   }
 
   /**
@@ -201,14 +244,33 @@ export class AppHostDO extends DurableObject<Env> {
     this.ctx.storage.kv.put(POINTER, live);
   }
 
-  private facet(codeHash: string, bundle: () => Promise<CodeBundle>): Fetcher {
+  /** `staging`: a staging copy of an app that calls out gets a loaded Worker of its own, whose env says what it may reach. */
+  private facet(codeHash: string, bundle: () => Promise<CodeBundle>, staging?: StagingKind): Fetcher {
     // After a restart of this host the facet may still run whatever class it had: unknown counts as different.
     if (this.loadedHash !== codeHash) this.ctx.facets.abort(FACET, new Error("a new version of the app was deployed"));
     this.loadedHash = codeHash;
     return this.ctx.facets.get(FACET, () => {
-      const worker = this.env.LOADER.get(`app:${codeHash}`, async () => appWorkerCode(await bundle()));
+      const worker = this.env.LOADER.get(`${staging ?? "app"}:${codeHash}`, async () =>
+        this.workerCode(await bundle(), staging),
+      );
       return { class: worker.getDurableObjectClass("App") };
     });
+  }
+
+  /** Staging hosts are named `staging:<run>:<round>[:<suite>…]` (stagingHostOf); the examples' suite is `examples`. */
+  private stagingKind(): StagingKind | undefined {
+    const name = this.ctx.id.name ?? "";
+    if (!name.startsWith("staging:")) return undefined;
+    return name.split("/")[0]!.endsWith(":examples") ? "examples" : "suites";
+  }
+
+  /** The sandboxed app, with the platform's entrypoint for its secrets and outbound calls (app-platform.ts). */
+  private workerCode(bundle: CodeBundle, staging: StagingKind | undefined): WorkerLoaderWorkerCode {
+    const code = appWorkerCode(bundle);
+    const props = platformPropsOf(bundle);
+    if (!props) return code;
+    const platform = this.ctx.exports.AppPlatform({ props: staging ? { ...props, staging } : props });
+    return { ...code, env: { ...(code.env as object), PLATFORM: platform } };
   }
 }
 
@@ -234,6 +296,15 @@ function internalRefused(live: LiveVersion, request: Request): Routed {
     key: null,
     path,
   };
+}
+
+/** The app key a request carries: a Bearer token, or a `key.<app key>` WebSocket subprotocol. */
+function appKeyOf(request: Request): string {
+  const auth = request.headers.get("authorization") ?? "";
+  if (auth.slice(0, 7).toLowerCase() === "bearer ") return auth.slice(7).trim();
+  const protocols = (request.headers.get("sec-websocket-protocol") ?? "").split(",");
+  const key = protocols.map((p) => p.trim()).find((p) => p.startsWith("key."));
+  return key ? key.slice(4) : "";
 }
 
 /** A malformed escape (`%E0`) is a bad key, not a crash. */

@@ -13,6 +13,7 @@ import {
 import { AppMonitorStore } from "./app-monitor";
 import { RouteRecords } from "./insights";
 import { decide, loopPolicy } from "./loop-policy";
+import { OutboundStore } from "./outbound";
 
 const COMPACT_EVERY_MS = 60_000;
 /** Set once the records an earlier monitor (MonitoringDO `app:<name>`) held have been copied here. */
@@ -27,6 +28,7 @@ const HANDED_OVER = "handed-over";
 export class AppMonitorDO extends DurableObject<Env> {
   private readonly store: AppMonitorStore;
   private readonly routes: RouteRecords;
+  private readonly outboundCalls: OutboundStore;
   private compactedAt = 0;
   private readonly budgets = new Map<number, number | undefined>();
   /** The live version's spec (a version's spec never changes), for the routes nobody uses. */
@@ -36,6 +38,7 @@ export class AppMonitorDO extends DurableObject<Env> {
     super(ctx, env);
     this.store = new AppMonitorStore(ctx.storage.sql);
     this.routes = new RouteRecords(ctx.storage.sql);
+    this.outboundCalls = new OutboundStore(ctx.storage.sql);
     ctx.blockConcurrencyWhile(() => this.takeOver());
   }
 
@@ -85,6 +88,15 @@ export class AppMonitorDO extends DurableObject<Env> {
 
   async metrics(app: string, granularity: "minute" | "hour", limit: number) {
     return this.store.metrics(app, granularity, limit);
+  }
+
+  /** One call an action made through ctx.fetch (AppPlatform). */
+  async recordOutbound(origin: string, ms: number, ok: boolean): Promise<void> {
+    this.outboundCalls.record(origin, ms, ok);
+  }
+
+  async outbound() {
+    return this.outboundCalls.list();
   }
 
   async errors() {

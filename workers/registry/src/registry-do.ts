@@ -29,6 +29,8 @@ export interface LiveVersion {
   version: number;
   codeHash: string;
   partition: "single" | "perKey";
+  /** The live spec's `access`: "key" apps take requests with an app key only (AppHostDO.authorize). */
+  access?: "public" | "key";
   /** Grows with every change the Registry records for the app, so copies of this pointer can tell which is newer. */
   generation: number;
 }
@@ -132,7 +134,7 @@ export class RegistryDO extends DurableObject<Env> {
   async live(app: string): Promise<LiveVersion | null> {
     const row = this.sql
       .exec<Row>(
-        `SELECT a.name, a.partition, a.live_version, v.code_hash, (SELECT MAX(seq) FROM history h WHERE h.app = a.name) AS generation
+        `SELECT a.name, a.partition, a.live_version, v.code_hash, json_extract(v.spec, '$.access') AS access, (SELECT MAX(seq) FROM history h WHERE h.app = a.name) AS generation
          FROM apps a JOIN versions v ON v.app = a.name AND v.version = a.live_version WHERE a.name = ?`,
         app,
       )
@@ -143,6 +145,7 @@ export class RegistryDO extends DurableObject<Env> {
       version: Number(row.live_version),
       codeHash: String(row.code_hash),
       partition: row.partition as LiveVersion["partition"],
+      access: row.access === "key" ? "key" : "public",
       generation: Number(row.generation),
     };
   }

@@ -1,3 +1,4 @@
+export * from "./access";
 export * from "./actions";
 export * from "./examples";
 export * from "./safe-pattern";

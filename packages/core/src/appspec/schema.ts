@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { accessMembers, repeats } from "./access";
 import { Action, checkActions } from "./actions";
 import { Examples } from "./examples";
 import { compileSafePattern, MAX_PATTERN_LENGTH, patternProblem } from "./safe-pattern";
@@ -175,6 +176,7 @@ export const AppSpec = z
     performance: PerformanceBudget.optional(),
     actions: z.array(Action).max(64).optional(),
     examples: Examples.optional(),
+    ...accessMembers,
   })
   .superRefine((spec, ctx) => {
     const plurals = new Set<string>();
@@ -233,6 +235,8 @@ export const AppSpec = z
       counters.add(c.name);
     });
     if (spec.actions) checkActions(spec.actions, ctx);
+    for (const issue of [...repeats(spec.secrets, "secrets"), ...repeats(spec.outbound, "outbound")])
+      ctx.addIssue({ code: "custom", ...issue });
   });
 export type AppSpec = z.infer<typeof AppSpec>;
 export type AppSpecInput = z.input<typeof AppSpec>;

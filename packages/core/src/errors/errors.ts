@@ -41,8 +41,8 @@ export class ValidationError extends AidevosError {
 }
 
 export class UnauthorizedError extends AidevosError {
-  constructor() {
-    super("unauthorized", "missing or wrong bearer token (Authorization: Bearer <AIDEVOS_API_TOKEN>)", 401);
+  constructor(message = "missing or wrong bearer token (Authorization: Bearer <AIDEVOS_API_TOKEN>)") {
+    super("unauthorized", message, 401);
   }
 }
 

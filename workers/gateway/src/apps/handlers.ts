@@ -17,6 +17,7 @@ import { providerName } from "@aidevos/llm";
 import { appControlOf, appHostOf, appMonitorOf, newRunOf, registryOf } from "@aidevos/objects";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Hono } from "hono";
+import { appKeyRequired } from "../auth";
 import { limitBody } from "../body";
 import { validationHook } from "../errors";
 import {
@@ -136,7 +137,10 @@ served.all("/apps/:name/*", async (c) => {
   const host = appHostOf(c.env, name);
   if (c.env.DISPATCHER) {
     // Workers for Platforms: the app's own Worker routes keys itself (/k/{key}/...).
-    if (!(await host.live(name))) throw new NotFoundError(`app ${name}`);
+    const live = await host.live(name);
+    if (!live) throw new NotFoundError(`app ${name}`);
+    const refused = live.access === "key" ? await host.authorize(name, request) : null;
+    if (refused?.kind === "unauthorized") throw appKeyRequired(name, refused.keySent);
     return c.env.DISPATCHER.get(name).fetch(request);
   }
   const started = Date.now();
@@ -154,6 +158,8 @@ served.all("/apps/:name/*", async (c) => {
       throw new NotFoundError(`a key: ${name} keeps data per key, use /apps/${name}/k/{key}/`);
     case "bad_key":
       throw new AidevosError("not_found", "no such key (keys match ^[A-Za-z0-9_-]{1,64}$)", 404);
+    case "unauthorized":
+      throw appKeyRequired(name, routed.keySent);
   }
   const base = {
     at: started,

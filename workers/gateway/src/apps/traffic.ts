@@ -3,8 +3,9 @@ import { appMonitorOf } from "@aidevos/objects";
 
 const FLUSH_AFTER_MS = 250;
 const FLUSH_AT = 200;
-// Bounded: literal alternatives without quantifiers, linear in the header name.
-const SECRET_HEADER = /auth|cookie|token|key|secret|signature/i;
+// Bounded: literal alternatives without quantifiers, linear in the header name. A browser sends its
+// app key as a WebSocket subprotocol (`key.<app key>`), so that header is redacted too.
+const SECRET_HEADER = /auth|cookie|token|key|secret|signature|websocket-protocol/i;
 
 /** Requests waiting to be recorded, per app, in this isolate. */
 const pending = new Map<string, RequestEvent[]>();
