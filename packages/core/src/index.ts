@@ -8,3 +8,4 @@ export * from "./knowledge";
 export * from "./monitoring";
 export * from "./run";
 export * from "./settings";
+export * from "./contract";
