@@ -34,9 +34,6 @@ export interface ContractRoute {
   action?: Action;
 }
 
-/** The paths the gateway serves itself under every app's base (workers/gateway/src/apps/contract.ts). */
-export const RESERVED_APP_PATHS = ["/openapi.json", "/docs"] as const;
-
 /** `GET /todos/{id}` and `GET /todos/{slug}` are one route: parameters compare by position only. */
 export function routeKey(route: Pick<ContractRoute, "method" | "path">): string {
   return `${route.method} ${route.path.replace(/\{[^}]*\}/g, "{}")}`;

@@ -1,1 +1,2 @@
 export { apps, served } from "./handlers";
+export { contract } from "./contract";
