@@ -11,7 +11,6 @@ import todoCase from "../acceptance/cases/todo-filters.json";
 import { api, json, startRun, uniqueName, waitForRun } from "../support/api";
 import type { paths } from "./generated/todo-filters";
 
-
 describe("a typed client generated from the app's document", () => {
   it("drives the live todo app through every documented route it uses", async () => {
     const name = uniqueName("client");
@@ -35,7 +34,10 @@ describe("a typed client generated from the app's document", () => {
 
     const read = await client.GET("/tasks/{id}", { params: { path: { id: task.id } } });
     expect(read.data!.id).toBe(task.id);
-    const patched = await client.PATCH("/tasks/{id}", { params: { path: { id: task.id } }, body: { title: "shipped" } });
+    const patched = await client.PATCH("/tasks/{id}", {
+      params: { path: { id: task.id } },
+      body: { title: "shipped" },
+    });
     expect(patched.data!.title).toBe("shipped");
     const toggled = await client.POST("/tasks/{id}/toggle", { params: { path: { id: task.id } } });
     expect(toggled.data).toMatchObject({ done: true });

@@ -15,7 +15,9 @@ function notes(name: string, fields: Record<string, unknown>, extra: Partial<App
   return {
     name,
     partition: "single",
-    entities: [{ name: "note", plural: "notes", fields: fields as never, ...("stars" in fields ? { sortable: ["stars"] } : {}) }],
+    entities: [
+      { name: "note", plural: "notes", fields: fields as never, ...("stars" in fields ? { sortable: ["stars"] } : {}) },
+    ],
     ...extra,
   };
 }
@@ -40,12 +42,16 @@ describe("the app's OpenAPI document", () => {
     const res = await api(`/apps/${name}/openapi.json`);
     expect(res.status).toBe(200);
     const doc = await json(res);
-    expect(doc).toEqual(appContract(AppSpec.parse(spec), { serverUrl: `http://gateway.test/apps/${name}`, version: 1 }));
+    expect(doc).toEqual(
+      appContract(AppSpec.parse(spec), { serverUrl: `http://gateway.test/apps/${name}`, version: 1 }),
+    );
     expect(Object.keys(doc.paths).sort()).toEqual(
       ["/counters/views", "/counters/views/increment", "/notes", "/notes/{id}", "/notes/{id}/increment", "/top"].sort(),
     );
     const list = doc.paths["/notes"].get.parameters.map((p: { name: string }) => p.name);
-    expect(list).toEqual(expect.arrayContaining(["limit", "cursor", "sort", "text", "stars", "stars[gte]", "stars[lt]"]));
+    expect(list).toEqual(
+      expect.arrayContaining(["limit", "cursor", "sort", "text", "stars", "stars[gte]", "stars[lt]"]),
+    );
     expect(doc.components.schemas.NoteCreate.required).toEqual(["text"]);
     expect(doc.components.schemas.NoteCreate.properties.stars).toMatchObject({ minimum: 0, maximum: 5, default: 0 });
     expect(doc.components.schemas.NotePatch.required).toBeUndefined();
@@ -62,7 +68,9 @@ describe("the app's OpenAPI document", () => {
     const name = uniqueName("oaskey");
     expect((await run(notes(name, { text }, { partition: "perKey" }))).status).toBe("succeeded");
     const keyed = await json(await api(`/apps/${name}/k/team-1/openapi.json`));
-    expect(keyed.servers).toEqual([{ url: `http://gateway.test/apps/${name}/k/team-1`, description: `the live ${name}` }]);
+    expect(keyed.servers).toEqual([
+      { url: `http://gateway.test/apps/${name}/k/team-1`, description: `the live ${name}` },
+    ]);
     const root = await json(await api(`/apps/${name}/openapi.json`));
     expect(root.servers[0].url).toBe(`http://gateway.test/apps/${name}/k/{key}`);
     expect((await api(`/apps/${name}/k/team-1/docs`)).status).toBe(200);
@@ -110,7 +118,9 @@ describe("the contract gate", () => {
     const [contract] = tests.reports;
     expect(contract.ok).toBe(false);
     expect(contract.changes).toEqual(
-      expect.arrayContaining([expect.objectContaining({ change: "removed", subject: "field", at: "notes.stars", breaking: true })]),
+      expect.arrayContaining([
+        expect.objectContaining({ change: "removed", subject: "field", at: "notes.stars", breaking: true }),
+      ]),
     );
     expect(contract.cases.find((c: { name: string }) => c.name.startsWith("notes.stars")).ok).toBe(false);
     expect((await json(await api(`/v1/apps/${name}`))).liveVersion).toBe(1);
@@ -121,7 +131,9 @@ describe("the contract gate", () => {
     expect(allowed.app?.version).toBe(2);
     const report = (await json(await api(`/v1/runs/${allowed.id}/tests`))).reports[0];
     expect(report).toMatchObject({ kind: "contract", ok: true });
-    expect(report.cases.find((c: { name: string }) => c.name.startsWith("notes.stars")).message).toContain("allowBreaking");
+    expect(report.cases.find((c: { name: string }) => c.name.startsWith("notes.stars")).message).toContain(
+      "allowBreaking",
+    );
     const diff = await json(await api(`/v1/apps/${name}/versions/2/contract`));
     expect(diff).toMatchObject({ version: 2, fromVersion: 1, breaking: true });
     expect(diff.changes.map((c: { at: string }) => c.at)).toContain("notes.stars");
@@ -138,7 +150,9 @@ describe("the contract gate", () => {
       expect.objectContaining({ change: "added", subject: "field", at: "notes.tag", breaking: false }),
     ]);
     const events = await (await api(`/v1/runs/${added.id}/events`)).text();
-    expect(events).toContain("contract changes against the live version: notes.tag: field tag (string, optional) added");
+    expect(events).toContain(
+      "contract changes against the live version: notes.tag: field tag (string, optional) added",
+    );
     const diff = await json(await api(`/v1/apps/${name}/versions/2/contract`));
     expect(diff).toMatchObject({ version: 2, fromVersion: 1, breaking: false, changes: [{ at: "notes.tag" }] });
     expect(await json(await api(`/v1/apps/${name}/versions/1/contract`))).toEqual({

@@ -57,7 +57,9 @@ describe("replayed model runs", () => {
   it("stops when the refiner repeats itself, and leaves the live version alone", async () => {
     // v1 has the contract the fixture's spec keeps (books with a title), so v2 breaks no client.
     const books = { name: "book", plural: "books", fields: { title: { type: "string", required: true } } } as const;
-    const first = await waitForRun((await startRun({ request: "v1", spec: { name: "stalled-shelf", entities: [books] } })).id);
+    const first = await waitForRun(
+      (await startRun({ request: "v1", spec: { name: "stalled-shelf", entities: [books] } })).id,
+    );
     expect(first.status).toBe("succeeded");
     const run = await waitForRun((await startRun({ request: "v2", options: { replay: "refine-stalls" } })).id);
     expect(run.status).toBe("failed");

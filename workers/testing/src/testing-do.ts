@@ -33,7 +33,10 @@ export class TestingDO extends StageDO<TestingInput, TestingOutput, Env> {
     if (contract?.changes?.length)
       // The diff goes to the run's events whether or not it blocks the deploy.
       await log.info(
-        `contract changes against the live version: ${contract.changes.map((c) => `${c.breaking ? "BREAKING " : ""}${c.message}`).join("; ")}`.slice(0, 2000),
+        `contract changes against the live version: ${contract.changes.map((c) => `${c.breaking ? "BREAKING " : ""}${c.message}`).join("; ")}`.slice(
+          0,
+          2000,
+        ),
         { changes: contract.changes },
       );
     if (

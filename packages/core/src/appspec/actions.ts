@@ -65,7 +65,7 @@ export type Action = z.infer<typeof Action>;
  * The paths the gateway answers itself under every app's base, before the app sees a request
  * (the app's OpenAPI document and its docs page): no action path and no entity plural may take them.
  */
-export const RESERVED_APP_PATHS = ["/openapi.json", "/docs"] as const;
+const RESERVED_APP_PATHS = ["/openapi.json", "/docs"] as const;
 
 /** `GET /s/:slug` and `GET /s/:id` are the same route: params are compared by position only. */
 export function routeShape(action: Pick<Action, "method" | "path">): string {

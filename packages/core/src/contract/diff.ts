@@ -74,11 +74,27 @@ function compareField(at: string, before: Field, after: Field, add: Sink): void 
     const gone = before.values.filter((v) => !after.values.includes(v));
     const come = after.values.filter((v) => !before.values.includes(v));
     if (gone.length)
-      add({ change: "tightened", subject: "constraint", at: `${at}.values`, message: `values removed: ${gone.join(", ")}`, breaking: true });
+      add({
+        change: "tightened",
+        subject: "constraint",
+        at: `${at}.values`,
+        message: `values removed: ${gone.join(", ")}`,
+        breaking: true,
+      });
     if (come.length)
-      add({ change: "loosened", subject: "constraint", at: `${at}.values`, message: `values added: ${come.join(", ")}`, breaking: false });
+      add({
+        change: "loosened",
+        subject: "constraint",
+        at: `${at}.values`,
+        message: `values added: ${come.join(", ")}`,
+        breaking: false,
+      });
   }
-  if (before.type === "ref" && after.type === "ref" && (before.onDelete ?? "restrict") !== (after.onDelete ?? "restrict")) {
+  if (
+    before.type === "ref" &&
+    after.type === "ref" &&
+    (before.onDelete ?? "restrict") !== (after.onDelete ?? "restrict")
+  ) {
     const restrict = (after.onDelete ?? "restrict") === "restrict";
     add({
       change: restrict ? "tightened" : "loosened",
@@ -103,9 +119,15 @@ const uniqueKeys = (entity: Entity) =>
 
 function compareEntity(before: Entity, after: Entity, add: Sink): void {
   const at = after.plural;
-  for (const [name, field] of Object.entries(before.fields))
+  for (const name of Object.keys(before.fields))
     if (!Object.hasOwn(after.fields, name))
-      add({ change: "removed", subject: "field", at: `${at}.${name}`, message: `field ${name} removed`, breaking: true });
+      add({
+        change: "removed",
+        subject: "field",
+        at: `${at}.${name}`,
+        message: `field ${name} removed`,
+        breaking: true,
+      });
   for (const [name, field] of Object.entries(after.fields)) {
     const old = Object.hasOwn(before.fields, name) ? before.fields[name] : undefined;
     if (!old) {
@@ -126,13 +148,31 @@ function compareEntity(before: Entity, after: Entity, add: Sink): void {
       add({ change: "tightened", subject: "unique", at: `${at}.unique`, message: `${u} now unique`, breaking: true });
   for (const u of wasUnique)
     if (!isUnique.has(u))
-      add({ change: "loosened", subject: "unique", at: `${at}.unique`, message: `${u} no longer unique`, breaking: false });
+      add({
+        change: "loosened",
+        subject: "unique",
+        at: `${at}.unique`,
+        message: `${u} no longer unique`,
+        breaking: false,
+      });
   for (const s of before.sortable ?? [])
     if (!(after.sortable ?? []).includes(s))
-      add({ change: "removed", subject: "sort", at: `${at}.sortable`, message: `sorting by ${s} removed`, breaking: true });
+      add({
+        change: "removed",
+        subject: "sort",
+        at: `${at}.sortable`,
+        message: `sorting by ${s} removed`,
+        breaking: true,
+      });
   for (const s of after.sortable ?? [])
     if (!(before.sortable ?? []).includes(s))
-      add({ change: "added", subject: "sort", at: `${at}.sortable`, message: `sorting by ${s} added`, breaking: false });
+      add({
+        change: "added",
+        subject: "sort",
+        at: `${at}.sortable`,
+        message: `sorting by ${s} added`,
+        breaking: false,
+      });
   if (before.ttlSeconds !== after.ttlSeconds)
     add({
       change: "changed",
@@ -151,7 +191,13 @@ export function contractDiff(before: ContractSpec, after: ContractSpec): Contrac
   const changes: ContractChange[] = [];
   const add: Sink = (c) => changes.push({ ...c, message: `${c.at}: ${c.message ?? c.change}` });
   if (before.partition !== after.partition)
-    add({ change: "changed", subject: "app", at: "partition", message: `partition ${before.partition} → ${after.partition} (every URL moves)`, breaking: true });
+    add({
+      change: "changed",
+      subject: "app",
+      at: "partition",
+      message: `partition ${before.partition} → ${after.partition} (every URL moves)`,
+      breaking: true,
+    });
   const access = (s: ContractSpec) => s.access ?? "public";
   if (access(before) !== access(after))
     add({
@@ -175,10 +221,22 @@ export function contractDiff(before: ContractSpec, after: ContractSpec): Contrac
   const newRoutes = new Map(contractRoutes(after).map((r) => [routeKey(r), r]));
   for (const [key, route] of oldRoutes)
     if (!newRoutes.has(key))
-      add({ change: "removed", subject: "route", at: `${route.method} ${route.path}`, message: "route removed", breaking: true });
+      add({
+        change: "removed",
+        subject: "route",
+        at: `${route.method} ${route.path}`,
+        message: "route removed",
+        breaking: true,
+      });
   for (const [key, route] of newRoutes)
     if (!oldRoutes.has(key))
-      add({ change: "added", subject: "route", at: `${route.method} ${route.path}`, message: "route added", breaking: false });
+      add({
+        change: "added",
+        subject: "route",
+        at: `${route.method} ${route.path}`,
+        message: "route added",
+        breaking: false,
+      });
   for (const entity of after.entities) {
     const old = before.entities.find((e) => e.plural === entity.plural);
     if (old) compareEntity(old, entity, add);

@@ -46,7 +46,7 @@ function errorResponses(names: ErrorName[]): Json {
 }
 
 /** The JSON Schema of a field's value; `nullable` adds null (optional fields read as null). */
-export function fieldSchema(field: Field, nullable: boolean): Json {
+function fieldSchema(field: Field, nullable: boolean): Json {
   const schema: Json = {};
   const type = (t: string) => (nullable ? [t, "null"] : t);
   switch (field.type) {
@@ -109,7 +109,9 @@ function entitySchemas(entity: Entity): Record<string, Json> {
   const patch: Json = {
     type: "object",
     description: `Fields of a ${entity.name} to change; null clears an optional field`,
-    properties: Object.fromEntries(fields.map(([n, f]) => [n, fieldSchema({ ...f, default: undefined } as Field, !f.required)])),
+    properties: Object.fromEntries(
+      fields.map(([n, f]) => [n, fieldSchema({ ...f, default: undefined } as Field, !f.required)]),
+    ),
     additionalProperties: false,
   };
   const page: Json = {
@@ -202,15 +204,22 @@ function actionOperation(action: Action, path: string, spec: ContractSpec): Json
   const responses: Json = {};
   for (const [i, s] of steps.entries()) {
     const status = String(s.status ?? s.statusIn?.[0] ?? 200);
-    const response = (responses[status] ??= { description: `an answer seen in the examples (${status})` }) as Json;
+    responses[status] ??= { description: `an answer seen in the examples (${status})` };
+    const response = responses[status] as Json;
     if (s.json !== undefined && status !== "204") {
       response.content ??= jsonContent({});
       const media = (response.content as Json)["application/json"] as Json;
       media.examples = { ...((media.examples as Json) ?? {}), [`example${i + 1}`]: { summary: s.path, value: s.json } };
     }
   }
-  responses["4XX"] ??= { description: "an error the action chose, or the request's", content: jsonContent(ref("schemas", "Error")) };
-  responses.default = { description: "what the action answers; errors in the error envelope", content: jsonContent({}) };
+  responses["4XX"] ??= {
+    description: "an error the action chose, or the request's",
+    content: jsonContent(ref("schemas", "Error")),
+  };
+  responses.default = {
+    description: "what the action answers; errors in the error envelope",
+    content: jsonContent({}),
+  };
   op.responses = responses;
   return op;
 }
@@ -307,7 +316,10 @@ function otherOperation(route: ContractRoute): Json {
         operationId: `get${capital(route.counter!)}Counter`,
         summary: `Read the counter ${route.counter}`,
         tags: ["counters"],
-        responses: { 200: { description: "the counter", content: jsonContent(counter) }, ...errorResponses(["NotFound"]) },
+        responses: {
+          200: { description: "the counter", content: jsonContent(counter) },
+          ...errorResponses(["NotFound"]),
+        },
       };
     case "counterIncrement":
       return {
@@ -322,7 +334,10 @@ function otherOperation(route: ContractRoute): Json {
             additionalProperties: false,
           }),
         },
-        responses: { 200: { description: "the new value", content: jsonContent(counter) }, ...errorResponses(["ValidationFailed"]) },
+        responses: {
+          200: { description: "the new value", content: jsonContent(counter) },
+          ...errorResponses(["ValidationFailed"]),
+        },
       };
     default:
       return {
@@ -336,7 +351,10 @@ function otherOperation(route: ContractRoute): Json {
         ],
         responses: {
           101: { description: "switching protocols: a member of the room" },
-          426: { description: "upgrade_required: the request had no `Upgrade: websocket`", content: jsonContent(ref("schemas", "Error")) },
+          426: {
+            description: "upgrade_required: the request had no `Upgrade: websocket`",
+            content: jsonContent(ref("schemas", "Error")),
+          },
           ...errorResponses(["NotFound"]),
         },
       };
@@ -345,16 +363,16 @@ function otherOperation(route: ContractRoute): Json {
 
 const capital = (s: string) => s[0]!.toUpperCase() + s.slice(1);
 
-/** Every path of one shape shares the first spelling seen, so no two paths are identical but for names. */
+/**
+ * Every path of one shape shares one spelling, so no two paths are identical but for parameter
+ * names: the entity routes' (`{id}`) when there is one, else the first action's.
+ */
 function canonicalPaths(routes: ContractRoute[]): Map<ContractRoute, string> {
   const byShape = new Map<string, string>();
-  const out = new Map<ContractRoute, string>();
-  for (const route of routes) {
-    const shape = routeKey({ method: "GET", path: route.path });
-    if (!byShape.has(shape)) byShape.set(shape, route.path);
-    out.set(route, byShape.get(shape)!);
-  }
-  return out;
+  const shape = (route: ContractRoute) => routeKey({ method: "GET", path: route.path });
+  for (const route of [...routes.filter((r) => r.kind !== "action"), ...routes.filter((r) => r.kind === "action")])
+    if (!byShape.has(shape(route))) byShape.set(shape(route), route.path);
+  return new Map(routes.map((route) => [route, byShape.get(shape(route))!]));
 }
 
 /** Drops schemas nothing refers to (an entity whose create or update route is off, or shadowed by an action). */
@@ -396,7 +414,8 @@ export function appContract(spec: ContractSpec, options: { serverUrl: string; ve
     const responses = op.responses as Json;
     if (spec.access === "key") responses["401"] ??= ref("responses", "Unauthorized");
     if (spec.rateLimit) responses["429"] ??= ref("responses", "RateLimited");
-    (paths[path] ??= {})[route.method.toLowerCase()] = op;
+    paths[path] ??= {};
+    paths[path][route.method.toLowerCase()] = op;
   }
   const schemas: Json = {
     Error: {
@@ -430,7 +449,11 @@ export function appContract(spec: ContractSpec, options: { serverUrl: string; ve
       properties: { name: { type: "string" }, value: { type: "integer" } },
       required: ["name", "value"],
     };
-  const used = new Set(JSON.stringify(paths).match(/#\/components\/responses\/\w+/g)?.map((r) => r.split("/").pop()!));
+  const used = new Set(
+    JSON.stringify(paths)
+      .match(/#\/components\/responses\/\w+/g)
+      ?.map((r) => r.split("/").pop()!),
+  );
   const responses = Object.fromEntries(
     (Object.keys(ERRORS) as ErrorName[])
       .filter((name) => used.has(name))
@@ -465,7 +488,16 @@ export function appContract(spec: ContractSpec, options: { serverUrl: string; ve
         .join(" "),
       license: { name: "Proprietary", identifier: "LicenseRef-Proprietary" },
     },
-    servers: [{ url: options.serverUrl, description: `the live ${spec.name}` }],
+    servers: [
+      {
+        url: options.serverUrl,
+        description: `the live ${spec.name}`,
+        // A perKey app documented from its root: the partition key is the client's to choose.
+        ...(options.serverUrl.includes("{key}")
+          ? { variables: { key: { default: "default", description: "the partition key, ^[A-Za-z0-9_-]{1,64}$" } } }
+          : {}),
+      },
+    ],
     tags,
     paths,
     components: {

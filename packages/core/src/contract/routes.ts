@@ -11,7 +11,7 @@ export interface ContractSpec extends AppSpec {
   channels?: { name: string; onMessage?: string }[];
 }
 
-export type RouteKind =
+type RouteKind =
   | "create"
   | "get"
   | "update"
@@ -40,7 +40,7 @@ export function routeKey(route: Pick<ContractRoute, "method" | "path">): string 
 }
 
 /** An action path (`/carts/:id/total`) in OpenAPI form (`/carts/{id}/total`). */
-export function openApiPath(actionPath: string): string {
+function openApiPath(actionPath: string): string {
   return actionPath.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, "{$1}");
 }
 
@@ -73,7 +73,12 @@ export function contractRoutes(spec: ContractSpec): ContractRoute[] {
   }
   for (const counter of spec.counters ?? []) {
     add({ method: "GET", path: `/counters/${counter.name}`, kind: "counterGet", counter: counter.name });
-    add({ method: "POST", path: `/counters/${counter.name}/increment`, kind: "counterIncrement", counter: counter.name });
+    add({
+      method: "POST",
+      path: `/counters/${counter.name}/increment`,
+      kind: "counterIncrement",
+      counter: counter.name,
+    });
   }
   for (const channel of spec.channels ?? [])
     add({ method: "GET", path: `/channels/${channel.name}`, kind: "channel", channel: channel.name });

@@ -1,2 +1,2 @@
-export { apps, served } from "./handlers";
 export { contract } from "./contract";
+export { apps, served } from "./handlers";
