@@ -72,7 +72,7 @@ describe("replayed model runs", () => {
     const app = await json(await api("/v1/apps/stalled-shelf"));
     expect(app.liveVersion).toBe(1);
     expect(app.versions).toHaveLength(1);
-    expect((await api("/apps/stalled-shelf/tasks", { method: "POST", json: { title: "still v1" } })).status).toBe(201);
+    expect((await api("/apps/stalled-shelf/books", { method: "POST", json: { title: "still v1" } })).status).toBe(201);
   });
 
   it("stops a run that spends its token budget", async () => {
