@@ -52,7 +52,9 @@ const EVERYTHING: ContractSpec = {
       examples: [{ path: "/carts/{{cart}}/total", status: 200, json: { total: 0 } }],
     },
     { name: "say", method: "POST", path: "/say", examples: [{ method: "POST", path: "/say", body: { text: "hi" } }] },
-    { name: "patchCart", method: "PATCH", path: "/carts/:slug", description: "shadows nothing: carts have no update" },
+    { name: "patchCart", method: "PATCH", path: "/carts/:slug", description: "shadows the entity's update" },
+    // Named like the entity's list operation: ids stay unique.
+    { name: "listItem", method: "GET", path: "/items/:id/history" },
   ],
 };
 

@@ -122,7 +122,7 @@ export interface operations {
   toggle: {
     parameters: {
       path: {
-        /** @description the record's id */
+        /** @description path parameter id */
         id: string;
       };
     };

@@ -401,6 +401,7 @@ export function appContract(spec: ContractSpec, options: { serverUrl: string; ve
   const routes = contractRoutes(spec);
   const paths: Record<string, Record<string, unknown>> = {};
   const canonical = canonicalPaths(routes);
+  const operationIds = new Set<string>();
   for (const route of routes) {
     const path = canonical.get(route)!;
     const op =
@@ -409,7 +410,12 @@ export function appContract(spec: ContractSpec, options: { serverUrl: string; ve
         : route.entity
           ? entityOperation(route, spec)
           : otherOperation(route);
-    const params = pathParams(path, { id: "the record's id" });
+    // Operation ids are unique in a document: an action named like an entity operation gets a suffix.
+    let id = String(op.operationId);
+    for (let n = 2; operationIds.has(id); n++) id = `${op.operationId}${n}`;
+    operationIds.add(id);
+    op.operationId = id;
+    const params = pathParams(path, route.kind === "action" ? {} : { id: "the record's id" });
     if (params.length) op.parameters = [...params, ...((op.parameters as Json[]) ?? [])];
     const responses = op.responses as Json;
     if (spec.access === "key") responses["401"] ??= ref("responses", "Unauthorized");
