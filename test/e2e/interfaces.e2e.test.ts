@@ -69,6 +69,17 @@ describe("the CLI", () => {
     expect(back).toMatchObject({ code: 0 });
     expect(back.stdout.trim()).toBe(`${name}: v2 → v1`);
     expect((await cli("errors", name)).stdout.trim()).toBe("no errors");
+
+    // The live version's contract, and the gate on breaking it.
+    const doc = JSON.parse((await cli("openapi", name)).stdout);
+    expect(doc).toMatchObject({ openapi: "3.1.0", info: { title: name, version: "1" } });
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/items", "/items/{id}"]));
+    const required = specFile(name, { count: { type: "integer", required: true } });
+    const refused = await cli("submit", "v3", "--spec", required);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain("error: breaking_change: ");
+    expect(refused.stdout).toContain("items.count: field count (integer, required) added");
+    expect((await cli("submit", "v3", "--spec", required, "--allow-breaking")).code).toBe(0);
   });
 
   it("exits 1 when the run fails and 2 on bad usage or API errors", async () => {
@@ -230,6 +241,14 @@ describe.runIf(existsSync(CHROMIUM))("the dashboard in Chromium", () => {
 
       await page.goto(`${dev.base}/docs`);
       await page.getByText("/v1/runs/{id}/events").first().waitFor();
+
+      // The app's own docs, linked from its page, rendered from its generated document.
+      await page.goto(`${dev.base}/#/apps/${name}`);
+      await page.locator("#contract", { hasText: "first version" }).waitFor();
+      await page.getByRole("link", { name: `${name} API docs` }).click();
+      await page.getByRole("heading", { name: `${name} API (version 1)` }).waitFor();
+      await page.getByText("/count").first().waitFor();
+      expect(await page.locator("#ops").innerText()).toContain("/things/{id}");
     } finally {
       await browser.close();
     }

@@ -1,7 +1,7 @@
 // Proves replayed model runs end to end: free text → planned, generated, tested, deployed and served; the refine loop; budgets; usage.
 import { FIXTURES } from "@aidevos/llm";
 import { describe, expect, it } from "vitest";
-import { api, json, startRun, todoSpec, waitForRun } from "../support/api";
+import { api, json, startRun, waitForRun } from "../support/api";
 
 function fixtureTokens(name: string) {
   return FIXTURES[name]!.calls.reduce(
@@ -61,7 +61,11 @@ describe("replayed model runs", () => {
   });
 
   it("stops when the refiner repeats itself, and leaves the live version alone", async () => {
-    const first = await waitForRun((await startRun({ request: "v1", spec: { ...todoSpec("stalled-shelf") } })).id);
+    // v1 has the contract the fixture's spec keeps (books with a title), so v2 breaks no client.
+    const books = { name: "book", plural: "books", fields: { title: { type: "string", required: true } } } as const;
+    const first = await waitForRun(
+      (await startRun({ request: "v1", spec: { name: "stalled-shelf", entities: [books] } })).id,
+    );
     expect(first.status).toBe("succeeded");
     const run = await waitForRun((await startRun({ request: "v2", options: { replay: "refine-stalls" } })).id);
     expect(run.status).toBe("failed");
@@ -74,7 +78,7 @@ describe("replayed model runs", () => {
     const app = await json(await api("/v1/apps/stalled-shelf"));
     expect(app.liveVersion).toBe(1);
     expect(app.versions).toHaveLength(1);
-    expect((await api("/apps/stalled-shelf/tasks", { method: "POST", json: { title: "still v1" } })).status).toBe(201);
+    expect((await api("/apps/stalled-shelf/books", { method: "POST", json: { title: "still v1" } })).status).toBe(201);
   });
 
   it("stops a run that spends its token budget", async () => {

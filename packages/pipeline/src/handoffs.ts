@@ -32,6 +32,8 @@ export interface CodegenOutput {
 export interface TestingInput {
   plan: Plan;
   bundle: CodeBundle;
+  /** The run's `options.allowBreaking`: breaking contract changes are listed but do not fail. */
+  allowBreaking?: boolean;
 }
 export interface TestingOutput {
   passed: boolean;

@@ -64,7 +64,10 @@ export async function runCommand(
         body.spec = fillActionCode(body.spec as object, flags.actions);
       }
       if (typeof flags.app === "string") body.app = flags.app;
-      if (typeof flags.replay === "string") body.options = { replay: flags.replay };
+      const options: Record<string, unknown> = {};
+      if (typeof flags.replay === "string") options.replay = flags.replay;
+      if (flags["allow-breaking"]) options.allowBreaking = true;
+      if (Object.keys(options).length) body.options = options;
       const run = await client.call("POST", "/v1/runs", body);
       if (flags["no-wait"]) {
         print(run, () => run.id);
@@ -136,6 +139,14 @@ export async function runCommand(
             ])
           : "no errors",
       );
+      return 0;
+    }
+    case "openapi": {
+      // The live version's contract, as the gateway generates it from the spec (always JSON).
+      if (!rest[0]) throw new UsageError("openapi <app> [--key KEY]");
+      const key = typeof flags.key === "string" ? `/k/${encodeURIComponent(flags.key)}` : "";
+      const doc = await client.call("GET", `/apps/${encodeURIComponent(rest[0])}${key}/openapi.json`);
+      out.print(JSON.stringify(doc, null, 2));
       return 0;
     }
     case "feedback": {

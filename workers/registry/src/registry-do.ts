@@ -150,6 +150,32 @@ export class RegistryDO extends DurableObject<Env> {
     };
   }
 
+  /**
+   * The spec of a version (the live one when `version` is left out), with the spec of the version
+   * before it: what the app's OpenAPI document and its contract diff are generated from.
+   */
+  async specs(
+    app: string,
+    version?: number,
+  ): Promise<{ version: number; spec: AppSpec; previous: { version: number; spec: AppSpec } | null } | null> {
+    const v =
+      version ??
+      (this.sql.exec<Row>("SELECT live_version FROM apps WHERE name = ?", app).toArray()[0]?.live_version as
+        | number
+        | undefined);
+    if (v === undefined) return null;
+    const rows = this.sql
+      .exec<Row>(
+        "SELECT version, spec FROM versions WHERE app = ? AND version <= ? ORDER BY version DESC LIMIT 2",
+        app,
+        Number(v),
+      )
+      .toArray();
+    if (rows.length === 0 || Number(rows[0]!.version) !== Number(v)) return null;
+    const parse = (row: Row) => ({ version: Number(row.version), spec: JSON.parse(String(row.spec)) as AppSpec });
+    return { ...parse(rows[0]!), previous: rows[1] ? parse(rows[1]) : null };
+  }
+
   async getBundle(app: string, version: number): Promise<CodeBundle | null> {
     const v = this.sql.exec<Row>("SELECT * FROM versions WHERE app = ? AND version = ?", app, version).toArray()[0];
     if (!v) return null;

@@ -29,6 +29,7 @@ function blocking(code: StageOutput<"codegen"> | null): ReviewFinding[] {
 export interface FlowContext {
   input: PlanningInput;
   canaryPercent?: number;
+  allowBreaking?: boolean;
   costUsd: number;
   maxRefineRounds: number;
   artifact<S extends StageName>(stage: S, round: number): StageOutput<S> | null;
@@ -67,7 +68,8 @@ export function nextStep(report: FinishedReport, ctx: FlowContext): Step {
       // Testing plays the spec as built: the plan's, with the code a model wrote for its actions.
       const { bundle, spec } = report.output;
       const plan = { ...stored(ctx, "planning", 0), spec };
-      return { kind: "handoff", stage: "testing", round: report.round, input: { plan, bundle } };
+      const input = { plan, bundle, ...(ctx.allowBreaking ? { allowBreaking: true } : {}) };
+      return { kind: "handoff", stage: "testing", round: report.round, input };
     }
     case "testing": {
       const planned = stored(ctx, "planning", 0);
@@ -77,6 +79,20 @@ export function nextStep(report: FinishedReport, ctx: FlowContext): Step {
       const plan = { ...planned, spec: code.spec };
       const result = report.output;
       const findings = blocking(code);
+      const contract = result.reports.find((r) => r.kind === "contract" && !r.ok);
+      if (contract) {
+        // The spec breaks its own clients; no refine round of the code can change that.
+        const broken = (contract.changes ?? []).filter((c) => c.breaking).map((c) => c.message);
+        return {
+          kind: "fail",
+          code: "breaking_change",
+          message:
+            `breaking changes against the live version, so nothing was deployed (set options.allowBreaking to deploy anyway): ${broken.join("; ")}`.slice(
+              0,
+              2000,
+            ),
+        };
+      }
       if (result.passed && findings.length === 0) {
         const input = { plan, bundle, ...(ctx.canaryPercent ? { canaryPercent: ctx.canaryPercent } : {}) };
         return { kind: "handoff", stage: "deploy", round: 0, input };

@@ -321,6 +321,7 @@ export class RunDO extends DurableObject<Env> {
     return {
       input: JSON.parse(this.row()!.input) as PlanningInput,
       canaryPercent: options.canaryPercent,
+      allowBreaking: options.allowBreaking,
       costUsd: this.usage().costUsd,
       maxRefineRounds: setting(this.env, "AIDEVOS_MAX_REFINE_ROUNDS"),
       artifact: (stage, round) => this.loadOutput(stage, round),

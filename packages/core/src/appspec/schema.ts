@@ -184,6 +184,13 @@ export const AppSpec = z
     spec.entities.forEach((entity, i) => {
       if (plurals.has(entity.plural) || entity.plural === "counters")
         ctx.addIssue({ code: "custom", path: ["entities", i, "plural"], message: "plural repeats or is reserved" });
+      // `GET {base}/docs` is the app's docs page, served by the gateway (RESERVED_APP_PATHS).
+      if (entity.plural === "docs")
+        ctx.addIssue({
+          code: "custom",
+          path: ["entities", i, "plural"],
+          message: "plural is reserved: /docs is the app's docs page",
+        });
       if (names.has(entity.name))
         ctx.addIssue({ code: "custom", path: ["entities", i, "name"], message: "entity name repeats" });
       plurals.add(entity.plural);

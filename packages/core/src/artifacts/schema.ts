@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AppSpec } from "../appspec";
+import { ContractChange } from "../contract/diff";
 
 /** One generated file. `source` files are deployed; `test` files only run in the testing stage. */
 export const GeneratedFile = z.strictObject({
@@ -86,7 +87,7 @@ export const ReviewFinding = z.strictObject({
 });
 export type ReviewFinding = z.infer<typeof ReviewFinding>;
 
-export const TestKind = z.enum(["unit", "examples", "integration", "security", "performance"]);
+export const TestKind = z.enum(["contract", "unit", "examples", "integration", "security", "performance"]);
 export type TestKind = z.infer<typeof TestKind>;
 
 export const TestCaseResult = z.strictObject({
@@ -108,6 +109,8 @@ export const TestReport = z.strictObject({
   error: z.string().optional(),
   /** Measured figures per subject, e.g. latency percentiles per route for performance tests. */
   figures: z.record(z.string(), z.record(z.string(), z.number())).optional(),
+  /** For `contract`: the new version's changes against the live version's contract. */
+  changes: z.array(ContractChange).optional(),
 });
 export type TestReport = z.infer<typeof TestReport>;
 
@@ -128,7 +131,7 @@ export function testReport(
   kind: TestKind,
   cases: TestCaseResult[],
   startedAt: number,
-  extra: Pick<TestReport, "error" | "figures"> = {},
+  extra: Pick<TestReport, "error" | "figures" | "changes"> = {},
 ): TestReport {
   const failed = cases.filter((c) => !c.ok).length;
   return {

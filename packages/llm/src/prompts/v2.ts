@@ -18,7 +18,9 @@ earlier steps). Leave every action's code out: code generation writes it, one ac
 If <input> carries a spec, keep it and its code unless the request asks for a change. If <input> carries
 currentSpec (the live app), start from it and change only what the request needs: keep its actions and
 their code as they are, and leave out the code only of actions the request changes or adds. Keep the app's
-name. Prefer the smallest spec that does what was asked.`;
+name. Its clients depend on the live spec: never remove or rename a route, entity or field, make a field
+required, change a type or tighten a constraint unless the request asks for exactly that; add new fields as
+optional (or with a default). A breaking change fails the run. Prefer the smallest spec that does what was asked.`;
 
 const ARCHITECTURE = `Design the Durable Object app for the AppSpec in <input>: the class, its partition, every HTTP route
 of the contract (actions first: they are matched before the entity routes), the SQLite tables and the

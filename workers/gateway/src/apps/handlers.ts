@@ -3,6 +3,7 @@ import {
   type AppliedChange,
   AppName,
   ConflictError,
+  contractDiff,
   type ErrorGroup,
   type FeedEntry,
   NotFoundError,
@@ -21,6 +22,7 @@ import { appKeyRequired } from "../auth";
 import { limitBody } from "../body";
 import { validationHook } from "../errors";
 import {
+  contractDiffRoute,
   errorsRoute,
   feedbackRoute,
   feedRoute,
@@ -47,6 +49,17 @@ apps.openapi(getAppRoute, async (c) => {
   const app = await registryOf(c.env).getApp(name);
   if (!app) throw new NotFoundError(`app ${name}`);
   return c.json(app, 200);
+});
+
+apps.openapi(contractDiffRoute, async (c) => {
+  const { name, version } = c.req.valid("param");
+  const found = await registryOf(c.env).specs(name, version);
+  if (!found) throw new NotFoundError(`app ${name} version ${version}`);
+  const changes = found.previous ? contractDiff(found.previous.spec, found.spec) : [];
+  return c.json(
+    { version, fromVersion: found.previous?.version ?? null, changes, breaking: changes.some((ch) => ch.breaking) },
+    200,
+  );
 });
 
 /** The app's monitor, once the app exists. */

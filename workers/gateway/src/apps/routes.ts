@@ -4,6 +4,7 @@ import {
   AppliedChange,
   AppMetrics,
   AppName,
+  ContractDiff,
   ErrorGroup,
   FeedbackBody,
   FeedEntry,
@@ -150,5 +151,18 @@ export const feedbackRoute = createRoute({
     202: json(Run, "the improvement run"),
     ...notFound,
     422: error("offline mode cannot read feedback"),
+  },
+});
+
+export const contractDiffRoute = createRoute({
+  method: "get",
+  path: "/v1/apps/{name}/versions/{version}/contract",
+  operationId: "getContractDiff",
+  summary: "How a version's HTTP contract differs from the version before it (routes, fields, constraints, defaults)",
+  request: { params: z.object({ name: AppName, version: z.coerce.number().int().min(1) }) },
+  responses: {
+    ...unauthorized,
+    200: json(ContractDiff, "the changes, each marked breaking or not; none for the first version"),
+    404: error("no such app or version"),
   },
 });
