@@ -20,6 +20,7 @@ import {
   validationFailed,
 } from "./model.js";
 import { tableOf } from "./query.js";
+import { channelRoute, realtimeCall, withBroadcasts } from "./realtime.js";
 import { Records } from "./records.js";
 
 const ROUTE_METHODS = {
@@ -73,6 +74,8 @@ export class App extends DurableObject {
     this.alarmsUnavailable = env?.EXPIRY === "on-request";
     /** What an action's ctx reaches storage through (actions.js), built on the first action request. */
     this.actionStorage = null;
+    /** Broadcasts of public action requests, until the host collects them (realtime.js). */
+    this.heldBroadcasts = new Map();
     ctx.blockConcurrencyWhile(async () => {
       this.migrate();
       await this.scheduleExpiry();
@@ -111,9 +114,10 @@ export class App extends DurableObject {
     // Actions first (docs/appspec.md): a path of an action with another method is 405 unless an entity route has it.
     const action = matchAction(request.method, parts);
     if (action.action) {
-      this.actionStorage ??= storageApi(this);
-      return runAction(this.actionStorage, action, request, url, (req) => readJson(req, true));
+      const broadcasts = [];
+      return withBroadcasts(this, await this.runAction(action, request, { broadcasts }), broadcasts);
     }
+    channelRoute(parts);
     const entityPath =
       parts[0] === "counters" ||
       (entityByPlural(parts[0]) !== null && (parts.length <= 2 || (parts.length === 3 && parts[2] === "increment")));
@@ -152,9 +156,15 @@ export class App extends DurableObject {
     }
   }
 
+  /** Runs an action for a request, a schedule or a channel message (`why`: actions.js runAction). */
+  runAction(match, request, why) {
+    this.actionStorage ??= storageApi(this);
+    return runAction(this.actionStorage, match, request, new URL(request.url), (req) => readJson(req, true), why);
+  }
+
   /** The platform's calls: `check` answers what the stored data breaks under another version's spec. */
   async internal(request, name) {
-    if (name !== "check") throw notFound(`route ${INTERNAL}${name}`);
+    if (name !== "check") return realtimeCall(this, request, name);
     if (request.method !== "POST") throw methodNotAllowed(["POST"]);
     const body = await readJson(request, true);
     if (!isPlainObject(body) || !isPlainObject(body.spec) || !Array.isArray(body.spec.entities))

@@ -12,6 +12,7 @@ import {
 } from "@aidevos/objects";
 import { AppMonitorStore } from "./app-monitor";
 import { decide, loopPolicy } from "./loop-policy";
+import { type ChannelDelta, RealtimeStats } from "./realtime-stats";
 
 const COMPACT_EVERY_MS = 60_000;
 /** Set once the records an earlier monitor (MonitoringDO `app:<name>`) held have been copied here. */
@@ -25,12 +26,14 @@ const HANDED_OVER = "handed-over";
  */
 export class AppMonitorDO extends DurableObject<Env> {
   private readonly store: AppMonitorStore;
+  private readonly realtimeStats: RealtimeStats;
   private compactedAt = 0;
   private readonly budgets = new Map<number, number | undefined>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new AppMonitorStore(ctx.storage.sql);
+    this.realtimeStats = new RealtimeStats(ctx.storage.sql);
     ctx.blockConcurrencyWhile(() => this.takeOver());
   }
 
@@ -48,6 +51,22 @@ export class AppMonitorDO extends DurableObject<Env> {
       this.compactedAt = now;
     }
     await this.closeLoops(app, now);
+  }
+
+  /** A schedule ran (in one partition); a failure also reaches `record` as an error of that schedule. */
+  async scheduleRan(name: string, at: number, error: string | null): Promise<void> {
+    this.realtimeStats.scheduleRan(name, at, error);
+  }
+
+  /** Channel members that joined or left and messages they sent, summed by a host. */
+  async channelActivity(deltas: ChannelDelta[], versionChanged = false): Promise<void> {
+    if (versionChanged) this.realtimeStats.membersGone();
+    this.realtimeStats.channels(deltas);
+  }
+
+  /** Schedules (last run, errors) and channels (members, connections, messages). */
+  async realtime() {
+    return this.realtimeStats.read();
   }
 
   async metrics(app: string, granularity: "minute" | "hour", limit: number) {

@@ -1,5 +1,6 @@
 export * from "./actions";
 export * from "./examples";
+export * from "./realtime";
 export * from "./safe-pattern";
 export * from "./samples";
 export * from "./schema";

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Action, checkActions } from "./actions";
 import { Examples } from "./examples";
+import { Channel, checkRealtime, Schedule } from "./realtime";
 import { compileSafePattern, MAX_PATTERN_LENGTH, patternProblem } from "./safe-pattern";
 
 /** App names are URL segments and Durable Object names: lower-case, 2–39 characters. */
@@ -175,12 +176,14 @@ export const AppSpec = z
     performance: PerformanceBudget.optional(),
     actions: z.array(Action).max(64).optional(),
     examples: Examples.optional(),
+    schedules: z.array(Schedule).max(16).optional(),
+    channels: z.array(Channel).max(16).optional(),
   })
   .superRefine((spec, ctx) => {
     const plurals = new Set<string>();
     const names = new Set<string>();
     spec.entities.forEach((entity, i) => {
-      if (plurals.has(entity.plural) || entity.plural === "counters")
+      if (plurals.has(entity.plural) || entity.plural === "counters" || entity.plural === "channels")
         ctx.addIssue({ code: "custom", path: ["entities", i, "plural"], message: "plural repeats or is reserved" });
       if (names.has(entity.name))
         ctx.addIssue({ code: "custom", path: ["entities", i, "name"], message: "entity name repeats" });
@@ -233,6 +236,7 @@ export const AppSpec = z
       counters.add(c.name);
     });
     if (spec.actions) checkActions(spec.actions, ctx);
+    checkRealtime(spec, ctx);
   });
 export type AppSpec = z.infer<typeof AppSpec>;
 export type AppSpecInput = z.input<typeof AppSpec>;

@@ -18,6 +18,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { Hono } from "hono";
 import { limitBody } from "../body";
 import { validationHook } from "../errors";
+import { channelUpgrade, isChannelUpgrade } from "./channels";
 import {
   errorsRoute,
   feedbackRoute,
@@ -26,7 +27,9 @@ import {
   listAppsRoute,
   metricsRoute,
   promoteAppRoute,
+  realtimeRoute,
   rollbackAppRoute,
+  runScheduleRoute,
   usageRoute,
 } from "./routes";
 import { recordRequest, redactedSample, routeOf } from "./traffic";
@@ -111,6 +114,43 @@ apps.openapi(promoteAppRoute, async (c) => {
   return c.json(applied(await appControlOf(c.env, name).promote()), 200);
 });
 
+apps.openapi(runScheduleRoute, async (c) => {
+  const { name, schedule } = c.req.valid("param");
+  const { key } = c.req.valid("query");
+  const ran = await appHostOf(c.env, name).runSchedule(name, schedule, key ?? null);
+  if (ran.kind === "no_app") throw new NotFoundError(`app ${name}`);
+  if (ran.kind === "no_schedule") throw new NotFoundError(`schedule ${schedule} of ${name}`);
+  return c.json({ partitions: ran.partitions }, 200);
+});
+
+apps.openapi(realtimeRoute, async (c) => {
+  const { name } = c.req.valid("param");
+  const app = await registryOf(c.env).getApp(name);
+  if (!app) throw new NotFoundError(`app ${name}`);
+  const stats = await appMonitorOf(c.env, name).realtime();
+  const schedules = (app.spec.schedules ?? []).map((s) => {
+    const seen = stats.schedules.find((x) => x.name === s.name);
+    return {
+      ...s,
+      lastRunAt: seen?.lastRunAt ?? null,
+      lastError: seen?.lastError ?? null,
+      runs: seen?.runs ?? 0,
+      errors: seen?.errors ?? 0,
+    };
+  });
+  const channels = (app.spec.channels ?? []).map((ch) => {
+    const seen = stats.channels.find((x) => x.name === ch.name);
+    return {
+      name: ch.name,
+      onMessage: ch.onMessage ?? null,
+      members: seen?.members ?? 0,
+      connections: seen?.connections ?? 0,
+      messages: seen?.messages ?? 0,
+    };
+  });
+  return c.json({ schedules, channels }, 200);
+});
+
 /**
  * `/apps/:name/*` (and `/apps/:name/k/:key/*` for perKey apps): the live version of a deployed
  * app, one host Durable Object per app or per key. The app sees paths relative to its base. The
@@ -133,12 +173,24 @@ served.all("/apps/:name/*", async (c) => {
     redirect: "manual",
   });
   const host = appHostOf(c.env, name);
-  if (c.env.DISPATCHER) {
-    // Workers for Platforms: the app's own Worker routes keys itself (/k/{key}/...).
-    if (!(await host.live(name))) throw new NotFoundError(`app ${name}`);
-    return c.env.DISPATCHER.get(name).fetch(request);
-  }
   const started = Date.now();
+  // Access checks that apply to every request of the app (`access: "key"`) belong above this
+  // line, so that channel upgrades and the dispatch route pass them too.
+  if (c.env.DISPATCHER) return dispatched(c.env, c.executionCtx, name, path, request, started);
+  if (isChannelUpgrade(request, path)) {
+    const res = await channelUpgrade(c.env, name, path, request);
+    const version = (await host.live(name))?.version ?? 0;
+    recordRequest(c.env, c.executionCtx, name, {
+      at: started,
+      version,
+      method: "GET",
+      route: routeOf("GET", path.replace(/^\/k\/[^/]+/, "")),
+      status: res.status,
+      ms: Date.now() - started,
+      key: null,
+    });
+    return res;
+  }
   let routed: Routed;
   try {
     routed = await host.route(name, request);
@@ -195,6 +247,44 @@ served.all("/apps/:name/*", async (c) => {
   );
   return res;
 });
+
+/**
+ * Workers for Platforms: the app's own Worker routes keys (/k/{key}/...) and holds its channels;
+ * its traffic is recorded for the app's monitor as the local path records it.
+ */
+async function dispatched(
+  env: Env,
+  ctx: { waitUntil(promise: Promise<unknown>): void },
+  name: string,
+  path: string,
+  request: Request,
+  started: number,
+): Promise<Response> {
+  const live = await appHostOf(env, name).live(name);
+  if (!live || !env.DISPATCHER) throw new NotFoundError(`app ${name}`);
+  const res = await env.DISPATCHER.get(name).fetch(request);
+  const key = /^\/k\/([^/]+)/.exec(path)?.[1] ?? null;
+  const appPath = key === null ? path : path.slice(3 + key.length) || "/";
+  const base = {
+    at: started,
+    version: live.version,
+    method: request.method,
+    route: routeOf(request.method, appPath),
+    key,
+    status: res.status,
+    ms: Date.now() - started,
+  };
+  const copy = res.status >= 500 && !res.webSocket ? res.clone() : null;
+  recordRequest(
+    env,
+    ctx,
+    name,
+    copy
+      ? errorOf(copy, base.route).then((error) => ({ ...base, error, sample: redactedSample(request, appPath) }))
+      : base,
+  );
+  return res;
+}
 
 /**
  * The app and its path, checked before any Durable Object is touched: a name off the app-name rule,
