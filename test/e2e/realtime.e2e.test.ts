@@ -67,7 +67,12 @@ async function join(path: string): Promise<Member> {
   return member;
 }
 
-const got = (m: Member, n: number, what: string) => until(() => m.inbox, (i) => i.length >= n, what);
+const got = (m: Member, n: number, what: string) =>
+  until(
+    () => m.inbox,
+    (i) => i.length >= n,
+    what,
+  );
 
 function spec(name: string, reply = "got") {
   return {
@@ -137,14 +142,26 @@ describe("channels under wrangler dev", () => {
     expect(JSON.parse((await got(b, 2, "the broadcast"))[1]!)).toEqual({ text: "news" });
 
     a.ws.send("x".repeat(64 * 1024 + 1));
-    expect(await until(() => a.closed, (c) => c !== null, "the 1009 close")).toBe(1009);
+    expect(
+      await until(
+        () => a.closed,
+        (c) => c !== null,
+        "the 1009 close",
+      ),
+    ).toBe(1009);
     b.ws.close();
   });
 
   it("close members with 1012 on a redeploy; new members reach the new version", async () => {
     const old = await join(`/apps/${name}/channels/chat`);
     await deploy(spec(name, "v2"));
-    expect(await until(() => old.closed, (c) => c !== null, "the 1012 close")).toBe(1012);
+    expect(
+      await until(
+        () => old.closed,
+        (c) => c !== null,
+        "the 1012 close",
+      ),
+    ).toBe(1012);
     const fresh = await join(`/apps/${name}/channels/chat`);
     fresh.ws.send("hi");
     expect(await got(fresh, 1, "the v2 reply")).toEqual(["v2 hi"]);

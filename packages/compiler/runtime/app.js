@@ -20,7 +20,16 @@ import {
   validationFailed,
 } from "./model.js";
 import { tableOf } from "./query.js";
-import { channelRoute, realtimeCall, withBroadcasts } from "./realtime.js";
+import {
+  adoptSchedulesHere,
+  channelRoute,
+  messageHere,
+  nextScheduleHere,
+  realtimeCall,
+  runDueHere,
+  upgradeHere,
+  withBroadcasts,
+} from "./realtime.js";
 import { Records } from "./records.js";
 
 const ROUTE_METHODS = {
@@ -72,12 +81,16 @@ export class App extends DurableObject {
     this.records = new Records(ctx.storage);
     // A host that cannot give the app alarms (a facet) says so; expired rows are then purged as requests come.
     this.alarmsUnavailable = env?.EXPIRY === "on-request";
+    // Without a host around it (the app's own Worker, on Cloudflare) the object holds its channel
+    // members and runs its schedules itself (realtime.js).
+    this.ownHost = !this.alarmsUnavailable;
     /** What an action's ctx reaches storage through (actions.js), built on the first action request. */
     this.actionStorage = null;
     /** Broadcasts of public action requests, until the host collects them (realtime.js). */
     this.heldBroadcasts = new Map();
     ctx.blockConcurrencyWhile(async () => {
       this.migrate();
+      if (this.ownHost) adoptSchedulesHere(this.sql);
       await this.scheduleExpiry();
     });
   }
@@ -110,6 +123,10 @@ export class App extends DurableObject {
       parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
     } catch {
       throw notFound("route");
+    }
+    if (this.ownHost) {
+      const upgraded = upgradeHere(this, request, parts);
+      if (upgraded) return upgraded;
     }
     // Actions first (docs/appspec.md): a path of an action with another method is 405 unless an entity route has it.
     const action = matchAction(request.method, parts);
@@ -219,7 +236,22 @@ export class App extends DurableObject {
   /** @override */
   async alarm() {
     this.purgeExpired();
+    if (this.ownHost) await runDueHere(this);
     await this.scheduleExpiry();
+  }
+
+  /** @override A channel member's frame (only where this object is its own host). */
+  async webSocketMessage(ws, message) {
+    await messageHere(this, ws, message);
+  }
+
+  /** @override */
+  async webSocketClose(ws, code, reason) {
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+    } catch {
+      // Already closed.
+    }
   }
 
   purgeExpired() {
@@ -244,6 +276,10 @@ export class App extends DurableObject {
     for (const entity of SPEC.entities.filter((e) => e.ttlSeconds)) {
       const { at } = this.sql.exec(`SELECT MIN(expires_at) AS at FROM ${tableOf(entity)}`).one();
       if (at !== null && (next === null || at < next)) next = at;
+    }
+    if (this.ownHost) {
+      const schedule = nextScheduleHere(this.sql);
+      if (schedule !== null && (next === null || schedule < next)) next = schedule;
     }
     if (next !== null && !this.alarmsUnavailable) await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
   }

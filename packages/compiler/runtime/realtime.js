@@ -16,6 +16,10 @@ const MAX_HELD = 64;
 /** Hands a public action's broadcasts to the host: held here under an id the response names. */
 export function withBroadcasts(app, response, broadcasts) {
   if (broadcasts.length === 0) return response;
+  if (app.ownHost) {
+    deliverHere(app, broadcasts);
+    return response;
+  }
   const id = crypto.randomUUID();
   app.heldBroadcasts.set(id, broadcasts);
   if (app.heldBroadcasts.size > MAX_HELD) app.heldBroadcasts.delete(app.heldBroadcasts.keys().next().value);
@@ -119,4 +123,104 @@ export function channelRoute(parts) {
       upgrade: "websocket",
     },
   );
+}
+
+/*
+ * On Cloudflare the app's Worker has no host around it: each App object is its own host, holding
+ * its channel members (hibernation API) and its schedules' alarm, with the same behaviour as the
+ * platform's host (workers/deploy/src/app-host.ts) gives a facet locally.
+ */
+
+const TAG_PREFIX = "channel:";
+const MAX_MESSAGE_BYTES = 64 * 1024;
+
+/** Sends broadcasts to the members this object holds. */
+export function deliverHere(app, broadcasts) {
+  for (const { channel, data } of broadcasts) {
+    for (const ws of app.ctx.getWebSockets(TAG_PREFIX + channel)) {
+      try {
+        ws.send(data);
+      } catch {
+        // A member going away misses it.
+      }
+    }
+  }
+}
+
+/** A channel upgrade to an App that is its own host: 101 with a hibernating member, or null when not one. */
+export function upgradeHere(app, request, parts) {
+  if (parts[0] !== "channels" || parts.length !== 2) return null;
+  if ((request.headers.get("upgrade") ?? "").toLowerCase() !== "websocket") return null;
+  const channel = CHANNELS.find((c) => c.name === parts[1]);
+  if (!channel) throw notFound("channel " + parts[1]);
+  const pair = new WebSocketPair();
+  app.ctx.acceptWebSocket(pair[1], [TAG_PREFIX + channel.name]);
+  pair[1].serializeAttachment({
+    channel: channel.name,
+    onMessage: channel.onMessage ?? null,
+    key: request.headers.get(KEY_HEADER),
+  });
+  return new Response(null, { status: 101, webSocket: pair[0] });
+}
+
+/** A member's frame, as the platform's host handles it: 1009 when too big, relay, or onMessage. */
+export async function messageHere(app, ws, frame) {
+  const member = ws.deserializeAttachment();
+  if (!member) return;
+  if (typeof frame !== "string") return ws.close(1003, "channels carry text frames");
+  if (new TextEncoder().encode(frame).length > MAX_MESSAGE_BYTES) return ws.close(1009, "a message is at most 64 KiB");
+  if (member.onMessage === null) {
+    for (const other of app.ctx.getWebSockets(TAG_PREFIX + member.channel)) if (other !== ws) other.send(frame);
+    return;
+  }
+  const headers = member.key ? { [KEY_HEADER]: member.key } : {};
+  const res = await realtimeCall(
+    app,
+    new Request("http://app/_aidevos/message/" + member.channel, { method: "POST", headers, body: frame }),
+    "message/" + member.channel,
+  );
+  const outcome = await res.json();
+  if (outcome.error) ws.send(JSON.stringify(outcome.error));
+  else if (outcome.reply !== undefined) ws.send(outcome.reply);
+  deliverHere(app, outcome.broadcasts);
+}
+
+/** The spec's schedules in this object's SQLite: new ones first run a period from now. */
+export function adoptSchedulesHere(sql, now = Date.now()) {
+  sql.exec(
+    "CREATE TABLE IF NOT EXISTS _schedules (name TEXT PRIMARY KEY, every_ms INTEGER NOT NULL, next_at INTEGER NOT NULL)",
+  );
+  sql.exec(
+    "DELETE FROM _schedules WHERE name NOT IN (SELECT value FROM json_each(?))",
+    JSON.stringify(SCHEDULES.map((s) => s.name)),
+  );
+  for (const s of SCHEDULES)
+    sql.exec(
+      "INSERT INTO _schedules (name, every_ms, next_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET every_ms = excluded.every_ms, next_at = MIN(next_at, excluded.next_at)",
+      s.name,
+      s.everySeconds * 1000,
+      now + s.everySeconds * 1000,
+    );
+}
+
+/** The earliest next run, or null. */
+export function nextScheduleHere(sql) {
+  return sql.exec("SELECT MIN(next_at) AS at FROM _schedules").one().at;
+}
+
+/** Runs the schedules that are due, each moved a period on first: a throwing run waits a period. */
+export async function runDueHere(app, now = Date.now()) {
+  const due = app.sql.exec("SELECT name, every_ms FROM _schedules WHERE next_at <= ?", now).toArray();
+  for (const row of due) app.sql.exec("UPDATE _schedules SET next_at = ? WHERE name = ?", now + row.every_ms, row.name);
+  for (const row of due) {
+    const res = await realtimeCall(
+      app,
+      new Request("http://app/_aidevos/schedule/" + row.name, { method: "POST" }),
+      "schedule/" + row.name,
+    );
+    const outcome = await res.json();
+    // Cloudflare's Workers logs are this app's error record there.
+    if (!outcome.ok) console.error("schedule " + row.name + " failed", JSON.stringify(outcome.error));
+    deliverHere(app, outcome.broadcasts);
+  }
 }

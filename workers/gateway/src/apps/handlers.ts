@@ -19,6 +19,7 @@ import { Hono } from "hono";
 import { limitBody } from "../body";
 import { validationHook } from "../errors";
 import { channelUpgrade, isChannelUpgrade } from "./channels";
+import { dispatched } from "./dispatched";
 import {
   errorsRoute,
   feedbackRoute,
@@ -32,7 +33,7 @@ import {
   runScheduleRoute,
   usageRoute,
 } from "./routes";
-import { recordRequest, redactedSample, routeOf } from "./traffic";
+import { errorOf, recordRequest, redactedSample, routeOf } from "./traffic";
 
 export const apps = new OpenAPIHono<{ Bindings: Env }>({ defaultHook: validationHook });
 
@@ -249,44 +250,6 @@ served.all("/apps/:name/*", async (c) => {
 });
 
 /**
- * Workers for Platforms: the app's own Worker routes keys (/k/{key}/...) and holds its channels;
- * its traffic is recorded for the app's monitor as the local path records it.
- */
-async function dispatched(
-  env: Env,
-  ctx: { waitUntil(promise: Promise<unknown>): void },
-  name: string,
-  path: string,
-  request: Request,
-  started: number,
-): Promise<Response> {
-  const live = await appHostOf(env, name).live(name);
-  if (!live || !env.DISPATCHER) throw new NotFoundError(`app ${name}`);
-  const res = await env.DISPATCHER.get(name).fetch(request);
-  const key = /^\/k\/([^/]+)/.exec(path)?.[1] ?? null;
-  const appPath = key === null ? path : path.slice(3 + key.length) || "/";
-  const base = {
-    at: started,
-    version: live.version,
-    method: request.method,
-    route: routeOf(request.method, appPath),
-    key,
-    status: res.status,
-    ms: Date.now() - started,
-  };
-  const copy = res.status >= 500 && !res.webSocket ? res.clone() : null;
-  recordRequest(
-    env,
-    ctx,
-    name,
-    copy
-      ? errorOf(copy, base.route).then((error) => ({ ...base, error, sample: redactedSample(request, appPath) }))
-      : base,
-  );
-  return res;
-}
-
-/**
  * The app and its path, checked before any Durable Object is touched: a name off the app-name rule,
  * or a `/k/{key}` segment off the partition-key rule, is `not_found` (no app or host can have it).
  * A single-partition app with an entity called `k` sees the same check on its ids, which it
@@ -311,19 +274,5 @@ function decodeSegment(raw: string): string | null {
     return decodeURIComponent(raw);
   } catch {
     return null;
-  }
-}
-
-/** What a 5xx answer says about itself: its JSON error code and message, grouped with the route. */
-async function errorOf(res: Response, route: string): Promise<{ message: string; frame: string }> {
-  const text = await res.text().catch(() => "");
-  try {
-    const body = JSON.parse(text) as { error?: { code?: string; message?: string } };
-    return {
-      message: `${res.status} ${body.error?.code ?? ""}: ${body.error?.message ?? ""}`.slice(0, 300),
-      frame: route,
-    };
-  } catch {
-    return { message: `${res.status} ${text.slice(0, 200)}`, frame: route };
   }
 }
