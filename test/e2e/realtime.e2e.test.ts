@@ -1,6 +1,9 @@
 // Proves schedules and channels against `wrangler dev` with a real WebSocket client (Node's): relay, onMessage
 // replies, broadcast from an HTTP action, 426 and 404, 1009 for a frame over 64 KiB, 1012 on redeploy with new
 // members on the new version, a schedule run now, and a throwing schedule recorded under its name.
+import { execFile } from "node:child_process";
+import { resolve } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DevServer, startWranglerDev } from "./wrangler-dev";
 
@@ -168,12 +171,25 @@ describe("channels under wrangler dev", () => {
     fresh.ws.close();
   });
 
-  it("run a schedule now; a throwing one is recorded as an error of that schedule", async () => {
+  it("run a schedule now (API and CLI); a throwing one is recorded as an error of that schedule", async () => {
     expect(await call(`/v1/apps/${name}/schedules/ticker/run`, { method: "POST" })).toEqual({
       status: 200,
       body: { partitions: 1 },
     });
     expect((await call(`/apps/${name}/counters/runs`)).body.value).toBe(1);
+    // The CLI's `schedules run` is the same call.
+    const cli = resolve(__dirname, "../../tools/cli/src/main.ts");
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      cli,
+      "schedules",
+      "run",
+      name,
+      "ticker",
+      "--url",
+      dev.base,
+    ]);
+    expect(stdout.trim()).toBe(`${name}: ticker ran in 1 partition`);
+    expect((await call(`/apps/${name}/counters/runs`)).body.value).toBe(2);
     expect((await call(`/v1/apps/${name}/schedules/broken/run`, { method: "POST" })).status).toBe(200);
     expect((await call(`/v1/apps/${name}/schedules/nope/run`, { method: "POST" })).status).toBe(404);
     const groups = await until(

@@ -16,6 +16,8 @@ usage: aidevos <command> [args] [--url URL] [--token TOKEN] [--json]
   apps                   deployed apps
   rollback <app> [--version N]
   errors <app>           error groups seen in production
+  schedules run <app> <schedule> [--key KEY]
+                         run a schedule now in every partition that holds data (or one key)
   feedback <app> <message…> [--no-wait]
 
 URL defaults to $AIDEVOS_URL or http://127.0.0.1:8787; TOKEN to $AIDEVOS_API_TOKEN.
