@@ -161,6 +161,14 @@ describe("channels", () => {
     b.ws.send("hello from b");
     // a's first frame is b's: its own was not sent back to it.
     expect((await got(a, 1, "a gets b's frame"))[0]).toBe("hello from b");
+    // The app's monitor counts members and messages (hosts report about once a second).
+    const lobby = await until(
+      async () =>
+        (await json(await api(`/v1/apps/${name}/realtime`))).channels.find((c: { name: string }) => c.name === "lobby"),
+      (c) => c?.messages === 2,
+      "the channel counts",
+    );
+    expect(lobby).toEqual({ name: "lobby", onMessage: null, members: 2, connections: 2, messages: 2 });
   });
 
   it("hand a frame to onMessage: the reply and errors go to the sender alone, broadcasts to the room", async () => {
