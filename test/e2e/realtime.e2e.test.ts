@@ -56,8 +56,8 @@ interface Member {
   closed: number | null;
 }
 
-async function join(path: string): Promise<Member> {
-  const ws = new WebSocket(`${dev.base.replace(/^http/, "ws")}${path}`);
+async function join(path: string, protocols?: string[]): Promise<Member> {
+  const ws = new WebSocket(`${dev.base.replace(/^http/, "ws")}${path}`, protocols);
   const member: Member = { ws, inbox: [], closed: null };
   ws.addEventListener("message", (e) => member.inbox.push(String(e.data)));
   ws.addEventListener("close", (e) => {
@@ -134,7 +134,9 @@ describe("channels under wrangler dev", () => {
     a.ws.send("hello");
     expect(await got(b, 1, "the relay")).toEqual(["hello"]);
 
-    const chat = await join(`/apps/${name}/channels/chat`);
+    // A browser-style client offering a subprotocol gets it back and stays connected.
+    const chat = await join(`/apps/${name}/channels/chat`, ["key.example"]);
+    expect(chat.ws.protocol).toBe("key.example");
     chat.ws.send("hi");
     expect(await got(chat, 1, "the reply")).toEqual(["got hi"]);
     chat.ws.send("fail");

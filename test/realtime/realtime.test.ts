@@ -258,6 +258,13 @@ describe("schedules", () => {
     const a = await json(await api(`/apps/${name}/k/a/counters/sweeps`));
     const b = await json(await api(`/apps/${name}/k/b/counters/sweeps`));
     expect([a.value, b.value]).toEqual([2, 1]);
+    // Each key's host owns the alarm of its own partition.
+    for (const key of ["a", "b"])
+      await until(
+        () => runInDurableObject(appHostOf(env, name, key), (_, state) => state.storage.getAlarm()),
+        (at) => at !== null,
+        `the alarm of key ${key}`,
+      );
     expect((await api(`/v1/apps/${name}/schedules/nope/run`, { method: "POST" })).status).toBe(404);
     expect((await api(`/v1/apps/never-${name}/schedules/cleanup/run`, { method: "POST" })).status).toBe(404);
   });

@@ -160,7 +160,12 @@ export function upgradeHere(app, request, parts) {
     onMessage: channel.onMessage ?? null,
     key: request.headers.get(KEY_HEADER),
   });
-  return new Response(null, { status: 101, webSocket: pair[0] });
+  const protocol = (request.headers.get("sec-websocket-protocol") ?? "").split(",")[0].trim();
+  return new Response(null, {
+    status: 101,
+    webSocket: pair[0],
+    headers: protocol ? { "sec-websocket-protocol": protocol } : {},
+  });
 }
 
 /** A member's frame, as the platform's host handles it: 1009 when too big, relay, or onMessage. */

@@ -160,7 +160,11 @@ export class AppHostDO extends DurableObject<Env> {
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket")
       return errorResponse(426, "upgrade_required", `channel ${name} needs a WebSocket upgrade (Upgrade: websocket)`);
     this.tally.add(place.app, name, { connected: 1 });
-    return acceptMember(this.ctx, { ...place, channel: name, onMessage: channel.onMessage ?? null });
+    return acceptMember(
+      this.ctx,
+      { ...place, channel: name, onMessage: channel.onMessage ?? null },
+      request.headers.get("sec-websocket-protocol"),
+    );
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {

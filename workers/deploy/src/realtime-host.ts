@@ -50,12 +50,16 @@ function trySend(ws: WebSocket, data: string): void {
 }
 
 /** Accepts a member of `channel` with the hibernation API: the host may sleep while it stays connected. */
-export function acceptMember(ctx: DurableObjectState, member: Member): Response {
+export function acceptMember(ctx: DurableObjectState, member: Member, offered: string | null): Response {
   const pair = new WebSocketPair();
   const [client, server] = [pair[0], pair[1]];
   ctx.acceptWebSocket(server, [TAG(member.channel)]);
   server.serializeAttachment(member);
-  return new Response(null, { status: 101, webSocket: client });
+  // A client that offers subprotocols (a browser sends its app key as `key.<app key>`) must get one
+  // back, or it fails the handshake: the first it offered.
+  const protocol = offered?.split(",")[0]?.trim();
+  const headers: HeadersInit = protocol ? { "sec-websocket-protocol": protocol } : {};
+  return new Response(null, { status: 101, webSocket: client, headers });
 }
 
 /**
