@@ -244,6 +244,30 @@ describe("channels", () => {
   });
 });
 
+describe("channels of a perKey app", () => {
+  it("keep rooms apart per key and close the members of a key that never had an HTTP request with 1012", async () => {
+    const name = uniqueName("keyed");
+    await deploy({ ...chatSpec(name), partition: "perKey" });
+    const a1 = await join(`/apps/${name}/k/a/channels/lobby`);
+    const a2 = await join(`/apps/${name}/k/a/channels/lobby`);
+    const b1 = await join(`/apps/${name}/k/b/channels/lobby`);
+    a1.ws.send("for a");
+    b1.ws.send("for b");
+    expect(await got(a2, 1, "a's room")).toEqual(["for a"]);
+    expect((await api(`/apps/${name}/channels/lobby`, { headers: { upgrade: "websocket" } })).status).toBe(404);
+    await deploy({ ...chatSpec(name, "v2"), partition: "perKey" });
+    for (const m of [a1, a2, b1])
+      expect(
+        await until(
+          () => m.closed,
+          (c) => c !== null,
+          "the close",
+        ),
+      ).toEqual({ code: 1012 });
+    expect(a2.inbox).toEqual(["for a"]);
+  });
+});
+
 describe("schedules", () => {
   it("run now in every partition that holds data, or in one key; 404 for an unknown schedule or app", async () => {
     const name = uniqueName("sched");

@@ -96,6 +96,16 @@ export class AppHostDO extends DurableObject<Env> {
   }
 
   /**
+   * What a channel upgrade of one key connects to: the live version, with the key noted as a
+   * partition (its members must hear of the next version even if it never had an HTTP request).
+   */
+  async liveForKey(app: string, key: string): Promise<LiveVersion | null> {
+    const live = await this.current(app);
+    if (live?.partition === "perKey") this.notePartition(key);
+    return live;
+  }
+
+  /**
    * Serves a request for `app` (its URL relative to the app's base) with the live version. A perKey
    * app's requests carry `/k/{key}` first and go on to that key's host, which keeps its data apart.
    */

@@ -18,9 +18,10 @@ export function isChannelUpgrade(request: Request, path: string): boolean {
  */
 export async function channelUpgrade(env: Env, name: string, path: string, request: Request): Promise<Response> {
   const [, rawKey, channel] = CHANNEL_PATH.exec(path) ?? [];
-  const live = await appHostOf(env, name).live(name);
-  if (!live) throw new NotFoundError(`app ${name}`);
   const key = rawKey === undefined ? null : decodeURIComponent(rawKey);
+  const appHost = appHostOf(env, name);
+  const live = key === null ? await appHost.live(name) : await appHost.liveForKey(name, key);
+  if (!live) throw new NotFoundError(`app ${name}`);
   if (live.partition === "perKey" && key === null)
     throw new NotFoundError(`a key: ${name} keeps data per key, use /apps/${name}/k/{key}/channels/${channel}`);
   if (live.partition === "single" && key !== null) throw new AidevosError("not_found", `route ${path} not found`, 404);
