@@ -1,6 +1,7 @@
 // Proves schedules and channels of AppSpec v2 through the gateway in workerd: spec validation, channel relay,
 // onMessage replies and errors, broadcasts from HTTP actions, 426/404, 1009 for a big frame, 1012 on redeploy,
-// schedules run now (every partition, or one key), by the host's alarm, and a throwing schedule recorded
+// schedules run now (every partition, or one key), by the host's alarm, kept across a redeploy with the new
+// version's schedules, perKey rooms kept apart, and a throwing schedule recorded
 // as an error of that schedule and re-armed a whole period later (never a hot loop).
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
@@ -320,6 +321,25 @@ describe("schedules", () => {
       errors: 0,
       lastError: null,
     });
+  });
+
+  it("keep the alarm across a redeploy, with the new version's schedules in place of the old", async () => {
+    const name = uniqueName("resched");
+    await deploy(sweepSpec(name, "single"));
+    expect((await api(`/apps/${name}/notes`, { method: "POST", json: { text: "x" } })).status).toBe(201);
+    const host = appHostOf(env, name);
+    const schedules = () =>
+      runInDurableObject(host, (_, state) =>
+        state.storage.sql
+          .exec<{ name: string; every_ms: number }>("SELECT name, every_ms FROM schedules ORDER BY name")
+          .toArray()
+          .map((r) => `${r.name}/${r.every_ms / 1000}`),
+      );
+    await until(schedules, (s) => s.length === 2, "the first version's schedules");
+    const next = sweepSpec(name, "single");
+    await deploy({ ...next, schedules: [{ name: "cleanup", everySeconds: 600, action: "sweep" }] });
+    expect(await until(schedules, (s) => s.length === 1, "the new version's schedules")).toEqual(["cleanup/600"]);
+    expect(await runInDurableObject(host, (_, state) => state.storage.getAlarm())).not.toBeNull();
   });
 
   it("record a throwing schedule as an error of that schedule and retry it only a period later", async () => {
