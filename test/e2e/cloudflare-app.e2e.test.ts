@@ -7,9 +7,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { compileApp } from "@aidevos/compiler";
 import { AppSpec } from "@aidevos/core";
-import { SANDBOX_COMPATIBILITY_DATE, SANDBOX_COMPATIBILITY_FLAGS, sandboxedApp } from "@aidevos/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const SPEC = AppSpec.parse({
@@ -40,6 +38,21 @@ const SPEC = AppSpec.parse({
   channels: [{ name: "lobby" }, { name: "chat", onMessage: "say" }],
 });
 
+/**
+ * The compiler and what the deployer uploads (@aidevos/sandbox), imported at run time: their Workers types and
+ * runtime-as-text modules are outside Node's type-check (tsconfig.node.json).
+ */
+interface Compiler {
+  compileApp(spec: AppSpec): Promise<unknown>;
+}
+interface Sandbox {
+  SANDBOX_COMPATIBILITY_DATE: string;
+  SANDBOX_COMPATIBILITY_FLAGS: readonly string[];
+  sandboxedApp(bundle: unknown): { mainModule: string; modules: Record<string, string> };
+}
+const SANDBOX_PACKAGE = "@aidevos/sandbox";
+const COMPILER_PACKAGE = "@aidevos/compiler";
+
 let child: ChildProcess;
 let base = "";
 let log = "";
@@ -56,6 +69,10 @@ async function freePort(): Promise<number> {
 
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), "aidevos-cf-app-"));
+  const { SANDBOX_COMPATIBILITY_DATE, SANDBOX_COMPATIBILITY_FLAGS, sandboxedApp } = (await import(
+    /* @vite-ignore */ SANDBOX_PACKAGE
+  )) as Sandbox;
+  const { compileApp } = (await import(/* @vite-ignore */ COMPILER_PACKAGE)) as Compiler;
   const app = sandboxedApp(await compileApp(SPEC));
   for (const [path, content] of Object.entries(app.modules)) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
