@@ -37,13 +37,14 @@ interface Row {
 }
 
 /** Starts `wrangler dev` (with the bench-only routes) for one benchmark file and reports its figures. */
-export function benchServer(name: string) {
+export function benchServer(name: string, opts: { server?: boolean } = {}) {
   const results: Record<string, unknown> = { machine: { cores: 2 }, at: new Date().toISOString() };
   const rows: Row[] = [];
   let dev: DevServer;
 
   beforeAll(async () => {
-    dev = await startWranglerDev({ vars: { AIDEVOS_BENCH: "1" } });
+    // A benchmark of code in this process (lists.run.ts) needs no server, only the table of figures.
+    if (opts.server !== false) dev = await startWranglerDev({ vars: { AIDEVOS_BENCH: "1" } });
   });
   afterAll(async () => {
     await dev?.stop();

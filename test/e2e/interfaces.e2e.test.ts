@@ -80,7 +80,7 @@ describe("the CLI", () => {
     expect(usage.stderr).toContain('unknown command "frobnicate"');
     const api = await cli("submit", "no spec offline");
     expect(api.code).toBe(2);
-    expect(api.stderr).toContain("spec_required");
+    expect(api.stderr).toContain("offline_needs_spec");
   });
 
   it("fills each action's code from --actions DIR/<action>.js, and refuses a missing or stray file", async () => {

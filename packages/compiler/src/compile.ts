@@ -1,3 +1,4 @@
+/// <reference path="./runtime-modules.d.ts" />
 import {
   type AppSpec,
   bundleHash,
@@ -9,13 +10,11 @@ import {
   wrongTypeValue,
 } from "@aidevos/core";
 // The runtime is real JavaScript (packages/compiler/runtime/*.js: linted by biome, type-checked by
-// runtime/tsconfig.json) imported here as its source text, the same text every app ships. One import,
-// three bundlers: wrangler (dev, deploy) and the vitest workers pool both follow the `[[rules]] type =
-// "Text"` entry in wrangler.toml; vitest's node projects (bench, fixtures) use the `runtimeAsText` Vite
-// plugin in vitest.config.ts. `#runtime/*` and `#re2js` are this package's subpath imports (package.json
-// "imports"); `#re2js` is the re2js package's ES module, shipped with every app to match spec patterns.
-// @ts-expect-error TypeScript sees re2js's typed exports; every bundler here hands over its text.
-import RE2JS_SOURCE from "#re2js";
+// runtime/tsconfig.json) imported here as its source text, the same text every app ships. wrangler
+// (dev, deploy) follows the `[[rules]] type = "Text"` entry in wrangler.toml; every vitest project
+// uses the `runtimeAsText` Vite plugin in vitest.config.ts. `#runtime/*` is this package's subpath
+// import (package.json "imports"); `#runtime/re2js.js` is the re2js package's ES module, shipped to
+// apps whose spec has a pattern.
 import ACTIONS_RUNTIME from "#runtime/actions.js";
 import APP_RUNTIME from "#runtime/app.js";
 import ENTRY_RUNTIME from "#runtime/index.js";
@@ -23,6 +22,8 @@ import MODEL_RUNTIME from "#runtime/model.js";
 import UNIT_TESTS_RUNTIME from "#runtime/model.test.js";
 import PATTERNS_RUNTIME from "#runtime/patterns.js";
 import QUERY_RUNTIME from "#runtime/query.js";
+// @ts-expect-error TypeScript sees re2js's typed exports; every bundler here hands over its text.
+import RE2JS_SOURCE from "#runtime/re2js.js";
 import REALTIME_RUNTIME from "#runtime/realtime.js";
 import RECORDS_RUNTIME from "#runtime/records.js";
 

@@ -64,14 +64,17 @@ export function nextStep(report: FinishedReport, ctx: FlowContext): Step {
     case "planning":
       return { kind: "handoff", stage: "codegen", round: 0, input: { plan: report.output } };
     case "codegen": {
-      const plan = stored(ctx, "planning", 0);
-      const { bundle } = report.output;
+      // Testing plays the spec as built: the plan's, with the code a model wrote for its actions.
+      const { bundle, spec } = report.output;
+      const plan = { ...stored(ctx, "planning", 0), spec };
       return { kind: "handoff", stage: "testing", round: report.round, input: { plan, bundle } };
     }
     case "testing": {
-      const plan = stored(ctx, "planning", 0);
+      const planned = stored(ctx, "planning", 0);
       const code = stored(ctx, "codegen", report.round);
       const { bundle } = code;
+      // Deploy records the spec as built, so a later feedback run starts from the live code.
+      const plan = { ...planned, spec: code.spec };
       const result = report.output;
       const findings = blocking(code);
       if (result.passed && findings.length === 0) {
@@ -121,8 +124,9 @@ export function nextStep(report: FinishedReport, ctx: FlowContext): Step {
         };
       }
       const refine: CodegenInput = {
-        plan,
+        plan: planned,
         previous: bundle,
+        previousSpec: code.spec,
         failures: result.reports.filter((r) => !r.ok),
         ...(findings.length ? { findings } : {}),
       };
@@ -154,6 +158,8 @@ export function nextStep(report: FinishedReport, ctx: FlowContext): Step {
         prompt: code.prompt,
         costUsd: ctx.costUsd,
         review: code.review,
+        request: ctx.input.request,
+        spec: stored(ctx, "planning", 0).spec,
       };
       return { kind: "handoff", stage: "learning", round: 0, input };
     }

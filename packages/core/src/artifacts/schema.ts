@@ -10,16 +10,14 @@ export const GeneratedFile = z.strictObject({
 export type GeneratedFile = z.infer<typeof GeneratedFile>;
 
 /**
- * What a model writes for an app version: the files and their entry, never the hash. A model cannot
- * compute SHA-256, so a `hash` it sends anyway is dropped here (plain object: unknown keys are
- * stripped) and the pipeline seals the bundle with `sealBundle`.
+ * What a model writes: one action's module source, never a bundle or a hash (the compiler writes the
+ * rest of the app and computes the hash from the files). A plain object, so a stray key (a made-up
+ * `hash`, say) is dropped rather than failing the answer.
  */
-export const BundleDraft = z.object({
-  mainModule: z.string(),
-  className: z.string().regex(/^[A-Z][A-Za-z0-9_]*$/),
-  files: z.array(GeneratedFile).min(1).max(64),
+export const ActionCode = z.object({
+  code: z.string().min(1).max(100_000),
 });
-export type BundleDraft = z.infer<typeof BundleDraft>;
+export type ActionCode = z.infer<typeof ActionCode>;
 
 /**
  * The code of one app version. `mainModule` is the Worker entry that serves the app when the
@@ -123,12 +121,6 @@ export async function sha256Hex(text: string): Promise<string> {
 export async function bundleHash(files: readonly Pick<GeneratedFile, "path" | "role" | "content">[]): Promise<string> {
   const sources = files.filter((f) => f.role === "source").sort((a, b) => (a.path < b.path ? -1 : 1));
   return sha256Hex(sources.map((f) => `${f.path}\u0000${f.content}\u0000`).join(""));
-}
-
-/** A bundle whose hash the pipeline computed from its files: the only way a model's code gets one. */
-export async function sealBundle(draft: BundleDraft): Promise<CodeBundle> {
-  const { mainModule, className, files } = draft;
-  return { mainModule, className, files, hash: await bundleHash(files) };
 }
 
 /** A report from its cases: passed and failed counted, ok only when nothing failed. */

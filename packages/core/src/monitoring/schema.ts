@@ -13,6 +13,8 @@ export const RequestEvent = z.object({
   key: z.string().nullable(),
   /** For 5xx answers and thrown errors. */
   error: z.object({ message: z.string(), frame: z.string() }).optional(),
+  /** For 400 validation_failed answers: the field paths the app named (at most 10). */
+  invalid: z.array(z.string().max(100)).max(10).optional(),
   /** A redacted copy of the request, kept for error groups. */
   sample: z.object({ method: z.string(), path: z.string(), headers: z.record(z.string(), z.string()) }).optional(),
 });
@@ -61,7 +63,16 @@ export type UsageDay = z.infer<typeof UsageDay>;
 
 export const FeedEntry = z.object({
   at: z.string(),
-  kind: z.enum(["error_group", "error_spike", "rollback", "fix_run", "latency_breach", "refine_run", "feedback"]),
+  kind: z.enum([
+    "error_group",
+    "error_spike",
+    "rollback",
+    "fix_run",
+    "latency_breach",
+    "refine_run",
+    "feedback",
+    "insight",
+  ]),
   message: z.string(),
   data: z.unknown().optional(),
 });

@@ -1,6 +1,6 @@
-import { NotFoundError } from "@aidevos/core";
+import { NotFoundError, routeOf } from "@aidevos/core";
 import { appHostOf } from "@aidevos/objects";
-import { errorOf, recordRequest, redactedSample, routeOf } from "./traffic";
+import { errorOf, recordRequest, redactedSample } from "./traffic";
 
 /**
  * Workers for Platforms: the app's own Worker routes keys (/k/{key}/...) and holds its channels;

@@ -8,6 +8,7 @@ import {
   NotFoundError,
   OfflineNeedsSpecError,
   PartitionKey,
+  routeOf,
   ValidationError,
   type VersionChange,
 } from "@aidevos/core";
@@ -33,7 +34,7 @@ import {
   runScheduleRoute,
   usageRoute,
 } from "./routes";
-import { errorOf, recordRequest, redactedSample, routeOf } from "./traffic";
+import { errorOf, recordRequest, redactedSample } from "./traffic";
 
 export const apps = new OpenAPIHono<{ Bindings: Env }>({ defaultHook: validationHook });
 
@@ -228,8 +229,13 @@ served.all("/apps/:name/*", async (c) => {
       502,
     );
   }
-  const res = routed.response;
+  const served = routed.response;
   const ms = Date.now() - started;
+  // A JSON 400 answer (an error envelope, bounded like every answer of the sandboxed app) is read
+  // here for the fields that failed validation (usage insights); the client gets the same bytes.
+  const isJson = (served.headers.get("content-type") ?? "").startsWith("application/json");
+  const refused = served.status === 400 && isJson ? await served.text() : null;
+  const res = refused === null ? served : new Response(refused, served);
   // The error body is read from a copy, after the response has gone.
   const copy = res.status >= 500 ? res.clone() : null;
   recordRequest(
@@ -244,7 +250,7 @@ served.all("/apps/:name/*", async (c) => {
           error,
           sample: redactedSample(request, routed.path),
         }))
-      : { ...base, status: res.status, ms },
+      : { ...base, status: res.status, ms, ...invalidFieldsOf(refused) },
   );
   return res;
 });
@@ -274,5 +280,18 @@ function decodeSegment(raw: string): string | null {
     return decodeURIComponent(raw);
   } catch {
     return null;
+  }
+}
+
+/** The field paths a 400 validation_failed answer names (its details), for usage insights. */
+function invalidFieldsOf(text: string | null): { invalid?: string[] } {
+  if (text === null) return {};
+  try {
+    const body = JSON.parse(text) as { error?: { code?: string; details?: { path?: unknown }[] } };
+    if (body.error?.code !== "validation_failed" || !Array.isArray(body.error.details)) return {};
+    const paths = body.error.details.map((d) => String(d?.path ?? "").slice(0, 100)).filter(Boolean);
+    return paths.length ? { invalid: [...new Set(paths)].slice(0, 10) } : {};
+  } catch {
+    return {};
   }
 }

@@ -9,13 +9,6 @@ const SECRET_HEADER = /auth|cookie|token|key|secret|signature/i;
 /** Requests waiting to be recorded, per app, in this isolate. */
 const pending = new Map<string, RequestEvent[]>();
 
-/** `GET /tasks/{id}`: ids folded so requests group by route; counter names are routes of their own. */
-export function routeOf(method: string, path: string): string {
-  const parts = path.split("/").filter(Boolean);
-  if (parts[0] === "counters" || parts.length < 2) return `${method} /${parts.join("/")}`;
-  return `${method} /${[parts[0], "{id}", ...parts.slice(2)].join("/")}`;
-}
-
 export function redactedSample(request: Request, path: string): RequestEvent["sample"] {
   const headers: Record<string, string> = {};
   for (const [name, value] of request.headers)
