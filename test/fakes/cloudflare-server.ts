@@ -122,7 +122,7 @@ export function startFakeCloudflare(): Promise<{ url: string; server: Server }> 
       return send(403, null, [{ code: 10000, message: "Authentication error" }]);
     const url = new URL(req.url ?? "/", "http://fake");
     const match =
-      /^\/client\/v4\/accounts\/([^/]+)\/workers\/(?:dispatch\/namespaces\/([^/]+)\/)?scripts\/([^/]+)(\/versions|\/deployments|\/secrets(?:\/[^/]+)?)?$/.exec(
+      /^\/client\/v4\/accounts\/([^/]+)\/workers\/(?:dispatch\/namespaces\/([^/]+)\/)?scripts\/([^/]+)(\/versions|\/deployments|\/subdomain|\/secrets(?:\/[^/]+)?)?$/.exec(
         url.pathname,
       );
     if (!match) return send(404, null, [{ code: 7003, message: "Could not route to " + url.pathname }]);
@@ -184,6 +184,14 @@ export function startFakeCloudflare(): Promise<{ url: string; server: Server }> 
       return send(200, { id: version.id, number: version.number, resources: {} });
     }
     if (req.method === "GET" && sub === "/versions") return send(200, { items: script.versions });
+    if (req.method === "POST" && sub === "/subdomain") {
+      const setting = JSON.parse(body.toString());
+      record.subdomain = setting;
+      if (!scripts.has(key)) return send(404, null, [{ code: 10007, message: `script ${name} not found` }]);
+      if (typeof setting.enabled !== "boolean")
+        return send(400, null, [{ code: 10021, message: "enabled must be a boolean" }]);
+      return send(200, { enabled: setting.enabled, previews_enabled: setting.previews_enabled ?? true });
+    }
     if (req.method === "POST" && sub === "/deployments") {
       const deployment = JSON.parse(body.toString());
       record.deployment = deployment;

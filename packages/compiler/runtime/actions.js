@@ -267,13 +267,23 @@ export function storageApi(app) {
   };
 }
 
+/** ctx.broadcast: collects `{ channel, data }` (data as the text members get) for the host to send. */
+function broadcaster(collected) {
+  const channels = SPEC.channels ?? [];
+  return (channel, data) => {
+    if (!channels.some((c) => c.name === channel))
+      throw new TypeError("ctx.broadcast: no channel named " + String(channel).slice(0, 40));
+    collected.push({ channel, data: typeof data === "string" ? data : JSON.stringify(data ?? null) });
+  };
+}
+
 /**
  * Runs an action: its returned value is JSON 200, nothing is 204, a Response passes through. An
  * HttpError (ctx.error, body(), entities, counters) is answered as itself by the app; any other
  * error is a 500 internal_error naming the action (never its stack), which the host's monitor
  * records with that name.
  */
-export async function runAction(storage, match, request, url, readBody) {
+export async function runAction(storage, match, request, url, readBody, why = {}) {
   const { action, params } = match;
   let body;
   const { outside, ...stored } = storage;
@@ -291,6 +301,10 @@ export async function runAction(storage, match, request, url, readBody) {
       if (body === undefined) body = readBody(request.clone());
       return body;
     },
+    // Why it runs, when not for an HTTP request (realtime.js), and what it sends to channel members.
+    schedule: why.schedule ?? null,
+    message: why.message ?? null,
+    broadcast: broadcaster(why.broadcasts ?? []),
   };
   const handler = HANDLERS[action.name];
   let result;
@@ -299,6 +313,8 @@ export async function runAction(storage, match, request, url, readBody) {
     result = await handler(request, Object.freeze(ctx));
     if (result instanceof Response) return result;
     if (result === undefined) return new Response(null, { status: 204 });
+    // A channel reply is text as members get it: a string as it is, anything else as JSON.
+    if (typeof result === "string" && why.message != null) return RESPONSES.text(result);
     return RESPONSES.json(result);
   } catch (err) {
     if (err instanceof HttpError) throw err;

@@ -105,6 +105,19 @@ class Guarded extends Inner {
   alarm(info) {
     return __aidevos_within(BUDGET, () => (typeof super.alarm === "function" ? super.alarm(info) : undefined));
   }
+
+  // Channel members of an app that is its own host (its Worker on Cloudflare): each frame has a budget too.
+  webSocketMessage(ws, message) {
+    return __aidevos_within(BUDGET, () =>
+      typeof super.webSocketMessage === "function" ? super.webSocketMessage(ws, message) : undefined,
+    );
+  }
+
+  webSocketClose(ws, code, reason, wasClean) {
+    return __aidevos_within(BUDGET, () =>
+      typeof super.webSocketClose === "function" ? super.webSocketClose(ws, code, reason, wasClean) : undefined,
+    );
+  }
 }
 
 export { Guarded as ${exportAs} };

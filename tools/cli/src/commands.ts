@@ -167,6 +167,17 @@ export async function runCommand(
         if (err instanceof AccessUsageError) throw new UsageError(err.message);
         throw err;
       }
+    case "schedules": {
+      const [verb, app, schedule] = rest;
+      if (verb !== "run" || !app || !schedule) throw new UsageError("schedules run <app> <schedule> [--key KEY]");
+      const query = typeof flags.key === "string" ? `?key=${encodeURIComponent(flags.key)}` : "";
+      const ran = await client.call(
+        "POST",
+        `/v1/apps/${encodeURIComponent(app)}/schedules/${encodeURIComponent(schedule)}/run${query}`,
+      );
+      print(ran, () => `${app}: ${schedule} ran in ${ran.partitions} partition${ran.partitions === 1 ? "" : "s"}`);
+      return 0;
+    }
     default:
       throw new UsageError(command ? `unknown command "${command}"` : "a command");
   }

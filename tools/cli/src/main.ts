@@ -16,6 +16,8 @@ usage: aidevos <command> [args] [--url URL] [--token TOKEN] [--json]
   apps                   deployed apps
   rollback <app> [--version N]
   errors <app>           error groups seen in production
+  schedules run <app> <schedule> [--key KEY]
+                         run a schedule now in every partition that holds data (or one key)
   feedback <app> <message…> [--no-wait]
   secrets set <app> <NAME>   set a secret; the value is read from stdin (never an argument)
   secrets unset|list <app> [NAME]

@@ -14,6 +14,7 @@ import { AppMonitorStore } from "./app-monitor";
 import { RouteRecords } from "./insights";
 import { decide, loopPolicy } from "./loop-policy";
 import { OutboundStore } from "./outbound";
+import { type ChannelDelta, RealtimeStats } from "./realtime-stats";
 
 const COMPACT_EVERY_MS = 60_000;
 /** Set once the records an earlier monitor (MonitoringDO `app:<name>`) held have been copied here. */
@@ -27,6 +28,7 @@ const HANDED_OVER = "handed-over";
  */
 export class AppMonitorDO extends DurableObject<Env> {
   private readonly store: AppMonitorStore;
+  private readonly realtimeStats: RealtimeStats;
   private readonly routes: RouteRecords;
   private readonly outboundCalls: OutboundStore;
   private compactedAt = 0;
@@ -37,6 +39,7 @@ export class AppMonitorDO extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new AppMonitorStore(ctx.storage.sql);
+    this.realtimeStats = new RealtimeStats(ctx.storage.sql);
     this.routes = new RouteRecords(ctx.storage.sql);
     this.outboundCalls = new OutboundStore(ctx.storage.sql);
     ctx.blockConcurrencyWhile(() => this.takeOver());
@@ -84,6 +87,22 @@ export class AppMonitorDO extends DurableObject<Env> {
     }
     if (insights.length)
       this.ctx.waitUntil(this.notify(app, "insight_digest", `${insights.length} new insight(s)`, { insights }));
+  }
+
+  /** A schedule ran (in one partition); a failure also reaches `record` as an error of that schedule. */
+  async scheduleRan(name: string, at: number, error: string | null): Promise<void> {
+    this.realtimeStats.scheduleRan(name, at, error);
+  }
+
+  /** Channel members that joined or left and messages they sent, summed by a host. */
+  async channelActivity(deltas: ChannelDelta[], versionChanged = false): Promise<void> {
+    if (versionChanged) this.realtimeStats.membersGone();
+    this.realtimeStats.channels(deltas);
+  }
+
+  /** Schedules (last run, errors) and channels (members, connections, messages). */
+  async realtime() {
+    return this.realtimeStats.read();
   }
 
   async metrics(app: string, granularity: "minute" | "hour", limit: number) {

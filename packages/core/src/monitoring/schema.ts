@@ -82,3 +82,31 @@ export const FeedbackBody = z.strictObject({
   app: z.string().regex(/^[a-z][a-z0-9-]{1,38}$/),
   message: z.string().trim().min(1).max(10_000),
 });
+
+/** `POST /v1/apps/{name}/schedules/{schedule}/run`: how many partitions ran the schedule. */
+export const ScheduleRunResult = z.object({ partitions: z.int() });
+
+/** Schedules (last run, errors) and channels (live members, connections, messages) of an app. */
+export const AppRealtime = z.object({
+  schedules: z.array(
+    z.object({
+      name: z.string(),
+      everySeconds: z.int(),
+      action: z.string(),
+      lastRunAt: z.string().nullable(),
+      lastError: z.string().nullable(),
+      runs: z.int(),
+      errors: z.int(),
+    }),
+  ),
+  channels: z.array(
+    z.object({
+      name: z.string(),
+      onMessage: z.string().nullable(),
+      members: z.int(),
+      connections: z.int(),
+      messages: z.int(),
+    }),
+  ),
+});
+export type AppRealtime = z.infer<typeof AppRealtime>;

@@ -104,6 +104,13 @@ export class CloudflareDeployer {
       const versionId = this.client.usesDispatchNamespace
         ? String(result?.etag ?? result?.id ?? "")
         : await this.latestVersion(script);
+      // A Worker of its own is reachable at its workers.dev address once that is switched on (a
+      // dispatch namespace's Workers are reached through the gateway's dispatch route instead).
+      if (!previous && !this.client.usesDispatchNamespace)
+        await this.client.call("POST", `/workers/scripts/${script}/subdomain`, {
+          enabled: true,
+          previews_enabled: false,
+        });
       return {
         script,
         versionId,

@@ -21,6 +21,8 @@ import { Hono } from "hono";
 import { appKeyRequired } from "../auth";
 import { limitBody } from "../body";
 import { validationHook } from "../errors";
+import { channelUpgrade, isChannelUpgrade } from "./channels";
+import { dispatched } from "./dispatched";
 import {
   contractDiffRoute,
   errorsRoute,
@@ -30,10 +32,12 @@ import {
   listAppsRoute,
   metricsRoute,
   promoteAppRoute,
+  realtimeRoute,
   rollbackAppRoute,
+  runScheduleRoute,
   usageRoute,
 } from "./routes";
-import { recordRequest, redactedSample } from "./traffic";
+import { errorOf, recordRequest, redactedSample } from "./traffic";
 
 export const apps = new OpenAPIHono<{ Bindings: Env }>({ defaultHook: validationHook });
 
@@ -126,6 +130,43 @@ apps.openapi(promoteAppRoute, async (c) => {
   return c.json(applied(await appControlOf(c.env, name).promote()), 200);
 });
 
+apps.openapi(runScheduleRoute, async (c) => {
+  const { name, schedule } = c.req.valid("param");
+  const { key } = c.req.valid("query");
+  const ran = await appHostOf(c.env, name).runSchedule(name, schedule, key ?? null);
+  if (ran.kind === "no_app") throw new NotFoundError(`app ${name}`);
+  if (ran.kind === "no_schedule") throw new NotFoundError(`schedule ${schedule} of ${name}`);
+  return c.json({ partitions: ran.partitions }, 200);
+});
+
+apps.openapi(realtimeRoute, async (c) => {
+  const { name } = c.req.valid("param");
+  const app = await registryOf(c.env).getApp(name);
+  if (!app) throw new NotFoundError(`app ${name}`);
+  const stats = await appMonitorOf(c.env, name).realtime();
+  const schedules = (app.spec.schedules ?? []).map((s) => {
+    const seen = stats.schedules.find((x) => x.name === s.name);
+    return {
+      ...s,
+      lastRunAt: seen?.lastRunAt ?? null,
+      lastError: seen?.lastError ?? null,
+      runs: seen?.runs ?? 0,
+      errors: seen?.errors ?? 0,
+    };
+  });
+  const channels = (app.spec.channels ?? []).map((ch) => {
+    const seen = stats.channels.find((x) => x.name === ch.name);
+    return {
+      name: ch.name,
+      onMessage: ch.onMessage ?? null,
+      members: seen?.members ?? 0,
+      connections: seen?.connections ?? 0,
+      messages: seen?.messages ?? 0,
+    };
+  });
+  return c.json({ schedules, channels }, 200);
+});
+
 /**
  * `/apps/:name/*` (and `/apps/:name/k/:key/*` for perKey apps): the live version of a deployed
  * app, one host Durable Object per app or per key. The app sees paths relative to its base. The
@@ -148,15 +189,31 @@ served.all("/apps/:name/*", async (c) => {
     redirect: "manual",
   });
   const host = appHostOf(c.env, name);
-  if (c.env.DISPATCHER) {
-    // Workers for Platforms: the app's own Worker routes keys itself (/k/{key}/...).
+  const started = Date.now();
+  // Access checks that apply to every request of the app (`access: "key"`) belong above this
+  // line, so that channel upgrades and the dispatch route pass them too. Requests routed through
+  // the host (`host.route`) are checked there; these two paths skip it, so they are checked here.
+  if (c.env.DISPATCHER || isChannelUpgrade(request, path)) {
     const live = await host.live(name);
     if (!live) throw new NotFoundError(`app ${name}`);
     const refused = live.access === "key" ? await host.authorize(name, request) : null;
     if (refused?.kind === "unauthorized") throw appKeyRequired(name, refused.keySent);
-    return c.env.DISPATCHER.get(name).fetch(request);
   }
-  const started = Date.now();
+  if (c.env.DISPATCHER) return dispatched(c.env, c.executionCtx, name, path, request, started);
+  if (isChannelUpgrade(request, path)) {
+    const res = await channelUpgrade(c.env, name, path, request);
+    const version = (await host.live(name))?.version ?? 0;
+    recordRequest(c.env, c.executionCtx, name, {
+      at: started,
+      version,
+      method: "GET",
+      route: routeOf("GET", path.replace(/^\/k\/[^/]+/, "")),
+      status: res.status,
+      ms: Date.now() - started,
+      key: null,
+    });
+    return res;
+  }
   let routed: Routed;
   try {
     routed = await host.route(name, request);
@@ -249,7 +306,6 @@ function decodeSegment(raw: string): string | null {
   }
 }
 
-/** What a 5xx answer says about itself: its JSON error code and message, grouped with the route. */
 /** The field paths a 400 validation_failed answer names (its details), for usage insights. */
 function invalidFieldsOf(text: string | null): { invalid?: string[] } {
   if (text === null) return {};
@@ -260,18 +316,5 @@ function invalidFieldsOf(text: string | null): { invalid?: string[] } {
     return paths.length ? { invalid: [...new Set(paths)].slice(0, 10) } : {};
   } catch {
     return {};
-  }
-}
-
-async function errorOf(res: Response, route: string): Promise<{ message: string; frame: string }> {
-  const text = await res.text().catch(() => "");
-  try {
-    const body = JSON.parse(text) as { error?: { code?: string; message?: string } };
-    return {
-      message: `${res.status} ${body.error?.code ?? ""}: ${body.error?.message ?? ""}`.slice(0, 300),
-      frame: route,
-    };
-  } catch {
-    return { message: `${res.status} ${text.slice(0, 200)}`, frame: route };
   }
 }

@@ -4,13 +4,16 @@ import {
   AppliedChange,
   AppMetrics,
   AppName,
+  AppRealtime,
   ContractDiff,
   ErrorGroup,
   FeedbackBody,
   FeedEntry,
   ListQuery,
+  PartitionKey,
   RollbackBody,
   Run,
+  ScheduleRunResult,
   UsageDay,
 } from "@aidevos/core";
 import { createRoute } from "@hono/zod-openapi";
@@ -164,5 +167,34 @@ export const contractDiffRoute = createRoute({
     ...unauthorized,
     200: json(ContractDiff, "the changes, each marked breaking or not; none for the first version"),
     404: error("no such app or version"),
+  },
+});
+
+export const runScheduleRoute = createRoute({
+  method: "post",
+  path: "/v1/apps/{name}/schedules/{schedule}/run",
+  operationId: "runSchedule",
+  summary: "Run a schedule now in every partition that holds data (or in one key); answers when all have run",
+  request: {
+    params: z.object({ name: AppName, schedule: z.string().min(1).max(40) }),
+    query: z.strictObject({ key: PartitionKey.optional() }),
+  },
+  responses: {
+    ...unauthorized,
+    200: json(ScheduleRunResult, "the partitions it ran in"),
+    404: error("no such app or schedule"),
+  },
+});
+
+export const realtimeRoute = createRoute({
+  method: "get",
+  path: "/v1/apps/{name}/realtime",
+  operationId: "getAppRealtime",
+  summary: "The live version's schedules (last run, errors) and channels (members connected now, messages)",
+  request: { params: AppParams },
+  responses: {
+    ...unauthorized,
+    200: json(AppRealtime, "schedules and channels"),
+    ...notFound,
   },
 });

@@ -48,3 +48,17 @@ export function recordRequest(
     }),
   );
 }
+
+/** What a 5xx answer says about itself: its JSON error code and message, grouped with the route. */
+export async function errorOf(res: Response, route: string): Promise<{ message: string; frame: string }> {
+  const text = await res.text().catch(() => "");
+  try {
+    const body = JSON.parse(text) as { error?: { code?: string; message?: string } };
+    return {
+      message: `${res.status} ${body.error?.code ?? ""}: ${body.error?.message ?? ""}`.slice(0, 300),
+      frame: route,
+    };
+  } catch {
+    return { message: `${res.status} ${text.slice(0, 200)}`, frame: route };
+  }
+}
