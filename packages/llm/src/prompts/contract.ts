@@ -29,6 +29,22 @@ export const CTX_API: readonly (readonly [member: string, what: string])[] = [
     "`error(status, code, message, details?)`",
     "throws; answered as the JSON error envelope. `status` 400–599, `code` matching `^[a-z][a-z0-9_]{1,40}$`",
   ],
+  [
+    "`secrets.<NAME>`",
+    "the value of each name the spec's `secrets` declares, or `undefined` while it is unset; read fresh for every request",
+  ],
+  [
+    "`fetch(url, init?)`",
+    "a `fetch` that reaches the spec's `outbound` origins only (same scheme, host and port); any other URL rejects with an error whose `code` is `outbound_blocked` and whose message starts with it. Redirects are answered to the action, never followed. The global `fetch` reaches nothing",
+  ],
+  [
+    "`broadcast(channel, data)`",
+    "sends to every member of that channel in this partition: a string as it is, any other value as JSON text",
+  ],
+  [
+    "`schedule`, `message`",
+    "the schedule's name when a schedule runs the action (the request is then a POST to the action's path with an empty JSON body), the text a channel member sent when the action is the channel's `onMessage`; both `null` otherwise",
+  ],
 ];
 
 /** The members of `ctx`, by name: anything else an action calls on `ctx` does not exist. */
@@ -45,6 +61,11 @@ const CTX_MEMBERS = [
   "html",
   "redirect",
   "error",
+  "secrets",
+  "fetch",
+  "broadcast",
+  "schedule",
+  "message",
 ] as const;
 
 /**
@@ -66,7 +87,7 @@ export function contractText(): string {
     ...HTTP_RULES.map((r) => `- ${r}`),
     "The action context `ctx` has exactly these members (nothing else exists on it):",
     ...CTX_API.map(([member, what]) => `- ${member}: ${what}`),
-    "Globals: `crypto.subtle`, `URL`, `URLSearchParams`, `Response`, `Request`, `Headers`. No `fetch`, no `eval`, no `new Function`, no dynamic `import()`, no imports at all.",
+    "Globals: `crypto.subtle`, `URL`, `URLSearchParams`, `Response`, `Request`, `Headers`. No global `fetch` (only `ctx.fetch`), no `eval`, no `new Function`, no dynamic `import()`, no imports at all.",
   ].join("\n");
 }
 
