@@ -1,6 +1,6 @@
 // Proves app secrets: set, listed by name only, read by actions as ctx.secrets (an HMAC check with
 // crypto.subtle), unset, kept across redeploys and rollbacks, shipped to the app's Cloudflare Worker
-// as secret_text, bad names and values refused with a path, and a planted value never appearing in
+// as secret_text (a refusal there never failing a deploy), bad names and values refused with a path, and a planted value never appearing in
 // any API answer, run report or Cloudflare API record.
 import { env } from "cloudflare:workers";
 import type { AppSpecInput } from "@aidevos/core";
@@ -48,6 +48,8 @@ function webhookSpec(name: string, extra: Partial<AppSpecInput> = {}): AppSpecIn
     ...extra,
   };
 }
+
+const REFUSAL = { status: 400, errors: [{ code: 10021, message: "secret refused" }] };
 
 async function hmacHex(secret: string, body: string): Promise<string> {
   const key = await crypto.subtle.importKey(
@@ -105,13 +107,12 @@ describe("app secrets", () => {
 
   it("are kept when Cloudflare refuses them for the app's Worker, which the API says with 502", async () => {
     const app = uniqueName("sec-cf");
-    // The upload and the version listing go through; the secret's PUT is refused.
-    const refusal = { status: 400, errors: [{ code: 10021, message: "secret refused" }] };
+    await deployed(webhookSpec(app));
+    // Scripted once the deploy is done, so the refusal meets the secret's PUT, however many calls a deploy makes.
     await fetch(`${cfControl}/__script`, {
       method: "POST",
-      body: JSON.stringify({ key: app, responses: [{}, {}, refusal] }),
+      body: JSON.stringify({ key: app, responses: [REFUSAL] }),
     });
-    await deployed(webhookSpec(app));
     const res = await putSecret(app, "SIGNING_KEY", "kept-locally");
     expect(res.status).toBe(502);
     const body = await res.text();
@@ -120,6 +121,33 @@ describe("app secrets", () => {
     expect(await json(await api(`/apps/${app}/configured`))).toEqual({ signing: true, other: null });
     // Unsetting what the Worker never had is no error.
     expect((await api(`/v1/apps/${app}/secrets/SIGNING_KEY`, { method: "DELETE" })).status).toBe(204);
+  });
+
+  it("set before the first deploy and refused by Cloudflare, do not fail the deploy, which uploads once", async () => {
+    const app = uniqueName("sec-first");
+    expect((await putSecret(app, "SIGNING_KEY", "kept-locally")).status).toBe(204);
+    // A first deploy: the upload, the version listing, workers.dev switched on, then the secret's PUT, refused.
+    await fetch(`${cfControl}/__script`, {
+      method: "POST",
+      body: JSON.stringify({ key: app, responses: [{}, {}, {}, REFUSAL] }),
+    });
+    await deployed(webhookSpec(app));
+    const calls = (await json(await fetch(`${cfControl}/__requests?key=${app}`))) as {
+      method: string;
+      sub: string | null;
+      status: number;
+    }[];
+    expect(calls.map((c) => `${c.method} ${c.sub} ${c.status}`)).toEqual([
+      "PUT null 200",
+      "GET /versions 200",
+      "POST /subdomain 200",
+      "PUT /secrets 400",
+    ]);
+    // Kept here: the app reads it; the Worker gets it when it is set again.
+    expect(await json(await api(`/apps/${app}/configured`))).toEqual({ signing: true, other: null });
+    expect(await json(await fetch(`${cfControl}/__secrets?key=${app}`))).toEqual({});
+    expect((await putSecret(app, "SIGNING_KEY", "kept-locally")).status).toBe(204);
+    expect(await json(await fetch(`${cfControl}/__secrets?key=${app}`))).toEqual({ SIGNING_KEY: "kept-locally" });
   });
 
   it("refuse a name off the pattern and a value over 64 KiB with validation_failed naming the path", async () => {
