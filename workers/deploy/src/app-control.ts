@@ -245,15 +245,28 @@ export class AppControlDO extends DurableObject<Env> {
     if (done) return { cloudflare: JSON.parse(done.deployment) as CloudflareVersion, shipped: false };
     const previous = await registryOf(this.env).liveCloudflare(app);
     const deployment = await cf.deploy(app, request.bundle, previous, request.canaryPercent);
-    // A first upload creates the Worker: the secrets set so far become its secrets (later uploads keep them).
-    if (!previous)
-      for (const [name, value] of Object.entries(await this.access.secretValues()))
-        await cf.putSecret(app, name, value);
+    // Kept before anything else can fail: a retry of this run then finds the upload and never makes another.
     this.ctx.storage.sql.exec(
       "INSERT INTO cloudflare_uploads (run_id, deployment) VALUES (?, ?)",
       request.runId,
       JSON.stringify(deployment),
     );
+    // A first upload creates the Worker: the secrets set so far become its secrets (later uploads keep them).
+    if (!previous) await this.shipSecrets(cf, app);
     return { cloudflare: deployment, shipped: true };
+  }
+
+  /**
+   * A secret Cloudflare refuses stays kept here (as when it is set later, which answers 502) and does
+   * not fail the deploy: the version is uploaded already, and setting the secret again retries it.
+   */
+  private async shipSecrets(cf: CloudflareDeployer, app: string): Promise<void> {
+    for (const [name, value] of Object.entries(await this.access.secretValues())) {
+      await cf.putSecret(app, name, value).catch((err) => {
+        // The name and Cloudflare's answer only: never the value.
+        const why = err instanceof CloudflareApiError ? err.message : "the call failed";
+        console.warn(`secret ${name} of ${app} did not reach its Cloudflare Worker: ${why}`);
+      });
+    }
   }
 }
