@@ -242,8 +242,12 @@ export class AppControlDO extends DurableObject<Env> {
     const done = this.ctx.storage.sql
       .exec<{ deployment: string }>("SELECT deployment FROM cloudflare_uploads WHERE run_id = ?", request.runId)
       .toArray()[0];
-    if (done) return { cloudflare: JSON.parse(done.deployment) as CloudflareVersion, shipped: false };
     const previous = await registryOf(this.env).liveCloudflare(app);
+    if (done) {
+      // An attempt that uploaded may have died before the Worker's address was switched on.
+      if (!previous) await cf.enableSubdomain(app);
+      return { cloudflare: JSON.parse(done.deployment) as CloudflareVersion, shipped: false };
+    }
     const deployment = await cf.deploy(app, request.bundle, previous, request.canaryPercent);
     // Kept before anything else can fail: a retry of this run then finds the upload and never makes another.
     this.ctx.storage.sql.exec(
@@ -251,8 +255,11 @@ export class AppControlDO extends DurableObject<Env> {
       request.runId,
       JSON.stringify(deployment),
     );
-    // A first upload creates the Worker: the secrets set so far become its secrets (later uploads keep them).
-    if (!previous) await this.shipSecrets(cf, app);
+    if (!previous) {
+      await cf.enableSubdomain(app);
+      // A first upload creates the Worker: the secrets set so far become its secrets (later uploads keep them).
+      await this.shipSecrets(cf, app);
+    }
     return { cloudflare: deployment, shipped: true };
   }
 

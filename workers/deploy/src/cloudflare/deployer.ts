@@ -71,6 +71,19 @@ function alreadyMigrated(err: unknown): boolean {
  * uploaded as versions and deployed by percentage, which also gives canaries and rollbacks.
  */
 export class CloudflareDeployer {
+  /**
+   * A Worker of its own is reachable at its workers.dev address once that is switched on (a
+   * dispatch namespace's Workers are reached through the gateway's dispatch route instead).
+   * Switching it on twice changes nothing, so a retried first deploy may ask again.
+   */
+  async enableSubdomain(script: string): Promise<void> {
+    if (this.client.usesDispatchNamespace) return;
+    await this.client.call("POST", `/workers/scripts/${script}/subdomain`, {
+      enabled: true,
+      previews_enabled: false,
+    });
+  }
+
   /** `sandbox` sets the guard's limits and, later, the outbound allow-list of the uploaded app. */
   constructor(
     private readonly client: CloudflareClient,
@@ -104,13 +117,6 @@ export class CloudflareDeployer {
       const versionId = this.client.usesDispatchNamespace
         ? String(result?.etag ?? result?.id ?? "")
         : await this.latestVersion(script);
-      // A Worker of its own is reachable at its workers.dev address once that is switched on (a
-      // dispatch namespace's Workers are reached through the gateway's dispatch route instead).
-      if (!previous && !this.client.usesDispatchNamespace)
-        await this.client.call("POST", `/workers/scripts/${script}/subdomain`, {
-          enabled: true,
-          previews_enabled: false,
-        });
       return {
         script,
         versionId,
