@@ -1,7 +1,7 @@
 // Proves that failed runs teach: a run whose examples fail is handed to learning as it ends, its failure is counted against the model and prompt version that wrote its code, and GET /v1/learning/stats shows the table.
 
 import { describe, expect, it } from "vitest";
-import { api, json, startRun, uniqueName, waitForRun } from "../support/api";
+import { api, json, startRun, waitForRun } from "../support/api";
 
 interface Stat {
   stage: string;
@@ -26,30 +26,19 @@ async function statsWith(failed: number): Promise<Stat[]> {
 
 describe("failed runs teach", () => {
   it("counts a failed run in the model updater's statistics, beside a run that passed", async () => {
-    const spec = (name: string, status: number) => ({
-      name,
-      entities: [{ name: "item", plural: "items", fields: { label: { type: "string", required: true } } }],
-      actions: [
-        {
-          name: "hello",
-          method: "GET",
-          path: "/hello",
-          code: "export default async () => ({ hello: 'world' });",
-          examples: [{ path: "/hello", status, json: { hello: "world" } }],
-        },
-      ],
-    });
-    const passed = await waitForRun((await startRun({ request: "hello", spec: spec(uniqueName("ok"), 200) })).id);
+    // Replayed model answers: statistics are about code a model wrote (code a spec gives is no model's).
+    const passed = await waitForRun((await startRun({ request: "notes", options: { replay: "fenced-code" } })).id);
     expect(passed.status).toBe("succeeded");
-    const failed = await waitForRun((await startRun({ request: "hello", spec: spec(uniqueName("bad"), 201) })).id);
+    // Its example fails and the refiner hands back the same code: the run fails.
+    const failed = await waitForRun((await startRun({ request: "a shelf", options: { replay: "refine-stalls" } })).id);
     expect(failed.status).toBe("failed");
-    expect(failed.error?.code).toBe("examples_failed");
+    expect(failed.error?.code).toBe("refine_stalled");
 
     const stats = await statsWith(1);
     const codegen = stats.filter((s) => s.stage === "codegen");
+    // A stalled refiner writes no new round: the failure counts against the code prompt that wrote the code.
     expect(codegen).toHaveLength(1);
-    expect(codegen[0]).toMatchObject({ runs: 2, firstPass: 1, failed: 1, failureRate: 0.5 });
-    expect(codegen[0]!.prompt).toMatch(/^code\./);
+    expect(codegen[0]).toMatchObject({ runs: 2, firstPass: 1, failed: 1, failureRate: 0.5, prompt: "code.v2" });
 
     // The failed run's events say what learning made of it, after the run failed.
     const events = await (await api(`/v1/runs/${failed.id}/events`)).text();

@@ -134,8 +134,9 @@ describe("learning from runs", () => {
     expect(without).toEqual([1, 1, 1]);
     expect(withLearning).toEqual([1, 0, 0]);
 
+    // The healthy catalog deploys are learned as an app pattern too (its action is POST /shelve): only lessons count here.
     const lessons = (await json(await api("/v1/knowledge?q=shelve%20example"))).items.filter(
-      (e: { source: string }) => e.source === "learned",
+      (e: { source: string; kind: string }) => e.source === "learned" && e.kind === "lesson",
     );
     expect(lessons).toHaveLength(1);
     expect(lessons[0].title).toContain("shelve example 1");

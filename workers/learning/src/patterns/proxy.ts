@@ -27,7 +27,24 @@ if (!res.ok) ctx.error(502, "upstream_failed", "the upstream answered " + res.st
 const quote = await res.json();
 await ctx.kv.put("quote:" + symbol, quote, { ttlSeconds: 60 });
 return { ...quote, cached: false };`),
+        // Only the error path: a seeded pattern's examples pass offline in any installation, and
+        // api.example.com is a placeholder for the upstream an installation names.
         examples: [{ path: "/quotes/not-a-symbol", status: 400, json: { error: { code: "invalid_symbol" } } }],
+      },
+      {
+        name: "forget",
+        method: "DELETE",
+        path: "/quotes/:symbol",
+        description: "Drops the symbol's cached quote, so the next quote comes from the upstream",
+        code: code(`
+const symbol = ctx.params.symbol;
+if (!/^[A-Z]{1,5}$/.test(symbol)) ctx.error(400, "invalid_symbol", "a symbol is 1 to 5 capital letters");
+await ctx.kv.delete("quote:" + symbol);
+return { symbol, cached: false };`),
+        examples: [
+          { method: "DELETE", path: "/quotes/ACME", status: 200, json: { symbol: "ACME", cached: false } },
+          { method: "DELETE", path: "/quotes/acme", status: 400, json: { error: { code: "invalid_symbol" } } },
+        ],
       },
     ],
   },
