@@ -242,12 +242,8 @@ export class AppControlDO extends DurableObject<Env> {
     const done = this.ctx.storage.sql
       .exec<{ deployment: string }>("SELECT deployment FROM cloudflare_uploads WHERE run_id = ?", request.runId)
       .toArray()[0];
+    if (done) return { cloudflare: JSON.parse(done.deployment) as CloudflareVersion, shipped: false };
     const previous = await registryOf(this.env).liveCloudflare(app);
-    if (done) {
-      // An attempt that uploaded may have died before the Worker's address was switched on.
-      if (!previous) await cf.enableSubdomain(app);
-      return { cloudflare: JSON.parse(done.deployment) as CloudflareVersion, shipped: false };
-    }
     const deployment = await cf.deploy(app, request.bundle, previous, request.canaryPercent);
     // Kept before anything else can fail: a retry of this run then finds the upload and never makes another.
     this.ctx.storage.sql.exec(
@@ -256,7 +252,12 @@ export class AppControlDO extends DurableObject<Env> {
       JSON.stringify(deployment),
     );
     if (!previous) {
-      await cf.enableSubdomain(app);
+      // The version is uploaded and recorded: a refused switch is said, not a failed deploy that a
+      // retry could not redo (the gateway's route still serves the app; setting it again is idempotent).
+      await cf.enableSubdomain(app).catch((err) => {
+        const why = err instanceof CloudflareApiError ? err.message : "the call failed";
+        console.warn(`the workers.dev address of ${app} was not switched on: ${why}`);
+      });
       // A first upload creates the Worker: the secrets set so far become its secrets (later uploads keep them).
       await this.shipSecrets(cf, app);
     }

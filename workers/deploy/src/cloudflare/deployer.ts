@@ -74,7 +74,7 @@ export class CloudflareDeployer {
   /**
    * A Worker of its own is reachable at its workers.dev address once that is switched on (a
    * dispatch namespace's Workers are reached through the gateway's dispatch route instead).
-   * Switching it on twice changes nothing, so a retried first deploy may ask again.
+   * Switching it on twice changes nothing.
    */
   async enableSubdomain(script: string): Promise<void> {
     if (this.client.usesDispatchNamespace) return;
