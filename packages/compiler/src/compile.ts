@@ -1,5 +1,5 @@
 import {
-  type AppSpec,
+  AppSpec,
   bundleHash,
   type CodeBundle,
   type GeneratedFile,
@@ -83,6 +83,37 @@ function actionFiles(spec: AppSpec): GeneratedFile[] {
   ];
 }
 
+/** The spec module: the app's spec as JSON data, the one module of the runtime that differs per app. */
+const SPEC_MODULE = "spec.js";
+const SPEC_PREFIX = `${HEADER}\n/** The app's AppSpec. */\nexport const SPEC = `;
+const SPEC_SUFFIX = ";\n";
+
+/** The runtime modules every app is served by, before its spec: the same for every spec with the same patterns and actions. */
+function runtimeFiles(spec: AppSpec): GeneratedFile[] {
+  return [
+    { path: "index.js", role: "source", content: HEADER + ENTRY_RUNTIME },
+    { path: "app.js", role: "source", content: HEADER + APP_RUNTIME },
+    { path: "model.js", role: "source", content: HEADER + MODEL_RUNTIME },
+    { path: "records.js", role: "source", content: HEADER + RECORDS_RUNTIME },
+    { path: "query.js", role: "source", content: HEADER + QUERY_RUNTIME },
+    ...patternFiles(spec),
+    { path: "actions.js", role: "source", content: HEADER + ACTIONS_RUNTIME },
+    ...actionFiles(spec),
+  ];
+}
+
+/** Every module an app runs: the runtime, its actions, and its spec. */
+function sourceFiles(spec: AppSpec): GeneratedFile[] {
+  return [
+    ...runtimeFiles(spec),
+    {
+      path: SPEC_MODULE,
+      role: "source",
+      content: `${SPEC_PREFIX}${JSON.stringify(spec, null, 2)}${SPEC_SUFFIX}`,
+    },
+  ];
+}
+
 /**
  * The AppSpec compiler: the deterministic code generator of offline mode. Every app shares one
  * reviewed runtime; the spec travels as JSON data (JSON.stringify, so no spec string can become
@@ -92,19 +123,7 @@ function actionFiles(spec: AppSpec): GeneratedFile[] {
  */
 export async function compileApp(spec: AppSpec): Promise<CodeBundle> {
   const files: GeneratedFile[] = [
-    { path: "index.js", role: "source", content: HEADER + ENTRY_RUNTIME },
-    { path: "app.js", role: "source", content: HEADER + APP_RUNTIME },
-    { path: "model.js", role: "source", content: HEADER + MODEL_RUNTIME },
-    { path: "records.js", role: "source", content: HEADER + RECORDS_RUNTIME },
-    { path: "query.js", role: "source", content: HEADER + QUERY_RUNTIME },
-    ...patternFiles(spec),
-    { path: "actions.js", role: "source", content: HEADER + ACTIONS_RUNTIME },
-    ...actionFiles(spec),
-    {
-      path: "spec.js",
-      role: "source",
-      content: `${HEADER}\n/** The app's AppSpec. */\nexport const SPEC = ${JSON.stringify(spec, null, 2)};\n`,
-    },
+    ...sourceFiles(spec),
     { path: "model.test.js", role: "test", content: HEADER + UNIT_TESTS_RUNTIME },
     {
       path: "samples.js",
@@ -113,4 +132,42 @@ export async function compileApp(spec: AppSpec): Promise<CodeBundle> {
     },
   ];
   return { mainModule: "index.js", className: "App", files, hash: await bundleHash(files) };
+}
+
+/**
+ * The runtime that apps without actions share (docs/architecture.md, "Serving an app"): every
+ * source module but the spec, with RE2 for any pattern. Its `spec.js` is the host's to supply,
+ * per app instance (packages/sandbox, sharedAppWorkerCode). With no actions, no module differs
+ * between such apps but the spec, so one loaded copy serves them all.
+ */
+export function sharedRuntime(): { mainModule: string; className: string; files: GeneratedFile[]; specModule: string } {
+  const withPattern = AppSpec.parse({
+    name: "shared",
+    entities: [{ name: "item", plural: "items", fields: { code: { type: "string", pattern: "^x$" } } }],
+  });
+  return { mainModule: "index.js", className: "App", files: runtimeFiles(withPattern), specModule: SPEC_MODULE };
+}
+
+/**
+ * The spec of a bundle the shared runtime can serve, or null: the bundle must be exactly what this
+ * compiler makes of that spec (every source module byte for byte), and the spec must have no actions.
+ * Anything else (a hand-written bundle, another compiler's runtime, an edited module) keeps its own
+ * isolate. The spec is the JSON of spec.js as written, so the runtime sees what it would see alone.
+ */
+export function declarativeSpecOf(bundle: CodeBundle): AppSpec | null {
+  if (bundle.mainModule !== "index.js" || bundle.className !== "App") return null;
+  const text = bundle.files.find((f) => f.path === SPEC_MODULE && f.role === "source")?.content;
+  if (!text?.startsWith(SPEC_PREFIX) || !text.endsWith(SPEC_SUFFIX)) return null;
+  let spec: AppSpec;
+  try {
+    spec = JSON.parse(text.slice(SPEC_PREFIX.length, text.length - SPEC_SUFFIX.length));
+  } catch {
+    return null;
+  }
+  if (!AppSpec.safeParse(spec).success || (spec.actions ?? []).length > 0) return null;
+  const expected = sourceFiles(spec);
+  const sources = bundle.files.filter((f) => f.role === "source");
+  if (sources.length !== expected.length) return null;
+  const byPath = new Map(sources.map((f) => [f.path, f.content]));
+  return expected.every((f) => byPath.get(f.path) === f.content) ? spec : null;
 }

@@ -10,4 +10,5 @@ export {
   SANDBOX_COMPATIBILITY_FLAGS,
   type SandboxOptions,
   sandboxedApp,
+  sharedAppWorkerCode,
 } from "./worker-code";

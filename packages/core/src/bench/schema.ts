@@ -1,11 +1,16 @@
 import { z } from "zod";
 import { AppName } from "../appspec";
 
-/** `POST /__bench/registry/seed`: records `count` apps named `{prefix}-{n}` (n from `from`), each with a compiled bundle. */
+/**
+ * `POST /__bench/registry/seed`: records `count` apps named `{prefix}-{n}` (n from `from`), each with a
+ * compiled bundle. `kind` "mixed" makes every fourth app perKey; "declarative" apps are all single and
+ * without actions; "actions" apps are single, each with an action of its own (so code of its own).
+ */
 export const RegistrySeed = z.strictObject({
   prefix: z.string().regex(/^[a-z][a-z0-9-]{0,20}$/, "must match ^[a-z][a-z0-9-]{0,20}$"),
   from: z.int().min(0).max(999_999),
   count: z.int().min(1).max(1000),
+  kind: z.enum(["mixed", "declarative", "actions"]).default("mixed"),
 });
 export type RegistrySeed = z.infer<typeof RegistrySeed>;
 

@@ -10,8 +10,7 @@ import {
   setting,
   ValidationError,
 } from "@aidevos/core";
-import { appHostOf, appMonitorOf, registryOf } from "@aidevos/objects";
-import type { LiveVersion } from "@aidevos/registry";
+import { appMonitorOf, registryOf } from "@aidevos/objects";
 import { Hono } from "hono";
 import type { z } from "zod";
 import { bearerAuth } from "../auth";
@@ -23,8 +22,8 @@ const RECORD_BATCH = 200;
 
 /**
  * What `pnpm bench` needs besides the public API, only with AIDEVOS_BENCH=1 (and behind the API token
- * when one is set): a baseline route to an app's host, and seeding through the real write paths so
- * that scale can be measured without hours of runs.
+ * when one is set): seeding through the real write paths, so that scale can be measured without hours
+ * of runs, and storage sizes. The proxy's baseline is not here but in bare.ts, before any router.
  */
 export const bench = new Hono<{ Bindings: Env }>();
 
@@ -40,41 +39,30 @@ async function valid<T extends z.ZodType>(schema: T, body: unknown): Promise<z.i
   return parsed.data;
 }
 
-/**
- * The proxy benchmark's baseline: the same app host, reached without the live-version lookup,
- * routing and monitoring of `/apps/:name/*`, so their cost can be measured.
- */
-const benchLive = new Map<string, LiveVersion>();
-bench.all("/__bench/direct/apps/:name/*", async (c) => {
-  const name = c.req.param("name");
-  let live = benchLive.get(name);
-  if (!live) {
-    live = (await registryOf(c.env).live(name)) ?? undefined;
-    if (!live) throw new NotFoundError(`app ${name}`);
-    benchLive.set(name, live);
-  }
-  const url = new URL(c.req.url);
-  const rest = url.pathname.slice(`/__bench/direct/apps/${name}`.length) || "/";
-  return appHostOf(c.env, name).serve(new Request(new URL(rest + url.search, "http://app"), c.req.raw), live);
-});
-
 /** Records apps as the deploy stage does: one compiled bundle and one Registry version each. */
 bench.post("/__bench/registry/seed", jsonBody, async (c) => {
-  const { prefix, from, count } = await valid(RegistrySeed, await c.req.json());
+  const { prefix, from, count, kind } = await valid(RegistrySeed, await c.req.json());
   const registry = registryOf(c.env);
   const names: string[] = [];
   for (let n = from; n < from + count; n++) {
     const name = `${prefix}-${String(n).padStart(6, "0")}`;
     const spec = AppSpec.parse({
       name,
-      partition: n % 4 === 0 ? "perKey" : "single",
+      partition: kind === "mixed" && n % 4 === 0 ? "perKey" : "single",
       entities: [{ name: "task", plural: "tasks", fields: { title: { type: "string", required: true } } }],
+      ...(kind === "actions" ? { actions: [seedAction(n)] } : {}),
     });
     await registry.deploy({ app: name, spec, bundle: await compileApp(spec), runId: `bench-seed:${name}` });
     names.push(name);
   }
   return c.json({ names }, 201);
 });
+
+/** An action whose code differs per app, as two apps' actions would. */
+function seedAction(n: number) {
+  const code = `export default async (req, ctx) => ctx.json({ app: ${n}, tasks: (await ctx.entities.tasks.list({ limit: 5 })).items.length });\n`;
+  return { name: "summary", method: "GET", path: "/summary", code };
+}
 
 /** Sends synthetic requests of a deployed app to its monitor in the gateway's batches, then compacts. */
 bench.post("/__bench/monitoring/seed", jsonBody, async (c) => {

@@ -1,0 +1,178 @@
+// Live apps at scale (pnpm bench): N apps recorded in the Registry, then each served through the public
+// proxy (its host, its facet, its monitor and its loaded code all real) and kept live, measuring
+// workerd's resident memory per live app and the first and warm request per app against one app served
+// alone in the same workerd, for apps without actions (one shared runtime) and with actions (a Worker each).
+//
+// workerd evicts a Durable Object 10 s after its last request, and its memory with it, so "live" needs
+// traffic: while memory and warm latency are measured, a keep-alive loop requests every app in turn,
+// each at least every KEEP_ALIVE_MS, and the table says how long its slowest cycle took.
+import { it } from "vitest";
+import { benchServer, count, floor, median, mib, ms, pairedRatio, percentile, timed, times } from "./support";
+
+/** Live apps per step without actions; BENCH_LIVE=100 for a short run. */
+const LEVELS = (process.env.BENCH_LIVE ?? "100,1000").split(",").map(Number);
+/** Apps with actions cost an isolate each: BENCH_LIVE_ACTIONS=100,1000 on a machine with GiBs to spare. */
+const ACTION_LEVELS = (process.env.BENCH_LIVE_ACTIONS ?? "100").split(",").map(Number);
+/** First requests timed one at a time (the rest are loaded concurrently, untimed). */
+const FIRST_SAMPLES = 100;
+const ROUNDS = 20;
+const PER_ROUND = 20;
+/** Every app is requested at least this often while measuring: under workerd's 10 s eviction. */
+const KEEP_ALIVE_MS = 7000;
+const MiB = 2 ** 20;
+
+const { results, rows, call, post, workerdRss } = benchServer("live");
+
+const nameOf = (prefix: string, n: number) => `${prefix}-${String(n).padStart(6, "0")}`;
+const sleep = (msecs: number) => new Promise((r) => setTimeout(r, msecs));
+
+async function seed(prefix: string, from: number, to: number, kind: "declarative" | "actions") {
+  for (let n = from; n < to; n += 500) {
+    const seeded = await post("/__bench/registry/seed", { prefix, from: n, count: Math.min(500, to - n), kind });
+    if (seeded.status !== 201) throw new Error(JSON.stringify(seeded.body));
+  }
+}
+
+async function serveOnce(app: string): Promise<number> {
+  let status = 0;
+  const t = await timed(async () => {
+    status = (await call(`/apps/${app}/tasks?limit=5`)).status;
+  });
+  if (status !== 200) throw new Error(`${app} answered ${status}`);
+  return t;
+}
+
+/** Requests every app once, `concurrency` at a time. */
+async function serveAll(apps: string[], concurrency: number) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < apps.length) await serveOnce(apps[next++]!);
+    }),
+  );
+}
+
+/** Requests every app in turn until stopped, each cycle spread over KEEP_ALIVE_MS; records each cycle's length. */
+function keepAlive(apps: string[]) {
+  let stopped = false;
+  const cycles: number[] = [];
+  const done = (async () => {
+    while (!stopped) {
+      const started = performance.now();
+      const concurrency = Math.max(1, Math.ceil(apps.length / 250));
+      await serveAll(apps, concurrency);
+      cycles.push(performance.now() - started);
+      await sleep(Math.max(0, KEEP_ALIVE_MS - (performance.now() - started)));
+    }
+  })();
+  return {
+    cycles,
+    async stop() {
+      stopped = true;
+      await done;
+    },
+  };
+}
+
+/**
+ * Warm requests, paired: each round alternates a request to the app served alone with one to an app
+ * picked at random among the live ones; the round's ratio is the median of the latter over the former.
+ */
+async function warm(solo: string, live: string[]) {
+  const rounds: { a: number; b: number }[] = [];
+  const all: { solo: number[]; any: number[] } = { solo: [], any: [] };
+  for (let r = 0; r < ROUNDS; r++) {
+    const a: number[] = [];
+    const b: number[] = [];
+    for (let i = 0; i < PER_ROUND; i++) {
+      const pick = live[Math.floor(Math.random() * live.length)]!;
+      if ((r + i) % 2 === 0) {
+        a.push(await serveOnce(solo));
+        b.push(await serveOnce(pick));
+      } else {
+        b.push(await serveOnce(pick));
+        a.push(await serveOnce(solo));
+      }
+    }
+    rounds.push({ a: median(a), b: median(b) });
+    all.solo.push(...a);
+    all.any.push(...b);
+  }
+  return { ...pairedRatio(rounds), solo: median(all.solo), any: median(all.any), anyP99: percentile(all.any, 0.99) };
+}
+
+async function liveScale(kind: "declarative" | "actions", levels: number[]) {
+  const prefix = kind === "declarative" ? "live" : "acts";
+  const label = kind === "declarative" ? "without actions (one shared runtime)" : "with actions (a Worker each)";
+  const solo = nameOf(`${prefix}-solo`, 0);
+  await seed(`${prefix}-solo`, 0, 1, kind);
+  const soloFirst = await serveOnce(solo);
+
+  // Every app is recorded first, so what memory grows by after serving is what serving them costs.
+  await seed(prefix, 0, Math.max(...levels), kind);
+  await sleep(11_000);
+  const idle = await workerdRss();
+  const steps: Record<string, unknown>[] = [];
+  let served = 0;
+  for (const level of levels) {
+    const names = Array.from({ length: level }, (_, n) => nameOf(prefix, n));
+    const first: number[] = [];
+    const timedUpTo = Math.min(level, served + FIRST_SAMPLES);
+    for (; served < timedUpTo; served++) first.push(await serveOnce(names[served]!));
+    await serveAll(names.slice(served), 4);
+    served = level;
+
+    const alive = keepAlive([solo, ...names]);
+    await sleep(2 * KEEP_ALIVE_MS);
+    const samples: number[] = [];
+    for (let i = 0; i < 5; i++, await sleep(500)) samples.push(await workerdRss());
+    const memory = median(samples);
+    const perApp = (memory - idle) / level;
+    const w = await warm(solo, names);
+    await alive.stop();
+    const slowest = Math.max(...alive.cycles);
+    steps.push({
+      level,
+      idleRss: idle,
+      rssSamples: samples,
+      perAppBytes: perApp,
+      firstMs: first,
+      soloFirstMs: soloFirst,
+      warm: w,
+      keepAliveCyclesMs: alive.cycles,
+    });
+    rows.push(
+      {
+        benchmark: `${count(level)} live apps ${label}: workerd memory per live app`,
+        figure: mib(perApp),
+        baseline: `${count(level)} recorded, none served: ${mib(idle)}`,
+        ratio: `+${mib(memory - idle)} in all`,
+        spread: `RSS samples ${mib(Math.min(...samples) - idle)}–${mib(Math.max(...samples) - idle)} over idle; every app requested each ≤ ${(slowest / 1000).toFixed(1)} s`,
+        floor: kind === "declarative" && level >= 1000 ? floor("≤ 1 MiB", perApp <= MiB) : undefined,
+      },
+      {
+        benchmark: `  first request per app (p50 of ${first.length}: host, facet, code loaded)`,
+        figure: ms(median(first)),
+        baseline: `the solo app's first ${ms(soloFirst)}`,
+        spread: `p90 ${ms(percentile(first, 0.9))}`,
+      },
+      {
+        benchmark: `  warm request to any of ${count(level)} (p50, ${ROUNDS} paired rounds of ${PER_ROUND})`,
+        figure: ms(w.any),
+        baseline: `one app alone ${ms(w.solo)}`,
+        ratio: times(w.median),
+        spread: `95% CI ${times(w.low)}–${times(w.high)}; p99 ${ms(w.anyP99)}`,
+        floor: kind === "declarative" ? floor("≤ 1.5×", w.median <= 1.5) : undefined,
+      },
+    );
+  }
+  results[kind] = steps;
+}
+
+it("live apps without actions: memory per app and latency, at each level", async () => {
+  await liveScale("declarative", LEVELS);
+});
+
+it("live apps with actions: memory per app and latency, at each level", async () => {
+  await liveScale("actions", ACTION_LEVELS);
+});
