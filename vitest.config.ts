@@ -3,10 +3,11 @@ import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig, type Plugin } from "vitest/config";
 
 /**
- * The compiler imports the AppSpec runtime (`#runtime/*.js`) and the re2js module (`#re2js`) as their
- * source text (packages/compiler/src/compile.ts). wrangler follows the Text rule in wrangler.toml; every
- * vitest project, the workers pool included, gets the same text from this plugin. A virtual id keeps
- * it apart from the real modules: packages/core imports re2js as code, from the same file.
+ * The compiler imports the AppSpec runtime and the re2js module (`#runtime/*.js`) as their source
+ * text (packages/compiler/src/compile.ts). wrangler follows the Text rule in wrangler.toml; every
+ * vitest project, the workers pool included, gets the same text from this plugin (the pool matches
+ * rules against resolved paths, and packages/core imports re2js as code from the same file). The
+ * virtual id keeps the text apart from the real modules.
  */
 function runtimeAsText(): Plugin {
   const PREFIX = "\0aidevos-text:";
@@ -14,8 +15,8 @@ function runtimeAsText(): Plugin {
     name: "aidevos-runtime-as-text",
     enforce: "pre",
     async resolveId(source, importer) {
-      if (!source.startsWith("#runtime/") && source !== "#re2js") return null;
-      const resolved = await this.resolve(source === "#re2js" ? "re2js" : source, importer, { skipSelf: true });
+      if (!source.startsWith("#runtime/")) return null;
+      const resolved = await this.resolve(source, importer, { skipSelf: true });
       return resolved ? PREFIX + resolved.id : null;
     },
     async load(id) {

@@ -7,7 +7,7 @@
 // traffic: while memory and warm latency are measured, a keep-alive loop requests every app in turn,
 // each at least every KEEP_ALIVE_MS, and the table says how long its slowest cycle took.
 import { it } from "vitest";
-import { benchServer, count, floor, median, mib, ms, pairedRatio, percentile, timed, times } from "./support";
+import { benchServer, count, floor, median, mib, ms, pairedRatio, pct, timed, times } from "./support";
 
 /** Live apps per step without actions; BENCH_LIVE=100 for a short run. */
 const LEVELS = (process.env.BENCH_LIVE ?? "100,1000").split(",").map(Number);
@@ -98,7 +98,7 @@ async function warm(solo: string, live: string[]) {
     all.solo.push(...a);
     all.any.push(...b);
   }
-  return { ...pairedRatio(rounds), solo: median(all.solo), any: median(all.any), anyP99: percentile(all.any, 0.99) };
+  return { ...pairedRatio(rounds), solo: median(all.solo), any: median(all.any), anyP99: pct(all.any, 99) };
 }
 
 async function liveScale(kind: "declarative" | "actions", levels: number[]) {
@@ -154,7 +154,7 @@ async function liveScale(kind: "declarative" | "actions", levels: number[]) {
         benchmark: `  first request per app (p50 of ${first.length}: host, facet, code loaded)`,
         figure: ms(median(first)),
         baseline: `the solo app's first ${ms(soloFirst)}`,
-        spread: `p90 ${ms(percentile(first, 0.9))}`,
+        spread: `p90 ${ms(pct(first, 90))}`,
       },
       {
         benchmark: `  warm request to any of ${count(level)} (p50, ${ROUNDS} paired rounds of ${PER_ROUND})`,

@@ -12,9 +12,9 @@ const ROOT = resolve(__dirname, "..");
 const MiB = 2 ** 20;
 
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-/** The value below which a share `p` (0–1) of the samples fall. */
-export const percentile = (xs: number[], p: number) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
+/** The `p`th percentile (nearest rank). */
+export const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
 export const ms = (n: number) => `${n.toFixed(n < 10 ? 2 : 1)} ms`;
 export const mib = (bytes: number) => `${(bytes / MiB).toFixed(bytes < 10 * MiB ? 2 : 0)} MiB`;
 /** A difference with its sign: +0.12 ms, −0.30 ms. */
@@ -108,6 +108,7 @@ export function benchServer(name: string, options: { server?: boolean } = {}) {
   let dev: DevServer | undefined;
 
   beforeAll(async () => {
+    // A benchmark of code in this process (lists.run.ts) needs no server, only the table of figures.
     if (options.server !== false) dev = await startWranglerDev({ vars: { AIDEVOS_BENCH: "1" } });
   });
   afterAll(async () => {

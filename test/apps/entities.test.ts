@@ -8,7 +8,7 @@ import { AppSpec, type AppSpecInput } from "@aidevos/core";
 import { describe, expect, it } from "vitest";
 // The runtime's own list SQL, imported as code (compile.ts ships the same file to every app as text).
 // @ts-expect-error the runtime is JavaScript, type-checked by its own tsconfig
-import { listStatement, tableOf, wantedIndexes } from "../../packages/compiler/runtime/query.js";
+import { listStatement, tableStatements, wantedIndexes } from "../../packages/compiler/runtime/query.js";
 import { hostApp } from "../support/app-host";
 
 const shop: AppSpecInput = {
@@ -101,7 +101,7 @@ describe("sorted and filtered lists", () => {
       ["A-3", 5, 2, undefined],
       ["A-4", 9, 3, "2026-01-01T00:00:00.500Z"],
       ["A-5", 2, 7, "2026-01-03T00:00:00Z"],
-      ["A-6", 5, 3, "2026-01-02T00:00:00Z"],
+      ["A-6", 5, 3, "2026-01-02t00:00:00+0000"],
     ];
     for (const [sku, price, qty, due] of rows)
       expect((await app.send("POST", "/items", { cartId: cart.id, sku, price, qty, due })).status).toBe(201);
@@ -247,9 +247,7 @@ describe("indexes", () => {
     const host = env.APP_HOST.get(env.APP_HOST.idFromName(`indexes:${crypto.randomUUID()}`));
     const plans = await runInDurableObject(host, (_instance, state) => {
       const sql = state.storage.sql;
-      sql.exec(
-        `CREATE TABLE ${tableOf(item)} (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, data TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, expires_at INTEGER)`,
-      );
+      for (const statement of tableStatements(item)) sql.exec(statement);
       for (const [, statement] of wantedIndexes(item)) sql.exec(statement);
       const plan = (query: object) => {
         const { sql: text, args } = listStatement(

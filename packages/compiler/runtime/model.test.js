@@ -7,8 +7,11 @@ import {
   checkValue,
   currentFields,
   decodeCursor,
+  decodeSortCursor,
   encodeCursor,
+  encodeSortCursor,
   operationsOf,
+  parseFieldIncrement,
   parseFilterValue,
   parseIncrement,
   parseListQuery,
@@ -77,6 +80,38 @@ for (const entity of SPEC.entities) {
         rejects(new URLSearchParams({ nope: "1" }), entity, "nope", (e, p) => parseListQuery(e, p));
         rejects(new URLSearchParams({ cursor: "bad!" }), entity, "cursor", (e, p) => parseListQuery(e, p));
       });
+      it("list: sorts only by sortable fields, each once", () => {
+        const list = (query) => parseListQuery(entity, new URLSearchParams(query));
+        for (const name of entity.sortable ?? []) {
+          expect(list({ sort: `-${name}` }).sort).toEqual([{ name, desc: true }]);
+          rejects(new URLSearchParams({ sort: `${name},${name}` }), entity, "sort", (e, p) => parseListQuery(e, p));
+        }
+        rejects(new URLSearchParams({ sort: "__unknown" }), entity, "sort", (e, p) => parseListQuery(e, p));
+        rejects(new URLSearchParams({ sort: "" }), entity, "sort", (e, p) => parseListQuery(e, p));
+      });
+      for (const [name, field] of Object.entries(entity.fields)) {
+        const key = `${name}[gte]`;
+        const s = SAMPLES[entity.name].fields[name];
+        if (["integer", "number", "datetime"].includes(field.type) && s.valid !== undefined) {
+          it(`list: ${key} filters by range`, () => {
+            const { filters } = parseListQuery(entity, new URLSearchParams({ [key]: String(s.valid) }));
+            expect(filters.length).toBe(1);
+            expect(filters[0].op).toBe("gte");
+          });
+        } else if (!["integer", "number", "datetime"].includes(field.type)) {
+          it(`list: ${key} is refused (no ranges on ${field.type})`, () =>
+            rejects(new URLSearchParams({ [key]: "1" }), entity, key, (e, p) => parseListQuery(e, p)));
+        }
+      }
+    }
+    const numbers = Object.entries(entity.fields).filter(([, f]) => f.type === "integer" || f.type === "number");
+    const others = Object.entries(entity.fields).filter(([, f]) => f.type !== "integer" && f.type !== "number");
+    if (operationsOf(entity).includes("update")) {
+      it("increment: only number fields, by a number", () => {
+        for (const [name] of numbers) expect(parseFieldIncrement(entity, { field: name, by: 2 }).by).toBe(2);
+        for (const [name] of others) rejects({ field: name, by: 1 }, entity, "field", parseFieldIncrement);
+        if (numbers[0]) rejects({ field: numbers[0][0], by: "1" }, entity, "by", parseFieldIncrement);
+      });
     }
   });
 }
@@ -85,6 +120,13 @@ describe("cursors", () => {
   it("round-trip", () => {
     for (const seq of [0, 1, 42, 123456789]) expect(decodeCursor(encodeCursor(seq))).toBe(seq);
     expect(decodeCursor("not a cursor")).toBeNull();
+  });
+  it("of a sort carry its key values and seq, and belong to that sort only", () => {
+    const cursor = encodeSortCursor("-price,qty", [9.5, null], 12);
+    expect(decodeSortCursor(cursor, "-price,qty", 2)).toEqual({ keys: [9.5, null], seq: 12 });
+    expect(decodeSortCursor(cursor, "price,qty", 2)).toBeNull();
+    expect(decodeSortCursor(encodeCursor(12), "-price,qty", 2)).toBeNull();
+    expect(decodeCursor(cursor)).toBeNull();
   });
 });
 

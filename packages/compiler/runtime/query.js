@@ -12,6 +12,14 @@ export function tableOf(entity) {
   return `"e_${entity.name}"`;
 }
 
+/** The table of an entity's records and its expiry index: records are JSON, so versions can add fields. */
+export function tableStatements(entity) {
+  return [
+    `CREATE TABLE IF NOT EXISTS ${tableOf(entity)} (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, data TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, expires_at INTEGER)`,
+    `CREATE INDEX IF NOT EXISTS "e_${entity.name}_expiry" ON ${tableOf(entity)} (expires_at) WHERE expires_at IS NOT NULL`,
+  ];
+}
+
 function literal(value) {
   if (value === null || value === undefined) return "NULL";
   if (typeof value === "boolean") return value ? "1" : "0";
@@ -27,10 +35,37 @@ export function valueExpr(entity, name) {
   return fallback === undefined || fallback === null ? raw : `COALESCE(${raw}, ${literal(fallback)})`;
 }
 
-/** What a field sorts and compares by: datetimes as seconds since the epoch, whatever their offset. */
+/**
+ * Sorts before every value, empty ones included: order expressions are never NULL, so a keyset after
+ * any record is a range on the index (`e >= v AND (e > v OR …)`) whichever way the sort goes.
+ */
+const EMPTY = "-9e999";
+
+/**
+ * What a field sorts and compares by: datetimes as seconds since the epoch, whatever their offset
+ * (SQLite reads `T`, `Z` and `+HH:MM` only; the contract also accepts `t`, `z` and `+HHMM`), and an
+ * empty value as EMPTY, first in ascending order as SQLite sorts NULL.
+ */
 export function orderExpr(entity, name) {
   const value = valueExpr(entity, name);
-  return entity.fields[name]?.type === "datetime" ? `unixepoch(${value}, 'subsec')` : value;
+  if (entity.fields[name]?.type !== "datetime") return `COALESCE(${value}, ${EMPTY})`;
+  const v = `upper(${value})`;
+  const colon = `substr(${v}, 1, length(${v}) - 2) || ':' || substr(${v}, -2)`;
+  return `COALESCE(unixepoch(CASE WHEN substr(${v}, -5, 1) IN ('+', '-') THEN ${colon} ELSE ${v} END, 'subsec'), ${EMPTY})`;
+}
+
+/** A sort key as a cursor holds it: JSON has no -Infinity, so EMPTY travels as null. */
+export function cursorKey(value) {
+  return value === Number.NEGATIVE_INFINITY ? null : value;
+}
+
+/**
+ * What an equality filter compares: the stored value (a datetime as its text, as in AppSpec v1), in
+ * the indexed form where there is an index (never EMPTY for a value a query can give).
+ */
+export function equalsExpr(entity, name) {
+  const indexed = indexedFields(entity).includes(name) && entity.fields[name]?.type !== "datetime";
+  return indexed ? orderExpr(entity, name) : valueExpr(entity, name);
 }
 
 function sqlValue(value) {
@@ -74,12 +109,14 @@ export function listStatement(entity, query, now) {
   const args = [now];
   for (const { name, op, value } of query.filters) {
     if (op === "eq") {
-      // Equality compares stored values as they are (a datetime as its text), as in AppSpec v1.
-      where.push(`${valueExpr(entity, name)} = ?`);
+      where.push(`${equalsExpr(entity, name)} = ?`);
       args.push(sqlValue(value));
     } else {
-      where.push(`${orderExpr(entity, name)} ${{ gt: ">", gte: ">=", lt: "<", lte: "<=" }[op]} ?`);
+      const expr = orderExpr(entity, name);
+      where.push(`${expr} ${{ gt: ">", gte: ">=", lt: "<", lte: "<=" }[op]} ?`);
       args.push(value);
+      // An empty value compares with nothing.
+      if (op === "lt" || op === "lte") where.push(`${expr} > ${EMPTY}`);
     }
   }
   const keys = query.sort.map(({ name, desc }) => ({ expr: orderExpr(entity, name), desc }));
@@ -87,9 +124,10 @@ export function listStatement(entity, query, now) {
     where.push("seq > ?");
     args.push(query.after);
   } else if (query.cursor) {
+    // First, so that SQLite bounds its index range by the cursor rather than by a looser filter.
     const [condition, values] = after(keys, query.cursor.keys, query.cursor.seq, 0);
-    where.push(condition);
-    args.push(...values);
+    where.unshift(condition);
+    args.unshift(...values);
   }
   const columns = keys.map((k, i) => `, ${k.expr} AS k${i}`).join("");
   const order = [...keys.map((k) => `${k.expr} ${k.desc ? "DESC" : "ASC"}`), "seq ASC"].join(", ");
@@ -97,16 +135,14 @@ export function listStatement(entity, query, now) {
   return { sql, args: [...args, query.limit + 1], size: keys.length };
 }
 
-/** Rows strictly after (values, seq) in the order of keys; NULL sorts first, as SQLite sorts it. */
+/** Rows strictly after (values, seq) in the order of keys, as nested ranges an index can seek. */
 function after(keys, values, seq, i) {
   if (i === keys.length) return ["seq > ?", [seq]];
   const { expr, desc } = keys[i];
-  const value = values[i];
   const [rest, restArgs] = after(keys, values, seq, i + 1);
-  if (value === null) {
-    const beyond = desc ? "0" : `${expr} IS NOT NULL`;
-    return [`(${beyond} OR (${expr} IS NULL AND ${rest}))`, restArgs];
-  }
-  const beyond = desc ? `(${expr} < ? OR ${expr} IS NULL)` : `${expr} > ?`;
-  return [`(${beyond} OR (${expr} = ? AND ${rest}))`, [value, value, ...restArgs]];
+  // EMPTY is written into the statement: bound parameters cannot carry -Infinity through JSON.
+  const value = values[i] === null ? EMPTY : "?";
+  const bound = values[i] === null ? [] : [values[i]];
+  const [atLeast, beyond] = desc ? ["<=", "<"] : [">=", ">"];
+  return [`${expr} ${atLeast} ${value} AND (${expr} ${beyond} ${value} OR ${rest})`, [...bound, ...bound, ...restArgs]];
 }

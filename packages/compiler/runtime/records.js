@@ -19,7 +19,7 @@ import {
   validatePatch,
   validationFailed,
 } from "./model.js";
-import { listStatement, tableOf, valueExpr, wantedIndexes } from "./query.js";
+import { cursorKey, equalsExpr, listStatement, tableOf, tableStatements, wantedIndexes } from "./query.js";
 
 const LIVE = "(expires_at IS NULL OR expires_at > ?)";
 
@@ -37,12 +37,7 @@ export class Records {
       "CREATE TABLE IF NOT EXISTS _unique (entity TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (entity, field, value))",
     );
     for (const entity of SPEC.entities) {
-      this.sql.exec(
-        `CREATE TABLE IF NOT EXISTS ${tableOf(entity)} (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, data TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, expires_at INTEGER)`,
-      );
-      this.sql.exec(
-        `CREATE INDEX IF NOT EXISTS "e_${entity.name}_expiry" ON ${tableOf(entity)} (expires_at) WHERE expires_at IS NOT NULL`,
-      );
+      for (const statement of tableStatements(entity)) this.sql.exec(statement);
       this.migrateIndexes(entity);
     }
     // When the unique rules changed since the last version, the index is rebuilt from the data.
@@ -169,7 +164,7 @@ export class Records {
       for (const [child, name, field] of referencesTo(parent)) {
         const rows = this.sql
           .exec(
-            `SELECT id FROM ${tableOf(child)} WHERE ${valueExpr(child, name)} = ? AND ${LIVE}`,
+            `SELECT id FROM ${tableOf(child)} WHERE ${equalsExpr(child, name)} = ? AND ${LIVE}`,
             parentId,
             Date.now(),
           )
@@ -202,7 +197,7 @@ export class Records {
     const rows = this.sql.exec(sql, ...args).toArray();
     const page = rows.slice(0, query.limit);
     const last = page[page.length - 1];
-    const keys = last ? Array.from({ length: size }, (_, i) => last[`k${i}`] ?? null) : [];
+    const keys = last ? Array.from({ length: size }, (_, i) => cursorKey(last[`k${i}`])) : [];
     return {
       items: page.map((row) => shapeRecord(entity, row)),
       nextCursor: rows.length > query.limit ? encodeNext(Number(last.seq), keys) : null,
