@@ -11,4 +11,5 @@ export {
   type SandboxOptions,
   sandboxedApp,
   sharedAppWorkerCode,
+  unitTestWorkerCode,
 } from "./worker-code";

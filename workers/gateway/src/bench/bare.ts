@@ -19,7 +19,14 @@ export async function bare(request: Request, env: Env): Promise<Response> {
   const slash = rest.indexOf("/");
   const name = slash < 0 ? rest : rest.slice(0, slash);
   const path = slash < 0 ? "/" : rest.slice(slash);
-  const routed = await appHostOf(env, name).route(name, new Request(new URL(path + url.search, "http://app"), request));
+  // As the proxy hands it on (redirects left to the client), so the host does the same work for both.
+  const forwarded = new Request(new URL(path + url.search, "http://app"), {
+    method: request.method,
+    headers: request.headers,
+    body: request.body,
+    redirect: "manual",
+  });
+  const routed = await appHostOf(env, name).route(name, forwarded);
   if (routed.kind === "served") return routed.response;
   const error = { code: routed.kind === "failed" ? "app_failed" : "not_found", message: routed.kind, details: [] };
   return Response.json({ error }, { status: routed.kind === "failed" ? 502 : 404 });

@@ -1,18 +1,23 @@
 import { compileApp } from "@aidevos/compiler";
 import {
   AppSpec,
+  bundleHash,
   detailsFromIssues,
+  LiveTouch,
   MonitoringSeed,
   NotFoundError,
   RegistrySeed,
   type RequestEvent,
   type StorageSizes,
   setting,
+  UnitRerun,
   ValidationError,
 } from "@aidevos/core";
 import { appMonitorOf, registryOf } from "@aidevos/objects";
+import { runUnitTests, unitTestWorkerCode } from "@aidevos/sandbox";
 import { Hono } from "hono";
 import type { z } from "zod";
+import { served } from "../apps";
 import { bearerAuth } from "../auth";
 import { jsonBody, limitBody } from "../body";
 import { syntheticTraffic } from "./synthetic-traffic";
@@ -56,6 +61,52 @@ bench.post("/__bench/registry/seed", jsonBody, async (c) => {
     names.push(name);
   }
   return c.json({ names }, 201);
+});
+
+/** How many apps a touch serves at once. */
+const TOUCH_CONCURRENCY = 8;
+
+/** Requests a path of every app through the real `/apps/:name/*` handler, monitoring included. */
+bench.post("/__bench/touch", jsonBody, async (c) => {
+  const { apps, path } = await valid(LiveTouch, await c.req.json());
+  const statuses: Record<string, number> = {};
+  const started = Date.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: TOUCH_CONCURRENCY }, async () => {
+      while (next < apps.length) {
+        const res = await served.fetch(new Request(`http://bench/apps/${apps[next++]}${path}`), c.env, c.executionCtx);
+        await res.arrayBuffer();
+        statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+      }
+    }),
+  );
+  return c.json({ statuses, ms: Date.now() - started }, 200);
+});
+
+/** Warm reruns timed after the cold run. */
+const WARM_RERUNS = 5;
+
+/**
+ * A bundle's unit tests, cold as the testing stage runs them (instrumented into a fresh sandboxed
+ * Worker, then run), and rerun warm in a Worker already loaded. Times are taken around awaited I/O,
+ * where workerd's clock advances.
+ */
+bench.post("/__bench/unit", jsonBody, async (c) => {
+  const { files } = await valid(UnitRerun, await c.req.json());
+  const bundle = { mainModule: "index.js", className: "App", files, hash: await bundleHash(files) };
+  let started = Date.now();
+  const report = await runUnitTests(c.env.LOADER, bundle);
+  const coldMs = Date.now() - started;
+  const worker = c.env.LOADER.load(unitTestWorkerCode(bundle)).getEntrypoint();
+  await (await worker.fetch("http://unit-tests/")).arrayBuffer();
+  const warmMs: number[] = [];
+  for (let i = 0; i < WARM_RERUNS; i++) {
+    started = Date.now();
+    await (await worker.fetch("http://unit-tests/")).arrayBuffer();
+    warmMs.push(Date.now() - started);
+  }
+  return c.json({ ok: report.ok, cases: report.cases.length, coldMs, warmMs }, 200);
 });
 
 /** An action whose code differs per app, as two apps' actions would. */
