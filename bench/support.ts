@@ -52,7 +52,7 @@ export function pairedRatio(rounds: { a: number; b: number }[]) {
 }
 
 /** Resident memory of a process, in bytes (VmRSS from /proc). */
-export function rss(pid: number): number {
+function rss(pid: number): number {
   const line = readFileSync(`/proc/${pid}/status`, "utf8")
     .split("\n")
     .find((l) => l.startsWith("VmRSS:"));
@@ -70,7 +70,7 @@ function installed(pkg: string, from = ROOT): string {
 }
 
 /** The machine this run measured on, read at start: cores, memory, load, Node, wrangler and its workerd. */
-export function machine() {
+function machine() {
   const wrangler = realpathSync(join(ROOT, "node_modules/wrangler"));
   return {
     cores: cpus().length,
