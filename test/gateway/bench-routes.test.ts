@@ -78,6 +78,9 @@ describe("benchmark routes", () => {
       json: { app: "never-deployed", requests: 10, fromMs: 1, toMs: 2 },
     });
     expect(ghost.status).toBe(404);
+    const touch = await call("/__bench/touch", { method: "POST", json: { apps: ["Bad Name"], path: "x" } });
+    expect(touch.status).toBe(400);
+    expect(touch.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(["apps.0", "path"]);
   });
 
   it("seed apps that serve and requests that the metrics count", async () => {
@@ -106,6 +109,12 @@ describe("benchmark routes", () => {
     expect(total).toBe(1001);
     expect(Math.max(...usage.body.items.map((u: { uniqueKeys: number }) => u.uniqueKeys))).toBeLessThanOrEqual(10);
 
+    // A touch serves each app through the real handler, so the monitor counts it.
+    const touched = await call("/__bench/touch", { method: "POST", json: { apps: [single, single] } });
+    expect(touched.body.statuses).toEqual({ 200: 2 });
+    const counted = await call(`/v1/apps/${single}/metrics?granularity=minute&limit=1000`);
+    expect(counted.body.totals.requests).toBe(minutes.body.totals.requests + 2);
+
     // The bare baseline reaches the same host and data as the proxy, and the monitor never hears of it.
     const bare = await call(`/__bench/bare/${single}/tasks`);
     expect(bare.status).toBe(200);
@@ -113,7 +122,7 @@ describe("benchmark routes", () => {
     expect((await call(`/__bench/bare/${perKey}/k/team/tasks`)).status).toBe(200);
     expect((await call("/__bench/bare/never-deployed/tasks")).status).toBe(404);
     const after = await call(`/v1/apps/${single}/metrics?granularity=minute&limit=1000`);
-    expect(after.body.totals.requests).toBe(minutes.body.totals.requests);
+    expect(after.body.totals.requests).toBe(counted.body.totals.requests);
 
     const sizes = await call(`/__bench/storage?apps=${single}`);
     expect(sizes.body.registryBytes).toBeGreaterThan(0);
