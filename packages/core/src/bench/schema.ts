@@ -27,6 +27,8 @@ export const LiveTouch = z.strictObject({
     .max(200)
     .regex(/^\/[A-Za-z0-9_\-/?=&.]*$/, "must be a path of the app, like /tasks?limit=1")
     .default("/tasks?limit=1"),
+  /** "proxy": the real `/apps/:name/*` handler; "bare": only the app's host (no monitor), as /__bench/bare. */
+  via: z.enum(["proxy", "bare"]).default("proxy"),
 });
 export type LiveTouch = z.infer<typeof LiveTouch>;
 

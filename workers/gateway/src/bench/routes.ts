@@ -20,6 +20,7 @@ import type { z } from "zod";
 import { served } from "../apps";
 import { bearerAuth } from "../auth";
 import { jsonBody, limitBody } from "../body";
+import { bare } from "./bare";
 import { syntheticTraffic } from "./synthetic-traffic";
 
 /** As many events as the gateway sends a monitor at once. */
@@ -68,14 +69,18 @@ const TOUCH_CONCURRENCY = 8;
 
 /** Requests a path of every app through the real `/apps/:name/*` handler, monitoring included. */
 bench.post("/__bench/touch", jsonBody, async (c) => {
-  const { apps, path } = await valid(LiveTouch, await c.req.json());
+  const { apps, path, via } = await valid(LiveTouch, await c.req.json());
   const statuses: Record<string, number> = {};
   const started = Date.now();
   let next = 0;
   await Promise.all(
     Array.from({ length: TOUCH_CONCURRENCY }, async () => {
       while (next < apps.length) {
-        const res = await served.fetch(new Request(`http://bench/apps/${apps[next++]}${path}`), c.env, c.executionCtx);
+        const app = apps[next++]!;
+        const res =
+          via === "bare"
+            ? await bare(new Request(`http://bench/__bench/bare/${app}${path}`), c.env)
+            : await served.fetch(new Request(`http://bench/apps/${app}${path}`), c.env, c.executionCtx);
         await res.arrayBuffer();
         statuses[res.status] = (statuses[res.status] ?? 0) + 1;
       }
