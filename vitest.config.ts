@@ -85,7 +85,9 @@ export default defineConfig({
       // Fault injection: the same Worker, but its stages are the test subclasses of test/worker/index.ts.
       inWorkerd("faults", { include: ["test/**/*.faults.test.ts"] }, undefined, "./test/worker/index.ts"),
       {
-        // Black-box: `wrangler dev` as the README starts it, driven over real HTTP from Node.
+        // Black-box: `wrangler dev` as the README starts it, driven over real HTTP from Node. The plugin
+        // lets a test compile an app (the Worker Cloudflare would get) and serve it with wrangler dev.
+        plugins: [runtimeAsText()],
         test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts", "test/reliability/**/*.e2e.test.ts"],

@@ -29,7 +29,7 @@ describe("deploying to Cloudflare", () => {
     await script(name, []);
     const v1 = await deploy(todoSpec(name));
     expect(v1.status).toBe("succeeded");
-    const [put, list] = await calls(name);
+    const [put, list, subdomain] = await calls(name);
     expect(put).toMatchObject({ method: "PUT", account: "test-account", sub: null, metadataType: "application/json" });
     expect(put.metadata).toMatchObject({
       main_module: "__aidevos_entry.js",
@@ -49,17 +49,25 @@ describe("deploying to Cloudflare", () => {
       "model.js",
       "patterns.js",
       "query.js",
+      "realtime.js",
       "records.js",
       "spec.js",
     ]);
     expect(put.modules["index.js"].type).toBe("application/javascript+module");
     expect(list).toMatchObject({ method: "GET", sub: "/versions" });
+    // Reachable at its workers.dev address, switched on once, when the Worker is created.
+    expect(subdomain).toMatchObject({
+      method: "POST",
+      sub: "/subdomain",
+      subdomain: { enabled: true, previews_enabled: false },
+      status: 200,
+    });
 
     const changed = todoSpec(name) as any;
     changed.entities[0].fields.note = { type: "string" };
     const v2 = await deploy(changed);
     expect(v2.status).toBe("succeeded");
-    const later = (await calls(name)).slice(2);
+    const later = (await calls(name)).slice(3);
     expect(later.map((c) => `${c.method} ${c.sub}`)).toEqual(["POST /versions", "POST /deployments"]);
     expect(later[0].metadata.migrations).toBeUndefined();
     const app = await json(await api(`/v1/apps/${name}`));
@@ -187,7 +195,7 @@ export default {
     ]);
     const run = await deploy(todoSpec(name));
     expect(run.status).toBe("succeeded");
-    expect((await calls(name)).map((c) => c.method)).toEqual(["PUT", "PUT", "PUT", "GET"]);
+    expect((await calls(name)).map((c) => c.method)).toEqual(["PUT", "PUT", "PUT", "GET", "POST"]);
   });
 
   it("fails the run with the API's own error, records nothing, and never shows the token", async () => {

@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { lint } from "./openapi-linter";
 import { type DevServer, startWranglerDev } from "./wrangler-dev";
 
 const ROOT = resolve(__dirname, "../..");
@@ -66,5 +67,20 @@ describe.runIf(existsSync(RUNNER))("acceptance cases through ../shared/bench/acc
     const { code, out } = await accept(files);
     expect(out).toContain(`${files.length} passed, 0 failed`);
     expect(code).toBe(0);
+  });
+
+  // After the runs above: every app they left deployed serves its contract, lint-clean, as the
+  // gateway generates it from the live spec (test/e2e/app-openapi-lint.test.ts lints the same in Node).
+  it("serves a lint-clean OpenAPI document for every app the cases deployed", { timeout: 120_000 }, async () => {
+    const { items } = (await (await fetch(`${dev.base}/v1/apps?limit=100`)).json()) as { items: { name: string }[] };
+    expect(items.length).toBeGreaterThanOrEqual(cases(COOKBOOK).length);
+    for (const { name } of items) {
+      const res = await fetch(`${dev.base}/apps/${name}/openapi.json`);
+      expect(res.status, name).toBe(200);
+      const doc = (await res.json()) as { openapi: string; servers: { url: string }[] };
+      expect(doc.openapi).toBe("3.1.0");
+      expect(doc.servers[0]!.url.startsWith(`${dev.base}/apps/${name}`)).toBe(true);
+      expect((await lint(doc)).errors, name).toEqual([]);
+    }
   });
 });

@@ -69,6 +69,17 @@ describe("the CLI", () => {
     expect(back).toMatchObject({ code: 0 });
     expect(back.stdout.trim()).toBe(`${name}: v2 → v1`);
     expect((await cli("errors", name)).stdout.trim()).toBe("no errors");
+
+    // The live version's contract, and the gate on breaking it.
+    const doc = JSON.parse((await cli("openapi", name)).stdout);
+    expect(doc).toMatchObject({ openapi: "3.1.0", info: { title: name, version: "1" } });
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/items", "/items/{id}"]));
+    const required = specFile(name, { count: { type: "integer", required: true } });
+    const refused = await cli("submit", "v3", "--spec", required);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain("error: breaking_change: ");
+    expect(refused.stdout).toContain("items.count: field count (integer, required) added");
+    expect((await cli("submit", "v3", "--spec", required, "--allow-breaking")).code).toBe(0);
   });
 
   it("exits 1 when the run fails and 2 on bad usage or API errors", async () => {
@@ -80,7 +91,7 @@ describe("the CLI", () => {
     expect(usage.stderr).toContain('unknown command "frobnicate"');
     const api = await cli("submit", "no spec offline");
     expect(api.code).toBe(2);
-    expect(api.stderr).toContain("spec_required");
+    expect(api.stderr).toContain("offline_needs_spec");
   });
 
   it("fills each action's code from --actions DIR/<action>.js, and refuses a missing or stray file", async () => {
@@ -105,6 +116,50 @@ describe("the CLI", () => {
     expect(ok.code).toBe(0);
     const res = await fetch(`${dev.base}/apps/${name}/hello/ann`);
     expect(await res.text()).toBe("hi ann");
+  });
+
+  it("sets a secret from stdin, and creates, lists and revokes app keys", async () => {
+    const name = `cli-keys-${Date.now().toString(36)}`;
+    const file = join(tmpdir(), `${name}.json`);
+    const spec = {
+      name,
+      access: "key",
+      secrets: ["GREETING"],
+      entities: [],
+      actions: [
+        {
+          name: "hello",
+          method: "GET",
+          path: "/hello",
+          code: "export default async (req, ctx) => ctx.text(ctx.secrets.GREETING ?? 'unset');",
+        },
+      ],
+    };
+    writeFileSync(file, JSON.stringify(spec));
+    expect((await cli("submit", "greeter", "--spec", file)).code).toBe(0);
+    const set = await new Promise<{ code: number | null; stdout: string }>((done) => {
+      const child = execFile(
+        process.execPath,
+        [CLI, "secrets", "set", name, "GREETING", "--url", dev.base],
+        (err, stdout) => done({ code: err ? (err as { code: number }).code : 0, stdout }),
+      );
+      child.stdin?.end("hej från stdin\n");
+    });
+    expect(set).toEqual({ code: 0, stdout: `${name}: GREETING set\n` });
+    const listed = await cli("secrets", "list", name);
+    expect(listed.stdout).toMatch(/^GREETING\tset /);
+    expect(listed.stdout).not.toContain("hej");
+
+    const created = JSON.parse((await cli("keys", "create", name, "--json")).stdout);
+    const hello = () =>
+      fetch(`${dev.base}/apps/${name}/hello`, { headers: { authorization: `Bearer ${created.key}` } });
+    const res = await hello();
+    expect(await res.text()).toBe("hej från stdin");
+    expect((await cli("keys", "list", name)).stdout).toContain(created.id);
+    expect((await cli("keys", "list", name)).stdout).not.toContain(created.key);
+    expect((await cli("keys", "revoke", name, created.id)).code).toBe(0);
+    expect((await hello()).status).toBe(401);
+    expect((await cli("keys", "revoke", name)).code).toBe(2);
   });
 });
 
@@ -186,6 +241,53 @@ describe.runIf(existsSync(CHROMIUM))("the dashboard in Chromium", () => {
 
       await page.goto(`${dev.base}/docs`);
       await page.getByText("/v1/runs/{id}/events").first().waitFor();
+
+      // The app's own docs, linked from its page, rendered from its generated document.
+      await page.goto(`${dev.base}/#/apps/${name}`);
+      await page.locator("#contract", { hasText: "first version" }).waitFor();
+      await page.getByRole("link", { name: `${name} API docs` }).click();
+      await page.getByRole("heading", { name: `${name} API (version 1)` }).waitFor();
+      await page.getByText("/count").first().waitFor();
+      expect(await page.locator("#ops").innerText()).toContain("/things/{id}");
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it("sets a secret by name (its value never shown) and creates a key shown once, then revokes it", async () => {
+    const name = `web-keys-${Date.now().toString(36)}`;
+    const file = join(tmpdir(), `${name}.json`);
+    const code = "export default async (req, ctx) => ctx.text(ctx.secrets.MOTTO ?? 'unset');";
+    const spec = {
+      name,
+      access: "key",
+      secrets: ["MOTTO"],
+      entities: [],
+      actions: [{ name: "motto", method: "GET", path: "/motto", code }],
+    };
+    writeFileSync(file, JSON.stringify(spec));
+    expect((await cli("submit", "motto", "--spec", file)).code).toBe(0);
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu"] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+      await page.goto(`${dev.base}/#/apps/${name}`);
+      await page.locator("#secret-list", { hasText: "MOTTO" }).waitFor();
+      expect(await page.locator("#secret-list").innerText()).toContain("unset");
+      await page.getByLabel("Name", { exact: true }).fill("MOTTO");
+      await page.getByLabel("Value", { exact: true }).fill("carpe diem 7781");
+      await page.getByRole("button", { name: "Set secret" }).click();
+      await page.locator("#secret-message", { hasText: "MOTTO set." }).waitFor();
+      await page.locator("#secret-list .status.set").waitFor();
+      expect(await page.content()).not.toContain("carpe diem 7781");
+
+      await page.getByRole("button", { name: "Create key" }).click();
+      const key = await page.locator("#key-value").innerText();
+      const motto = () => fetch(`${dev.base}/apps/${name}/motto`, { headers: { authorization: `Bearer ${key}` } });
+      expect(await (await motto()).text()).toBe("carpe diem 7781");
+      await page.screenshot({ path: join(ARTIFACTS, "access.png"), fullPage: true });
+      await page.getByRole("button", { name: "Revoke" }).click();
+      await page.locator("#key-list", { hasText: "No keys." }).waitFor();
+      expect((await motto()).status).toBe(401);
     } finally {
       await browser.close();
     }

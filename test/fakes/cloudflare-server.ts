@@ -22,6 +22,8 @@ interface Failure {
 }
 
 interface Script {
+  /** Secret names and values, as `PUT …/secrets` set them (kept across uploads: keep_bindings). */
+  secrets?: Map<string, string>;
   migrationTag: string | null;
   classes: Set<string>;
   versions: { id: string; number: number }[];
@@ -52,9 +54,55 @@ async function parseUpload(req: IncomingMessage, body: Buffer) {
   return { metadata, metadataType: metadataPart.type, modules };
 }
 
+const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+/**
+ * `PUT …/secrets` `{ name, text, type: "secret_text" }` and `DELETE …/secrets/{name}` on an existing
+ * script. The record keeps the name and type; the value only as its length (tests search records for leaks).
+ */
+function secretCall(
+  method: string,
+  sub: string,
+  body: Buffer,
+  script: Script,
+  key: string,
+  record: Record<string, unknown>,
+  send: (status: number, result: unknown, errors?: { code: number; message: string }[]) => void,
+) {
+  if (!scripts.has(key)) return send(404, null, [{ code: 10007, message: "script not found" }]);
+  script.secrets ??= new Map();
+  if (method === "PUT" && sub === "/secrets") {
+    let secret: { name?: unknown; text?: unknown; type?: unknown };
+    try {
+      secret = JSON.parse(body.toString());
+    } catch {
+      return send(400, null, [{ code: 10026, message: "body must be JSON" }]);
+    }
+    if (secret.type !== "secret_text" || typeof secret.text !== "string" || typeof secret.name !== "string")
+      return send(400, null, [{ code: 10021, message: "expected { name, text, type: secret_text }" }]);
+    if (!SECRET_NAME.test(secret.name)) return send(400, null, [{ code: 10021, message: "bad secret name" }]);
+    script.secrets.set(secret.name, secret.text);
+    Object.assign(record, { secret: { name: secret.name, type: secret.type, length: secret.text.length } });
+    return send(200, { name: secret.name, type: "secret_text" });
+  }
+  if (method === "DELETE" && sub.startsWith("/secrets/")) {
+    const name = decodeURIComponent(sub.slice("/secrets/".length));
+    Object.assign(record, { secret: { name } });
+    if (!script.secrets.delete(name)) return send(404, null, [{ code: 10056, message: "secret not found" }]);
+    return send(200, null);
+  }
+  return send(405, null, [{ code: 10000, message: "method not allowed" }]);
+}
+
 export function startFakeCloudflare(): Promise<{ url: string; server: Server }> {
   const server = createServer(async (req, res) => {
     if (await scenarios.control(req, res)) return;
+    if (req.url?.startsWith("/__secrets?")) {
+      // The secrets a standalone script holds now (name → value), for tests: GET /__secrets?key=<script>.
+      const name = new URL(req.url, "http://fake").searchParams.get("key") ?? "";
+      res.writeHead(200, { "content-type": "application/json" });
+      return void res.end(JSON.stringify(Object.fromEntries(scripts.get(`/${name}`)?.secrets ?? [])));
+    }
     const record: Record<string, unknown> = { method: req.method };
     res.once("close", () => {
       if (!res.writableEnded) record.clientGone = true;
@@ -74,7 +122,7 @@ export function startFakeCloudflare(): Promise<{ url: string; server: Server }> 
       return send(403, null, [{ code: 10000, message: "Authentication error" }]);
     const url = new URL(req.url ?? "/", "http://fake");
     const match =
-      /^\/client\/v4\/accounts\/([^/]+)\/workers\/(?:dispatch\/namespaces\/([^/]+)\/)?scripts\/([^/]+)(\/versions|\/deployments)?$/.exec(
+      /^\/client\/v4\/accounts\/([^/]+)\/workers\/(?:dispatch\/namespaces\/([^/]+)\/)?scripts\/([^/]+)(\/versions|\/deployments|\/subdomain|\/secrets(?:\/[^/]+)?)?$/.exec(
         url.pathname,
       );
     if (!match) return send(404, null, [{ code: 7003, message: "Could not route to " + url.pathname }]);
@@ -96,9 +144,12 @@ export function startFakeCloudflare(): Promise<{ url: string; server: Server }> 
     const key = `${namespace ?? ""}/${name}`;
     const script = scripts.get(key) ?? { migrationTag: null, classes: new Set<string>(), versions: [] };
 
+    if (sub?.startsWith("/secrets")) return secretCall(req.method ?? "", sub, body, script, key, record, send);
     if (req.method === "PUT" && !sub) {
       const upload = await parseUpload(req, body);
       Object.assign(record, upload);
+      // Without keep_bindings the real API drops secrets an upload does not list.
+      if (!upload.metadata.keep_bindings?.includes("secret_text")) script.secrets?.clear();
       const m = upload.metadata.migrations;
       if (m) {
         if ((m.old_tag ?? null) !== script.migrationTag) {
@@ -133,6 +184,14 @@ export function startFakeCloudflare(): Promise<{ url: string; server: Server }> 
       return send(200, { id: version.id, number: version.number, resources: {} });
     }
     if (req.method === "GET" && sub === "/versions") return send(200, { items: script.versions });
+    if (req.method === "POST" && sub === "/subdomain") {
+      const setting = JSON.parse(body.toString());
+      record.subdomain = setting;
+      if (!scripts.has(key)) return send(404, null, [{ code: 10007, message: `script ${name} not found` }]);
+      if (typeof setting.enabled !== "boolean")
+        return send(400, null, [{ code: 10021, message: "enabled must be a boolean" }]);
+      return send(200, { enabled: setting.enabled, previews_enabled: setting.previews_enabled ?? true });
+    }
     if (req.method === "POST" && sub === "/deployments") {
       const deployment = JSON.parse(body.toString());
       record.deployment = deployment;

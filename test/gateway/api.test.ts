@@ -113,11 +113,11 @@ describe("POST /v1/runs", () => {
     expect((await json(res)).error.code).toBe("unsupported_media_type");
   });
 
-  it("explains that offline mode needs a spec", async () => {
+  it("explains that offline mode needs a spec when no app pattern matches the request", async () => {
     const res = await api("/v1/runs", { method: "POST", json: { request: "build me a blog" } });
     expect(res.status).toBe(422);
     const { error } = await json(res);
-    expect(error.code).toBe("spec_required");
+    expect(error.code).toBe("offline_needs_spec");
     expect(error.message).toContain("ANTHROPIC_API_KEY");
   });
 

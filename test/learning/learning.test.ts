@@ -1,7 +1,7 @@
 // Proves the learning stage: the knowledge base API, lessons learned from refine rounds, scoring, the model updater, and a replayed experiment where learning saves refine rounds.
 
 import { env } from "cloudflare:workers";
-import { chooseModel, lessonsFromReview } from "@aidevos/learning";
+import { chooseModel, lessonsFromReview, seededRandom } from "@aidevos/learning";
 import { knowledgeBaseOf } from "@aidevos/objects";
 import { describe, expect, it } from "vitest";
 import { api, json, startRun, waitForRun } from "../support/api";
@@ -58,12 +58,58 @@ describe("lesson extraction", () => {
 });
 
 describe("the model updater", () => {
-  it("keeps the cheaper model while it succeeds and escalates after repeated failures", () => {
-    expect(chooseModel("small", undefined, []).model).toBe("small");
-    expect(chooseModel("small", "big", [{ model: "small", runs: 2, firstPass: 0 }]).model).toBe("small");
-    const escalated = chooseModel("small", "big", [{ model: "small", runs: 4, firstPass: 1 }]);
+  const never = () => 0.99; // a draw that never explores
+  const record = (model: string, runs: number, firstPass: number, extra: Record<string, number> = {}) => ({
+    model,
+    runs,
+    firstPass,
+    ...extra,
+  });
+
+  it("tries the default first, escalates after repeated failures, and says why", () => {
+    expect(chooseModel(["small"], [], never)).toEqual({ model: "small", reason: "small is the only configured model" });
+    expect(chooseModel(["small", "big"], [record("small", 2, 0)], never).model).toBe("small");
+    const escalated = chooseModel(["small", "big"], [record("small", 4, 1)], never);
     expect(escalated).toEqual({ model: "big", reason: "small passed first time in 1 of 4 runs; escalating to big" });
-    expect(chooseModel("small", "big", [{ model: "small", runs: 4, firstPass: 3 }]).model).toBe("small");
+    expect(chooseModel(["small", "big"], [record("small", 4, 3)], never).model).toBe("small");
+  });
+
+  it("chooses by measured outcome: first passes, failures, refine rounds and cost", () => {
+    // Equal first-pass rates: the cheaper model wins on cost.
+    const cheaper = chooseModel(
+      ["small", "big"],
+      [record("small", 10, 8, { cost: 1, refineRounds: 2 }), record("big", 10, 8, { cost: 5, refineRounds: 2 })],
+      never,
+    );
+    expect(cheaper.model).toBe("small");
+    expect(cheaper.reason).toContain(
+      "small (first pass 8/10, 0 failed, 0.2 refine rounds and $0.1 per run) scores best",
+    );
+    // The bigger model fails less and passes first time more often: worth its cost.
+    const better = chooseModel(
+      ["small", "big"],
+      [
+        record("small", 10, 5, { failed: 3, cost: 0.5, refineRounds: 9 }),
+        record("big", 10, 9, { cost: 2, refineRounds: 1 }),
+      ],
+      never,
+    );
+    expect(better.model).toBe("big");
+    expect(better.reason).toContain("against small (first pass 5/10, 3 failed");
+  });
+
+  it("explores another model on a small share of choices, reproducibly per run", () => {
+    const stats = [record("small", 10, 9), record("big", 10, 9, { cost: 3 })];
+    expect(chooseModel(["small", "big"], stats, () => 0.05)).toEqual({
+      model: "big",
+      reason: "exploring big (10% of choices explore)",
+    });
+    // Seeded by the run: the same run id always chooses the same way; over many runs about a tenth explore.
+    const choose = (runId: string) => chooseModel(["small", "big"], stats, seededRandom(runId)).model;
+    expect(choose("run-42")).toBe(choose("run-42"));
+    const explored = Array.from({ length: 1000 }, (_, i) => choose(`run-${i}`)).filter((m) => m === "big").length;
+    expect(explored).toBeGreaterThan(60);
+    expect(explored).toBeLessThan(140);
   });
 });
 
@@ -88,25 +134,25 @@ describe("learning from runs", () => {
     expect(without).toEqual([1, 1, 1]);
     expect(withLearning).toEqual([1, 0, 0]);
 
-    const lessons = (await json(await api("/v1/knowledge?q=create%20answers%20201"))).items.filter(
+    const lessons = (await json(await api("/v1/knowledge?q=shelve%20example"))).items.filter(
       (e: { source: string }) => e.source === "learned",
     );
     expect(lessons).toHaveLength(1);
-    expect(lessons[0].title).toContain("create answers 201");
+    expect(lessons[0].title).toContain("shelve example 1");
     expect(lessons[0].score).toBe(2);
     const stats = await knowledgeBaseOf(env).modelStats("codegen");
     // Per model and prompt version: code written first time by the code prompt, or last by the refine prompt.
     expect(stats).toEqual([
       expect.objectContaining({
         model: "claude-sonnet-4-6",
-        prompt: "code.v1",
+        prompt: "code.v2",
         runs: 2,
         firstPass: 2,
         refineRounds: 0,
       }),
       expect.objectContaining({
         model: "claude-sonnet-4-6",
-        prompt: "refine.v1",
+        prompt: "refine.v2",
         runs: 4,
         firstPass: 0,
         refineRounds: 4,

@@ -1,6 +1,6 @@
 // Proves that every contract the pipeline sends to a model becomes a schema OpenAI's and Anthropic's strict modes accept (the rules the loopback fakes enforce), that zod's own JSON Schema does not, and that strict answers (maps as { key, value } lists, nulls for absent keys) read back into what the contracts expect.
 
-import { Architecture, BundleDraft, CodingTask, ReviewFinding, SpecDraft } from "@aidevos/core";
+import { ActionCode, Architecture, CodingTask, ReviewFinding, SpecDraft } from "@aidevos/core";
 import { fromStrict, strictSchema } from "@aidevos/llm";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -10,7 +10,7 @@ const CONTRACTS = {
   spec: SpecDraft,
   architecture: Architecture,
   tasks: z.array(CodingTask),
-  code: BundleDraft,
+  code: ActionCode,
   review: z.object({ findings: z.array(ReviewFinding) }),
 };
 

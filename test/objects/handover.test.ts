@@ -56,7 +56,7 @@ describe("moving roles to their own classes", () => {
         { kind: "lesson", stage: "codegen", title: "Quokkas need shade", body: "Written the old way.", evidence: [] },
         "user",
       );
-      kb.recordModel("codegen", "old-model", "v1", 0, 0.01);
+      kb.recordModel("codegen", "old-model", "v1", { refineRounds: 0, cost: 0.01, failed: false });
       return kb.list({ limit: 500 }).filter((e) => e.source === "seed").length;
     });
 

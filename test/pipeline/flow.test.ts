@@ -70,9 +70,10 @@ describe("nextStep", () => {
 
   const ledger = {
     "planning/0": plan,
-    "codegen/0": { bundle: bundle(0), review: [], model: "m0", prompt: "p0" },
+    "codegen/0": { bundle: bundle(0), spec: plan.spec, review: [], model: "m0", prompt: "p0" },
     "codegen/1": {
       bundle: bundle(1),
+      spec: plan.spec,
       review: [{ severity: "warning", rule: "r", message: "w" }],
       model: "m1",
       prompt: "p1",
@@ -91,7 +92,7 @@ describe("nextStep", () => {
     ],
     [
       "codegen round 1 → testing round 1 with that round's code",
-      succeeded("codegen", 1, { bundle: bundle(1), review: [] }),
+      succeeded("codegen", 1, { bundle: bundle(1), spec: plan.spec, review: [] }),
       {},
       { kind: "handoff", stage: "testing", round: 1, input: { plan, bundle: bundle(1) } },
     ],
@@ -111,13 +112,23 @@ describe("nextStep", () => {
       "testing failed below the limit → refine with the failing reports only",
       succeeded("testing", 0, { passed: false, reports: [failing("a"), passing] }),
       {},
-      { kind: "handoff", stage: "codegen", round: 1, input: { plan, previous: bundle(0), failures: [failing("a")] } },
+      {
+        kind: "handoff",
+        stage: "codegen",
+        round: 1,
+        input: { plan, previous: bundle(0), previousSpec: plan.spec, failures: [failing("a")] },
+      },
     ],
     [
       "testing failed differently from the round before → refine again",
       succeeded("testing", 1, { passed: false, reports: [failing("b")] }),
       {},
-      { kind: "handoff", stage: "codegen", round: 2, input: { plan, previous: bundle(1), failures: [failing("b")] } },
+      {
+        kind: "handoff",
+        stage: "codegen",
+        round: 2,
+        input: { plan, previous: bundle(1), previousSpec: plan.spec, failures: [failing("b")] },
+      },
     ],
     [
       "testing failed exactly as the round before → the refiner stalls",
@@ -176,6 +187,9 @@ describe("nextStep", () => {
           prompt: "p1",
           costUsd: 0.25,
           review: [{ severity: "warning", rule: "r", message: "w" }],
+          // The request and spec travel on: a deployed, healthy app becomes a pattern.
+          request: "todo",
+          spec: plan.spec,
         },
       },
     ],

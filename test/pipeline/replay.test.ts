@@ -1,7 +1,7 @@
 // Proves replayed model runs end to end: free text → planned, generated, tested, deployed and served; the refine loop; budgets; usage.
 import { FIXTURES } from "@aidevos/llm";
 import { describe, expect, it } from "vitest";
-import { api, json, startRun, todoSpec, waitForRun } from "../support/api";
+import { api, json, startRun, waitForRun } from "../support/api";
 
 function fixtureTokens(name: string) {
   return FIXTURES[name]!.calls.reduce(
@@ -27,7 +27,11 @@ describe("replayed model runs", () => {
     expect(costUsd).toBeGreaterThan(0);
     const made = await api("/apps/team-notes/k/red/notes", { method: "POST", json: { text: "ship it" } });
     expect(made.status).toBe(201);
-    expect((await json(made)).pinned).toBe(false);
+    const note = await json(made);
+    expect(note.pinned).toBe(false);
+    // The action the model wrote, in the app the compiler built around it.
+    const pinned = await api(`/apps/team-notes/k/red/notes/${note.id}/pin`, { method: "POST" });
+    expect((await json(pinned)).pinned).toBe(true);
     expect((await json(await api("/apps/team-notes/k/blue/notes"))).items).toHaveLength(0);
   });
 
@@ -40,35 +44,41 @@ describe("replayed model runs", () => {
     expect(codegen.rounds).toBe(2);
     expect(run.stages.find((s) => s.name === "testing")!.rounds).toBe(2);
     const events = await (await api(`/v1/runs/${run.id}/events`)).text();
-    expect(events).toMatch(/testing succeeded: tests failed: unit \d+\/\d+, integration \d+\/\d+/);
-    expect(events).toContain("codegen succeeded (round 1): refined");
+    expect(events).toMatch(/testing succeeded: tests failed: unit \d+\/\d+, examples 0\/1/);
+    expect(events).toContain("codegen succeeded (round 1): refined 1 action(s) (shelve)");
     const tests = await json(await api(`/v1/runs/${run.id}/tests`));
     expect(tests.round).toBe(1);
     expect(tests.reports.map((r: { kind: string }) => r.kind)).toEqual([
       "unit",
+      "examples",
       "integration",
       "security",
       "performance",
     ]);
     expect(tests.reports.every((r: { ok: boolean }) => r.ok)).toBe(true);
     expect((await api("/apps/shelf/books", { method: "POST", json: { title: "Dune" } })).status).toBe(201);
+    expect((await api("/apps/shelf/shelve", { method: "POST", json: { title: "Emma" } })).status).toBe(201);
   });
 
   it("stops when the refiner repeats itself, and leaves the live version alone", async () => {
-    const first = await waitForRun((await startRun({ request: "v1", spec: { ...todoSpec("stalled-shelf") } })).id);
+    // v1 has the contract the fixture's spec keeps (books with a title), so v2 breaks no client.
+    const books = { name: "book", plural: "books", fields: { title: { type: "string", required: true } } } as const;
+    const first = await waitForRun(
+      (await startRun({ request: "v1", spec: { name: "stalled-shelf", entities: [books] } })).id,
+    );
     expect(first.status).toBe("succeeded");
     const run = await waitForRun((await startRun({ request: "v2", options: { replay: "refine-stalls" } })).id);
     expect(run.status).toBe("failed");
     expect(run.error?.code).toBe("refine_stalled");
     expect(run.stages.find((s) => s.name === "deploy")!.status).toBe("pending");
     const tests = await json(await api(`/v1/runs/${run.id}/tests`));
-    const integration = tests.reports.find((r: { kind: string }) => r.kind === "integration");
-    expect(integration.ok).toBe(false);
-    expect(JSON.stringify(integration.cases)).toContain("status 200, want 201");
+    const examples = tests.reports.find((r: { kind: string }) => r.kind === "examples");
+    expect(examples.ok).toBe(false);
+    expect(JSON.stringify(examples.cases)).toContain("status 200, want 201");
     const app = await json(await api("/v1/apps/stalled-shelf"));
     expect(app.liveVersion).toBe(1);
     expect(app.versions).toHaveLength(1);
-    expect((await api("/apps/stalled-shelf/tasks", { method: "POST", json: { title: "still v1" } })).status).toBe(201);
+    expect((await api("/apps/stalled-shelf/books", { method: "POST", json: { title: "still v1" } })).status).toBe(201);
   });
 
   it("stops a run that spends its token budget", async () => {

@@ -93,9 +93,13 @@ it("ends every run under load and observed faults: attempts = faults fired + 1, 
   );
   const deployAfter = runs[3]!;
   const afterApp = await json(await api(`/v1/apps/${deployAfter.name}`));
+  // Uploads only: the script's PUT or a POST of a version (a first deploy also switches on workers.dev: POST /subdomain).
   const uploads = (
-    (await (await fetch(`${cfControl}/__requests?key=${deployAfter.name}`)).json()) as { method: string }[]
-  ).filter((c) => c.method === "PUT" || c.method === "POST");
+    (await (await fetch(`${cfControl}/__requests?key=${deployAfter.name}`)).json()) as {
+      method: string;
+      sub: string | null;
+    }[]
+  ).filter((c) => (c.method === "PUT" && c.sub === null) || (c.method === "POST" && c.sub === "/versions"));
   const all = observed.flat();
   measured(context, {
     runs: runs.length,

@@ -19,9 +19,9 @@ describe("the Registry's files", () => {
         )
         .one(),
     );
-    // Eleven files each; only spec.js names the app. The runtime modules, and here the samples (same
+    // Twelve files each; only spec.js names the app. The runtime modules, and here the samples (same
     // fields), the patterns stub (no pattern) and the handlers (no actions), are stored once for both.
-    expect(counts).toEqual({ rows: 22, contents: 12 });
+    expect(counts).toEqual({ rows: 24, contents: 13 });
     for (const name of names) {
       const bundle = await registry.getBundle(name, 1);
       expect(bundle?.files.map((f) => f.path)).toEqual([
@@ -33,6 +33,7 @@ describe("the Registry's files", () => {
         "model.test.js",
         "patterns.js",
         "query.js",
+        "realtime.js",
         "records.js",
         "samples.js",
         "spec.js",

@@ -1,5 +1,5 @@
-// Proves apps without actions share one loaded runtime Worker while apps with actions (or any code the
-// compiler did not write) keep a Worker of their own; that apps sharing the runtime keep their specs
+// Proves apps with only declarative parts share one loaded runtime Worker while apps with actions,
+// channels, schedules or outbound origins (or any code the compiler did not write) keep a Worker of their own; that apps sharing the runtime keep their specs
 // apart under interleaved, concurrent requests and across a redeploy; and that the shared runtime is
 // instrumented and guarded like any app.
 import { compileApp, declarativeSpecOf, sharedRuntime } from "@aidevos/compiler";
@@ -83,6 +83,11 @@ describe("which Worker runs an app", () => {
     const spec = AppSpec.parse(notes);
     expect(declarativeSpecOf(await compileApp(spec))).toEqual(JSON.parse(JSON.stringify(spec)));
     expect(declarativeSpecOf(await compileApp(AppSpec.parse(withAction)))).toBeNull();
+    // A channel lists itself from realtime.js at module level, and outbound origins need an env of the app's own.
+    expect(declarativeSpecOf(await compileApp(AppSpec.parse({ ...notes, channels: [{ name: "feed" }] })))).toBeNull();
+    expect(
+      declarativeSpecOf(await compileApp(AppSpec.parse({ ...notes, outbound: ["https://api.example.com"] }))),
+    ).toBeNull();
     const extra = await compileApp(spec);
     expect(
       declarativeSpecOf({ ...extra, files: [...extra.files, { ...extra.files[0]!, path: "more.js" }] }),

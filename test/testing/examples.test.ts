@@ -128,6 +128,7 @@ describe("examples gate the deploy", () => {
     expect(run.error?.message).toContain("follow example 2: GET /s/{{missing}}: status 404, want 302");
     const tests = await json(await api(`/v1/runs/${run.id}/tests`));
     expect(tests.reports.map((r: { kind: string; ok: boolean }) => [r.kind, r.ok])).toEqual([
+      ["contract", true],
       ["unit", true],
       ["examples", false],
     ]);

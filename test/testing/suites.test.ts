@@ -121,7 +121,8 @@ describe("security tests", () => {
 });
 
 describe("performance tests", () => {
-  const budget = { p95Ms: 80, requests: 24, concurrency: 2 };
+  // Loose enough for a loaded 2-core machine, far under the planted 1 s delay.
+  const budget = { p95Ms: 300, requests: 24, concurrency: 2 };
 
   it("report p50/p95/p99 per route and pass a fast app", async () => {
     const spec = AppSpec.parse({ ...SPEC, entities: [{ ...SPEC.entities![0]!, unique: [] }], performance: budget });
@@ -137,13 +138,13 @@ describe("performance tests", () => {
       await compileApp(spec),
       "app.js",
       '      case "list": {',
-      '      case "list": {\n        await new Promise((resolve) => setTimeout(resolve, 400));',
+      '      case "list": {\n        await new Promise((resolve) => setTimeout(resolve, 1000));',
     );
     const report = await runPerformanceSuite(spec, await staging(slow, spec));
     expect(report.ok).toBe(false);
     const slowCase = report.cases.find((c) => c.name.startsWith("GET /books"))!;
     expect(slowCase.ok).toBe(false);
-    expect(slowCase.message).toMatch(/p95 over budget of 80 ms/);
+    expect(slowCase.message).toMatch(/p95 over budget of 300 ms/);
     expect(report.cases.find((c) => c.name.startsWith("POST /books"))!.ok).toBe(true);
   });
 });

@@ -18,6 +18,7 @@ export {
   AppControlDO,
   AppHostDO,
   AppMonitorDO,
+  AppPlatform,
   default,
   KnowledgeBaseDO,
   RegistryDO,

@@ -216,9 +216,65 @@ function kvApi(sql) {
   });
 }
 
-/** The parts of ctx that reach storage, built once per app object. */
+function outboundBlocked(origin) {
+  const message = "outbound_blocked: fetch to " + origin + " is refused: it is not one of the app's outbound origins";
+  return Object.assign(new Error(message), { code: "outbound_blocked" });
+}
+
+/**
+ * ctx.secrets and ctx.fetch. Locally the host hands the app `env.PLATFORM` (AppPlatform), which reads
+ * the secrets and makes the allowed calls from outside the sandbox; on Cloudflare the secrets are the
+ * Worker's own (env) and the guard lets fetch() reach the same origins. The allow-list is checked here
+ * too, so a refusal carries its code; the platform checks it again whatever this code does.
+ */
+const guardedFetch = globalThis.fetch;
+
+function outsideApi(env) {
+  const platform = env && typeof env.PLATFORM === "object" ? env.PLATFORM : null;
+  const declared = SPEC.secrets ?? [];
+  const allowed = SPEC.outbound ?? [];
+  return {
+    async secrets() {
+      const values = declared.length === 0 ? {} : platform ? await platform.secrets() : (env ?? {});
+      const secrets = Object.create(null);
+      for (const name of declared) secrets[name] = typeof values[name] === "string" ? values[name] : undefined;
+      return Object.freeze(secrets);
+    },
+    async fetch(input, init) {
+      const request = new Request(input, init);
+      const origin = new URL(request.url).origin;
+      if (!allowed.includes(origin)) throw outboundBlocked(origin);
+      // On Cloudflare: the guard's fetch, which reaches the same origins only. (The policy scan refuses
+      // fetch() calls in the app's sources; this one, in the runtime, is the allow-listed way out.)
+      if (!platform) return guardedFetch(request);
+      try {
+        return await platform.outbound(request);
+      } catch (err) {
+        if (String(err?.message ?? "").startsWith("outbound_blocked")) throw outboundBlocked(origin);
+        throw err;
+      }
+    },
+  };
+}
+
+/** The parts of ctx that reach storage and the outside, built once per app object. */
 export function storageApi(app) {
-  return { entities: entitiesApi(app), counters: countersApi(app.sql), kv: kvApi(app.sql) };
+  return {
+    entities: entitiesApi(app),
+    counters: countersApi(app.sql),
+    kv: kvApi(app.sql),
+    outside: outsideApi(app.env),
+  };
+}
+
+/** ctx.broadcast: collects `{ channel, data }` (data as the text members get) for the host to send. */
+function broadcaster(collected) {
+  const channels = SPEC.channels ?? [];
+  return (channel, data) => {
+    if (!channels.some((c) => c.name === channel))
+      throw new TypeError("ctx.broadcast: no channel named " + String(channel).slice(0, 40));
+    collected.push({ channel, data: typeof data === "string" ? data : JSON.stringify(data ?? null) });
+  };
 }
 
 /**
@@ -227,12 +283,15 @@ export function storageApi(app) {
  * error is a 500 internal_error naming the action (never its stack), which the host's monitor
  * records with that name.
  */
-export async function runAction(storage, match, request, url, readBody) {
+export async function runAction(storage, match, request, url, readBody, why = {}) {
   const { action, params } = match;
   let body;
+  const { outside, ...stored } = storage;
   const ctx = {
-    ...storage,
+    ...stored,
     ...RESPONSES,
+    secrets: await outside.secrets(),
+    fetch: outside.fetch,
     action: action.name,
     params: Object.freeze({ ...params }),
     query: url.searchParams,
@@ -242,6 +301,10 @@ export async function runAction(storage, match, request, url, readBody) {
       if (body === undefined) body = readBody(request.clone());
       return body;
     },
+    // Why it runs, when not for an HTTP request (realtime.js), and what it sends to channel members.
+    schedule: why.schedule ?? null,
+    message: why.message ?? null,
+    broadcast: broadcaster(why.broadcasts ?? []),
   };
   const handler = HANDLERS[action.name];
   let result;
@@ -250,6 +313,8 @@ export async function runAction(storage, match, request, url, readBody) {
     result = await handler(request, Object.freeze(ctx));
     if (result instanceof Response) return result;
     if (result === undefined) return new Response(null, { status: 204 });
+    // A channel reply is text as members get it: a string as it is, anything else as JSON.
+    if (typeof result === "string" && why.message != null) return RESPONSES.text(result);
     return RESPONSES.json(result);
   } catch (err) {
     if (err instanceof HttpError) throw err;

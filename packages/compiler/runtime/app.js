@@ -20,6 +20,16 @@ import {
   validationFailed,
 } from "./model.js";
 import { tableOf } from "./query.js";
+import {
+  adoptSchedulesHere,
+  channelRoute,
+  messageHere,
+  nextScheduleHere,
+  realtimeCall,
+  runDueHere,
+  upgradeHere,
+  withBroadcasts,
+} from "./realtime.js";
 import { Records } from "./records.js";
 
 const ROUTE_METHODS = {
@@ -71,10 +81,16 @@ export class App extends DurableObject {
     this.records = new Records(ctx.storage);
     // A host that cannot give the app alarms (a facet) says so; expired rows are then purged as requests come.
     this.alarmsUnavailable = env?.EXPIRY === "on-request";
+    // Without a host around it (the app's own Worker, on Cloudflare) the object holds its channel
+    // members and runs its schedules itself (realtime.js).
+    this.ownHost = !this.alarmsUnavailable;
     /** What an action's ctx reaches storage through (actions.js), built on the first action request. */
     this.actionStorage = null;
+    /** Broadcasts of public action requests, until the host collects them (realtime.js). */
+    this.heldBroadcasts = new Map();
     ctx.blockConcurrencyWhile(async () => {
       this.migrate();
+      if (this.ownHost) adoptSchedulesHere(this.sql);
       await this.scheduleExpiry();
     });
   }
@@ -108,12 +124,17 @@ export class App extends DurableObject {
     } catch {
       throw notFound("route");
     }
+    if (this.ownHost) {
+      const upgraded = upgradeHere(this, request, parts);
+      if (upgraded) return upgraded;
+    }
     // Actions first (docs/appspec.md): a path of an action with another method is 405 unless an entity route has it.
     const action = matchAction(request.method, parts);
     if (action.action) {
-      this.actionStorage ??= storageApi(this);
-      return runAction(this.actionStorage, action, request, url, (req) => readJson(req, true));
+      const broadcasts = [];
+      return withBroadcasts(this, await this.runAction(action, request, { broadcasts }), broadcasts);
     }
+    channelRoute(parts);
     const entityPath =
       parts[0] === "counters" ||
       (entityByPlural(parts[0]) !== null && (parts.length <= 2 || (parts.length === 3 && parts[2] === "increment")));
@@ -152,9 +173,15 @@ export class App extends DurableObject {
     }
   }
 
+  /** Runs an action for a request, a schedule or a channel message (`why`: actions.js runAction). */
+  runAction(match, request, why) {
+    this.actionStorage ??= storageApi(this);
+    return runAction(this.actionStorage, match, request, new URL(request.url), (req) => readJson(req, true), why);
+  }
+
   /** The platform's calls: `check` answers what the stored data breaks under another version's spec. */
   async internal(request, name) {
-    if (name !== "check") throw notFound(`route ${INTERNAL}${name}`);
+    if (name !== "check") return realtimeCall(this, request, name);
     if (request.method !== "POST") throw methodNotAllowed(["POST"]);
     const body = await readJson(request, true);
     if (!isPlainObject(body) || !isPlainObject(body.spec) || !Array.isArray(body.spec.entities))
@@ -209,7 +236,22 @@ export class App extends DurableObject {
   /** @override */
   async alarm() {
     this.purgeExpired();
+    if (this.ownHost) await runDueHere(this);
     await this.scheduleExpiry();
+  }
+
+  /** @override A channel member's frame (only where this object is its own host). */
+  async webSocketMessage(ws, message) {
+    await messageHere(this, ws, message);
+  }
+
+  /** @override */
+  async webSocketClose(ws, code, reason) {
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+    } catch {
+      // Already closed.
+    }
   }
 
   purgeExpired() {
@@ -234,6 +276,10 @@ export class App extends DurableObject {
     for (const entity of SPEC.entities.filter((e) => e.ttlSeconds)) {
       const { at } = this.sql.exec(`SELECT MIN(expires_at) AS at FROM ${tableOf(entity)}`).one();
       if (at !== null && (next === null || at < next)) next = at;
+    }
+    if (this.ownHost) {
+      const schedule = nextScheduleHere(this.sql);
+      if (schedule !== null && (next === null || schedule < next)) next = schedule;
     }
     if (next !== null && !this.alarmsUnavailable) await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
   }

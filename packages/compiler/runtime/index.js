@@ -7,8 +7,15 @@ const KEY = /^[A-Za-z0-9_-]{1,64}$/;
 /** How an action learns its partition (ctx.key): set here, never taken from the client (PARTITION_KEY_HEADER in @aidevos/core). */
 const KEY_HEADER = "x-aidevos-partition-key";
 
+/** The platform's calls into an app (app.js INTERNAL); nothing outside the app's Worker may make them. */
+const INTERNAL = /^(\/k\/[^/]*)?\/_aidevos(\/|$)/;
+
 export default {
   async fetch(request, env) {
+    if (INTERNAL.test(new URL(request.url).pathname)) {
+      const error = { code: "not_found", message: "route not found", details: [] };
+      return Response.json({ error }, { status: 404 });
+    }
     if (SPEC.partition !== "perKey") {
       const own = new Request(request, { redirect: "manual" });
       own.headers.delete(KEY_HEADER);

@@ -2,6 +2,7 @@ export * from "./app";
 export * from "./appspec";
 export * from "./artifacts";
 export * from "./bench";
+export * from "./contract";
 export * from "./cursor";
 export * from "./errors";
 export * from "./knowledge";

@@ -1,15 +1,41 @@
+import bogusHash from "../fixtures/bogus-hash.json";
 import catalogStatus from "../fixtures/catalog-status.json";
+import failsExample from "../fixtures/fails-example.json";
+import fencedCode from "../fixtures/fenced-code.json";
+import neverConverges from "../fixtures/never-converges.json";
 import notesFromText from "../fixtures/notes-from-text.json";
 import prodBug from "../fixtures/prod-bug.json";
 import refineExhausts from "../fixtures/refine-exhausts.json";
 import refineFixesStatus from "../fixtures/refine-fixes-status.json";
 import refineStalls from "../fixtures/refine-stalls.json";
+import reviewFindsBug from "../fixtures/review-finds-bug.json";
+import truncated from "../fixtures/truncated.json";
+import wrongCtxApi from "../fixtures/wrong-ctx-api.json";
 import type { Fixture } from "./replay/replay-provider";
 
-/** Recorded conversations a run can replay (`options.replay`), written by `pnpm fixtures`. */
+/**
+ * Model conversations a run can replay (`options.replay`). The first seven are hand-written, shaped
+ * like real model answers (fences, a made-up hash, a cut answer, a review error, a failed example, a
+ * wrong ctx API, a refiner that never converges), each with the outcome it must produce; the rest are
+ * written by `pnpm fixtures` (scripts/fixtures.record.ts) with planted defects. None is recorded from a
+ * live model, and all usage figures are illustrative.
+ */
 export const FIXTURES: Record<string, Fixture> = Object.fromEntries(
-  ([catalogStatus, notesFromText, prodBug, refineExhausts, refineFixesStatus, refineStalls] as Fixture[]).map((f) => [
-    f.name,
-    f,
-  ]),
+  (
+    [
+      fencedCode,
+      bogusHash,
+      truncated,
+      reviewFindsBug,
+      failsExample,
+      wrongCtxApi,
+      neverConverges,
+      catalogStatus,
+      notesFromText,
+      prodBug,
+      refineExhausts,
+      refineFixesStatus,
+      refineStalls,
+    ] as Fixture[]
+  ).map((f) => [f.name, f]),
 );

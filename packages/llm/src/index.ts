@@ -6,6 +6,7 @@ export { describeArchitecture, planTasks } from "./offline/architecture";
 export { OpenAiCompatibleProvider } from "./openai/openai-provider";
 export { ModelOutputError } from "./prompting";
 export { prompt } from "./prompts";
+export { CTX_API, HTTP_RULES, unknownCtxMembers } from "./prompts/contract";
 export type { LlmProvider } from "./provider";
 export type { Fixture } from "./replay/replay-provider";
 export { fromStrict, strictSchema } from "./schema/strict";

@@ -19,6 +19,8 @@ export interface StructuredCall<T> {
   input: unknown;
   /** The run's round (refine rounds count up), so a replayed run answers each round as recorded. */
   round?: number;
+  /** The action a code, refine call is about (one call per action), so a replay answers each as recorded. */
+  action?: string;
   /** Knowledge retrieved for this call (best practices, lessons), sent as a cached part of the instructions. */
   knowledge?: string[];
 }

@@ -11,12 +11,19 @@ export interface CodegenInput {
   plan: Plan;
   /** Set on refine rounds: the code that failed and why. */
   previous?: CodeBundle;
+  /** Set on refine rounds: the spec `previous` was compiled from, every action's code in it. */
+  previousSpec?: AppSpec;
   failures?: TestReport[];
   /** Blocking (severity error) review findings on `previous`, fixed in the same round as test failures. */
   findings?: ReviewFinding[];
 }
 export interface CodegenOutput {
   bundle: CodeBundle;
+  /**
+   * The spec the bundle was compiled from: the plan's, with the code a model wrote for its actions.
+   * What testing plays and deploy records, so a feedback run starts from the live code.
+   */
+  spec: AppSpec;
   review: ReviewFinding[];
   model?: string;
   prompt?: string;
@@ -25,6 +32,8 @@ export interface CodegenOutput {
 export interface TestingInput {
   plan: Plan;
   bundle: CodeBundle;
+  /** The run's `options.allowBreaking`: breaking contract changes are listed but do not fail. */
+  allowBreaking?: boolean;
 }
 export interface TestingOutput {
   passed: boolean;
@@ -57,6 +66,14 @@ export interface LearningInput {
   costUsd: number;
   /** What code review said about the deployed code. */
   review?: ReviewFinding[];
+  /**
+   * Set when the run failed (the run hands its outcome to learning as it ends): why. `app` then
+   * names the app the run was building, at version 0 and with no URL, as nothing was deployed.
+   */
+  failed?: { code: string; message: string };
+  /** The request and the spec the app was built from: a deployed, healthy app becomes a pattern. */
+  request?: string;
+  spec?: AppSpec;
 }
 export interface LearningOutput {
   lessons: string[];

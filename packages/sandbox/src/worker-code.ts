@@ -105,6 +105,19 @@ class Guarded extends Inner {
   alarm(info) {
     return __aidevos_within(BUDGET, () => (typeof super.alarm === "function" ? super.alarm(info) : undefined));
   }
+
+  // Channel members of an app that is its own host (its Worker on Cloudflare): each frame has a budget too.
+  webSocketMessage(ws, message) {
+    return __aidevos_within(BUDGET, () =>
+      typeof super.webSocketMessage === "function" ? super.webSocketMessage(ws, message) : undefined,
+    );
+  }
+
+  webSocketClose(ws, code, reason, wasClean) {
+    return __aidevos_within(BUDGET, () =>
+      typeof super.webSocketClose === "function" ? super.webSocketClose(ws, code, reason, wasClean) : undefined,
+    );
+  }
 }
 
 ${specModule ? SHARED_CLASS : ""}
@@ -139,8 +152,9 @@ function specOf(props) {
   const spec = props === null || typeof props !== "object" ? undefined : props.spec;
   if (spec === null || typeof spec !== "object" || !Array.isArray(spec.entities))
     throw new TypeError("sandbox: the shared runtime serves an app only with its spec (props.spec)");
-  if (Array.isArray(spec.actions) && spec.actions.length > 0)
-    throw new TypeError("sandbox: an app with actions runs in an isolate of its own, not in the shared runtime");
+  for (const part of ["actions", "schedules", "channels", "outbound"])
+    if (Array.isArray(spec[part]) && spec[part].length > 0)
+      throw new TypeError("sandbox: an app with " + part + " runs in an isolate of its own, not in the shared runtime");
   return spec;
 }
 
@@ -178,7 +192,8 @@ for (let proto = Guarded.prototype; proto !== null && proto !== Object.prototype
 const SHARED_SPEC_SOURCE = `import { AsyncLocalStorage } from "node:async_hooks";
 
 const current = new AsyncLocalStorage();
-const LOADING = Object.freeze({ name: "", entities: Object.freeze([]), actions: Object.freeze([]), counters: Object.freeze([]) });
+const NONE = Object.freeze([]);
+const LOADING = Object.freeze({ name: "", entities: NONE, actions: NONE, counters: NONE, schedules: NONE, channels: NONE });
 let loaded = false;
 
 function spec() {

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { AccessUsageError, keysCommand, secretsCommand } from "./access.ts";
 import { fillActionCode } from "./actions.ts";
 import type { Client } from "./client.ts";
 
@@ -63,7 +64,10 @@ export async function runCommand(
         body.spec = fillActionCode(body.spec as object, flags.actions);
       }
       if (typeof flags.app === "string") body.app = flags.app;
-      if (typeof flags.replay === "string") body.options = { replay: flags.replay };
+      const options: Record<string, unknown> = {};
+      if (typeof flags.replay === "string") options.replay = flags.replay;
+      if (flags["allow-breaking"]) options.allowBreaking = true;
+      if (Object.keys(options).length) body.options = options;
       const run = await client.call("POST", "/v1/runs", body);
       if (flags["no-wait"]) {
         print(run, () => run.id);
@@ -137,6 +141,14 @@ export async function runCommand(
       );
       return 0;
     }
+    case "openapi": {
+      // The live version's contract, as the gateway generates it from the spec (always JSON).
+      if (!rest[0]) throw new UsageError("openapi <app> [--key KEY]");
+      const key = typeof flags.key === "string" ? `/k/${encodeURIComponent(flags.key)}` : "";
+      const doc = await client.call("GET", `/apps/${encodeURIComponent(rest[0])}${key}/openapi.json`);
+      out.print(JSON.stringify(doc, null, 2));
+      return 0;
+    }
     case "feedback": {
       const [app, ...words] = rest;
       if (!app || words.length === 0) throw new UsageError("feedback <app> <message>");
@@ -146,6 +158,25 @@ export async function runCommand(
         return 0;
       }
       return (await watch(client, run.id, out)).status === "succeeded" ? 0 : 1;
+    }
+    case "secrets":
+    case "keys":
+      try {
+        return await (command === "secrets" ? secretsCommand : keysCommand)(client, rest, print);
+      } catch (err) {
+        if (err instanceof AccessUsageError) throw new UsageError(err.message);
+        throw err;
+      }
+    case "schedules": {
+      const [verb, app, schedule] = rest;
+      if (verb !== "run" || !app || !schedule) throw new UsageError("schedules run <app> <schedule> [--key KEY]");
+      const query = typeof flags.key === "string" ? `?key=${encodeURIComponent(flags.key)}` : "";
+      const ran = await client.call(
+        "POST",
+        `/v1/apps/${encodeURIComponent(app)}/schedules/${encodeURIComponent(schedule)}/run${query}`,
+      );
+      print(ran, () => `${app}: ${schedule} ran in ${ran.partitions} partition${ran.partitions === 1 ? "" : "s"}`);
+      return 0;
     }
     default:
       throw new UsageError(command ? `unknown command "${command}"` : "a command");

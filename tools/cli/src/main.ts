@@ -7,7 +7,7 @@ const HELP = `aidevos — plan, build, test and deploy apps with AIDevOS
 
 usage: aidevos <command> [args] [--url URL] [--token TOKEN] [--json]
 
-  submit [request…] [--spec FILE [--actions DIR]] [--app NAME] [--replay FIXTURE] [--no-wait]
+  submit [request…] [--spec FILE [--actions DIR]] [--app NAME] [--replay FIXTURE] [--allow-breaking] [--no-wait]
                          start a run and follow it stage by stage; prints the app URL.
                          --actions fills each action's code from DIR/<action name>.js
   runs [--limit N]       recent runs
@@ -16,7 +16,17 @@ usage: aidevos <command> [args] [--url URL] [--token TOKEN] [--json]
   apps                   deployed apps
   rollback <app> [--version N]
   errors <app>           error groups seen in production
+  schedules run <app> <schedule> [--key KEY]
+                         run a schedule now in every partition that holds data (or one key)
   feedback <app> <message…> [--no-wait]
+  secrets set <app> <NAME>   set a secret; the value is read from stdin (never an argument)
+  secrets unset|list <app> [NAME]
+  keys create <app>      a new app key for an access: "key" app, printed this once
+  keys list <app>        key ids and dates;  keys revoke <app> <id>
+  openapi <app> [--key KEY]
+                         the live version's OpenAPI 3.1 document (its docs: URL/apps/<app>/docs).
+                         A run whose spec breaks the live contract fails with breaking_change
+                         unless submitted with --allow-breaking
 
 URL defaults to $AIDEVOS_URL or http://127.0.0.1:8787; TOKEN to $AIDEVOS_API_TOKEN.
 Exit codes: 0 done, 1 the run failed, 2 bad usage or an API error.`;
@@ -27,7 +37,7 @@ function parse(argv: string[]) {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (!a.startsWith("--")) args.push(a);
-    else if (["json", "no-wait", "help"].includes(a.slice(2))) flags[a.slice(2)] = true;
+    else if (["json", "no-wait", "help", "allow-breaking"].includes(a.slice(2))) flags[a.slice(2)] = true;
     else flags[a.slice(2)] = argv[++i] ?? "";
   }
   return { args, flags };

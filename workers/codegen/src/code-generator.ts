@@ -1,86 +1,159 @@
+import { compileApp } from "@aidevos/compiler";
 import {
+  type Action,
+  ActionCode,
   AidevosError,
-  BundleDraft,
+  type AppSpec,
   type CodeBundle,
-  type Plan,
   ReviewFinding,
-  sealBundle,
   type TestReport,
 } from "@aidevos/core";
-import { type LlmProvider, prompt } from "@aidevos/llm";
+import { type LlmProvider, prompt, unknownCtxMembers } from "@aidevos/llm";
 import { scanSource } from "@aidevos/sandbox";
 import { z } from "zod";
+import {
+  ACTION_CONCURRENCY,
+  actionsToWrite,
+  appOutline,
+  failingActions,
+  mapBounded,
+  unfence,
+  withCode,
+} from "./action-code";
+
+/** A version of the app: the spec with every action's code, and the bundle the compiler built from it. */
+export interface Built {
+  spec: AppSpec;
+  bundle: CodeBundle;
+}
+
+/** The example steps and description an action's code must honour, as the model sees them. */
+function actionBrief(action: Action) {
+  const { code: _code, ...brief } = action;
+  return brief;
+}
 
 /**
- * Code generator: tasks → source files and their unit tests. Models write a `BundleDraft` (no hash:
- * a model cannot compute one); the hash that names the code everywhere after (refine stall check,
- * loader cache id, Registry) is computed here from the files.
+ * Code generator (AppSpec v2 division of labour): the model writes each action's `code`, one call per
+ * action, a few at a time; the compiler writes everything else and computes the hash from the files
+ * (`compileApp` seals the bundle), so nothing a model says about a hash is ever read. Code the spec
+ * already has (the user's, or the live app's on a feedback run) is kept as it is.
  */
 export class CodeGenerator {
   constructor(private readonly provider: LlmProvider) {}
 
-  async generate(plan: Plan, knowledge: string[] = []): Promise<CodeBundle> {
-    const { value } = await this.provider.structured({
-      task: "code",
-      knowledge,
-      schema: BundleDraft,
-      system: prompt("code").text,
-      input: { plan },
+  async generate(spec: AppSpec, knowledge: string[] = []): Promise<Built> {
+    const app = appOutline(spec);
+    const written = await mapBounded(actionsToWrite(spec), ACTION_CONCURRENCY, async (action) => {
+      const { value } = await this.provider.structured({
+        task: "code",
+        action: action.name,
+        knowledge,
+        schema: ActionCode,
+        system: prompt("code").text,
+        input: { app, action: actionBrief(action) },
+      });
+      // Models often fence code in Markdown despite the prompt: the module is what is inside.
+      return [action.name, unfence(value.code)] as const;
     });
-    return sealBundle(value);
+    const built = withCode(spec, Object.fromEntries(written));
+    return { spec: built, bundle: await compileApp(built) };
   }
 }
 
-/** Code reviewer: deterministic policy checks always, plus the model's review where one is configured. */
+/** Code reviewer: deterministic policy checks always, plus the model's review of the code a model wrote. */
 export class CodeReviewer {
   constructor(private readonly provider: LlmProvider) {}
 
-  async review(bundle: CodeBundle, round: number): Promise<ReviewFinding[]> {
+  async review(plan: AppSpec, built: Built, round: number): Promise<ReviewFinding[]> {
+    const policy = scanSource(built.bundle.files);
+    const names = new Set(actionsToWrite(plan).map((a) => a.name));
+    const actions = (built.spec.actions ?? [])
+      .filter((a) => names.has(a.name))
+      .map((a) => ({ name: a.name, file: `actions/${a.name}.js`, method: a.method, path: a.path, code: a.code }));
+    // A ctx member the contract does not have is a bug whatever the model reviewer says.
+    const contract = actions.flatMap((a) => unknownCtxMembers(a.file, a.code ?? ""));
+    // The compiler's code and the user's are not the model's to judge: only what a model wrote is reviewed.
+    if (actions.length === 0) return policy;
     const { value } = await this.provider.structured({
       task: "review",
       round,
       schema: z.object({ findings: z.array(ReviewFinding) }),
       system: prompt("review").text,
-      input: { bundle },
+      input: { app: appOutline(built.spec), actions },
     });
-    return [...scanSource(bundle.files), ...value.findings];
+    return [...policy, ...contract, ...value.findings];
   }
 }
 
+/** What a refine round starts from. */
+export interface RefineInput {
+  /** The planned spec: its actions without code are the ones a model writes (and may rewrite). */
+  plan: AppSpec;
+  /** The version that failed. */
+  previous: Built;
+  failures: TestReport[];
+  findings: ReviewFinding[];
+  round: number;
+  knowledge: string[];
+}
+
 /**
- * Code refiner: new code from what blocked the previous round, failing tests and blocking review
- * findings alike. A refiner that answers with the same files (same computed hash) stalls the run.
+ * Code refiner: rewrites only the actions the round's failures and blocking findings point at (each
+ * with its own failures), never code the user gave. A refiner that answers with the same code for
+ * every action it was asked about stalls the run: judged on the code itself.
  */
 export class CodeRefiner {
   constructor(private readonly provider: LlmProvider) {}
 
-  async refine(
-    plan: Plan,
-    previous: CodeBundle,
-    failures: TestReport[],
-    round: number,
-    knowledge: string[] = [],
-    findings: ReviewFinding[] = [],
-  ): Promise<CodeBundle> {
-    const { value } = await this.provider.structured({
-      task: "refine",
-      round,
-      knowledge,
-      schema: BundleDraft,
-      system: prompt("refine").text,
-      input: { plan, previous, failures, ...(findings.length ? { findings } : {}) },
-    });
-    const bundle = await sealBundle(value);
-    if (bundle.hash === (await sealBundle(previous)).hash) {
-      const failing = [
-        ...findings.map((f) => `review: ${f.rule} ${f.message}`),
-        ...failures.flatMap((r) => r.cases.filter((c) => !c.ok).map((c) => c.name)),
-      ].slice(0, 5);
+  async refine(input: RefineInput): Promise<Built & { rewritten: string[] }> {
+    const { plan, previous, failures, findings, round, knowledge } = input;
+    const ours = new Set(actionsToWrite(plan).map((a) => a.name));
+    const problems = [
+      ...findings.map((f) => `review: ${f.rule} ${f.message}`),
+      ...failures.flatMap((r) => r.cases.filter((c) => !c.ok).map((c) => c.name)),
+    ].slice(0, 5);
+    if (ours.size === 0) {
       throw new AidevosError(
-        "refine_stalled",
-        `the refiner produced the same code again, so the same problems remain (${failing.join("; ") || "see the test reports"})`,
+        "tests_failed",
+        `tests failed in code no model wrote (the compiler's or the spec's own), so no refine round can change it (${problems.join("; ") || "see the test reports"})`,
       );
     }
-    return bundle;
+    const pointed = [...failingActions(previous.spec, failures, findings)].filter((n) => ours.has(n));
+    // Failures that name no action (a unit test, say) may still come from any action a model wrote.
+    const targets = (previous.spec.actions ?? []).filter((a) =>
+      (pointed.length ? pointed : [...ours]).includes(a.name),
+    );
+    const app = appOutline(previous.spec);
+    const rewritten = await mapBounded(targets, ACTION_CONCURRENCY, async (action) => {
+      const mine = failingActions({ ...previous.spec, actions: [action] }, failures, findings).size > 0;
+      const { value } = await this.provider.structured({
+        task: "refine",
+        action: action.name,
+        round,
+        knowledge,
+        schema: ActionCode,
+        system: prompt("refine").text,
+        input: {
+          app,
+          action,
+          // Its own failures when they name it; otherwise everything that failed.
+          failures: mine ? failures.map((r) => ({ ...r, cases: r.cases.filter((c) => !c.ok) })) : failures,
+          findings: findings.filter((f) => !f.file || f.file === `actions/${action.name}.js`),
+        },
+      });
+      return [action.name, unfence(value.code)] as const;
+    });
+    const changed = rewritten.filter(
+      ([name, code]) => code.trim() !== (targets.find((a) => a.name === name)?.code ?? "").trim(),
+    );
+    if (changed.length === 0) {
+      throw new AidevosError(
+        "refine_stalled",
+        `the refiner answered with the same code for ${targets.map((a) => a.name).join(", ")}, so the same problems remain (${problems.join("; ") || "see the test reports"})`,
+      );
+    }
+    const spec = withCode(previous.spec, Object.fromEntries(changed));
+    return { spec, bundle: await compileApp(spec), rewritten: changed.map(([name]) => name) };
   }
 }

@@ -1,7 +1,8 @@
-import { AidevosError, type Plan, setting } from "@aidevos/core";
+import { type Plan, setting } from "@aidevos/core";
 import { createProvider, prompt, providerName } from "@aidevos/llm";
 import { knowledgeBaseOf } from "@aidevos/objects";
 import { type CodegenInput, type CodegenOutput, StageDO, type StageJob, type StageLog } from "@aidevos/pipeline";
+import { actionsToWrite } from "./action-code";
 import { CodeGenerator, CodeRefiner, CodeReviewer } from "./code-generator";
 
 /** The words a request's knowledge is searched by: what the app is and what it does. */
@@ -10,12 +11,15 @@ function knowledgeQuery(plan: Plan): string {
   const entities = spec.entities.map(
     (e) => `${e.name} ${e.plural} ${Object.keys(e.fields).join(" ")} ${(e.operations ?? []).join(" ")}`,
   );
-  return `${spec.description ?? ""} ${spec.name} ${entities.join(" ")} create list get update delete validation`;
+  // Actions are what the model writes: their names and descriptions find the lessons about them.
+  const actions = (spec.actions ?? []).map((a) => `${a.name} ${a.method} ${a.path} ${a.description ?? ""}`);
+  return `${spec.description ?? ""} ${spec.name} ${entities.join(" ")} ${actions.join(" ")} create list get update delete validation`;
 }
 
 /**
- * Codegen stage: generate → review, or refine from test failures and blocking review findings on
- * later rounds, with what earlier runs taught. Blocking findings do not fail the stage: the run
+ * Codegen stage: the model writes the actions' code (the compiler the rest) → review, or refine the
+ * failing actions from test failures and blocking review findings on later rounds, with what
+ * earlier runs taught. Blocking findings do not fail the stage: the run
  * tests the code anyway and hands both to the refiner (workers/runs flow.ts), within the round budget.
  */
 export class CodegenDO extends StageDO<CodegenInput, CodegenOutput, Env> {
@@ -32,27 +36,38 @@ export class CodegenDO extends StageDO<CodegenInput, CodegenOutput, Env> {
     let codeModel: string | undefined;
     const strong = setting(this.env, "AIDEVOS_STRONG_MODEL");
     if (strong && ["anthropic", "openai-compatible"].includes(providerName(this.env, job.model))) {
-      const choice = await kb.chooseModel("codegen", setting(this.env, "AIDEVOS_MODEL") ?? "claude-sonnet-4-6", strong);
+      const models = [setting(this.env, "AIDEVOS_MODEL") ?? "claude-sonnet-4-6", strong];
+      const choice = await kb.chooseModel("codegen", models, job.runId);
       codeModel = choice.model;
-      await log.info(`model updater: ${choice.reason}`);
+      await log.info(`model updater: ${choice.model} — ${choice.reason}`, { model: choice.model });
     }
     const provider = createProvider(this.env, { ...job.model, codeModel });
-    const bundle = previous
-      ? await new CodeRefiner(provider).refine(plan, previous, failures ?? [], job.round, lines, findings ?? [])
-      : await new CodeGenerator(provider).generate(plan, lines);
-    const review = await new CodeReviewer(provider).review(bundle, job.round);
+    const built = previous
+      ? await new CodeRefiner(provider).refine({
+          plan: plan.spec,
+          previous: { spec: job.input.previousSpec ?? plan.spec, bundle: previous },
+          failures: failures ?? [],
+          findings: findings ?? [],
+          round: job.round,
+          knowledge: lines,
+        })
+      : await new CodeGenerator(provider).generate(plan.spec, lines);
+    const { bundle, spec } = built;
+    const review = await new CodeReviewer(provider).review(plan.spec, built, job.round);
     const blocking = review.filter((f) => f.severity === "error").length;
     for (const f of review) await log.warn(`review: ${f.rule} ${f.file ?? ""}:${f.line ?? ""} ${f.message}`);
-    const sources = bundle.files.filter((f) => f.role === "source").length;
+    const written: string[] =
+      "rewritten" in built ? (built.rewritten as string[]) : actionsToWrite(plan.spec).map((a) => a.name);
     return {
       usage: provider.usage,
       output: {
         bundle,
+        spec,
         review,
         model: provider.modelOf(previous ? "refine" : "code"),
         prompt: prompt(previous ? "refine" : "code").version,
       },
-      summary: `${previous ? "refined" : "generated"} ${sources} source and ${bundle.files.length - sources} test files (code ${bundle.hash.slice(0, 12)}), review: ${review.length} finding(s)${blocking ? `, ${blocking} blocking (sent to the refiner)` : ""}`,
+      summary: `${previous ? "refined" : "generated"} ${written.length} action(s)${written.length ? ` (${written.join(", ")})` : ""}, the compiler the rest (code ${bundle.hash.slice(0, 12)}), review: ${review.length} finding(s)${blocking ? `, ${blocking} blocking (sent to the refiner)` : ""}`,
     };
   }
 }

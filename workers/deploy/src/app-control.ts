@@ -1,6 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
 import { AidevosError, type AppSpec, type CloudflareVersion, type CodeBundle, type VersionChange } from "@aidevos/core";
 import { appHostOf, registryOf } from "@aidevos/objects";
+import type { SandboxOptions } from "@aidevos/sandbox";
+import { AppAccessStore } from "./app-access";
 import { CloudflareApiError, CloudflareClient, CloudflareDeployer, cloudflareConfig } from "./cloudflare";
 import { publishLive } from "./publish";
 
@@ -30,9 +32,9 @@ interface AppDeployed {
   shipped: boolean;
 }
 
-function deployer(env: Env): CloudflareDeployer | null {
+function deployer(env: Env, sandbox: SandboxOptions = {}): CloudflareDeployer | null {
   const config = cloudflareConfig(env);
-  return config ? new CloudflareDeployer(new CloudflareClient(config)) : null;
+  return config ? new CloudflareDeployer(new CloudflareClient(config), sandbox) : null;
 }
 
 /** Cloudflare refusing a change is an answer for the caller, not a crash (errors lose their class over RPC). */
@@ -57,6 +59,7 @@ async function onCloudflare(action: () => Promise<void>): Promise<VersionChange 
 export class AppControlDO extends DurableObject<Env> {
   /** The tail of the queue of changes: each change starts when the one before it has settled. */
   private tail: Promise<unknown> = Promise.resolve();
+  private accessStore: AppAccessStore | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -65,6 +68,74 @@ export class AppControlDO extends DurableObject<Env> {
         "CREATE TABLE IF NOT EXISTS cloudflare_uploads (run_id TEXT PRIMARY KEY, deployment TEXT NOT NULL)",
       );
     });
+  }
+
+  /** The app's secrets and keys (app-access.ts); they belong to the app, not to a version. */
+  private get access(): AppAccessStore {
+    this.accessStore ??= new AppAccessStore(this.ctx.storage, this.env, this.app);
+    return this.accessStore;
+  }
+
+  /** Seals and keeps a secret value; on Cloudflare it also becomes a secret of the app's Worker. */
+  async setSecret(name: string, value: string): Promise<VersionChange | null> {
+    await this.access.setSecret(name, value);
+    return this.onAppWorker((cf, script) => cf.putSecret(script, name, value));
+  }
+
+  async deleteSecret(name: string): Promise<VersionChange | null> {
+    this.access.deleteSecret(name);
+    return this.onAppWorker((cf, script) => cf.deleteSecret(script, name));
+  }
+
+  /**
+   * A change to the app's Worker on Cloudflare, when it is shipped there: null when done (or not
+   * shipped), else Cloudflare's refusal for the caller (the message never carries a value).
+   */
+  private async onAppWorker(change: (cf: CloudflareDeployer, script: string) => Promise<void>) {
+    const cf = deployer(this.env);
+    const live = cf ? await registryOf(this.env).liveCloudflare(this.app) : null;
+    return cf && live ? onCloudflare(() => change(cf, live.script)) : null;
+  }
+
+  async listSecrets(declared: string[]) {
+    return this.access.listSecrets(declared);
+  }
+
+  /** The decrypted values: asked for only by the app's hosts (AppPlatform), never answered by the API. */
+  async secretValues(): Promise<Record<string, string>> {
+    return this.access.secretValues();
+  }
+
+  async createKey(): Promise<{ id: string; key: string }> {
+    const made = await this.access.createKey();
+    await this.pushKeys();
+    return made;
+  }
+
+  async listKeys() {
+    return this.access.listKeys();
+  }
+
+  /** False when there was no such key. The app's host hears of it before this answers: revocation is immediate. */
+  async revokeKey(id: string): Promise<boolean> {
+    const gone = this.access.revokeKey(id);
+    if (gone) await this.pushKeys();
+    return gone;
+  }
+
+  /** The digests of the app's keys, for its host; `generation` orders answers against pushes. */
+  async keyDigests(): Promise<{ digests: string[]; generation: number }> {
+    return { digests: this.access.keyDigests(), generation: this.keysGeneration() };
+  }
+
+  private keysGeneration(): number {
+    return this.ctx.storage.kv.get<number>("keys-generation") ?? 0;
+  }
+
+  private async pushKeys(): Promise<void> {
+    const generation = this.keysGeneration() + 1;
+    this.ctx.storage.kv.put("keys-generation", generation);
+    await appHostOf(this.env, this.app).setKeyDigests(this.access.keyDigests(), generation);
   }
 
   /** Records a run's bundle as the next version (once per run, however often it is asked) and serves it. */
@@ -158,7 +229,8 @@ export class AppControlDO extends DurableObject<Env> {
     app: string,
     request: AppDeploy,
   ): Promise<{ cloudflare?: CloudflareVersion; shipped: boolean }> {
-    const cf = deployer(this.env);
+    // The uploaded app's guard lets fetch() reach the spec's outbound origins only, as AppPlatform does locally.
+    const cf = deployer(this.env, { outboundOrigins: request.spec.outbound ?? [] });
     if (!cf) return { shipped: false };
     if (request.uploaded) {
       this.ctx.storage.sql.exec(
@@ -173,11 +245,28 @@ export class AppControlDO extends DurableObject<Env> {
     if (done) return { cloudflare: JSON.parse(done.deployment) as CloudflareVersion, shipped: false };
     const previous = await registryOf(this.env).liveCloudflare(app);
     const deployment = await cf.deploy(app, request.bundle, previous, request.canaryPercent);
+    // Kept before anything else can fail: a retry of this run then finds the upload and never makes another.
     this.ctx.storage.sql.exec(
       "INSERT INTO cloudflare_uploads (run_id, deployment) VALUES (?, ?)",
       request.runId,
       JSON.stringify(deployment),
     );
+    // A first upload creates the Worker: the secrets set so far become its secrets (later uploads keep them).
+    if (!previous) await this.shipSecrets(cf, app);
     return { cloudflare: deployment, shipped: true };
+  }
+
+  /**
+   * A secret Cloudflare refuses stays kept here (as when it is set later, which answers 502) and does
+   * not fail the deploy: the version is uploaded already, and setting the secret again retries it.
+   */
+  private async shipSecrets(cf: CloudflareDeployer, app: string): Promise<void> {
+    for (const [name, value] of Object.entries(await this.access.secretValues())) {
+      await cf.putSecret(app, name, value).catch((err) => {
+        // The name and Cloudflare's answer only: never the value.
+        const why = err instanceof CloudflareApiError ? err.message : "the call failed";
+        console.warn(`secret ${name} of ${app} did not reach its Cloudflare Worker: ${why}`);
+      });
+    }
   }
 }

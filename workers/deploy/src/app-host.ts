@@ -8,9 +8,26 @@ import {
   PARTITION_KEY_HEADER,
   PartitionKey,
 } from "@aidevos/core";
-import { appHostOf, registryOf } from "@aidevos/objects";
+import { appControlOf, appHostOf, appMonitorOf, registryOf } from "@aidevos/objects";
 import type { LiveVersion } from "@aidevos/registry";
 import { appWorkerCode, sharedAppWorkerCode } from "@aidevos/sandbox";
+import { keyDigest } from "./app-access";
+import { platformPropsOf, type StagingKind } from "./app-platform";
+import {
+  acceptMember,
+  BROADCASTS_HEADER,
+  ChannelTally,
+  CLOSE_NEW_VERSION,
+  closeAll,
+  deliver,
+  type Member,
+  type Outcome,
+  onFrame,
+  type Place,
+  type Realtime,
+  scheduleEvent,
+} from "./realtime-host";
+import { ScheduleClock } from "./schedule-clock";
 
 /** The version a host should serve, as the Registry names it. */
 export interface LiveTarget {
@@ -28,7 +45,16 @@ export type Routed =
   | { kind: "failed"; version: number; key: string | null; path: string; message: string; frame: string }
   | { kind: "no_app" }
   | { kind: "no_key" }
-  | { kind: "bad_key" };
+  | { kind: "bad_key" }
+  | { kind: "unauthorized"; keySent: boolean };
+
+/** What `POST /v1/apps/{name}/schedules/{schedule}/run` came to. */
+export type ScheduleRun = { kind: "ran"; partitions: number } | { kind: "no_app" } | { kind: "no_schedule" };
+
+/** The live version a channel upgrade is for, as JSON: the gateway asked the app's host (internal only). */
+export const LIVE_HEADER = "x-aidevos-live";
+/** Where this host last served the live version: its schedules run there. */
+const PLACE = "place";
 
 const FACET = "app";
 const POINTER = "live";
@@ -62,9 +88,21 @@ export class AppHostDO extends DurableObject<Env> {
   private checkedAt = 0;
   /** Keys noted in `partitions` since this object started. */
   private readonly partitions = new Set<string>();
+  /** Digests of the app's access keys (app's own host only), as AppControlDO last said; undefined until asked. */
+  private keys: { digests: Set<string>; generation: number } | undefined;
+  /** Whether a bundle served here has outbound origins, by code hash (read from its spec once). */
+  private readonly callsOut = new Map<string, boolean>();
+  private readonly clock: ScheduleClock;
+  private readonly tally: ChannelTally;
+  /** The code whose schedules this host has adopted since it started. */
+  private armedFor: string | null = null;
+  /** Each version's schedules and channels, asked of its realtime.js once. */
+  private readonly realtimeOf = new Map<string, Realtime>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.clock = new ScheduleClock(ctx.storage);
+    this.tally = new ChannelTally(env, ctx);
     // A synchronous read: nothing can interleave, and hosts never told a pointer write nothing.
     this.pointer = ctx.storage.kv.get<LiveVersion>(POINTER);
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS partitions (key TEXT PRIMARY KEY)");
@@ -81,6 +119,16 @@ export class AppHostDO extends DurableObject<Env> {
   }
 
   /**
+   * What a channel upgrade of one key connects to: the live version, with the key noted as a
+   * partition (its members must hear of the next version even if it never had an HTTP request).
+   */
+  async liveForKey(app: string, key: string): Promise<LiveVersion | null> {
+    const live = await this.current(app);
+    if (live?.partition === "perKey") this.notePartition(key);
+    return live;
+  }
+
+  /**
    * Serves a request for `app` (its URL relative to the app's base) with the live version. A perKey
    * app's requests carry `/k/{key}` first and go on to that key's host, which keeps its data apart.
    */
@@ -88,6 +136,10 @@ export class AppHostDO extends DurableObject<Env> {
     const live = await this.current(app);
     if (!live) return { kind: "no_app" };
     if (INTERNAL_PATH.test(new URL(request.url).pathname)) return internalRefused(live, request);
+    if (live.access === "key") {
+      const refused = await this.authorize(app, request);
+      if (refused) return refused;
+    }
     const url = new URL(request.url);
     if (live.partition === "single") {
       // Only the host says which partition a request is for (an action's ctx.key): never the client.
@@ -106,8 +158,47 @@ export class AppHostDO extends DurableObject<Env> {
     return this.served(live, key.data, path, () => appHostOf(this.env, app, key.data).serve(forwarded, live));
   }
 
+  /**
+   * An `access: "key"` app takes `Authorization: Bearer <app key>`, or from browsers opening a channel
+   * the WebSocket subprotocol `key.<app key>`. Checked against the key digests AppControlDO pushes here
+   * on every create and revoke, so a revoked key fails from the next request on.
+   */
+  async authorize(app: string, request: Request): Promise<Routed | null> {
+    const given = appKeyOf(request);
+    if (!given) return { kind: "unauthorized", keySent: false };
+    const keys = this.keys ?? (await this.loadKeys(app));
+    return keys.digests.has(await keyDigest(given)) ? null : { kind: "unauthorized", keySent: true };
+  }
+
+  /** AppControlDO's word on the app's keys; an older word (a load that raced a revoke) never replaces a newer one. */
+  async setKeyDigests(digests: string[], generation: number): Promise<void> {
+    if (this.keys && this.keys.generation >= generation) return;
+    this.keys = { digests: new Set(digests), generation };
+  }
+
+  private async loadKeys(app: string): Promise<{ digests: Set<string>; generation: number }> {
+    const { digests, generation } = await appControlOf(this.env, app).keyDigests();
+    await this.setKeyDigests(digests, generation);
+    return this.keys!;
+  }
+
   /** Serves a request for the live version; the bundle is read from the Registry only on a cold load. */
   async serve(request: Request, target: LiveTarget): Promise<Response> {
+    const response = await this.facetFetch(request, target);
+    if (INTERNAL_PATH.test(new URL(request.url).pathname)) return response;
+    const key = request.headers.get(PARTITION_KEY_HEADER);
+    this.noteServed({ app: target.app, version: target.version, codeHash: target.codeHash, key });
+    const held = response.headers.get(BROADCASTS_HEADER);
+    if (held === null) return response;
+    // An action broadcast: its messages go to this partition's members before the answer does.
+    const outcome = await this.call({ ...target, key }, `broadcasts/${held}`, "");
+    deliver(this.ctx, outcome.broadcasts);
+    const answer = new Response(response.body, response);
+    answer.headers.delete(BROADCASTS_HEADER);
+    return answer;
+  }
+
+  private facetFetch(request: Request, target: LiveTarget): Promise<Response> {
     const facet = this.facet(target.codeHash, async () => {
       const bundle = await registryOf(this.env).getBundle(target.app, target.version);
       if (!bundle) throw new Error(`bundle of ${target.app} v${target.version} is missing`);
@@ -116,9 +207,124 @@ export class AppHostDO extends DurableObject<Env> {
     return facet.fetch(unfollowed(request));
   }
 
+  /**
+   * A channel upgrade for this partition (the gateway sends it here with the live version in
+   * LIVE_HEADER): a member held with the hibernation API; 404 for a channel the version lacks.
+   */
+  override async fetch(request: Request): Promise<Response> {
+    const live = JSON.parse(request.headers.get(LIVE_HEADER) ?? "null") as LiveTarget | null;
+    if (!live) return errorResponse(404, "not_found", "no such app");
+    const place: Place = { ...pick(live), key: request.headers.get(PARTITION_KEY_HEADER) };
+    const name = decodeKey(new URL(request.url).pathname.split("/")[2] ?? "");
+    const channel = (await this.realtime(place)).channels.find((c) => c.name === name);
+    if (!channel) return errorResponse(404, "not_found", `channel ${name.slice(0, 40)} not found`);
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket")
+      return errorResponse(426, "upgrade_required", `channel ${name} needs a WebSocket upgrade (Upgrade: websocket)`);
+    this.tally.add(place.app, name, { connected: 1 });
+    return acceptMember(
+      this.ctx,
+      { ...place, channel: name, onMessage: channel.onMessage ?? null },
+      request.headers.get("sec-websocket-protocol"),
+    );
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const member = await onFrame(this.ctx, ws, message, (m: Member, text: string) =>
+      this.call(m, `message/${encodeURIComponent(m.channel)}`, text),
+    );
+    if (member) this.tally.add(member.app, member.channel, { messages: 1 });
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    const member = ws.deserializeAttachment() as Member | null;
+    if (member) this.tally.add(member.app, member.channel, { closed: 1 });
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+    } catch {
+      // Already closed.
+    }
+  }
+
+  /**
+   * Runs a schedule now (the management API): here for a single app, else in one key or in every
+   * partition that holds data, eight at a time; answers once all have run.
+   */
+  async runSchedule(app: string, name: string, key: string | null): Promise<ScheduleRun> {
+    const live = await this.current(app);
+    if (!live) return { kind: "no_app" };
+    const place: Place = { ...pick(live), key: null };
+    if (!(await this.realtime(place)).schedules.some((s) => s.name === name)) return { kind: "no_schedule" };
+    if (live.partition === "single") {
+      await this.runScheduleHere(place, name);
+      return { kind: "ran", partitions: 1 };
+    }
+    const keys =
+      key !== null
+        ? [key]
+        : this.ctx.storage.sql
+            .exec<{ key: string }>("SELECT key FROM partitions ORDER BY key")
+            .toArray()
+            .map((r) => r.key);
+    for (let i = 0; i < keys.length; i += 8)
+      await Promise.all(
+        keys.slice(i, i + 8).map((k) => appHostOf(this.env, app, k).runScheduleHere({ ...place, key: k }, name)),
+      );
+    return { kind: "ran", partitions: keys.length };
+  }
+
+  /** Runs one schedule in this partition; the outcome goes to the app's monitor. */
+  async runScheduleHere(place: Place, name: string): Promise<boolean> {
+    const started = Date.now();
+    const outcome = await this.call(place, `schedule/${encodeURIComponent(name)}`, "{}");
+    deliver(this.ctx, outcome.broadcasts);
+    const monitor = appMonitorOf(this.env, place.app);
+    const event = scheduleEvent(place, name, started, outcome);
+    await Promise.all([
+      monitor.record(place.app, [event]),
+      monitor.scheduleRan(name, started, event.error?.message ?? null),
+    ]).catch((err) => console.warn(`the run of schedule ${name} of ${place.app} was not recorded`, String(err)));
+    return outcome.ok;
+  }
+
+  /** The alarm: runs the schedules that are due with the live version, then waits for the next. */
+  override async alarm(): Promise<void> {
+    const place = this.ctx.storage.kv.get<Place>(PLACE);
+    if (!place) return;
+    try {
+      const live =
+        place.key === null ? await this.current(place.app) : await appHostOf(this.env, place.app).live(place.app);
+      if (!live) return await this.clock.adopt([]);
+      let here = place;
+      if (live.codeHash !== place.codeHash) {
+        here = { ...pick(live), key: place.key };
+        await this.adoptSchedules(here);
+      }
+      for (const name of this.clock.takeDue()) await this.runScheduleHere(here, name).catch(() => false);
+    } catch (err) {
+      console.warn(`schedules of ${place.app} could not run`, String(err));
+    }
+    // Whatever happened, the next alarm is a period away: a failure never spins.
+    await this.clock.arm();
+  }
+
+  /** A new version is live (pushed by the app's host): members reconnect to it, its schedules replace the old. */
+  async versionLive(live: LiveTarget): Promise<void> {
+    closeAll(this.ctx, CLOSE_NEW_VERSION, "a new version of the app is live");
+    const place = this.ctx.storage.kv.get<Place>(PLACE);
+    if (place && place.codeHash !== live.codeHash) await this.adoptSchedules({ ...pick(live), key: place.key });
+  }
+
   /** Serves a request with the given bundle: staging runs and tests use it without a Registry entry. */
   async serveBundle(request: Request, bundle: CodeBundle): Promise<Response> {
-    return this.facet(bundle.hash, async () => bundle).fetch(unfollowed(request));
+    // Only an app that can call out behaves differently on staging: the others share the live app's loaded Worker.
+    let callsOut = this.callsOut.get(bundle.hash);
+    if (callsOut === undefined) {
+      callsOut = (platformPropsOf(bundle)?.outbound.length ?? 0) > 0;
+      this.callsOut.set(bundle.hash, callsOut);
+    }
+    return this.facet(bundle.hash, async () => bundle, callsOut ? this.stagingKind() : undefined).fetch(
+      unfollowed(request),
+    );
   }
 
   /**
@@ -151,6 +357,63 @@ export class AppHostDO extends DurableObject<Env> {
       problems.push(...batch.flat());
     }
     return problems.slice(0, 20);
+  }
+
+  /** The partition this host serves: its schedules are adopted once per version (and per start). */
+  private noteServed(place: Place): void {
+    if (this.armedFor === place.codeHash) return;
+    this.armedFor = place.codeHash;
+    this.ctx.waitUntil(
+      this.adoptSchedules(place).catch((err) => console.warn(`schedules of ${place.app} were not armed`, String(err))),
+    );
+  }
+
+  private async adoptSchedules(place: Place): Promise<void> {
+    this.armedFor = place.codeHash;
+    this.ctx.storage.kv.put(PLACE, place);
+    await this.clock.adopt((await this.realtime(place)).schedules);
+  }
+
+  /** A version's schedules and channels; a runtime from before them answers 404: none. */
+  private async realtime(place: Place): Promise<Realtime> {
+    const known = this.realtimeOf.get(place.codeHash);
+    if (known) return known;
+    const res = await this.facetFetch(new Request("http://app/_aidevos/realtime"), place);
+    const realtime: Realtime = res.ok ? await res.json() : { schedules: [], channels: [] };
+    this.realtimeOf.set(place.codeHash, realtime);
+    return realtime;
+  }
+
+  /** Runs an action for a schedule or a channel message (realtime.js); a failure to reach it is an outcome too. */
+  private async call(place: Place, path: string, body: string): Promise<Outcome> {
+    const headers: Record<string, string> = { "content-type": "text/plain; charset=utf-8" };
+    if (place.key !== null) headers[PARTITION_KEY_HEADER] = place.key;
+    try {
+      const res = await this.facetFetch(
+        new Request(`http://app/_aidevos/${path}`, { method: "POST", headers, body }),
+        place,
+      );
+      if (!res.ok) throw new Error(`the app answered ${res.status}`);
+      return (await res.json()) as Outcome;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      return {
+        ok: false,
+        error: { error: { code: "internal_error", message: message.slice(0, 200) } },
+        broadcasts: [],
+      };
+    }
+  }
+
+  /** Members of the old version leave with 1012, in this host and (perKey) every partition's host. */
+  private async newVersion(live: LiveVersion): Promise<void> {
+    await this.versionLive(live);
+    if (live.partition === "perKey") {
+      const keys = this.ctx.storage.sql.exec<{ key: string }>("SELECT key FROM partitions").toArray();
+      for (let i = 0; i < keys.length; i += 8)
+        await Promise.all(keys.slice(i, i + 8).map((k) => appHostOf(this.env, live.app, k.key).versionLive(live)));
+    }
+    await appMonitorOf(this.env, live.app).channelActivity([], true);
   }
 
   /** The app's own host remembers each key it has routed to: the partitions that may hold data. */
@@ -220,17 +483,23 @@ export class AppHostDO extends DurableObject<Env> {
       return;
     }
     if (this.pointer && this.pointer.generation >= live.generation) return;
+    const previous = this.pointer;
     this.pointer = live;
     this.ctx.storage.kv.put(POINTER, live);
+    if (previous && previous.codeHash !== live.codeHash)
+      this.ctx.waitUntil(
+        this.newVersion(live).catch((err) => console.warn(`members of ${live.app} were not moved on`, String(err))),
+      );
   }
 
   /**
    * The app's class as a facet of this host. An app whose code is exactly the compiler's runtime
-   * over a spec without actions runs in the one shared runtime Worker, told its spec as the facet's
-   * props: its own copy of the same runtime would cost an isolate (MiBs) per live app. Any other
-   * bundle (actions, hand-written code) gets a Worker of its own, named by its code hash.
+   * over a spec with only declarative parts runs in the one shared runtime Worker, told its spec as
+   * the facet's props: its own copy of the same runtime would cost an isolate (MiBs) per live app.
+   * Any other bundle (actions, hand-written code) gets a Worker of its own, named by its code hash;
+   * `staging`: a staging copy of an app that calls out gets one of its own, whose env says what it may reach.
    */
-  private facet(codeHash: string, bundle: () => Promise<CodeBundle>): Fetcher {
+  private facet(codeHash: string, bundle: () => Promise<CodeBundle>, staging?: StagingKind): Fetcher {
     // After a restart of this host the facet may still run whatever class it had: unknown counts as different.
     if (this.loadedHash !== codeHash) this.ctx.facets.abort(FACET, new Error("a new version of the app was deployed"));
     this.loadedHash = codeHash;
@@ -245,8 +514,8 @@ export class AppHostDO extends DurableObject<Env> {
         });
         return { class: worker.getDurableObjectClass("App", { props: { spec } }) };
       }
-      this.loadedWorker = `app:${codeHash}`;
-      const worker = this.env.LOADER.get(this.loadedWorker, async () => appWorkerCode(await bundle()));
+      this.loadedWorker = `${staging ?? "app"}:${codeHash}`;
+      const worker = this.env.LOADER.get(this.loadedWorker, async () => this.workerCode(await bundle(), staging));
       return { class: worker.getDurableObjectClass("App") };
     });
   }
@@ -262,6 +531,22 @@ export class AppHostDO extends DurableObject<Env> {
     const spec = declarativeSpecOf(await bundle());
     this.ctx.storage.kv.put(PLAN, { codeHash, spec } satisfies FacetPlan);
     return spec;
+  }
+
+  /** Staging hosts are named `staging:<run>:<round>[:<suite>…]` (stagingHostOf); the examples' suite is `examples`. */
+  private stagingKind(): StagingKind | undefined {
+    const name = this.ctx.id.name ?? "";
+    if (!name.startsWith("staging:")) return undefined;
+    return name.split("/")[0]!.endsWith(":examples") ? "examples" : "suites";
+  }
+
+  /** The sandboxed app, with the platform's entrypoint for its secrets and outbound calls (app-platform.ts). */
+  private workerCode(bundle: CodeBundle, staging: StagingKind | undefined): WorkerLoaderWorkerCode {
+    const code = appWorkerCode(bundle);
+    const props = platformPropsOf(bundle);
+    if (!props) return code;
+    const platform = this.ctx.exports.AppPlatform({ props: staging ? { ...props, staging } : props });
+    return { ...code, env: { ...(code.env as object), PLATFORM: platform } };
   }
 }
 
@@ -294,6 +579,23 @@ function internalRefused(live: LiveVersion, request: Request): Routed {
     key: null,
     path,
   };
+}
+
+/** The app key a request carries: a Bearer token, or a `key.<app key>` WebSocket subprotocol. */
+function appKeyOf(request: Request): string {
+  const auth = request.headers.get("authorization") ?? "";
+  if (auth.slice(0, 7).toLowerCase() === "bearer ") return auth.slice(7).trim();
+  const protocols = (request.headers.get("sec-websocket-protocol") ?? "").split(",");
+  const key = protocols.map((p) => p.trim()).find((p) => p.startsWith("key."));
+  return key ? key.slice(4) : "";
+}
+
+function pick(live: LiveTarget): Omit<Place, "key"> {
+  return { app: live.app, version: live.version, codeHash: live.codeHash };
+}
+
+function errorResponse(status: number, code: string, message: string): Response {
+  return Response.json({ error: { code, message, details: [] } }, { status });
 }
 
 /** A malformed escape (`%E0`) is a bad key, not a crash. */

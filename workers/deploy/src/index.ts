@@ -1,4 +1,5 @@
 export { AppControlDO } from "./app-control";
-export { AppHostDO, type Routed } from "./app-host";
+export { AppHostDO, LIVE_HEADER, type Routed } from "./app-host";
+export { AppPlatform } from "./app-platform";
 export { CloudflareClient, CloudflareDeployer } from "./cloudflare";
 export { DeployDO } from "./deploy-do";

@@ -1,7 +1,7 @@
 import { NotFoundError } from "@aidevos/core";
 import { providerName } from "@aidevos/llm";
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { apps, served } from "./apps";
+import { apps, contract, served } from "./apps";
 import { bearerAuth } from "./auth";
 import { bench } from "./bench";
 import { limitBody } from "./body";
@@ -22,6 +22,8 @@ export function createGateway() {
   app.route("/", runs);
   app.route("/", apps);
   app.route("/", knowledge);
+  // Before the app proxy: an app's contract is answered by the gateway (apps/contract.ts).
+  app.route("/", contract);
   app.route("/", served);
   app.route("/", bench);
   app.route("/", pages);

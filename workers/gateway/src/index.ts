@@ -1,6 +1,6 @@
 import "./env/secrets";
 import { CodegenDO } from "@aidevos/codegen";
-import { AppControlDO, AppHostDO, DeployDO } from "@aidevos/deploy";
+import { AppControlDO, AppHostDO, AppPlatform, DeployDO } from "@aidevos/deploy";
 import { KnowledgeBaseDO, LearningDO } from "@aidevos/learning";
 import { AppMonitorDO, MonitoringDO } from "@aidevos/monitoring";
 import { PlanningDO } from "@aidevos/planning";
@@ -10,11 +10,13 @@ import { TestingDO } from "@aidevos/testing";
 import { createGateway } from "./app";
 import { bare, isBare } from "./bench";
 
+/** What a sandboxed app reaches of the platform (its secrets, its outbound calls): AppHostDO hands it over as a ctx.exports stub. */
 /** The Durable Object classes wrangler.toml binds by class name: per run, per app, and global. */
 export {
   AppControlDO,
   AppHostDO,
   AppMonitorDO,
+  AppPlatform,
   CodegenDO,
   DeployDO,
   KnowledgeBaseDO,

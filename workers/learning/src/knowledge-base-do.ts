@@ -1,8 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
-import type { KnowledgeEntry, NewKnowledge } from "@aidevos/core";
+import type { AppPattern, AppSpec, KnowledgeEntry, NewKnowledge } from "@aidevos/core";
 import { copyTables, legacyKnowledgeOf } from "@aidevos/objects";
 import { createKnowledgeTables, KnowledgeBase } from "./knowledge-base";
-import { chooseModel, type ModelChoice } from "./model-updater";
+import { chooseModel, type ModelChoice, type ModelRecord, seededRandom } from "./model-updater";
+import { MATCH_THRESHOLD } from "./pattern-match";
 
 /** Set once the entries the earlier knowledge base (LearningDO `knowledge`) held have been copied here. */
 const HANDED_OVER = "handed-over";
@@ -35,7 +36,13 @@ export class KnowledgeBaseDO extends DurableObject<Env> {
     return this.kb;
   }
 
-  async list(query: { q?: string; stage?: string; retired?: boolean; limit: number }): Promise<KnowledgeEntry[]> {
+  async list(query: {
+    q?: string;
+    kind?: KnowledgeEntry["kind"];
+    stage?: string;
+    retired?: boolean;
+    limit: number;
+  }): Promise<KnowledgeEntry[]> {
     return this.knowledge.list(query);
   }
 
@@ -58,6 +65,46 @@ export class KnowledgeBaseDO extends DurableObject<Env> {
     return this.knowledge.retire(id);
   }
 
+  /**
+   * The app patterns closest to free text, best first (at least three), with their scores
+   * (pattern-match.ts) and the threshold above which offline runs build the best one.
+   */
+  async matchPatterns(
+    text: string,
+  ): Promise<{ threshold: number; matches: { entry: KnowledgeEntry; score: number }[] }> {
+    return { threshold: MATCH_THRESHOLD, matches: this.knowledge.matchPatterns(text) };
+  }
+
+  /** A deployed app that came through monitoring healthy: a new pattern or evidence for one (KnowledgeBase.learnApp). */
+  async learnApp(input: { runId: string; request: string; spec: AppSpec; version: number }) {
+    return this.knowledge.learnApp(input);
+  }
+
+  /** Monitoring rolled a version back: the app's pattern records it and scores lower. */
+  async noteRollback(app: string, version: number, why: string): Promise<void> {
+    this.knowledge.noteRollback(app, version, why);
+  }
+
+  /**
+   * The app patterns closest to a request, as worked examples for the spec prompt: at most `limit`
+   * that match at all, each whole spec within a size bound. Remembered as given to the run, so the
+   * run's outcome scores them like any retrieved entry.
+   */
+  async patternExamples(
+    runId: string,
+    request: string,
+    limit = 2,
+  ): Promise<{ title: string; score: number; request: string; spec: AppPattern["spec"] }[]> {
+    return this.knowledge
+      .matchPatterns(request, 0)
+      .filter((m) => m.score > 0 && m.entry.app && JSON.stringify(m.entry.app.spec).length <= 8000)
+      .slice(0, limit)
+      .map((m) => {
+        this.knowledge.noteGiven(runId, m.entry.id);
+        return { title: m.entry.title, score: m.score, request: m.entry.app!.request, spec: m.entry.app!.spec };
+      });
+  }
+
   /** What a stage of a run should know, as prompt lines, bounded in size. */
   async retrieve(runId: string, stage: string, text: string): Promise<{ id: string; line: string }[]> {
     return this.knowledge.retrieve(runId, stage, text).map((e) => ({ id: e.id, line: `${e.title}: ${e.body}` }));
@@ -72,6 +119,8 @@ export class KnowledgeBaseDO extends DurableObject<Env> {
     prompt?: string;
     refineRounds: number;
     costUsd: number;
+    /** The run failed: it counts against the model and prompt version that wrote its code. */
+    failed?: boolean;
   }): Promise<{ entries: KnowledgeEntry[]; created: number; scored: number; explained: string[] }> {
     const kb = this.knowledge;
     const results = outcome.lessons.map((l) => kb.add(l, "learned"));
@@ -79,8 +128,15 @@ export class KnowledgeBaseDO extends DurableObject<Env> {
     kb.score(outcome.runId, outcome.passedFirstTime);
     const explained: string[] = [];
     if (outcome.model) {
-      kb.recordModel("codegen", outcome.model, outcome.prompt ?? "?", outcome.refineRounds, outcome.costUsd);
-      explained.push(`model updater: recorded ${outcome.model} on codegen (${outcome.refineRounds} refine round(s))`);
+      const failed = outcome.failed === true;
+      kb.recordModel("codegen", outcome.model, outcome.prompt ?? "?", {
+        refineRounds: outcome.refineRounds,
+        cost: outcome.costUsd,
+        failed,
+      });
+      explained.push(
+        `model updater: recorded ${failed ? "a failed run" : "a run"} of ${outcome.model} on codegen (${outcome.refineRounds} refine round(s))`,
+      );
     }
     return {
       entries: results.map((r) => r.entry),
@@ -90,12 +146,27 @@ export class KnowledgeBaseDO extends DurableObject<Env> {
     };
   }
 
-  /** The model updater's choice for a stage between a cheaper and a stronger model. */
-  async chooseModel(stage: string, cheap: string, strong: string | undefined): Promise<ModelChoice> {
-    return chooseModel(cheap, strong, this.knowledge.modelStats(stage));
+  /**
+   * The model updater's choice for a stage among its configured models (the default first), by
+   * their measured outcome over every prompt version, with exploration seeded by the run's id.
+   */
+  async chooseModel(stage: string, models: string[], runId: string): Promise<ModelChoice> {
+    const byModel = new Map<string, ModelRecord>();
+    for (const s of this.knowledge.modelStats(stage)) {
+      const r = byModel.get(s.model) ?? { model: s.model, runs: 0, firstPass: 0, failed: 0, refineRounds: 0, cost: 0 };
+      byModel.set(s.model, {
+        ...r,
+        runs: r.runs + s.runs,
+        firstPass: r.firstPass + s.firstPass,
+        failed: (r.failed ?? 0) + s.failed,
+        refineRounds: (r.refineRounds ?? 0) + s.refineRounds,
+        cost: (r.cost ?? 0) + s.cost,
+      });
+    }
+    return chooseModel(models, [...byModel.values()], seededRandom(`${runId}:${stage}`));
   }
 
-  async modelStats(stage: string) {
+  async modelStats(stage?: string) {
     return this.knowledge.modelStats(stage);
   }
 }

@@ -1,5 +1,7 @@
-import type { KnowledgeEntry, NewKnowledge } from "@aidevos/core";
+import { type AppPattern, AppSpec, type KnowledgeEntry, type ModelStat, type NewKnowledge } from "@aidevos/core";
 import seed from "../seed/knowledge.json";
+import { contentWords, coverage, patternQuery } from "./pattern-match";
+import { SEED_PATTERNS } from "./patterns";
 
 type Row = Record<string, SqlStorageValue>;
 
@@ -20,7 +22,24 @@ function ftsQuery(text: string): string | null {
   return words.length ? words.map((w) => `"${w}"`).join(" OR ") : null;
 }
 
+/** An entry's columns with its app pattern's, when it has one. */
+const ENTRY_COLUMNS =
+  "e.*, p.name AS app_name, p.request AS app_request, p.spec AS app_spec, p.needs AS app_needs, p.production AS app_production";
+const WITH_PATTERN = "LEFT JOIN patterns p ON p.entry_id = e.id";
+
+function appOf(r: Row): AppPattern | undefined {
+  if (r.app_spec === null || r.app_spec === undefined) return undefined;
+  return {
+    name: String(r.app_name),
+    request: String(r.app_request),
+    spec: JSON.parse(String(r.app_spec)),
+    needs: JSON.parse(String(r.app_needs)),
+    production: JSON.parse(String(r.app_production)),
+  };
+}
+
 function entry(r: Row): KnowledgeEntry {
+  const app = appOf(r);
   return {
     id: String(r.id),
     kind: r.kind as KnowledgeEntry["kind"],
@@ -34,7 +53,55 @@ function entry(r: Row): KnowledgeEntry {
     retired: r.retired === 1,
     createdAt: new Date(Number(r.created_at)).toISOString(),
     updatedAt: new Date(Number(r.updated_at)).toISOString(),
+    ...(app ? { app } : {}),
   };
+}
+
+/**
+ * What makes two apps the same pattern: the spec as the schema reads it, without its name and
+ * description. Null for a spec this version cannot read (it needs later AppSpec parts).
+ */
+function shapeOf(spec: Record<string, unknown>): string | null {
+  const parsed = AppSpec.safeParse(spec);
+  if (!parsed.success) return null;
+  const { name: _name, description: _description, ...shape } = parsed.data;
+  return JSON.stringify(shape);
+}
+
+/** Words that find a learned app: its entities, fields and actions. */
+function keywordsOf(spec: AppSpec): string[] {
+  return [
+    ...spec.entities.flatMap((e) => [e.name, e.plural, ...Object.keys(e.fields)]),
+    ...(spec.actions ?? []).map((a) => a.name),
+    ...(spec.counters ?? []).map((c) => c.name),
+  ].slice(0, 40);
+}
+
+/** A new app pattern: the text that finds it and the app it describes. */
+interface NewPattern {
+  title: string;
+  body: string;
+  request: string;
+  spec: Record<string, unknown>;
+  needs: string[];
+  evidence: string[];
+}
+
+/** The searchable text of a pattern: what it does, its keywords and its routes. */
+function patternBody(summary: string, request: string, keywords: string[], spec: Record<string, unknown>): string {
+  const entities = (spec.entities as { plural: string }[] | undefined) ?? [];
+  const actions = (spec.actions as { method: string; path: string; description?: string }[] | undefined) ?? [];
+  const routes = actions.map((a) => `${a.method} ${a.path}${a.description ? ` (${a.description})` : ""}`);
+  return [
+    summary,
+    `Asked as: "${request.slice(0, 300)}".`,
+    keywords.length ? `Keywords: ${keywords.join(", ")}.` : "",
+    entities.length ? `Entities: ${entities.map((e) => e.plural).join(", ")}.` : "",
+    routes.length ? `Actions: ${routes.join("; ")}.` : "",
+  ]
+    .filter(Boolean)
+    .join(" ")
+    .slice(0, 4000);
 }
 
 /** The tables of the knowledge base, in the order a copy of them is loaded. */
@@ -50,9 +117,19 @@ export function createKnowledgeTables(sql: SqlStorage): void {
   sql.exec(
     "CREATE TABLE IF NOT EXISTS retrievals (run_id TEXT NOT NULL, entry_id TEXT NOT NULL, PRIMARY KEY (run_id, entry_id))",
   );
+  // App patterns: the spec of an app known to work, beside its entry (kind `pattern`).
+  sql.exec(`CREATE TABLE IF NOT EXISTS patterns (
+      entry_id TEXT PRIMARY KEY, name TEXT NOT NULL, request TEXT NOT NULL, spec TEXT NOT NULL,
+      needs TEXT NOT NULL DEFAULT '[]', production TEXT NOT NULL DEFAULT '[]', shape TEXT)`);
+  sql.exec("CREATE INDEX IF NOT EXISTS patterns_shape ON patterns (shape)");
+  sql.exec("CREATE INDEX IF NOT EXISTS patterns_name ON patterns (name)");
   sql.exec(`CREATE TABLE IF NOT EXISTS model_stats (
       stage TEXT NOT NULL, model TEXT NOT NULL, prompt TEXT NOT NULL, runs INTEGER NOT NULL, first_pass INTEGER NOT NULL,
-      refine_rounds INTEGER NOT NULL, cost REAL NOT NULL, PRIMARY KEY (stage, model, prompt))`);
+      refine_rounds INTEGER NOT NULL, cost REAL NOT NULL, failed INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (stage, model, prompt))`);
+  // Failed runs are counted since learning ran for them too: a table from before gains the column.
+  const columns = sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('model_stats')").toArray();
+  if (!columns.some((c) => c.name === "failed"))
+    sql.exec("ALTER TABLE model_stats ADD COLUMN failed INTEGER NOT NULL DEFAULT 0");
 }
 
 /**
@@ -65,6 +142,147 @@ export class KnowledgeBase {
     createKnowledgeTables(sql);
     const seeded = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM entries WHERE source = 'seed'").one().n > 0;
     if (!seeded) for (const s of seed as NewKnowledge[]) this.add({ ...s, evidence: ["shipped with AIDevOS"] }, "seed");
+    // Patterns came after the first seed: a knowledge base seeded before them gets them once.
+    const patterns = sql
+      .exec<{ n: number }>(
+        "SELECT COUNT(*) AS n FROM patterns p JOIN entries e ON e.id = p.entry_id WHERE e.source = 'seed'",
+      )
+      .one().n;
+    if (patterns === 0) {
+      for (const p of SEED_PATTERNS) {
+        const spec = p.spec as unknown as Record<string, unknown>;
+        const body = patternBody(p.summary, p.request, p.keywords, spec);
+        this.addPattern(
+          {
+            title: `App pattern: ${p.title}`,
+            body,
+            request: p.request,
+            spec,
+            needs: p.needs,
+            evidence: ["shipped with AIDevOS"],
+          },
+          "seed",
+        );
+      }
+    }
+  }
+
+  /**
+   * Adds an app pattern, or, for a title it already has, replaces its spec and request (the latest
+   * app that works is the one to copy) and keeps the evidence.
+   */
+  addPattern(input: NewPattern, source: KnowledgeEntry["source"]): KnowledgeEntry {
+    const { entry: added } = this.add(
+      { kind: "pattern", stage: "planning", title: input.title, body: input.body, evidence: input.evidence },
+      source,
+    );
+    this.sql.exec(
+      `INSERT INTO patterns (entry_id, name, request, spec, needs, shape) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (entry_id) DO UPDATE SET name = excluded.name, request = excluded.request, spec = excluded.spec,
+         needs = excluded.needs, shape = excluded.shape`,
+      added.id,
+      String(input.spec.name),
+      input.request.slice(0, 2000),
+      JSON.stringify(input.spec),
+      JSON.stringify(input.needs),
+      shapeOf(input.spec),
+    );
+    return this.get(added.id)!;
+  }
+
+  /**
+   * An app that deployed and came through monitoring healthy becomes a pattern: a new one, or, when
+   * a pattern already has its shape (the same spec under another name), more evidence for that one.
+   * Either way its production record says how this version fared.
+   */
+  learnApp(input: { runId: string; request: string; spec: AppSpec; version: number }): {
+    entry: KnowledgeEntry;
+    created: boolean;
+  } {
+    const spec = input.spec as unknown as Record<string, unknown>;
+    const note = `${input.spec.name} v${input.version} deployed and healthy through monitoring (run ${input.runId})`;
+    const shape = shapeOf(spec);
+    const same = shape
+      ? this.sql.exec<Row>("SELECT entry_id FROM patterns WHERE shape = ? LIMIT 1", shape).toArray()[0]
+      : undefined;
+    if (same) {
+      const id = String(same.entry_id);
+      const current = this.get(id)!;
+      const evidence = [...new Set([...current.evidence, `run ${input.runId}`])].slice(-20);
+      this.sql.exec(
+        "UPDATE entries SET evidence = ?, updated_at = ? WHERE id = ?",
+        JSON.stringify(evidence),
+        Date.now(),
+        id,
+      );
+      this.noteProduction(id, note);
+      return { entry: this.get(id)!, created: false };
+    }
+    const summary = input.spec.description ?? input.request.slice(0, 300);
+    const entry = this.addPattern(
+      {
+        title: `App pattern: ${input.spec.name}`,
+        body: patternBody(summary, input.request, keywordsOf(input.spec), spec),
+        request: input.request,
+        spec,
+        needs: [],
+        evidence: [`run ${input.runId}`],
+      },
+      "learned",
+    );
+    this.noteProduction(entry.id, note);
+    return { entry: this.get(entry.id)!, created: true };
+  }
+
+  /** A version of an app was rolled back: its pattern's record says so, and the pattern scores lower. */
+  noteRollback(app: string, version: number, why: string): void {
+    for (const row of this.sql.exec<Row>("SELECT entry_id FROM patterns WHERE name = ?", app).toArray()) {
+      const id = String(row.entry_id);
+      this.noteProduction(id, `${app} v${version} rolled back: ${why}`.slice(0, 500));
+      this.sql.exec("UPDATE entries SET score = score - 1, updated_at = ? WHERE id = ?", Date.now(), id);
+    }
+  }
+
+  /** Notes how a pattern's app fared in production (the latest 20 notes). */
+  noteProduction(id: string, note: string): void {
+    const row = this.sql.exec<Row>("SELECT production FROM patterns WHERE entry_id = ?", id).toArray()[0];
+    if (!row) return;
+    const production = [...JSON.parse(String(row.production)), note].slice(-20);
+    this.sql.exec("UPDATE patterns SET production = ? WHERE entry_id = ?", JSON.stringify(production), id);
+  }
+
+  /**
+   * App patterns ranked for free text (pattern-match.ts): every live pattern the full-text search
+   * finds, scored, best first; when fewer than `least` match at all, the rest follow with score 0
+   * so there is always something to offer.
+   */
+  matchPatterns(text: string, least = 3): { entry: KnowledgeEntry; score: number }[] {
+    const words = contentWords(text);
+    const query = patternQuery(words);
+    const found = query
+      ? this.sql
+          .exec<Row>(
+            `SELECT ${ENTRY_COLUMNS} FROM entries_fts f JOIN entries e ON e.id = f.id JOIN patterns p ON p.entry_id = e.id
+             WHERE entries_fts MATCH ? AND e.retired = 0 ORDER BY bm25(entries_fts) LIMIT 50`,
+            query,
+          )
+          .toArray()
+          .map(entry)
+      : [];
+    const ranked = found
+      .map((e, rank) => ({ entry: e, score: coverage(words, `${e.title} ${e.body}`), rank }))
+      .sort((a, b) => b.score - a.score || a.rank - b.rank)
+      .map(({ entry, score }) => ({ entry, score }));
+    if (ranked.length >= least) return ranked;
+    const others = this.sql
+      .exec<Row>(
+        `SELECT ${ENTRY_COLUMNS} FROM patterns p JOIN entries e ON e.id = p.entry_id WHERE e.retired = 0 ORDER BY e.score DESC, e.title`,
+      )
+      .toArray()
+      .map(entry)
+      .filter((e) => !ranked.some((r) => r.entry.id === e.id))
+      .slice(0, least - ranked.length);
+    return [...ranked, ...others.map((e) => ({ entry: e, score: 0 }))];
   }
 
   /** Adds an entry, or returns the one it repeats (same fingerprint) with the new evidence added. */
@@ -101,7 +319,9 @@ export class KnowledgeBase {
   }
 
   get(id: string): KnowledgeEntry | null {
-    const row = this.sql.exec<Row>("SELECT * FROM entries WHERE id = ?", id).toArray()[0];
+    const row = this.sql
+      .exec<Row>(`SELECT ${ENTRY_COLUMNS} FROM entries e ${WITH_PATTERN} WHERE e.id = ?`, id)
+      .toArray()[0];
     return row ? entry(row) : null;
   }
 
@@ -128,19 +348,30 @@ export class KnowledgeBase {
     return this.get(id);
   }
 
-  list(query: { q?: string; stage?: string; retired?: boolean; limit: number }): KnowledgeEntry[] {
+  list(query: {
+    q?: string;
+    kind?: KnowledgeEntry["kind"];
+    stage?: string;
+    retired?: boolean;
+    limit: number;
+  }): KnowledgeEntry[] {
     const match = query.q ? ftsQuery(query.q) : null;
     if (query.q && !match) return [];
     const rows = match
       ? this.sql
           .exec<Row>(
-            "SELECT e.* FROM entries_fts f JOIN entries e ON e.id = f.id WHERE entries_fts MATCH ? ORDER BY bm25(entries_fts), e.score DESC LIMIT 500",
+            `SELECT ${ENTRY_COLUMNS} FROM entries_fts f JOIN entries e ON e.id = f.id ${WITH_PATTERN} WHERE entries_fts MATCH ? ORDER BY bm25(entries_fts), e.score DESC LIMIT 500`,
             match,
           )
           .toArray()
-      : this.sql.exec<Row>("SELECT * FROM entries ORDER BY score DESC, updated_at DESC LIMIT 500").toArray();
+      : this.sql
+          .exec<Row>(
+            `SELECT ${ENTRY_COLUMNS} FROM entries e ${WITH_PATTERN} ORDER BY e.score DESC, e.updated_at DESC LIMIT 500`,
+          )
+          .toArray();
     return rows
       .map(entry)
+      .filter((e) => (query.kind ? e.kind === query.kind : true))
       .filter((e) => (query.stage ? e.stage === query.stage || e.stage === null : true))
       .filter((e) => (query.retired === undefined ? true : e.retired === query.retired))
       .slice(0, query.limit);
@@ -165,6 +396,12 @@ export class KnowledgeBase {
     return chosen;
   }
 
+  /** Remembers that a run was given an entry (for scoring by its outcome). */
+  noteGiven(runId: string, id: string): void {
+    this.sql.exec("INSERT OR IGNORE INTO retrievals (run_id, entry_id) VALUES (?, ?)", runId, id);
+    this.sql.exec("UPDATE entries SET uses = uses + 1 WHERE id = ?", id);
+  }
+
   /** Outcomes move scores: entries a run was given gain when it passed first time, lose when it needed refining. */
   score(runId: string, passedFirstTime: boolean): void {
     this.sql.exec(
@@ -175,33 +412,49 @@ export class KnowledgeBase {
     );
   }
 
-  recordModel(stage: string, model: string, prompt: string, refineRounds: number, cost: number): void {
+  /** One run's outcome for the model and prompt version that wrote its code on a stage. */
+  recordModel(
+    stage: string,
+    model: string,
+    prompt: string,
+    outcome: { refineRounds: number; cost: number; failed: boolean },
+  ): void {
     this.sql.exec(
-      `INSERT INTO model_stats (stage, model, prompt, runs, first_pass, refine_rounds, cost) VALUES (?, ?, ?, 1, ?, ?, ?)
+      `INSERT INTO model_stats (stage, model, prompt, runs, first_pass, refine_rounds, cost, failed) VALUES (?, ?, ?, 1, ?, ?, ?, ?)
        ON CONFLICT (stage, model, prompt) DO UPDATE SET runs = runs + 1, first_pass = first_pass + excluded.first_pass,
-         refine_rounds = refine_rounds + excluded.refine_rounds, cost = cost + excluded.cost`,
+         refine_rounds = refine_rounds + excluded.refine_rounds, cost = cost + excluded.cost, failed = failed + excluded.failed`,
       stage,
       model,
       prompt,
-      Number(refineRounds === 0),
-      refineRounds,
-      cost,
+      Number(outcome.refineRounds === 0 && !outcome.failed),
+      outcome.refineRounds,
+      outcome.cost,
+      Number(outcome.failed),
     );
   }
 
-  modelStats(
-    stage: string,
-  ): { model: string; prompt: string; runs: number; firstPass: number; refineRounds: number; cost: number }[] {
-    return this.sql
-      .exec<Row>("SELECT * FROM model_stats WHERE stage = ? ORDER BY model, prompt", stage)
-      .toArray()
-      .map((r) => ({
+  /** The model updater's statistics, per model and prompt version, of one stage or of all. */
+  modelStats(stage?: string): ModelStat[] {
+    const rows = stage
+      ? this.sql.exec<Row>("SELECT * FROM model_stats WHERE stage = ? ORDER BY model, prompt", stage)
+      : this.sql.exec<Row>("SELECT * FROM model_stats ORDER BY stage, model, prompt");
+    return rows.toArray().map((r) => {
+      const runs = Number(r.runs);
+      const per = (n: number) => (runs ? Math.round((n / runs) * 10_000) / 10_000 : 0);
+      return {
+        stage: String(r.stage),
         model: String(r.model),
         prompt: String(r.prompt),
-        runs: Number(r.runs),
+        runs,
         firstPass: Number(r.first_pass),
+        failed: Number(r.failed),
         refineRounds: Number(r.refine_rounds),
         cost: Number(r.cost),
-      }));
+        firstPassRate: per(Number(r.first_pass)),
+        failureRate: per(Number(r.failed)),
+        refineRoundsPerRun: per(Number(r.refine_rounds)),
+        costPerRun: per(Number(r.cost)),
+      };
+    });
   }
 }

@@ -64,20 +64,43 @@ export class LearningDO extends StageDO<LearningInput, LearningOutput, Env> {
   }
 
   protected async perform(job: StageJob<LearningInput>, log: StageLog) {
-    const { app, refineRounds, failures, model, prompt, costUsd } = job.input;
+    const { app, refineRounds, failures, model, prompt, costUsd, failed } = job.input;
     const learned = await knowledgeBaseOf(this.env).learn({
       runId: job.runId,
       lessons:
         job.model?.learning === false
           ? []
           : [...lessonsFrom(job.runId, failures), ...lessonsFromReview(job.runId, job.input.review ?? [])],
-      passedFirstTime: refineRounds === 0,
+      passedFirstTime: refineRounds === 0 && !failed,
       model,
       prompt,
       refineRounds,
       costUsd,
+      failed: failed !== undefined,
     });
     for (const line of learned.explained) await log.info(line);
+    if (failed) {
+      const lessons = learned.entries.map((e) => e.title);
+      return {
+        output: { lessons },
+        summary: `the run failed (${failed.code}); ${learned.created} new and ${learned.entries.length - learned.created} known lesson(s) from it`,
+      };
+    }
+    if (job.input.spec && job.model?.learning !== false) {
+      const kb = knowledgeBaseOf(this.env);
+      const pattern = await kb.learnApp({
+        runId: job.runId,
+        request: job.input.request ?? "",
+        spec: job.input.spec,
+        version: app.version,
+      });
+      await log.info(
+        pattern.created
+          ? `new app pattern "${pattern.entry.title}"`
+          : `${app.name} v${app.version} is one more healthy deploy of the pattern "${pattern.entry.title}"`,
+        { pattern: pattern.entry.id },
+      );
+    }
     const lessons = learned.entries.map((e) => e.title);
     return {
       output: { lessons },

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { type RequestEvent, setting, sha256Hex } from "@aidevos/core";
+import { type AppSpec, type RequestEvent, setting, sha256Hex } from "@aidevos/core";
 import { lessonFromRollback } from "@aidevos/learning";
 import {
   appControlOf,
@@ -11,7 +11,10 @@ import {
   registryOf,
 } from "@aidevos/objects";
 import { AppMonitorStore } from "./app-monitor";
+import { RouteRecords } from "./insights";
 import { decide, loopPolicy } from "./loop-policy";
+import { OutboundStore } from "./outbound";
+import { type ChannelDelta, RealtimeStats } from "./realtime-stats";
 
 const COMPACT_EVERY_MS = 60_000;
 /** Set once the records an earlier monitor (MonitoringDO `app:<name>`) held have been copied here. */
@@ -25,12 +28,20 @@ const HANDED_OVER = "handed-over";
  */
 export class AppMonitorDO extends DurableObject<Env> {
   private readonly store: AppMonitorStore;
+  private readonly realtimeStats: RealtimeStats;
+  private readonly routes: RouteRecords;
+  private readonly outboundCalls: OutboundStore;
   private compactedAt = 0;
   private readonly budgets = new Map<number, number | undefined>();
+  /** The live version's spec (a version's spec never changes), for the routes nobody uses. */
+  private readonly specs = new Map<number, AppSpec>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new AppMonitorStore(ctx.storage.sql);
+    this.realtimeStats = new RealtimeStats(ctx.storage.sql);
+    this.routes = new RouteRecords(ctx.storage.sql);
+    this.outboundCalls = new OutboundStore(ctx.storage.sql);
     ctx.blockConcurrencyWhile(() => this.takeOver());
   }
 
@@ -40,18 +51,71 @@ export class AppMonitorDO extends DurableObject<Env> {
     const now = Date.now();
     for (const group of store.ingest(events)) {
       const message = `new error in v${group.version}: ${group.message} (${group.frame})`;
-      store.addFeed("error_group", message, { fingerprint: group.fingerprint });
-      this.ctx.waitUntil(this.notify(app, message, group));
+      // With a drafted feedback request, so the user can start a fix from the feed.
+      const feedback = {
+        app,
+        message:
+          `Fix the error "${group.message}" at ${group.frame} (new in v${group.version}); add a test that covers the input that caused it.`.slice(
+            0,
+            2000,
+          ),
+      };
+      store.addFeed("error_group", message, { fingerprint: group.fingerprint, feedback });
+      this.ctx.waitUntil(this.notify(app, "error_group", message, { group }));
     }
+    this.routes.ingest(events);
     if (now - this.compactedAt > COMPACT_EVERY_MS) {
       store.compact(now);
       this.compactedAt = now;
     }
     await this.closeLoops(app, now);
+    await this.reportInsights(app);
+  }
+
+  /**
+   * Usage insights on the live version (insights.ts): each goes to the app's feed once, with its
+   * evidence and a drafted feedback request, and all of a batch's new ones to the webhook as one digest.
+   */
+  private async reportInsights(app: string): Promise<void> {
+    const live = await appHostOf(this.env, app).live(app);
+    if (!live) return;
+    const budget = (await this.budgetOf(app, live.version)) ?? loopPolicy(this.env).p95Ms;
+    const insights = this.routes.findNew(app, live.version, budget, this.specs.get(live.version) ?? null);
+    for (const insight of insights) {
+      const { message, ...data } = insight;
+      this.store.addFeed("insight", message, data);
+    }
+    if (insights.length)
+      this.ctx.waitUntil(this.notify(app, "insight_digest", `${insights.length} new insight(s)`, { insights }));
+  }
+
+  /** A schedule ran (in one partition); a failure also reaches `record` as an error of that schedule. */
+  async scheduleRan(name: string, at: number, error: string | null): Promise<void> {
+    this.realtimeStats.scheduleRan(name, at, error);
+  }
+
+  /** Channel members that joined or left and messages they sent, summed by a host. */
+  async channelActivity(deltas: ChannelDelta[], versionChanged = false): Promise<void> {
+    if (versionChanged) this.realtimeStats.membersGone();
+    this.realtimeStats.channels(deltas);
+  }
+
+  /** Schedules (last run, errors) and channels (members, connections, messages). */
+  async realtime() {
+    return this.realtimeStats.read();
   }
 
   async metrics(app: string, granularity: "minute" | "hour", limit: number) {
     return this.store.metrics(app, granularity, limit);
+  }
+
+  /** One call an action made through ctx.fetch (AppPlatform). */
+  async recordOutbound(origin: string, ms: number, ok: boolean): Promise<void> {
+    this.outboundCalls.record(origin, ms, ok);
+  }
+
+  async outbound() {
+    return this.outboundCalls.list();
   }
 
   async errors() {
@@ -125,9 +189,13 @@ export class AppMonitorDO extends DurableObject<Env> {
       const request = `Critical fix for ${app}: v${live.version} was rolled back after ${percent}% of requests failed. Errors: ${groups
         .map((g) => `${g.message} at ${g.frame} (${g.count}×)`)
         .join("; ")}`;
-      const runId = await this.startRun(app, request, current.spec);
+      // The fix starts from what is live now, the last good version: its spec carries its actions'
+      // code, while the rolled-back spec carries the very code that failed.
+      const good = await registryOf(this.env).getApp(app);
+      const runId = await this.startRun(app, request, (good ?? current).spec);
       store.addFeed("fix_run", `started fix run ${runId}`, { runId, errors: groups.map((g) => g.fingerprint) });
       await knowledgeBaseOf(this.env).add(lessonFromRollback(app, live.version, groups), "learned");
+      await knowledgeBaseOf(this.env).noteRollback(app, live.version, `${percent}% of requests failed`);
     } else if (decision.kind === "refine" && current && store.claimAction("refine", live.version)) {
       store.addFeed("latency_breach", `v${live.version} p95 ${decision.p95} ms over its budget`);
       const request = `Scaling need for ${app}: v${live.version} p95 latency is ${decision.p95} ms, over budget. Make it faster.`;
@@ -142,6 +210,7 @@ export class AppMonitorDO extends DurableObject<Env> {
       const current = await registryOf(this.env).getApp(app);
       if (current?.liveVersion !== version) return current?.spec.performance?.p95Ms;
       this.budgets.set(version, current.spec.performance?.p95Ms);
+      this.specs.set(version, current.spec);
     }
     return this.budgets.get(version);
   }
@@ -153,15 +222,15 @@ export class AppMonitorDO extends DurableObject<Env> {
     return id;
   }
 
-  /** Tells the configured webhook about a new error group; a webhook that fails is only logged. */
-  private async notify(app: string, message: string, group: unknown): Promise<void> {
+  /** Tells the configured webhook about a new error group or insights; a webhook that fails is only logged. */
+  private async notify(app: string, kind: string, message: string, detail: Record<string, unknown>): Promise<void> {
     const url = setting(this.env, "AIDEVOS_ALERT_WEBHOOK_URL");
     if (!url) return;
     try {
       await fetch(url, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ app, kind: "error_group", message, group }),
+        body: JSON.stringify({ app, kind, message, ...detail }),
       });
     } catch (err) {
       console.warn("alert webhook failed", String(err));

@@ -13,7 +13,16 @@ export class PlanningDO extends StageDO<PlanningInput, Plan, Env> {
     const provider = createProvider(this.env, job.model);
     // Feedback on a deployed app starts from the spec it runs now.
     const current = job.input.app && !job.input.spec ? await registryOf(this.env).getApp(job.input.app) : null;
-    const draft = await new SpecGenerator(provider).generate(job.input, current?.spec ?? null);
+    // A request without a spec gets the closest app patterns as worked examples.
+    const patterns =
+      job.model?.learning === false || job.input.spec
+        ? []
+        : await knowledgeBaseOf(this.env).patternExamples(job.runId, job.input.request);
+    if (patterns.length)
+      await log.info(
+        `patterns: ${patterns.map((p) => `"${p.title}" (score ${p.score})`).join(", ")} given to the spec prompt as worked examples`,
+      );
+    const draft = await new SpecGenerator(provider).generate(job.input, current?.spec ?? null, patterns);
     const spec = draft.spec;
     await log.info(`spec for app "${spec.name}" (${provider.name} provider, prompt ${prompt("spec").version})`);
     const knowledge =

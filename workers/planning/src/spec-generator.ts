@@ -1,6 +1,13 @@
-import { type AppSpec, SpecDraft, ValidationError } from "@aidevos/core";
+import { type AppPattern, type AppSpec, SpecDraft, ValidationError } from "@aidevos/core";
 import { type LlmProvider, prompt } from "@aidevos/llm";
 import type { PlanningInput } from "@aidevos/pipeline";
+
+/** An app pattern as a worked example: what was asked, and the spec that answered it. */
+interface WorkedExample {
+  title: string;
+  request: string;
+  spec: AppPattern["spec"];
+}
 
 /**
  * Specification generator: a request, or feedback on a deployed app, becomes the AppSpec to build,
@@ -9,18 +16,40 @@ import type { PlanningInput } from "@aidevos/pipeline";
 export class SpecGenerator {
   constructor(private readonly provider: LlmProvider) {}
 
-  async generate(input: PlanningInput, currentSpec: AppSpec | null): Promise<SpecDraft> {
+  /**
+   * `patterns`: the knowledge base's closest app patterns, whole specs of apps known to work, given
+   * to the model as worked examples beside the request.
+   */
+  async generate(
+    input: PlanningInput,
+    currentSpec: AppSpec | null,
+    patterns: WorkedExample[] = [],
+  ): Promise<SpecDraft> {
     const { value } = await this.provider.structured({
       task: "spec",
       schema: SpecDraft,
       system: prompt("spec").text,
-      input: { ...input, ...(currentSpec ? { currentSpec } : {}) },
+      input: {
+        ...input,
+        ...(currentSpec ? { currentSpec } : {}),
+        ...(patterns.length ? { workedExamples: patterns } : {}),
+      },
     });
     if (input.app && value.spec.name !== input.app) {
       throw new ValidationError([
         { path: "app", message: `the spec names app "${value.spec.name}", not "${input.app}"` },
       ]);
     }
-    return value;
+    return input.spec ? { ...value, spec: keepGivenCode(value.spec, input.spec) } : value;
   }
+}
+
+/**
+ * Code the user gave is kept, never rewritten: whatever the model answered for an action the run's
+ * spec has code for, that code is what gets built (and, being given, is never sent to the refiner).
+ */
+function keepGivenCode(spec: AppSpec, given: AppSpec): AppSpec {
+  const code = new Map((given.actions ?? []).flatMap((a) => (a.code === undefined ? [] : [[a.name, a.code] as const])));
+  if (code.size === 0 || !spec.actions) return spec;
+  return { ...spec, actions: spec.actions.map((a) => (code.has(a.name) ? { ...a, code: code.get(a.name)! } : a)) };
 }

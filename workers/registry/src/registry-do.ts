@@ -29,6 +29,8 @@ export interface LiveVersion {
   version: number;
   codeHash: string;
   partition: "single" | "perKey";
+  /** The live spec's `access`: "key" apps take requests with an app key only (AppHostDO.authorize). */
+  access?: "public" | "key";
   /** Grows with every change the Registry records for the app, so copies of this pointer can tell which is newer. */
   generation: number;
 }
@@ -132,7 +134,7 @@ export class RegistryDO extends DurableObject<Env> {
   async live(app: string): Promise<LiveVersion | null> {
     const row = this.sql
       .exec<Row>(
-        `SELECT a.name, a.partition, a.live_version, v.code_hash, (SELECT MAX(seq) FROM history h WHERE h.app = a.name) AS generation
+        `SELECT a.name, a.partition, a.live_version, v.code_hash, json_extract(v.spec, '$.access') AS access, (SELECT MAX(seq) FROM history h WHERE h.app = a.name) AS generation
          FROM apps a JOIN versions v ON v.app = a.name AND v.version = a.live_version WHERE a.name = ?`,
         app,
       )
@@ -143,8 +145,35 @@ export class RegistryDO extends DurableObject<Env> {
       version: Number(row.live_version),
       codeHash: String(row.code_hash),
       partition: row.partition as LiveVersion["partition"],
+      access: row.access === "key" ? "key" : "public",
       generation: Number(row.generation),
     };
+  }
+
+  /**
+   * The spec of a version (the live one when `version` is left out), with the spec of the version
+   * before it: what the app's OpenAPI document and its contract diff are generated from.
+   */
+  async specs(
+    app: string,
+    version?: number,
+  ): Promise<{ version: number; spec: AppSpec; previous: { version: number; spec: AppSpec } | null } | null> {
+    const v =
+      version ??
+      (this.sql.exec<Row>("SELECT live_version FROM apps WHERE name = ?", app).toArray()[0]?.live_version as
+        | number
+        | undefined);
+    if (v === undefined) return null;
+    const rows = this.sql
+      .exec<Row>(
+        "SELECT version, spec FROM versions WHERE app = ? AND version <= ? ORDER BY version DESC LIMIT 2",
+        app,
+        Number(v),
+      )
+      .toArray();
+    if (rows.length === 0 || Number(rows[0]!.version) !== Number(v)) return null;
+    const parse = (row: Row) => ({ version: Number(row.version), spec: JSON.parse(String(row.spec)) as AppSpec });
+    return { ...parse(rows[0]!), previous: rows[1] ? parse(rows[1]) : null };
   }
 
   async getBundle(app: string, version: number): Promise<CodeBundle | null> {

@@ -29,6 +29,7 @@ function blocking(code: StageOutput<"codegen"> | null): ReviewFinding[] {
 export interface FlowContext {
   input: PlanningInput;
   canaryPercent?: number;
+  allowBreaking?: boolean;
   costUsd: number;
   maxRefineRounds: number;
   artifact<S extends StageName>(stage: S, round: number): StageOutput<S> | null;
@@ -64,16 +65,34 @@ export function nextStep(report: FinishedReport, ctx: FlowContext): Step {
     case "planning":
       return { kind: "handoff", stage: "codegen", round: 0, input: { plan: report.output } };
     case "codegen": {
-      const plan = stored(ctx, "planning", 0);
-      const { bundle } = report.output;
-      return { kind: "handoff", stage: "testing", round: report.round, input: { plan, bundle } };
+      // Testing plays the spec as built: the plan's, with the code a model wrote for its actions.
+      const { bundle, spec } = report.output;
+      const plan = { ...stored(ctx, "planning", 0), spec };
+      const input = { plan, bundle, ...(ctx.allowBreaking ? { allowBreaking: true } : {}) };
+      return { kind: "handoff", stage: "testing", round: report.round, input };
     }
     case "testing": {
-      const plan = stored(ctx, "planning", 0);
+      const planned = stored(ctx, "planning", 0);
       const code = stored(ctx, "codegen", report.round);
       const { bundle } = code;
+      // Deploy records the spec as built, so a later feedback run starts from the live code.
+      const plan = { ...planned, spec: code.spec };
       const result = report.output;
       const findings = blocking(code);
+      const contract = result.reports.find((r) => r.kind === "contract" && !r.ok);
+      if (contract) {
+        // The spec breaks its own clients; no refine round of the code can change that.
+        const broken = (contract.changes ?? []).filter((c) => c.breaking).map((c) => c.message);
+        return {
+          kind: "fail",
+          code: "breaking_change",
+          message:
+            `breaking changes against the live version, so nothing was deployed (set options.allowBreaking to deploy anyway): ${broken.join("; ")}`.slice(
+              0,
+              2000,
+            ),
+        };
+      }
       if (result.passed && findings.length === 0) {
         const input = { plan, bundle, ...(ctx.canaryPercent ? { canaryPercent: ctx.canaryPercent } : {}) };
         return { kind: "handoff", stage: "deploy", round: 0, input };
@@ -121,8 +140,9 @@ export function nextStep(report: FinishedReport, ctx: FlowContext): Step {
         };
       }
       const refine: CodegenInput = {
-        plan,
+        plan: planned,
         previous: bundle,
+        previousSpec: code.spec,
         failures: result.reports.filter((r) => !r.ok),
         ...(findings.length ? { findings } : {}),
       };
@@ -154,6 +174,8 @@ export function nextStep(report: FinishedReport, ctx: FlowContext): Step {
         prompt: code.prompt,
         costUsd: ctx.costUsd,
         review: code.review,
+        request: ctx.input.request,
+        spec: stored(ctx, "planning", 0).spec,
       };
       return { kind: "handoff", stage: "learning", round: 0, input };
     }

@@ -19,6 +19,7 @@ import { addRunUsage, type ModelOptions, NO_RUN_USAGE, totalTokens } from "@aide
 import { registryOf, stageOf } from "@aidevos/objects";
 import type { PlanningInput, StageOutput, StageReport, TestingOutput } from "@aidevos/pipeline";
 import { eventStream } from "./event-stream";
+import { failedRunLearning } from "./failed-run-learning";
 import { type FlowContext, nextStep, type Step } from "./flow";
 
 interface StartRunInput extends PlanningInput {
@@ -300,8 +301,19 @@ export class RunDO extends DurableObject<Env> {
         this.setStatus("failed", this.row()!.stage);
         this.event("run", null, "error", `run failed: ${step.message}`, { code: step.code });
         this.enqueue({ kind: "index" });
+        this.handFailureToLearning(step);
         return;
     }
+  }
+
+  /**
+   * A failed run teaches too: its outcome goes to learning in the transaction that ends it, so the
+   * model updater counts failures and lessons come from tests that never passed. Learning's log
+   * lines join the run's events; its report is not taken, as the run has ended.
+   */
+  private handFailureToLearning(step: Extract<Step, { kind: "fail" }>): void {
+    const input = failedRunLearning(this.flow(), step);
+    if (input) this.enqueue({ kind: "handoff", stage: "learning", round: 0, input });
   }
 
   private flow(): FlowContext {
@@ -309,6 +321,7 @@ export class RunDO extends DurableObject<Env> {
     return {
       input: JSON.parse(this.row()!.input) as PlanningInput,
       canaryPercent: options.canaryPercent,
+      allowBreaking: options.allowBreaking,
       costUsd: this.usage().costUsd,
       maxRefineRounds: setting(this.env, "AIDEVOS_MAX_REFINE_ROUNDS"),
       artifact: (stage, round) => this.loadOutput(stage, round),

@@ -5,10 +5,17 @@ export function actionPath(action: Pick<Action, "path">, value: string): string 
   return action.path.replace(/:[A-Za-z_][A-Za-z0-9_]*/g, value);
 }
 
-/** Statuses of 500 and over that an action's examples show it answering on purpose (a 502 from a proxy, say). */
-export function declaredServerErrors(action: Action): Set<number> {
+/**
+ * Statuses of 500 and over that an action's examples show it answering on purpose (a 502 from a
+ * proxy, say). In an app with `outbound` origins, 502, 503 and 504 are allowed too: the staging
+ * copies these suites test never reach the network (their ctx.fetch answers 503, AppPlatform), so
+ * an upstream's failure is what they see.
+ */
+export function declaredServerErrors(action: Action, spec?: Pick<AppSpec, "outbound">): Set<number> {
   const statuses = (action.examples ?? []).flatMap((s) => [s.status, ...(s.statusIn ?? [])]);
-  return new Set(statuses.filter((s): s is number => s !== undefined && s >= 500));
+  const declared = new Set(statuses.filter((s): s is number => s !== undefined && s >= 500));
+  if ((spec?.outbound ?? []).length > 0) for (const s of [502, 503, 504]) declared.add(s);
+  return declared;
 }
 
 /** True when an entity or counter route could answer this path too (actions shadow them, but share methods). */

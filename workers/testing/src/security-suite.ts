@@ -99,7 +99,7 @@ function actionFuzzRequests(spec: AppSpec): FuzzRequest[] {
   const requests: FuzzRequest[] = [];
   for (const action of spec.actions ?? []) {
     const route = `${action.method} ${action.path}`;
-    const allowed5xx = declaredServerErrors(action);
+    const allowed5xx = declaredServerErrors(action, spec);
     const path = actionPath(action, "fuzz");
     if (action.method !== "GET") {
       for (const [name, body] of MALFORMED_BODIES)

@@ -2,6 +2,7 @@ import { type AppSpec, type CodeBundle, PARTITION_KEY_HEADER, type TestReport } 
 import { stagingHostOf } from "@aidevos/objects";
 import { StageDO, type StageJob, type StageLog, type TestingInput, type TestingOutput } from "@aidevos/pipeline";
 import { runUnitTests } from "@aidevos/sandbox";
+import { runContractCheck } from "./contract-check";
 import { examplesOf, type PartitionFetch, runExamplesSuite } from "./examples/examples-suite";
 import { type AppClient, runIntegrationSuite } from "./integration-suite";
 import { runPerformanceSuite } from "./performance-suite";
@@ -9,8 +10,8 @@ import { runSecuritySuite } from "./security-suite";
 import { countRecords, stagingClient } from "./staging-client";
 
 /**
- * Testing stage: the gate nothing untested passes, in order unit → examples → integration →
- * security → performance; the first failing kind ends the round and goes back to the refiner. Unit tests run
+ * Testing stage: the gate nothing untested passes, in order contract → unit → examples →
+ * integration → security → performance; the first failing kind ends the round and goes back to the refiner. Unit tests run
  * in a sandboxed dynamic Worker; the other kinds drive a staging copy of the app with fresh
  * storage on the same host class as production.
  */
@@ -28,7 +29,18 @@ export class TestingDO extends StageDO<TestingInput, TestingOutput, Env> {
     };
     const spec = plan.spec;
     const hasExamples = examplesOf(spec).length > 0;
+    const contract = await runContractCheck(this.env, spec, job.input.allowBreaking === true);
+    if (contract?.changes?.length)
+      // The diff goes to the run's events whether or not it blocks the deploy.
+      await log.info(
+        `contract changes against the live version: ${contract.changes.map((c) => `${c.breaking ? "BREAKING " : ""}${c.message}`).join("; ")}`.slice(
+          0,
+          2000,
+        ),
+        { changes: contract.changes },
+      );
     if (
+      (contract === null || (await record(contract))) &&
       (await record(await runUnitTests(this.env.LOADER, bundle))) &&
       (!hasExamples ||
         (await record(

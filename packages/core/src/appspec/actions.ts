@@ -61,6 +61,12 @@ export const Action = z.strictObject({
 });
 export type Action = z.infer<typeof Action>;
 
+/**
+ * The paths the gateway answers itself under every app's base, before the app sees a request
+ * (the app's OpenAPI document and its docs page): no action path and no entity plural may take them.
+ */
+const RESERVED_APP_PATHS = ["/openapi.json", "/docs"] as const;
+
 /** `GET /s/:slug` and `GET /s/:id` are the same route: params are compared by position only. */
 export function routeShape(action: Pick<Action, "method" | "path">): string {
   const segments = action.path.split("/").filter(Boolean);
@@ -110,6 +116,12 @@ export function checkActions(actions: readonly Action[], ctx: IssueSink): void {
         });
       else shapes.set(shape, i);
     }
+    if ((RESERVED_APP_PATHS as readonly string[]).includes(action.path))
+      ctx.addIssue({
+        code: "custom",
+        path: ["actions", i, "path"],
+        message: `${action.path} is reserved: the gateway serves the app's contract there`,
+      });
     if (action.code !== undefined) {
       const problem = actionCodeProblem(action.code);
       if (problem)

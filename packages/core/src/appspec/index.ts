@@ -1,5 +1,7 @@
+export * from "./access";
 export * from "./actions";
 export * from "./examples";
+export * from "./realtime";
 export * from "./safe-pattern";
 export * from "./samples";
 export * from "./schema";

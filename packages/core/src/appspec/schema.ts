@@ -1,6 +1,8 @@
 import { z } from "zod";
+import { accessMembers, repeats } from "./access";
 import { Action, checkActions } from "./actions";
 import { Examples } from "./examples";
+import { Channel, checkRealtime, Schedule } from "./realtime";
 import { compileSafePattern, MAX_PATTERN_LENGTH, patternProblem } from "./safe-pattern";
 
 /** App names are URL segments and Durable Object names: lower-case, 2–39 characters. */
@@ -175,13 +177,23 @@ export const AppSpec = z
     performance: PerformanceBudget.optional(),
     actions: z.array(Action).max(64).optional(),
     examples: Examples.optional(),
+    ...accessMembers,
+    schedules: z.array(Schedule).max(16).optional(),
+    channels: z.array(Channel).max(16).optional(),
   })
   .superRefine((spec, ctx) => {
     const plurals = new Set<string>();
     const names = new Set<string>();
     spec.entities.forEach((entity, i) => {
-      if (plurals.has(entity.plural) || entity.plural === "counters")
+      if (plurals.has(entity.plural) || entity.plural === "counters" || entity.plural === "channels")
         ctx.addIssue({ code: "custom", path: ["entities", i, "plural"], message: "plural repeats or is reserved" });
+      // `GET {base}/docs` is the app's docs page, served by the gateway (RESERVED_APP_PATHS).
+      if (entity.plural === "docs")
+        ctx.addIssue({
+          code: "custom",
+          path: ["entities", i, "plural"],
+          message: "plural is reserved: /docs is the app's docs page",
+        });
       if (names.has(entity.name))
         ctx.addIssue({ code: "custom", path: ["entities", i, "name"], message: "entity name repeats" });
       plurals.add(entity.plural);
@@ -233,6 +245,9 @@ export const AppSpec = z
       counters.add(c.name);
     });
     if (spec.actions) checkActions(spec.actions, ctx);
+    for (const issue of [...repeats(spec.secrets, "secrets"), ...repeats(spec.outbound, "outbound")])
+      ctx.addIssue({ code: "custom", ...issue });
+    checkRealtime(spec, ctx);
   });
 export type AppSpec = z.infer<typeof AppSpec>;
 export type AppSpecInput = z.input<typeof AppSpec>;

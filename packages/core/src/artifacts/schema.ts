@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AppSpec } from "../appspec";
+import { ContractChange } from "../contract/diff";
 
 /** One generated file. `source` files are deployed; `test` files only run in the testing stage. */
 export const GeneratedFile = z.strictObject({
@@ -10,16 +11,14 @@ export const GeneratedFile = z.strictObject({
 export type GeneratedFile = z.infer<typeof GeneratedFile>;
 
 /**
- * What a model writes for an app version: the files and their entry, never the hash. A model cannot
- * compute SHA-256, so a `hash` it sends anyway is dropped here (plain object: unknown keys are
- * stripped) and the pipeline seals the bundle with `sealBundle`.
+ * What a model writes: one action's module source, never a bundle or a hash (the compiler writes the
+ * rest of the app and computes the hash from the files). A plain object, so a stray key (a made-up
+ * `hash`, say) is dropped rather than failing the answer.
  */
-export const BundleDraft = z.object({
-  mainModule: z.string(),
-  className: z.string().regex(/^[A-Z][A-Za-z0-9_]*$/),
-  files: z.array(GeneratedFile).min(1).max(64),
+export const ActionCode = z.object({
+  code: z.string().min(1).max(100_000),
 });
-export type BundleDraft = z.infer<typeof BundleDraft>;
+export type ActionCode = z.infer<typeof ActionCode>;
 
 /**
  * The code of one app version. `mainModule` is the Worker entry that serves the app when the
@@ -88,7 +87,7 @@ export const ReviewFinding = z.strictObject({
 });
 export type ReviewFinding = z.infer<typeof ReviewFinding>;
 
-export const TestKind = z.enum(["unit", "examples", "integration", "security", "performance"]);
+export const TestKind = z.enum(["contract", "unit", "examples", "integration", "security", "performance"]);
 export type TestKind = z.infer<typeof TestKind>;
 
 export const TestCaseResult = z.strictObject({
@@ -110,6 +109,8 @@ export const TestReport = z.strictObject({
   error: z.string().optional(),
   /** Measured figures per subject, e.g. latency percentiles per route for performance tests. */
   figures: z.record(z.string(), z.record(z.string(), z.number())).optional(),
+  /** For `contract`: the new version's changes against the live version's contract. */
+  changes: z.array(ContractChange).optional(),
 });
 export type TestReport = z.infer<typeof TestReport>;
 
@@ -125,18 +126,12 @@ export async function bundleHash(files: readonly Pick<GeneratedFile, "path" | "r
   return sha256Hex(sources.map((f) => `${f.path}\u0000${f.content}\u0000`).join(""));
 }
 
-/** A bundle whose hash the pipeline computed from its files: the only way a model's code gets one. */
-export async function sealBundle(draft: BundleDraft): Promise<CodeBundle> {
-  const { mainModule, className, files } = draft;
-  return { mainModule, className, files, hash: await bundleHash(files) };
-}
-
 /** A report from its cases: passed and failed counted, ok only when nothing failed. */
 export function testReport(
   kind: TestKind,
   cases: TestCaseResult[],
   startedAt: number,
-  extra: Pick<TestReport, "error" | "figures"> = {},
+  extra: Pick<TestReport, "error" | "figures" | "changes"> = {},
 ): TestReport {
   const failed = cases.filter((c) => !c.ok).length;
   return {

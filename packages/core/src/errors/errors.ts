@@ -41,8 +41,8 @@ export class ValidationError extends AidevosError {
 }
 
 export class UnauthorizedError extends AidevosError {
-  constructor() {
-    super("unauthorized", "missing or wrong bearer token (Authorization: Bearer <AIDEVOS_API_TOKEN>)", 401);
+  constructor(message = "missing or wrong bearer token (Authorization: Bearer <AIDEVOS_API_TOKEN>)") {
+    super("unauthorized", message, 401);
   }
 }
 
@@ -77,6 +77,21 @@ export class OfflineNeedsSpecError extends AidevosError {
       "spec_required",
       "offline mode needs an AppSpec in `spec` (see docs/appspec.md); to build from free text, set the ANTHROPIC_API_KEY secret (or .dev.vars) so a model can write the spec",
       422,
+    );
+  }
+}
+
+/**
+ * Offline, free text without a spec that no pattern covers well enough: names the closest patterns
+ * (details, best first) so the user can pick one, or send a spec.
+ */
+export class OfflineNeedsSpecFromPatternsError extends AidevosError {
+  constructor(threshold: number, closest: { id: string; title: string; score: number }[]) {
+    super(
+      "offline_needs_spec",
+      `offline mode builds free text only from a knowledge-base pattern that matches it with score ${threshold} or more; none does. Send an AppSpec in \`spec\` (see docs/appspec.md), name a pattern's app, or set the ANTHROPIC_API_KEY secret so a model can write the spec`,
+      422,
+      closest.map((p) => ({ path: `pattern:${p.id}`, message: `${p.title} (score ${p.score})` })),
     );
   }
 }

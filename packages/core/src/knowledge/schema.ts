@@ -3,6 +3,26 @@ import { z } from "zod";
 const KnowledgeKind = z.enum(["practice", "pattern", "lesson"]);
 const KnowledgeSource = z.enum(["seed", "learned", "user"]);
 
+/**
+ * What an app pattern holds beside its text: the AppSpec (v2, with actions and examples) of an app
+ * known to work, the request that produced it, and how it fared in production. The spec is typed
+ * loosely here: a spec from before a schema change is still a pattern, and it is parsed as an
+ * AppSpec before anything is built from it.
+ */
+type SpecObject = { [key: string]: string | number | boolean | null | object };
+/** Shallowly typed on purpose: a deep type is too deep for the RPC types of the objects that pass it. */
+const SpecObject = z.record(z.string(), z.any()) as unknown as z.ZodType<SpecObject>;
+
+export const AppPattern = z.object({
+  name: z.string(),
+  request: z.string(),
+  spec: SpecObject,
+  /** AppSpec features the spec relies on that this version may not have yet (e.g. `channels`). */
+  needs: z.array(z.string()),
+  production: z.array(z.string()),
+});
+export type AppPattern = z.infer<typeof AppPattern>;
+
 /** A best practice, architecture pattern or learned lesson, as the stages retrieve it. */
 export const KnowledgeEntry = z.object({
   id: z.string(),
@@ -18,6 +38,8 @@ export const KnowledgeEntry = z.object({
   retired: z.boolean(),
   createdAt: z.string(),
   updatedAt: z.string(),
+  /** For an app pattern: the app it describes. */
+  app: AppPattern.optional(),
 });
 export type KnowledgeEntry = z.infer<typeof KnowledgeEntry>;
 
@@ -42,7 +64,27 @@ export const KnowledgePatch = z
 
 export const KnowledgeQuery = z.strictObject({
   q: z.string().max(200).optional(),
+  kind: KnowledgeKind.optional(),
   stage: z.string().max(40).optional(),
   retired: z.enum(["true", "false"]).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
+
+/** The model updater's record of one model and prompt version on one stage: outcomes and cost. */
+export const ModelStat = z.object({
+  stage: z.string(),
+  model: z.string(),
+  prompt: z.string(),
+  runs: z.int(),
+  /** Runs whose first code passed (not failed, no refine round). */
+  firstPass: z.int(),
+  /** Runs that failed. */
+  failed: z.int(),
+  refineRounds: z.int(),
+  cost: z.number(),
+  firstPassRate: z.number(),
+  failureRate: z.number(),
+  refineRoundsPerRun: z.number(),
+  costPerRun: z.number(),
+});
+export type ModelStat = z.infer<typeof ModelStat>;

@@ -13,6 +13,8 @@ export const RequestEvent = z.object({
   key: z.string().nullable(),
   /** For 5xx answers and thrown errors. */
   error: z.object({ message: z.string(), frame: z.string() }).optional(),
+  /** For 400 validation_failed answers: the field paths the app named (at most 10). */
+  invalid: z.array(z.string().max(100)).max(10).optional(),
   /** A redacted copy of the request, kept for error groups. */
   sample: z.object({ method: z.string(), path: z.string(), headers: z.record(z.string(), z.string()) }).optional(),
 });
@@ -61,7 +63,16 @@ export type UsageDay = z.infer<typeof UsageDay>;
 
 export const FeedEntry = z.object({
   at: z.string(),
-  kind: z.enum(["error_group", "error_spike", "rollback", "fix_run", "latency_breach", "refine_run", "feedback"]),
+  kind: z.enum([
+    "error_group",
+    "error_spike",
+    "rollback",
+    "fix_run",
+    "latency_breach",
+    "refine_run",
+    "feedback",
+    "insight",
+  ]),
   message: z.string(),
   data: z.unknown().optional(),
 });
@@ -71,3 +82,31 @@ export const FeedbackBody = z.strictObject({
   app: z.string().regex(/^[a-z][a-z0-9-]{1,38}$/),
   message: z.string().trim().min(1).max(10_000),
 });
+
+/** `POST /v1/apps/{name}/schedules/{schedule}/run`: how many partitions ran the schedule. */
+export const ScheduleRunResult = z.object({ partitions: z.int() });
+
+/** Schedules (last run, errors) and channels (live members, connections, messages) of an app. */
+export const AppRealtime = z.object({
+  schedules: z.array(
+    z.object({
+      name: z.string(),
+      everySeconds: z.int(),
+      action: z.string(),
+      lastRunAt: z.string().nullable(),
+      lastError: z.string().nullable(),
+      runs: z.int(),
+      errors: z.int(),
+    }),
+  ),
+  channels: z.array(
+    z.object({
+      name: z.string(),
+      onMessage: z.string().nullable(),
+      members: z.int(),
+      connections: z.int(),
+      messages: z.int(),
+    }),
+  ),
+});
+export type AppRealtime = z.infer<typeof AppRealtime>;

@@ -25,6 +25,12 @@ export const RunOptions = z.strictObject({
   learning: z.boolean().optional(),
   /** On Cloudflare, start the new version on this share of traffic; promote or roll back later. */
   canaryPercent: z.int().min(1).max(99).optional(),
+  /**
+   * Deploy even when the new version breaks the live version's contract (a removed route or field,
+   * a new required field, a tightened constraint, a changed type); without it such a run fails
+   * with `breaking_change` and the list of changes.
+   */
+  allowBreaking: z.boolean().optional(),
 });
 export type RunOptions = z.infer<typeof RunOptions>;
 

@@ -39,6 +39,8 @@ export const Settings = z.object({
   /** "1" only for `pnpm bench`. */
   AIDEVOS_BENCH: z.preprocess((v) => v === "1" || v === true, z.boolean()),
   AIDEVOS_API_TOKEN: secret,
+  /** The root of the keys that encrypt apps' secret values at rest (AppControlDO); unset: a generated key per app. */
+  AIDEVOS_SECRETS_KEY: secret,
 });
 export type Settings = z.infer<typeof Settings>;
 export type SettingName = keyof Settings;

@@ -69,17 +69,16 @@ export class AnthropicProvider implements LlmProvider {
       const params = {
         model,
         max_tokens: maxTokens,
-        // Rules, then knowledge: the stable prefix (tools → system) of every call of a run, cached up
-        // to its last block.
+        // Rules with the contract, then knowledge: the stable prefix (tools → system) of a run's
+        // calls. A breakpoint after each block: the rules and contract are the same for every
+        // action's code call (and every run on this prompt version) even when the knowledge differs.
         system: [
           {
             type: "text" as const,
             text: `${PREAMBLE} Answer only by calling the ${ANSWER_TOOL} tool.\n\n${call.system}`,
           },
           ...(call.knowledge?.length ? [{ type: "text" as const, text: knowledgeText(call.knowledge) }] : []),
-        ].map((block, i, all) =>
-          i === all.length - 1 ? { ...block, cache_control: { type: "ephemeral" as const } } : block,
-        ),
+        ].map((block) => ({ ...block, cache_control: { type: "ephemeral" as const } })),
         tools: [
           {
             name: ANSWER_TOOL,

@@ -49,22 +49,17 @@ export function describeArchitecture(spec: AppSpec): Architecture {
   };
 }
 
+/**
+ * The coding tasks of a spec (AppSpec v2 division of labour): the compiler writes the app's entity
+ * routes, storage and unit tests in one step; a model writes each action's code, one task per action.
+ */
 export function planTasks(spec: AppSpec): CodingTask[] {
   return [
-    { id: "spec", file: "spec.js", description: "the AppSpec as data, the one module that is the app's own" },
     {
-      id: "model",
-      file: "model.js",
-      description: `validation, defaults and list queries for ${spec.entities.length} entities`,
+      id: "compiled",
+      file: "index.js",
+      description: `the AppSpec compiler's modules: routes, storage and unit tests for ${spec.entities.length} entities`,
     },
-    {
-      id: "app",
-      file: "app.js",
-      description: "the Durable Object: routes, SQLite storage, TTL alarm, counters, rate limit",
-    },
-    { id: "entry", file: "index.js", description: "the Worker entry that routes requests to the Durable Object" },
-    { id: "tests", file: "model.test.js", description: "unit tests of the model for every field and constraint" },
-    { id: "samples", file: "samples.js", description: "sample values per field for the unit tests, from the spec" },
     ...(spec.actions ?? []).map((a) => ({
       id: `action-${a.name}`,
       file: `actions/${a.name}.js`,

@@ -1,5 +1,4 @@
-import { compileApp } from "@aidevos/compiler";
-import { type AppSpec, type CodeBundle, OfflineNeedsSpecError, type Plan } from "@aidevos/core";
+import { type AppSpec, OfflineNeedsSpecError } from "@aidevos/core";
 import type { LlmProvider, LlmTask, StructuredCall, StructuredResult } from "../provider";
 import { NO_USAGE } from "../provider";
 import { describeArchitecture, planTasks } from "./architecture";
@@ -8,7 +7,7 @@ type Answer = (input: any) => unknown | Promise<unknown>;
 
 /**
  * The deterministic provider used when no model is configured: it builds apps from an AppSpec
- * alone (planning derives from the spec, code comes from the AppSpec compiler), and says so
+ * alone (planning derives from the spec, all code from the AppSpec compiler and the spec's actions), and says so
  * clearly when a request has no spec. Same input, same answer, no network.
  */
 export class OfflineProvider implements LlmProvider {
@@ -22,10 +21,14 @@ export class OfflineProvider implements LlmProvider {
     },
     architecture: (input: { spec: AppSpec }) => describeArchitecture(input.spec),
     tasks: (input: { spec: AppSpec }) => planTasks(input.spec),
-    code: (input: { plan: Plan }) => compileApp(input.plan.spec),
-    // The compiler is the offline model: a refine round can only rebuild the same code, which
-    // the code refiner notices and reports instead of looping.
-    refine: (input: { plan: Plan; previous: CodeBundle }) => compileApp(input.plan.spec),
+    // Offline, every action comes with its code (the gateway refuses a spec without it), so
+    // codegen is the compiler alone and never asks for an action's code or a rewrite of it.
+    code: () => {
+      throw new OfflineNeedsSpecError();
+    },
+    refine: () => {
+      throw new OfflineNeedsSpecError();
+    },
     review: () => ({ findings: [] }),
   };
 

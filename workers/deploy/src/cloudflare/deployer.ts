@@ -44,6 +44,8 @@ function upload(bundle: CodeBundle, sandbox: SandboxOptions, migrations?: Migrat
     compatibility_flags: [...SANDBOX_COMPATIBILITY_FLAGS],
     bindings: [{ type: "durable_object_namespace", name: "APP", class_name: bundle.className }],
     limits: { cpu_ms: sandbox.cpuMs ?? APP_CPU_MS },
+    // The app's secrets are set through the secrets API (AppControlDO), never uploaded: every upload keeps them.
+    keep_bindings: ["secret_text"],
     observability: { enabled: true },
     ...(migrations ? { migrations } : {}),
   };
@@ -102,6 +104,13 @@ export class CloudflareDeployer {
       const versionId = this.client.usesDispatchNamespace
         ? String(result?.etag ?? result?.id ?? "")
         : await this.latestVersion(script);
+      // A Worker of its own is reachable at its workers.dev address once that is switched on (a
+      // dispatch namespace's Workers are reached through the gateway's dispatch route instead).
+      if (!previous && !this.client.usesDispatchNamespace)
+        await this.client.call("POST", `/workers/scripts/${script}/subdomain`, {
+          enabled: true,
+          previews_enabled: false,
+        });
       return {
         script,
         versionId,
@@ -127,6 +136,20 @@ export class CloudflareDeployer {
       className: bundle.className,
       percentage,
     };
+  }
+
+  /** A secret of the app's Worker (`secret_text`): what the app reads as ctx.secrets.<NAME> on Cloudflare. */
+  async putSecret(script: string, name: string, text: string): Promise<void> {
+    await this.client.call("PUT", `${this.client.scriptPath(script)}/secrets`, { name, text, type: "secret_text" });
+  }
+
+  /** Unsetting what the Worker does not have is done already. */
+  async deleteSecret(script: string, name: string): Promise<void> {
+    try {
+      await this.client.call("DELETE", `${this.client.scriptPath(script)}/secrets/${name}`);
+    } catch (err) {
+      if (!(err instanceof CloudflareApiError && err.httpStatus === 404)) throw err;
+    }
   }
 
   /** Puts one version on all traffic: a promotion, or a rollback to an older version. */

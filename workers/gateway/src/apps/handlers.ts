@@ -3,11 +3,13 @@ import {
   type AppliedChange,
   AppName,
   ConflictError,
+  contractDiff,
   type ErrorGroup,
   type FeedEntry,
   NotFoundError,
   OfflineNeedsSpecError,
   PartitionKey,
+  routeOf,
   ValidationError,
   type VersionChange,
 } from "@aidevos/core";
@@ -16,9 +18,13 @@ import { providerName } from "@aidevos/llm";
 import { appControlOf, appHostOf, appMonitorOf, newRunOf, registryOf } from "@aidevos/objects";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Hono } from "hono";
+import { appKeyRequired } from "../auth";
 import { limitBody } from "../body";
 import { validationHook } from "../errors";
+import { channelUpgrade, isChannelUpgrade } from "./channels";
+import { dispatched } from "./dispatched";
 import {
+  contractDiffRoute,
   errorsRoute,
   feedbackRoute,
   feedRoute,
@@ -26,10 +32,12 @@ import {
   listAppsRoute,
   metricsRoute,
   promoteAppRoute,
+  realtimeRoute,
   rollbackAppRoute,
+  runScheduleRoute,
   usageRoute,
 } from "./routes";
-import { recordRequest, redactedSample, routeOf } from "./traffic";
+import { errorOf, recordRequest, redactedSample } from "./traffic";
 
 export const apps = new OpenAPIHono<{ Bindings: Env }>({ defaultHook: validationHook });
 
@@ -45,6 +53,17 @@ apps.openapi(getAppRoute, async (c) => {
   const app = await registryOf(c.env).getApp(name);
   if (!app) throw new NotFoundError(`app ${name}`);
   return c.json(app, 200);
+});
+
+apps.openapi(contractDiffRoute, async (c) => {
+  const { name, version } = c.req.valid("param");
+  const found = await registryOf(c.env).specs(name, version);
+  if (!found) throw new NotFoundError(`app ${name} version ${version}`);
+  const changes = found.previous ? contractDiff(found.previous.spec, found.spec) : [];
+  return c.json(
+    { version, fromVersion: found.previous?.version ?? null, changes, breaking: changes.some((ch) => ch.breaking) },
+    200,
+  );
 });
 
 /** The app's monitor, once the app exists. */
@@ -111,6 +130,43 @@ apps.openapi(promoteAppRoute, async (c) => {
   return c.json(applied(await appControlOf(c.env, name).promote()), 200);
 });
 
+apps.openapi(runScheduleRoute, async (c) => {
+  const { name, schedule } = c.req.valid("param");
+  const { key } = c.req.valid("query");
+  const ran = await appHostOf(c.env, name).runSchedule(name, schedule, key ?? null);
+  if (ran.kind === "no_app") throw new NotFoundError(`app ${name}`);
+  if (ran.kind === "no_schedule") throw new NotFoundError(`schedule ${schedule} of ${name}`);
+  return c.json({ partitions: ran.partitions }, 200);
+});
+
+apps.openapi(realtimeRoute, async (c) => {
+  const { name } = c.req.valid("param");
+  const app = await registryOf(c.env).getApp(name);
+  if (!app) throw new NotFoundError(`app ${name}`);
+  const stats = await appMonitorOf(c.env, name).realtime();
+  const schedules = (app.spec.schedules ?? []).map((s) => {
+    const seen = stats.schedules.find((x) => x.name === s.name);
+    return {
+      ...s,
+      lastRunAt: seen?.lastRunAt ?? null,
+      lastError: seen?.lastError ?? null,
+      runs: seen?.runs ?? 0,
+      errors: seen?.errors ?? 0,
+    };
+  });
+  const channels = (app.spec.channels ?? []).map((ch) => {
+    const seen = stats.channels.find((x) => x.name === ch.name);
+    return {
+      name: ch.name,
+      onMessage: ch.onMessage ?? null,
+      members: seen?.members ?? 0,
+      connections: seen?.connections ?? 0,
+      messages: seen?.messages ?? 0,
+    };
+  });
+  return c.json({ schedules, channels }, 200);
+});
+
 /**
  * `/apps/:name/*` (and `/apps/:name/k/:key/*` for perKey apps): the live version of a deployed
  * app, one host Durable Object per app or per key. The app sees paths relative to its base. The
@@ -133,12 +189,31 @@ served.all("/apps/:name/*", async (c) => {
     redirect: "manual",
   });
   const host = appHostOf(c.env, name);
-  if (c.env.DISPATCHER) {
-    // Workers for Platforms: the app's own Worker routes keys itself (/k/{key}/...).
-    if (!(await host.live(name))) throw new NotFoundError(`app ${name}`);
-    return c.env.DISPATCHER.get(name).fetch(request);
-  }
   const started = Date.now();
+  // Access checks that apply to every request of the app (`access: "key"`) belong above this
+  // line, so that channel upgrades and the dispatch route pass them too. Requests routed through
+  // the host (`host.route`) are checked there; these two paths skip it, so they are checked here.
+  if (c.env.DISPATCHER || isChannelUpgrade(request, path)) {
+    const live = await host.live(name);
+    if (!live) throw new NotFoundError(`app ${name}`);
+    const refused = live.access === "key" ? await host.authorize(name, request) : null;
+    if (refused?.kind === "unauthorized") throw appKeyRequired(name, refused.keySent);
+  }
+  if (c.env.DISPATCHER) return dispatched(c.env, c.executionCtx, name, path, request, started);
+  if (isChannelUpgrade(request, path)) {
+    const res = await channelUpgrade(c.env, name, path, request);
+    const version = (await host.live(name))?.version ?? 0;
+    recordRequest(c.env, c.executionCtx, name, {
+      at: started,
+      version,
+      method: "GET",
+      route: routeOf("GET", path.replace(/^\/k\/[^/]+/, "")),
+      status: res.status,
+      ms: Date.now() - started,
+      key: null,
+    });
+    return res;
+  }
   let routed: Routed;
   try {
     routed = await host.route(name, request);
@@ -153,6 +228,8 @@ served.all("/apps/:name/*", async (c) => {
       throw new NotFoundError(`a key: ${name} keeps data per key, use /apps/${name}/k/{key}/`);
     case "bad_key":
       throw new AidevosError("not_found", "no such key (keys match ^[A-Za-z0-9_-]{1,64}$)", 404);
+    case "unauthorized":
+      throw appKeyRequired(name, routed.keySent);
   }
   const base = {
     at: started,
@@ -175,8 +252,13 @@ served.all("/apps/:name/*", async (c) => {
       502,
     );
   }
-  const res = routed.response;
+  const served = routed.response;
   const ms = Date.now() - started;
+  // A JSON 400 answer (an error envelope, bounded like every answer of the sandboxed app) is read
+  // here for the fields that failed validation (usage insights); the client gets the same bytes.
+  const isJson = (served.headers.get("content-type") ?? "").startsWith("application/json");
+  const refused = served.status === 400 && isJson ? await served.text() : null;
+  const res = refused === null ? served : new Response(refused, served);
   // The error body is read from a copy, after the response has gone.
   const copy = res.status >= 500 ? res.clone() : null;
   recordRequest(
@@ -191,7 +273,7 @@ served.all("/apps/:name/*", async (c) => {
           error,
           sample: redactedSample(request, routed.path),
         }))
-      : { ...base, status: res.status, ms },
+      : { ...base, status: res.status, ms, ...invalidFieldsOf(refused) },
   );
   return res;
 });
@@ -224,16 +306,15 @@ function decodeSegment(raw: string): string | null {
   }
 }
 
-/** What a 5xx answer says about itself: its JSON error code and message, grouped with the route. */
-async function errorOf(res: Response, route: string): Promise<{ message: string; frame: string }> {
-  const text = await res.text().catch(() => "");
+/** The field paths a 400 validation_failed answer names (its details), for usage insights. */
+function invalidFieldsOf(text: string | null): { invalid?: string[] } {
+  if (text === null) return {};
   try {
-    const body = JSON.parse(text) as { error?: { code?: string; message?: string } };
-    return {
-      message: `${res.status} ${body.error?.code ?? ""}: ${body.error?.message ?? ""}`.slice(0, 300),
-      frame: route,
-    };
+    const body = JSON.parse(text) as { error?: { code?: string; details?: { path?: unknown }[] } };
+    if (body.error?.code !== "validation_failed" || !Array.isArray(body.error.details)) return {};
+    const paths = body.error.details.map((d) => String(d?.path ?? "").slice(0, 100)).filter(Boolean);
+    return paths.length ? { invalid: [...new Set(paths)].slice(0, 10) } : {};
   } catch {
-    return { message: `${res.status} ${text.slice(0, 200)}`, frame: route };
+    return {};
   }
 }

@@ -4,12 +4,16 @@ import {
   AppliedChange,
   AppMetrics,
   AppName,
+  AppRealtime,
+  ContractDiff,
   ErrorGroup,
   FeedbackBody,
   FeedEntry,
   ListQuery,
+  PartitionKey,
   RollbackBody,
   Run,
+  ScheduleRunResult,
   UsageDay,
 } from "@aidevos/core";
 import { createRoute } from "@hono/zod-openapi";
@@ -150,5 +154,47 @@ export const feedbackRoute = createRoute({
     202: json(Run, "the improvement run"),
     ...notFound,
     422: error("offline mode cannot read feedback"),
+  },
+});
+
+export const contractDiffRoute = createRoute({
+  method: "get",
+  path: "/v1/apps/{name}/versions/{version}/contract",
+  operationId: "getContractDiff",
+  summary: "How a version's HTTP contract differs from the version before it (routes, fields, constraints, defaults)",
+  request: { params: z.object({ name: AppName, version: z.coerce.number().int().min(1) }) },
+  responses: {
+    ...unauthorized,
+    200: json(ContractDiff, "the changes, each marked breaking or not; none for the first version"),
+    404: error("no such app or version"),
+  },
+});
+
+export const runScheduleRoute = createRoute({
+  method: "post",
+  path: "/v1/apps/{name}/schedules/{schedule}/run",
+  operationId: "runSchedule",
+  summary: "Run a schedule now in every partition that holds data (or in one key); answers when all have run",
+  request: {
+    params: z.object({ name: AppName, schedule: z.string().min(1).max(40) }),
+    query: z.strictObject({ key: PartitionKey.optional() }),
+  },
+  responses: {
+    ...unauthorized,
+    200: json(ScheduleRunResult, "the partitions it ran in"),
+    404: error("no such app or schedule"),
+  },
+});
+
+export const realtimeRoute = createRoute({
+  method: "get",
+  path: "/v1/apps/{name}/realtime",
+  operationId: "getAppRealtime",
+  summary: "The live version's schedules (last run, errors) and channels (members connected now, messages)",
+  request: { params: AppParams },
+  responses: {
+    ...unauthorized,
+    200: json(AppRealtime, "schedules and channels"),
+    ...notFound,
   },
 });

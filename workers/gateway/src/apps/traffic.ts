@@ -3,18 +3,12 @@ import { appMonitorOf } from "@aidevos/objects";
 
 const FLUSH_AFTER_MS = 250;
 const FLUSH_AT = 200;
-// Bounded: literal alternatives without quantifiers, linear in the header name.
-const SECRET_HEADER = /auth|cookie|token|key|secret|signature/i;
+// Bounded: literal alternatives without quantifiers, linear in the header name. A browser sends its
+// app key as a WebSocket subprotocol (`key.<app key>`), so that header is redacted too.
+const SECRET_HEADER = /auth|cookie|token|key|secret|signature|websocket-protocol/i;
 
 /** Requests waiting to be recorded, per app, in this isolate. */
 const pending = new Map<string, RequestEvent[]>();
-
-/** `GET /tasks/{id}`: ids folded so requests group by route; counter names are routes of their own. */
-export function routeOf(method: string, path: string): string {
-  const parts = path.split("/").filter(Boolean);
-  if (parts[0] === "counters" || parts.length < 2) return `${method} /${parts.join("/")}`;
-  return `${method} /${[parts[0], "{id}", ...parts.slice(2)].join("/")}`;
-}
 
 export function redactedSample(request: Request, path: string): RequestEvent["sample"] {
   const headers: Record<string, string> = {};
@@ -53,4 +47,18 @@ export function recordRequest(
       }
     }),
   );
+}
+
+/** What a 5xx answer says about itself: its JSON error code and message, grouped with the route. */
+export async function errorOf(res: Response, route: string): Promise<{ message: string; frame: string }> {
+  const text = await res.text().catch(() => "");
+  try {
+    const body = JSON.parse(text) as { error?: { code?: string; message?: string } };
+    return {
+      message: `${res.status} ${body.error?.code ?? ""}: ${body.error?.message ?? ""}`.slice(0, 300),
+      frame: route,
+    };
+  } catch {
+    return { message: `${res.status} ${text.slice(0, 200)}`, frame: route };
+  }
 }

@@ -9,12 +9,20 @@ const REALM = "aidevos";
  */
 class BearerChallenge extends UnauthorizedError {
   readonly challenge: string;
-  constructor(tokenSent: boolean) {
-    super();
+  constructor(tokenSent: boolean, message?: string) {
+    super(message);
     this.challenge = tokenSent
       ? `Bearer realm="${REALM}", error="invalid_token", error_description="the bearer token is not valid"`
       : `Bearer realm="${REALM}"`;
   }
+}
+
+/** A request to an `access: "key"` app without a valid app key (AppHostDO.authorize). */
+export function appKeyRequired(app: string, keySent: boolean): UnauthorizedError {
+  const message = keySent
+    ? `the app key is not valid for ${app} (it may have been revoked)`
+    : `${app} needs an app key: Authorization: Bearer <app key> (or the WebSocket subprotocol key.<app key>)`;
+  return new BearerChallenge(keySent, message);
 }
 
 /** The challenge of any 401, so every one of them carries `WWW-Authenticate`. */

@@ -1,1 +1,1 @@
-export { bearerAuth, challengeOf } from "./bearer";
+export { appKeyRequired, bearerAuth, challengeOf } from "./bearer";

@@ -19,3 +19,6 @@ const html = (body: string) =>
 
 pages.get("/", () => html(dashboard));
 pages.get("/docs", () => html(apiDocs));
+
+/** The docs page renders the `openapi.json` beside it: the gateway's at `/docs`, an app's at `/apps/{name}/docs`. */
+export const docsPage = () => html(apiDocs);

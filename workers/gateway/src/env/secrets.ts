@@ -8,6 +8,8 @@ interface Secrets {
   OPENAI_API_KEY?: string;
   /** Used only by AppControlDO, to ship apps through the Cloudflare API (Workers Scripts Write). */
   CLOUDFLARE_API_TOKEN?: string;
+  /** Root of the keys that encrypt apps' secret values at rest (HKDF per app); see docs/appspec.md. */
+  AIDEVOS_SECRETS_KEY?: string;
   /** A dispatch_namespaces binding, added to wrangler.toml when apps live in Workers for Platforms. */
   DISPATCHER?: DispatchNamespace;
 }

@@ -2,7 +2,13 @@ import { type KnowledgeEntry, NotFoundError } from "@aidevos/core";
 import { knowledgeBaseOf } from "@aidevos/objects";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { validationHook } from "../errors";
-import { addKnowledgeRoute, editKnowledgeRoute, listKnowledgeRoute, retireKnowledgeRoute } from "./routes";
+import {
+  addKnowledgeRoute,
+  editKnowledgeRoute,
+  learningStatsRoute,
+  listKnowledgeRoute,
+  retireKnowledgeRoute,
+} from "./routes";
 
 export const knowledge = new OpenAPIHono<{ Bindings: Env }>({ defaultHook: validationHook });
 
@@ -12,9 +18,10 @@ function found(entry: KnowledgeEntry | null, id: string): KnowledgeEntry {
 }
 
 knowledge.openapi(listKnowledgeRoute, async (c) => {
-  const { q, stage, retired, limit } = c.req.valid("query");
+  const { q, kind, stage, retired, limit } = c.req.valid("query");
   const items = await knowledgeBaseOf(c.env).list({
     q,
+    kind,
     stage,
     retired: retired === undefined ? undefined : retired === "true",
     limit,
@@ -35,4 +42,8 @@ knowledge.openapi(editKnowledgeRoute, async (c) => {
 knowledge.openapi(retireKnowledgeRoute, async (c) => {
   const { id } = c.req.valid("param");
   return c.json(found(await knowledgeBaseOf(c.env).retire(id), id), 200);
+});
+
+knowledge.openapi(learningStatsRoute, async (c) => {
+  return c.json({ items: await knowledgeBaseOf(c.env).modelStats() }, 200);
 });

@@ -1,4 +1,4 @@
-import { KnowledgeEntry, KnowledgePatch, KnowledgeQuery, NewKnowledge } from "@aidevos/core";
+import { KnowledgeEntry, KnowledgePatch, KnowledgeQuery, ModelStat, NewKnowledge } from "@aidevos/core";
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { jsonBody } from "../body";
@@ -61,5 +61,20 @@ export const retireKnowledgeRoute = createRoute({
     ...unauthorized,
     200: entry,
     ...missing,
+  },
+});
+
+export const learningStatsRoute = createRoute({
+  method: "get",
+  path: "/v1/learning/stats",
+  operationId: "learningStats",
+  summary:
+    "The model updater's statistics per stage, model and prompt version: runs, first passes, failures, refine rounds and cost",
+  responses: {
+    ...unauthorized,
+    200: {
+      content: { "application/json": { schema: z.object({ items: z.array(ModelStat) }) } },
+      description: "one row per stage, model and prompt version",
+    },
   },
 });

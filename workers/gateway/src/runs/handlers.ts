@@ -1,14 +1,9 @@
-import {
-  IdempotencyKeyReusedError,
-  NotFoundError,
-  OfflineNeedsSpecError,
-  sha256Hex,
-  ValidationError,
-} from "@aidevos/core";
+import { IdempotencyKeyReusedError, NotFoundError, sha256Hex, ValidationError } from "@aidevos/core";
 import { assertFixture, providerName } from "@aidevos/llm";
 import { idempotentRunOf, newRunOf, registryOf, runOf } from "@aidevos/objects";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { validationHook } from "../errors";
+import { type PatternChoice, specFromPatterns } from "./from-pattern";
 import {
   cancelRunRoute,
   createRunRoute,
@@ -36,10 +31,16 @@ runs.openapi(createRunRoute, async (c) => {
     ]);
   }
   if (body.options?.replay) assertFixture(body.options.replay);
+  let spec = body.spec;
+  let fromPattern: PatternChoice | undefined;
   if (providerName(c.env, body.options) === "offline") {
-    if (!body.spec) throw new OfflineNeedsSpecError();
+    // Offline nothing writes a spec: free text is built from the knowledge base's closest app pattern.
+    if (!spec) {
+      fromPattern = await specFromPatterns(c.env, body.request, body.app);
+      spec = fromPattern.spec;
+    }
     // Offline nothing writes code: each action must bring its own.
-    const missing = (body.spec.actions ?? []).flatMap((a, i) =>
+    const missing = (spec.actions ?? []).flatMap((a, i) =>
       a.code === undefined
         ? [{ path: `spec.actions.${i}.code`, message: `action ${a.name}: code is required offline` }]
         : [],
@@ -50,12 +51,24 @@ runs.openapi(createRunRoute, async (c) => {
   const { run } = key ? idempotentRunOf(c.env, key) : newRunOf(c.env);
   const started = await run.start({
     request: body.request,
-    spec: body.spec,
-    app: body.app ?? body.spec?.name,
+    spec,
+    app: body.app ?? spec?.name,
     options: body.options,
     bodyHash: await sha256Hex(await c.req.text()),
   });
   if (started.kind === "mismatch") throw new IdempotencyKeyReusedError();
+  if (fromPattern && started.kind === "created") {
+    const { title, score, threshold } = fromPattern.pattern;
+    await run.log(
+      "planning",
+      "info",
+      `built from the pattern "${title}" (match score ${score}, threshold ${threshold})`,
+      {
+        pattern: fromPattern.pattern,
+        closest: fromPattern.closest,
+      },
+    );
+  }
   c.header("location", started.run.links.self);
   return c.json(started.run, 202);
 });

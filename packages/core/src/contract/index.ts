@@ -1,0 +1,3 @@
+export * from "./diff";
+export * from "./document";
+export * from "./routes";

@@ -1,0 +1,114 @@
+/**
+ * The contract a model writes action code against, in one place: the `ctx` API table and the HTTP
+ * rules of docs/appspec.md ("The action context ctx", "The HTTP contract"). The prompts are built
+ * from it, and test/llm/contract.test.ts checks that docs/appspec.md says the same, row by row, so
+ * what the model is told and what the docs promise cannot drift apart.
+ */
+
+/** `[member, what]`, exactly as the rows of the docs' ctx table. */
+export const CTX_API: readonly (readonly [member: string, what: string])[] = [
+  [
+    "`params`, `query`, `key`",
+    "path parameters (decoded), the query as `URLSearchParams`, the partition key of a `perKey` app (`null` in a `single` one)",
+  ],
+  ["`body()`", "the parsed JSON body; an empty or invalid body answers 400 `invalid_json`, over 1 MiB 413"],
+  [
+    "`entities.<plural>`",
+    '`create(values)`, `get(id)` (throws `not_found`), `update(id, changes)`, `delete(id)`, `list({ where, sort, limit, cursor })` → `{ items, nextCursor }`, `increment(id, field, by = 1)`: the same validation, constraints and errors as over HTTP. `where` maps a field to a value or to `{ gt, gte, lt, lte }`; `sort` is the query\'s (`"-points,qty"`)',
+  ],
+  ["`counters.<name>`", "`get()` → the value, `increment(by = 1)` → the new value"],
+  [
+    "`kv`",
+    '`get(key)` → the value or `undefined`, `put(key, value, { ttlSeconds }?)`, `delete(key)`, `list(prefix = "")` → `[{ key, value }]` in key order, at most 1,000. JSON values per partition, keys of 1 to 512 characters, values up to 1 MiB as JSON, in the app\'s SQLite',
+  ],
+  [
+    "`json(value, status = 200, headers?)`, `text(s, …)`, `html(s, …)`, `redirect(url, status = 302)`",
+    "responses: `application/json`, `text/plain; charset=utf-8`, `text/html; charset=utf-8`; a redirect is 301, 302, 303, 307 or 308",
+  ],
+  [
+    "`error(status, code, message, details?)`",
+    "throws; answered as the JSON error envelope. `status` 400–599, `code` matching `^[a-z][a-z0-9_]{1,40}$`",
+  ],
+  [
+    "`secrets.<NAME>`",
+    "the value of each name the spec's `secrets` declares, or `undefined` while it is unset; read fresh for every request",
+  ],
+  [
+    "`fetch(url, init?)`",
+    "a `fetch` that reaches the spec's `outbound` origins only (same scheme, host and port); any other URL rejects with an error whose `code` is `outbound_blocked` and whose message starts with it. Redirects are answered to the action, never followed. The global `fetch` reaches nothing",
+  ],
+  [
+    "`broadcast(channel, data)`",
+    "sends to every member of that channel in this partition: a string as it is, any other value as JSON text",
+  ],
+  [
+    "`schedule`, `message`",
+    "the schedule's name when a schedule runs the action (the request is then a POST to the action's path with an empty JSON body), the text a channel member sent when the action is the channel's `onMessage`; both `null` otherwise",
+  ],
+];
+
+/** The members of `ctx`, by name: anything else an action calls on `ctx` does not exist. */
+const CTX_MEMBERS = [
+  "params",
+  "query",
+  "key",
+  "body",
+  "entities",
+  "counters",
+  "kv",
+  "json",
+  "text",
+  "html",
+  "redirect",
+  "error",
+  "secrets",
+  "fetch",
+  "broadcast",
+  "schedule",
+  "message",
+] as const;
+
+/**
+ * The HTTP rules an action's answers share with the compiled routes, each a sentence (or more) of
+ * docs/appspec.md "The HTTP contract" / "Actions", word for word.
+ */
+export const HTTP_RULES: readonly string[] = [
+  "A record has an `id` (string), every field of its entity (defaults applied; an optional field with neither value nor default is `null`), `createdAt` and `updatedAt`.",
+  "Lists are oldest first, 50 items by default and 100 at most.",
+  'Errors are JSON, `{ "error": { "code", "message", "details": [...] } }`, with these codes: `invalid_json` (400), `validation_failed` (400; `details` names each field path: unknown fields and wrong types are validation failures too), `not_found` (404), `conflict` (409), `rate_limited` (429, with `Retry-After`), `method_not_allowed` (405).',
+  "`code` is an ES module whose default export is `async (request, ctx)`. It returns a `Response` (passed through as it is), a JSON value (200), or nothing (204).",
+  "Any other uncaught error answers `500 internal_error` with the message `action <name> failed` and no stack;",
+];
+
+/** The contract as the prompts carry it: the stable, cached part of every code call. */
+export function contractText(): string {
+  return [
+    "Contract of a generated app (docs/appspec.md):",
+    ...HTTP_RULES.map((r) => `- ${r}`),
+    "The action context `ctx` has exactly these members (nothing else exists on it):",
+    ...CTX_API.map(([member, what]) => `- ${member}: ${what}`),
+    "Globals: `crypto.subtle`, `URL`, `URLSearchParams`, `Response`, `Request`, `Headers`. No global `fetch` (only `ctx.fetch`), no `eval`, no `new Function`, no dynamic `import()`, no imports at all.",
+  ].join("\n");
+}
+
+/**
+ * Review findings for `ctx.<member>` uses that the contract does not have (`ctx.db.query`, say):
+ * such code can only throw at run time, so the finding names the member for the refiner.
+ */
+export function unknownCtxMembers(file: string, code: string) {
+  const known = new Set<string>(CTX_MEMBERS);
+  const findings: { severity: "error"; rule: string; file: string; line: number; message: string }[] = [];
+  code.split("\n").forEach((text, i) => {
+    for (const m of text.matchAll(/\bctx\.([A-Za-z_$][\w$]{0,63})/g)) {
+      if (!known.has(m[1]!))
+        findings.push({
+          severity: "error",
+          rule: "unknown-ctx-member",
+          file,
+          line: i + 1,
+          message: `ctx.${m[1]} does not exist; ctx has only ${CTX_MEMBERS.join(", ")}`,
+        });
+    }
+  });
+  return findings;
+}

@@ -1,0 +1,202 @@
+// Proves the app Worker exactly as it is uploaded to Cloudflare (the sandboxed modules of CloudflareDeployer, run by
+// `wrangler dev` with the same Durable Object binding and migration) is its own host: channels relay, reply to the
+// sender and take HTTP broadcasts through the hibernation API in its App object, keys keep rooms apart, a big frame
+// closes with 1009, and the platform's /_aidevos/ calls are refused from outside.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { AppSpec } from "@aidevos/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const SPEC = AppSpec.parse({
+  name: "cf-chat",
+  partition: "perKey",
+  entities: [],
+  actions: [
+    {
+      name: "say",
+      method: "POST",
+      path: "/say",
+      code: 'export default async (req, ctx) => { if (ctx.message === "fail") ctx.error(400, "bad_message", "no"); return "got " + ctx.message + " in " + ctx.key; };',
+    },
+    {
+      name: "announce",
+      method: "POST",
+      path: "/announce",
+      code: 'export default async (req, ctx) => { ctx.broadcast("lobby", { text: String((await ctx.body())?.text) }); return { sent: true }; };',
+    },
+    {
+      name: "tick",
+      method: "POST",
+      path: "/tick",
+      code: "export default async (req, ctx) => ({ schedule: ctx.schedule });",
+    },
+  ],
+  schedules: [{ name: "ticker", everySeconds: 60, action: "tick" }],
+  channels: [{ name: "lobby" }, { name: "chat", onMessage: "say" }],
+});
+
+/**
+ * The compiler and what the deployer uploads (@aidevos/sandbox), imported at run time: their Workers types and
+ * runtime-as-text modules are outside Node's type-check (tsconfig.node.json).
+ */
+interface Compiler {
+  compileApp(spec: AppSpec): Promise<unknown>;
+}
+interface Sandbox {
+  SANDBOX_COMPATIBILITY_DATE: string;
+  SANDBOX_COMPATIBILITY_FLAGS: readonly string[];
+  sandboxedApp(bundle: unknown): { mainModule: string; modules: Record<string, string> };
+}
+const SANDBOX_PACKAGE = "@aidevos/sandbox";
+const COMPILER_PACKAGE = "@aidevos/compiler";
+
+let child: ChildProcess;
+let base = "";
+let log = "";
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+beforeAll(async () => {
+  const dir = mkdtempSync(join(tmpdir(), "aidevos-cf-app-"));
+  const { SANDBOX_COMPATIBILITY_DATE, SANDBOX_COMPATIBILITY_FLAGS, sandboxedApp } = (await import(
+    /* @vite-ignore */ SANDBOX_PACKAGE
+  )) as Sandbox;
+  const { compileApp } = (await import(/* @vite-ignore */ COMPILER_PACKAGE)) as Compiler;
+  const app = sandboxedApp(await compileApp(SPEC));
+  for (const [path, content] of Object.entries(app.modules)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), content);
+  }
+  // What CloudflareDeployer's metadata declares: the entry, the date and flags, APP bound to App, a SQLite migration.
+  writeFileSync(
+    join(dir, "wrangler.toml"),
+    `name = "cf-chat"
+main = "${app.mainModule}"
+compatibility_date = "${SANDBOX_COMPATIBILITY_DATE}"
+compatibility_flags = ${JSON.stringify(SANDBOX_COMPATIBILITY_FLAGS)}
+no_bundle = true
+rules = [{ type = "ESModule", globs = ["**/*.js"] }]
+durable_objects.bindings = [{ name = "APP", class_name = "App" }]
+migrations = [{ tag = "v1", new_sqlite_classes = ["App"] }]
+`,
+  );
+  const port = await freePort();
+  child = spawn(
+    "pnpm",
+    ["exec", "wrangler", "dev", "--config", join(dir, "wrangler.toml"), "--ip", "127.0.0.1", "--port", String(port)],
+    {
+      env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", X_LOCAL_OBSERVABILITY: "false" },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    },
+  );
+  child.stdout?.on("data", (d) => {
+    log += d;
+  });
+  child.stderr?.on("data", (d) => {
+    log += d;
+  });
+  base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${log}`);
+    try {
+      await fetch(`${base}/k/probe/channels/lobby`);
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`wrangler dev did not start:\n${log}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}, 120_000);
+
+afterAll(() => {
+  if (child?.pid && child.exitCode === null) process.kill(-child.pid, "SIGKILL");
+});
+
+async function until<T>(read: () => T, done: (v: T) => boolean, what: string): Promise<T> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const value = read();
+    if (done(value)) return value;
+    if (Date.now() > deadline)
+      throw new Error(`waited for ${what}; last ${JSON.stringify(value)}\n${log.slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+interface Member {
+  ws: WebSocket;
+  inbox: string[];
+  closed: number | null;
+}
+
+async function connect(path: string): Promise<Member> {
+  const ws = new WebSocket(`${base.replace(/^http/, "ws")}${path}`);
+  const member: Member = { ws, inbox: [], closed: null };
+  ws.addEventListener("message", (e) => member.inbox.push(String(e.data)));
+  ws.addEventListener("close", (e) => {
+    member.closed = e.code;
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.addEventListener("open", () => resolve(), { once: true });
+    ws.addEventListener("error", () => reject(new Error(`could not join ${path}`)), { once: true });
+  });
+  return member;
+}
+
+const got = (m: Member, n: number, what: string) =>
+  until(
+    () => m.inbox,
+    (i) => i.length >= n,
+    what,
+  );
+
+describe("the uploaded app Worker as its own host", () => {
+  it("holds channel members: relay, onMessage reply and error, HTTP broadcast, 1009, 426 and 404", async () => {
+    expect((await fetch(`${base}/k/t1/channels/lobby`)).status).toBe(426);
+    expect((await fetch(`${base}/k/t1/channels/nope`)).status).toBe(404);
+    const a = await connect("/k/t1/channels/lobby");
+    const b = await connect("/k/t1/channels/lobby");
+    const other = await connect("/k/t2/channels/lobby");
+    a.ws.send("hello");
+    expect(await got(b, 1, "the relay")).toEqual(["hello"]);
+    const chat = await connect("/k/t1/channels/chat");
+    chat.ws.send("hi");
+    expect(await got(chat, 1, "the reply")).toEqual(["got hi in t1"]);
+    chat.ws.send("fail");
+    expect(JSON.parse((await got(chat, 2, "the error"))[1]!).error.code).toBe("bad_message");
+    const res = await fetch(`${base}/k/t1/announce`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ text: "news" }),
+    });
+    expect(res.status).toBe(200);
+    expect(JSON.parse((await got(a, 1, "the broadcast"))[0]!)).toEqual({ text: "news" });
+    a.ws.send("x".repeat(64 * 1024 + 1));
+    expect(
+      await until(
+        () => a.closed,
+        (c) => c !== null,
+        "the 1009 close",
+      ),
+    ).toBe(1009);
+    expect(other.inbox).toEqual([]);
+  });
+
+  it("refuses the platform's calls from outside", async () => {
+    for (const path of ["/k/t1/_aidevos/realtime", "/k/t1/_aidevos/schedule/ticker"])
+      expect((await fetch(`${base}${path}`, { method: "POST" })).status).toBe(404);
+  });
+});

@@ -1,0 +1,86 @@
+import { WorkerEntrypoint } from "cloudflare:workers";
+import type { CodeBundle } from "@aidevos/core";
+import { appControlOf, appMonitorOf } from "@aidevos/objects";
+
+/** Who a loaded app is: fixed per bundle, so one loaded Worker (cached by code hash) can carry it in its env. */
+export interface PlatformProps {
+  app: string;
+  /** The spec's `outbound` origins: the only ones `ctx.fetch` reaches. */
+  outbound: string[];
+}
+
+/**
+ * The app's name and outbound origins, read from the bundle's `spec.js` (written by the compiler as
+ * `export const SPEC = <JSON>;`). Null when a bundle has none (hand-made test bundles): then the app
+ * reads no secrets and reaches nothing.
+ */
+export function platformPropsOf(bundle: CodeBundle): PlatformProps | null {
+  const file = bundle.files.find((f) => f.path === "spec.js");
+  if (!file) return null;
+  const start = file.content.indexOf("export const SPEC = ");
+  const end = file.content.lastIndexOf(";");
+  if (start < 0 || end < start) return null;
+  try {
+    const spec = JSON.parse(file.content.slice(start + "export const SPEC = ".length, end)) as {
+      name?: unknown;
+      outbound?: unknown;
+    };
+    if (typeof spec.name !== "string") return null;
+    const outbound = Array.isArray(spec.outbound) ? spec.outbound.filter((o) => typeof o === "string") : [];
+    return { app: spec.name, outbound };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Staging copies: the examples' copy reaches the network like the live app (examples are the
+ * user's own statements about it); the copy the generated suites load, fuzz and probe does not,
+ * so a deploy never hammers an upstream API (or spends its quota) with test traffic.
+ */
+export type StagingKind = "examples" | "suites";
+
+function offline(origin: string): Response {
+  const message = `staging test suites do not reach the network (${origin}); examples do`;
+  return Response.json({ error: { code: "staging_offline", message, details: [] } }, { status: 503 });
+}
+
+function blocked(origin: string): Error {
+  return new Error(`outbound_blocked: fetch to ${origin} is refused: it is not one of the app's outbound origins`);
+}
+
+/**
+ * What a sandboxed app reaches of the platform, locally: its loaded Worker runs with
+ * `globalOutbound: null` and gets this entrypoint (as `env.PLATFORM`, props fixed by the host) for
+ * `ctx.secrets` and `ctx.fetch`. The allow-list is checked here, in the host's isolate, whatever the
+ * app's code does; redirects are handed back to the app, never followed to another origin.
+ * On Cloudflare the uploaded app has no PLATFORM: its secrets are Worker secrets and its guard
+ * filters fetch() by the same origins.
+ */
+export class AppPlatform extends WorkerEntrypoint<Env, PlatformProps & { staging?: StagingKind }> {
+  async secrets(): Promise<Record<string, string>> {
+    return appControlOf(this.env, this.ctx.props.app).secretValues();
+  }
+
+  async outbound(request: Request): Promise<Response> {
+    const { app, outbound, staging } = this.ctx.props;
+    const origin = new URL(request.url).origin;
+    if (!outbound.includes(origin)) throw blocked(origin);
+    if (staging === "suites") return offline(origin);
+    const started = Date.now();
+    let ok = false;
+    try {
+      const res = await fetch(new Request(request, { redirect: "manual" }));
+      ok = res.status < 500;
+      return res;
+    } finally {
+      // Staging copies run examples: their calls are not the live app's traffic.
+      if (!staging)
+        this.ctx.waitUntil(
+          appMonitorOf(this.env, app)
+            .recordOutbound(origin, Date.now() - started, ok)
+            .catch((err) => console.warn(`could not count an outbound call of ${app}`, String(err))),
+        );
+    }
+  }
+}
