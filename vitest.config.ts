@@ -102,10 +102,22 @@ export default defineConfig({
         test: {
           name: "bench",
           include: ["bench/*.run.ts"],
+          exclude: ["bench/quick.run.ts"],
           environment: "node",
           // One benchmark file at a time: two wrangler dev servers on two cores would measure each other.
           fileParallelism: false,
           testTimeout: 600_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        // `pnpm bench:quick`, run by `pnpm test`: a minute of the figures most likely to regress, loose floors.
+        plugins: [runtimeAsText()],
+        test: {
+          name: "bench-quick",
+          include: ["bench/quick.run.ts"],
+          environment: "node",
+          testTimeout: 120_000,
           hookTimeout: 120_000,
         },
       },

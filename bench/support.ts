@@ -1,17 +1,26 @@
-// What every benchmark file shares: its own `wrangler dev`, HTTP helpers, statistics, and a table of
-// figures with their same-process baselines, printed and written to bench/results/ at the end.
-import { mkdirSync, writeFileSync } from "node:fs";
+// What every benchmark file shares: its own `wrangler dev`, the machine it ran on (read, not written),
+// HTTP helpers, statistics, and a table of figures with their baselines and floors, printed and written
+// to bench/results/ at the end. A missed floor fails the file, so `pnpm bench` exits non-zero.
+import { mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { cpus, freemem, loadavg, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll } from "vitest";
 import { type DevServer, startWranglerDev } from "../test/e2e/wrangler-dev";
 
 const ROOT = resolve(__dirname, "..");
+const MiB = 2 ** 20;
 
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-export const ms = (n: number) => `${n.toFixed(1)} ms`;
+/** The `p`th percentile (nearest rank). */
+export const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
+export const ms = (n: number) => `${n.toFixed(n < 10 ? 2 : 1)} ms`;
+export const mib = (bytes: number) => `${(bytes / MiB).toFixed(bytes < 10 * MiB ? 2 : 0)} MiB`;
 /** A difference with its sign: +0.12 ms, −0.30 ms. */
 export const delta = (n: number, digits = 2) => `${n < 0 ? "−" : "+"}${Math.abs(n).toFixed(digits)} ms`;
 export const count = (n: number) => Math.round(n).toLocaleString("en-US");
+export const times = (n: number) => `${n.toFixed(2)}×`;
 
 export async function timed(fn: () => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
@@ -19,50 +28,116 @@ export async function timed(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - t0;
 }
 
-/** The median time of `times` runs of `fn`, after one warm-up run. */
-export async function medianTime(times: number, fn: () => Promise<unknown>): Promise<number> {
+/** The median time of `n` runs of `fn`, after one warm-up run. */
+export async function medianTime(n: number, fn: () => Promise<unknown>): Promise<number> {
   await fn();
   const samples: number[] = [];
-  for (let i = 0; i < times; i++) samples.push(await timed(fn));
+  for (let i = 0; i < n; i++) samples.push(await timed(fn));
   return median(samples);
 }
+
+/**
+ * Paired rounds of two measurements taken in alternating order, so drift of a shared machine falls
+ * on both. Returns the ratio b/a of each round, their median, and a 95% interval for the median ratio
+ * (distribution-free: the order statistics around the median of the rounds' ratios).
+ */
+export function pairedRatio(rounds: { a: number; b: number }[]) {
+  const ratios = rounds.map((r) => r.b / r.a).sort((x, y) => x - y);
+  const n = ratios.length;
+  // The sign-test interval: ranks n/2 ± 1.96·√n/2, clamped to the rounds there are.
+  const half = Math.ceil(1.96 * Math.sqrt(n) * 0.5);
+  const lo = ratios[Math.max(0, Math.floor(n / 2) - half)]!;
+  const hi = ratios[Math.min(n - 1, Math.ceil(n / 2) + half - 1)]!;
+  return { ratios, median: median(ratios), low: lo, high: hi };
+}
+
+/** Resident memory of a process, in bytes (VmRSS from /proc). */
+function rss(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("VmRSS:"));
+  if (!line) throw new Error(`no VmRSS for ${pid}`);
+  return Number(line.replace(/\D+/g, "")) * 1024;
+}
+
+/** The version of an installed package, as the package says. */
+function installed(pkg: string, from = ROOT): string {
+  try {
+    return createRequire(join(from, "package.json"))(`${pkg}/package.json`).version as string;
+  } catch {
+    return "unknown";
+  }
+}
+
+/** The machine this run measured on, read at start: cores, memory, load, Node, wrangler and its workerd. */
+function machine() {
+  const wrangler = realpathSync(join(ROOT, "node_modules/wrangler"));
+  return {
+    cores: cpus().length,
+    cpu: cpus()[0]?.model ?? "unknown",
+    memoryGiB: Number((totalmem() / 2 ** 30).toFixed(1)),
+    freeGiB: Number((freemem() / 2 ** 30).toFixed(1)),
+    loadAverage1m: Number(loadavg()[0]!.toFixed(2)),
+    node: process.version,
+    wrangler: installed("wrangler"),
+    workerd: installed("workerd", wrangler),
+  };
+}
+
+/** A floor: what must hold, and whether this run held it. */
+export interface Floor {
+  what: string;
+  met: boolean;
+}
+export const floor = (what: string, met: boolean): Floor => ({ what, met });
 
 interface Row {
   benchmark: string;
   figure: string;
   baseline?: string;
   ratio?: string;
-  /** The issue's floor and whether this run met it. */
-  floor?: string;
+  /** How much the figure moved within this run (rounds, intervals). */
+  spread?: string;
+  floor?: Floor;
 }
 
 /** Starts `wrangler dev` (with the bench-only routes) for one benchmark file and reports its figures. */
-export function benchServer(name: string, opts: { server?: boolean } = {}) {
-  const results: Record<string, unknown> = { machine: { cores: 2 }, at: new Date().toISOString() };
+export function benchServer(name: string, options: { server?: boolean } = {}) {
+  const results: Record<string, unknown> = { machine: machine(), at: new Date().toISOString() };
   const rows: Row[] = [];
-  let dev: DevServer;
+  let dev: DevServer | undefined;
 
   beforeAll(async () => {
     // A benchmark of code in this process (lists.run.ts) needs no server, only the table of figures.
-    if (opts.server !== false) dev = await startWranglerDev({ vars: { AIDEVOS_BENCH: "1" } });
+    if (options.server !== false) dev = await startWranglerDev({ vars: { AIDEVOS_BENCH: "1" } });
   });
   afterAll(async () => {
     await dev?.stop();
     mkdirSync(join(ROOT, "bench/results"), { recursive: true });
     const file = join(ROOT, "bench/results", `${Date.now()}-${name}.json`);
     writeFileSync(file, `${JSON.stringify({ ...results, table: rows }, null, 2)}\n`);
-    const table = [["benchmark", "figure", "baseline (same process)", "ratio", "floor"]].concat(
-      rows.map((r) => [r.benchmark, r.figure, r.baseline ?? "", r.ratio ?? "", r.floor ?? ""]),
+    const verdict = (f?: Floor) => (f ? `${f.what}: ${f.met ? "met" : "NOT MET"}` : "");
+    const table = [["benchmark", "figure", "baseline (same run)", "ratio", "spread", "floor"]].concat(
+      rows.map((r) => [r.benchmark, r.figure, r.baseline ?? "", r.ratio ?? "", r.spread ?? "", verdict(r.floor)]),
     );
     const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
     console.log(
-      `\n${table.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ")).join("\n")}\n\nwritten to ${file}`,
+      `\nmachine: ${JSON.stringify(results.machine)}\n\n${table.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ")).join("\n")}\n\nwritten to ${file}`,
     );
+    const missed = rows.filter((r) => r.floor && !r.floor.met);
+    if (missed.length > 0)
+      throw new Error(
+        `${missed.length} floor(s) missed: ${missed.map((r) => `${r.benchmark} (${r.floor!.what})`).join("; ")}`,
+      );
   });
 
-  const base = () => dev.base;
+  const server = () => {
+    if (!dev) throw new Error(`${name} runs without a server`);
+    return dev;
+  };
+  const base = () => server().base;
   async function call(path: string, init: RequestInit = {}) {
-    const res = await fetch(`${dev.base}${path}`, init);
+    const res = await fetch(`${base()}${path}`, init);
     const text = await res.text();
     if (res.status >= 500) throw new Error(`${init.method ?? "GET"} ${path} → ${res.status}: ${text.slice(0, 300)}`);
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
@@ -79,18 +154,23 @@ export function benchServer(name: string, opts: { server?: boolean } = {}) {
   }
 
   /** Builds and deploys an app through a real offline run. */
-  async function deployApp(app: string) {
+  async function deployApp(app: string, extra: Record<string, unknown> = {}) {
     const spec = {
       name: app,
       entities: [{ name: "task", plural: "tasks", fields: { title: { type: "string", required: true } } }],
+      ...extra,
     };
     const run = await until((await post("/v1/runs", { request: app, spec })).body.id);
     if (run.status !== "succeeded") throw new Error(`${app}: ${JSON.stringify(run.error)}`);
     return run;
   }
 
-  return { results, rows, base, call, post, until, deployApp };
-}
+  /** Resident memory of the server's workerd processes now (the Worker's, and wrangler's dev proxy's). */
+  async function workerdRss(): Promise<number> {
+    const pids = await server().workerdPids();
+    if (pids.length === 0) throw new Error("no workerd process under wrangler dev");
+    return pids.reduce((sum, pid) => sum + rss(pid), 0);
+  }
 
-/** A floor's verdict for the table. */
-export const floor = (what: string, met: boolean) => `${what}: ${met ? "met" : "NOT met"}`;
+  return { results, rows, base, call, post, until, deployApp, workerdRss };
+}

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +11,8 @@ export interface DevServer {
   base: string;
   persistTo: string;
   output: () => string;
+  /** The workerd processes wrangler runs (the Worker's and its dev proxy's): benchmarks read their memory. */
+  workerdPids(): Promise<number[]>;
   stop(): Promise<void>;
 }
 
@@ -99,6 +101,14 @@ export async function startWranglerDev(
     base,
     persistTo,
     output: () => log,
+    workerdPids: async () =>
+      (await descendants(child.pid!)).filter((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "workerd";
+        } catch {
+          return false; // gone, or no /proc here
+        }
+      }),
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once("exit", r));

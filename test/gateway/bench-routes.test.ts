@@ -1,4 +1,4 @@
-// Proves the benchmark routes: absent unless AIDEVOS_BENCH=1, behind the API token, 4xx on bad input, and seeding through the real write paths (seeded apps serve, seeded requests count).
+// Proves the benchmark routes: absent unless AIDEVOS_BENCH=1, behind the API token, 4xx on bad input, seeding through the real write paths (seeded apps serve, seeded requests count, each kind of app), and the bare baseline reaching the same host as the proxy without recording a request.
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../../workers/gateway/src/index";
@@ -23,7 +23,7 @@ async function call(path: string, init: RequestInit & { json?: unknown } = {}, v
 
 describe("benchmark routes", () => {
   it("do not exist unless AIDEVOS_BENCH is 1", async () => {
-    for (const path of ["/__bench/storage", "/__bench/direct/apps/x/tasks"]) {
+    for (const path of ["/__bench/storage", "/__bench/bare/x/tasks"]) {
       const res = await call(path, {}, { AIDEVOS_BENCH: "" });
       expect(res.status).toBe(404);
       expect(res.body.error.code).toBe("not_found");
@@ -33,6 +33,25 @@ describe("benchmark routes", () => {
   it("need the API token when one is set", async () => {
     const res = await call("/__bench/storage", {}, { AIDEVOS_API_TOKEN: "bench-token-7a1e" });
     expect(res.status).toBe(401);
+  });
+
+  it("seed apps without actions (sharing one runtime) and apps with actions of their own", async () => {
+    const prefix = `kind${Date.now().toString(36)}`;
+    const plain = await call("/__bench/registry/seed", {
+      method: "POST",
+      json: { prefix, from: 0, count: 2, kind: "declarative" },
+    });
+    const acting = await call("/__bench/registry/seed", {
+      method: "POST",
+      json: { prefix, from: 2, count: 2, kind: "actions" },
+    });
+    for (const name of plain.body.names) expect((await call(`/apps/${name}/tasks`)).status).toBe(200);
+    const summaries = await Promise.all(acting.body.names.map((n: string) => call(`/apps/${n}/summary`)));
+    expect(summaries.map((s) => s.body)).toEqual([
+      { app: 2, tasks: 0 },
+      { app: 3, tasks: 0 },
+    ]);
+    expect((await call(`/apps/${plain.body.names[0]}/summary`)).status).toBe(404);
   });
 
   it("name what is wrong with a seed", async () => {
@@ -59,6 +78,9 @@ describe("benchmark routes", () => {
       json: { app: "never-deployed", requests: 10, fromMs: 1, toMs: 2 },
     });
     expect(ghost.status).toBe(404);
+    const touch = await call("/__bench/touch", { method: "POST", json: { apps: ["Bad Name"], path: "x" } });
+    expect(touch.status).toBe(400);
+    expect(touch.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(["apps.0", "path"]);
   });
 
   it("seed apps that serve and requests that the metrics count", async () => {
@@ -86,6 +108,21 @@ describe("benchmark routes", () => {
     const total = usage.body.items.reduce((n: number, u: { requests: number }) => n + u.requests, 0);
     expect(total).toBe(1001);
     expect(Math.max(...usage.body.items.map((u: { uniqueKeys: number }) => u.uniqueKeys))).toBeLessThanOrEqual(10);
+
+    // A touch serves each app through the real handler, so the monitor counts it.
+    const touched = await call("/__bench/touch", { method: "POST", json: { apps: [single, single] } });
+    expect(touched.body.statuses).toEqual({ 200: 2 });
+    const counted = await call(`/v1/apps/${single}/metrics?granularity=minute&limit=1000`);
+    expect(counted.body.totals.requests).toBe(minutes.body.totals.requests + 2);
+
+    // The bare baseline reaches the same host and data as the proxy, and the monitor never hears of it.
+    const bare = await call(`/__bench/bare/${single}/tasks`);
+    expect(bare.status).toBe(200);
+    expect(bare.body.items.map((t: { title: string }) => t.title)).toEqual(["seeded app serves"]);
+    expect((await call(`/__bench/bare/${perKey}/k/team/tasks`)).status).toBe(200);
+    expect((await call("/__bench/bare/never-deployed/tasks")).status).toBe(404);
+    const after = await call(`/v1/apps/${single}/metrics?granularity=minute&limit=1000`);
+    expect(after.body.totals.requests).toBe(counted.body.totals.requests);
 
     const sizes = await call(`/__bench/storage?apps=${single}`);
     expect(sizes.body.registryBytes).toBeGreaterThan(0);

@@ -1,6 +1,6 @@
 /// <reference path="./runtime-modules.d.ts" />
 import {
-  type AppSpec,
+  AppSpec,
   bundleHash,
   type CodeBundle,
   type GeneratedFile,
@@ -85,15 +85,14 @@ function actionFiles(spec: AppSpec): GeneratedFile[] {
   ];
 }
 
-/**
- * The AppSpec compiler: the deterministic code generator of offline mode. Every app shares one
- * reviewed runtime; the spec travels as JSON data (JSON.stringify, so no spec string can become
- * code). Same spec, byte-identical files, same hash. What is the app's own (its spec, its test
- * samples) lives in modules of its own, so the runtime modules are byte-identical across apps and
- * the Registry stores them once.
- */
-export async function compileApp(spec: AppSpec): Promise<CodeBundle> {
-  const files: GeneratedFile[] = [
+/** The spec module: the app's spec as JSON data, the one module of the runtime that differs per app. */
+const SPEC_MODULE = "spec.js";
+const SPEC_PREFIX = `${HEADER}\n/** The app's AppSpec. */\nexport const SPEC = `;
+const SPEC_SUFFIX = ";\n";
+
+/** The runtime modules every app is served by, before its spec: the same for every spec with the same patterns and actions. */
+function runtimeFiles(spec: AppSpec): GeneratedFile[] {
+  return [
     { path: "index.js", role: "source", content: HEADER + ENTRY_RUNTIME },
     { path: "app.js", role: "source", content: HEADER + APP_RUNTIME },
     { path: "model.js", role: "source", content: HEADER + MODEL_RUNTIME },
@@ -103,11 +102,31 @@ export async function compileApp(spec: AppSpec): Promise<CodeBundle> {
     { path: "actions.js", role: "source", content: HEADER + ACTIONS_RUNTIME },
     { path: "realtime.js", role: "source", content: HEADER + REALTIME_RUNTIME },
     ...actionFiles(spec),
+  ];
+}
+
+/** Every module an app runs: the runtime, its actions, and its spec. */
+function sourceFiles(spec: AppSpec): GeneratedFile[] {
+  return [
+    ...runtimeFiles(spec),
     {
-      path: "spec.js",
+      path: SPEC_MODULE,
       role: "source",
-      content: `${HEADER}\n/** The app's AppSpec. */\nexport const SPEC = ${JSON.stringify(spec, null, 2)};\n`,
+      content: `${SPEC_PREFIX}${JSON.stringify(spec, null, 2)}${SPEC_SUFFIX}`,
     },
+  ];
+}
+
+/**
+ * The AppSpec compiler: the deterministic code generator of offline mode. Every app shares one
+ * reviewed runtime; the spec travels as JSON data (JSON.stringify, so no spec string can become
+ * code). Same spec, byte-identical files, same hash. What is the app's own (its spec, its test
+ * samples) lives in modules of its own, so the runtime modules are byte-identical across apps and
+ * the Registry stores them once.
+ */
+export async function compileApp(spec: AppSpec): Promise<CodeBundle> {
+  const files: GeneratedFile[] = [
+    ...sourceFiles(spec),
     { path: "model.test.js", role: "test", content: HEADER + UNIT_TESTS_RUNTIME },
     {
       path: "samples.js",
@@ -116,4 +135,52 @@ export async function compileApp(spec: AppSpec): Promise<CodeBundle> {
     },
   ];
   return { mainModule: "index.js", className: "App", files, hash: await bundleHash(files) };
+}
+
+/**
+ * The runtime that apps without actions share (docs/architecture.md, "Serving an app"): every
+ * source module but the spec, with RE2 for any pattern. Its `spec.js` is the host's to supply,
+ * per app instance (packages/sandbox, sharedAppWorkerCode). With no actions, no module differs
+ * between such apps but the spec, so one loaded copy serves them all.
+ */
+export function sharedRuntime(): { mainModule: string; className: string; files: GeneratedFile[]; specModule: string } {
+  const withPattern = AppSpec.parse({
+    name: "shared",
+    entities: [{ name: "item", plural: "items", fields: { code: { type: "string", pattern: "^x$" } } }],
+  });
+  return { mainModule: "index.js", className: "App", files: runtimeFiles(withPattern), specModule: SPEC_MODULE };
+}
+
+/**
+ * Whether a spec has only declarative parts: no actions (code of its own), and nothing that needs an
+ * action or a per-app env (schedules, channels, outbound origins) or that the runtime reads at module
+ * level, where the shared runtime sees no app (realtime.js lists schedules and channels there).
+ */
+function declarativeOnly(spec: AppSpec): boolean {
+  const none = (list: readonly unknown[] | undefined) => (list ?? []).length === 0;
+  return none(spec.actions) && none(spec.schedules) && none(spec.channels) && none(spec.outbound);
+}
+
+/**
+ * The spec of a bundle the shared runtime can serve, or null: the bundle must be exactly what this
+ * compiler makes of that spec (every source module byte for byte), with only declarative parts.
+ * Anything else (a hand-written bundle, another compiler's runtime, an edited module) keeps its own
+ * isolate. The spec is the JSON of spec.js as written, so the runtime sees what it would see alone.
+ */
+export function declarativeSpecOf(bundle: CodeBundle): AppSpec | null {
+  if (bundle.mainModule !== "index.js" || bundle.className !== "App") return null;
+  const text = bundle.files.find((f) => f.path === SPEC_MODULE && f.role === "source")?.content;
+  if (!text?.startsWith(SPEC_PREFIX) || !text.endsWith(SPEC_SUFFIX)) return null;
+  let spec: AppSpec;
+  try {
+    spec = JSON.parse(text.slice(SPEC_PREFIX.length, text.length - SPEC_SUFFIX.length));
+  } catch {
+    return null;
+  }
+  if (!AppSpec.safeParse(spec).success || !declarativeOnly(spec)) return null;
+  const expected = sourceFiles(spec);
+  const sources = bundle.files.filter((f) => f.role === "source");
+  if (sources.length !== expected.length) return null;
+  const byPath = new Map(sources.map((f) => [f.path, f.content]));
+  return expected.every((f) => byPath.get(f.path) === f.content) ? spec : null;
 }

@@ -1,1 +1,1 @@
-export { compileApp } from "./compile";
+export { compileApp, declarativeSpecOf, sharedRuntime } from "./compile";

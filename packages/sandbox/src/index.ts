@@ -10,4 +10,6 @@ export {
   SANDBOX_COMPATIBILITY_FLAGS,
   type SandboxOptions,
   sandboxedApp,
+  sharedAppWorkerCode,
+  unitTestWorkerCode,
 } from "./worker-code";

@@ -60,11 +60,11 @@ function hasDefaultExport(source: string): boolean {
  * fresh per-request budget, and turns a tripped guard into a 503 JSON error, so an endless loop
  * or an allocation bomb costs one failed request, not the runtime.
  */
-function appEntry(bundle: CodeBundle, budget: number, exportAs: string): string {
+function appEntry(bundle: AppModules, budget: number, exportAs: string, specModule?: string): string {
   const main = bundle.files.find((f) => f.path === bundle.mainModule);
   const withDefault = main !== undefined && hasDefaultExport(main.content);
   return `import { __aidevos_within } from "./${GUARD_MODULE}";
-import * as main from "./${bundle.mainModule}";
+${specModule ? `import { __aidevos_inSpec, __aidevos_loaded } from "./${specModule}";\n` : ""}import * as main from "./${bundle.mainModule}";
 
 const BUDGET = ${budget};
 const Inner = main[${JSON.stringify(bundle.className)}];
@@ -120,7 +120,8 @@ class Guarded extends Inner {
   }
 }
 
-export { Guarded as ${exportAs} };
+${specModule ? SHARED_CLASS : ""}
+export { ${specModule ? "Shared" : "Guarded"} as ${exportAs} };
 ${
   withDefault
     ? `
@@ -133,6 +134,119 @@ export default {
 `
     : ""
 }`;
+}
+
+/** What an app entry needs of a bundle: its modules, the main one, and the class it exports. */
+type AppModules = Pick<CodeBundle, "files" | "mainModule" | "className">;
+
+/**
+ * The shared runtime's class: each instance serves the app whose spec the host gave it (as
+ * `props.spec`), and every call into it (constructor, fetch, alarm, any other method) runs with that
+ * spec as the runtime's SPEC. Instances of many apps live in one isolate; none sees another's spec.
+ */
+const SHARED_CLASS = `
+__aidevos_loaded();
+const specs = new WeakMap();
+
+function specOf(props) {
+  const spec = props === null || typeof props !== "object" ? undefined : props.spec;
+  if (spec === null || typeof spec !== "object" || !Array.isArray(spec.entities))
+    throw new TypeError("sandbox: the shared runtime serves an app only with its spec (props.spec)");
+  for (const part of ["actions", "schedules", "channels", "outbound"])
+    if (Array.isArray(spec[part]) && spec[part].length > 0)
+      throw new TypeError("sandbox: an app with " + part + " runs in an isolate of its own, not in the shared runtime");
+  return spec;
+}
+
+class Shared extends Guarded {
+  constructor(ctx, env) {
+    const spec = specOf(ctx.props);
+    __aidevos_inSpec(spec, () => {
+      super(ctx, env);
+    });
+    specs.set(this, spec);
+  }
+}
+
+for (let proto = Guarded.prototype; proto !== null && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+  for (const name of Object.getOwnPropertyNames(proto)) {
+    const d = Object.getOwnPropertyDescriptor(proto, name);
+    if (name === "constructor" || typeof d.value !== "function" || Object.hasOwn(Shared.prototype, name)) continue;
+    const method = d.value;
+    Object.defineProperty(Shared.prototype, name, {
+      ...d,
+      value: function (...args) {
+        return __aidevos_inSpec(specs.get(this), () => method.apply(this, args));
+      },
+    });
+  }
+}
+`;
+
+/**
+ * The spec module of the shared runtime, in place of the compiler's `spec.js`: `SPEC` reads the
+ * spec of the app instance whose call is running (an AsyncLocalStorage store that follows the call
+ * across awaits). Code at module level runs once for every app, so it sees an app with nothing in it
+ * (no entities, no actions); after load a read outside any app's call is a bug and throws.
+ */
+const SHARED_SPEC_SOURCE = `import { AsyncLocalStorage } from "node:async_hooks";
+
+const current = new AsyncLocalStorage();
+const NONE = Object.freeze([]);
+const LOADING = Object.freeze({ name: "", entities: NONE, actions: NONE, counters: NONE, schedules: NONE, channels: NONE });
+let loaded = false;
+
+function spec() {
+  const store = current.getStore();
+  if (store !== undefined) return store;
+  if (!loaded) return LOADING;
+  throw new Error("sandbox: the shared runtime read SPEC outside an app's call");
+}
+
+export const SPEC = new Proxy(Object.create(null), {
+  get: (_, key) => Reflect.get(spec(), key),
+  has: (_, key) => Reflect.has(spec(), key),
+  ownKeys: () => Reflect.ownKeys(spec()),
+  getOwnPropertyDescriptor: (_, key) => {
+    const d = Reflect.getOwnPropertyDescriptor(spec(), key);
+    return d === undefined ? undefined : { ...d, configurable: true };
+  },
+  set: () => false,
+  defineProperty: () => false,
+  deleteProperty: () => false,
+});
+
+export function __aidevos_inSpec(spec, body) {
+  return current.getStore() === spec ? body() : current.run(spec, body);
+}
+
+export function __aidevos_loaded() {
+  loaded = true;
+}
+`;
+
+/**
+ * The Worker that serves every app without actions (@aidevos/compiler, sharedRuntime): the
+ * runtime's modules instrumented and guarded like any app's, `specModule` supplied here, and the
+ * class `App`, whose instances each take their app's spec from the host (`props.spec` of
+ * `getDurableObjectClass`). Loaded once, it holds no app's code and no app's data.
+ */
+export function sharedAppWorkerCode(
+  runtime: AppModules,
+  specModule: string,
+  opts: SandboxOptions = {},
+): WorkerLoaderWorkerCode {
+  const sources = runtime.files.filter((f) => f.role === "source" && f.path !== specModule);
+  return {
+    ...base(opts, APP_CPU_MS),
+    mainModule: SANDBOX_ENTRY,
+    modules: {
+      ...instrumented(sources),
+      [specModule]: SHARED_SPEC_SOURCE,
+      [GUARD_MODULE]: guardOf(opts),
+      [SANDBOX_ENTRY]: appEntry(runtime, opts.budgetTicks ?? DEFAULT_BUDGET_TICKS, "App", specModule),
+    },
+  };
 }
 
 /**

@@ -1,8 +1,16 @@
 import { DurableObject } from "cloudflare:workers";
-import { type AppSpec, type CodeBundle, type ErrorDetail, PARTITION_KEY_HEADER, PartitionKey } from "@aidevos/core";
+import { declarativeSpecOf, sharedRuntime } from "@aidevos/compiler";
+import {
+  type AppSpec,
+  bundleHash,
+  type CodeBundle,
+  type ErrorDetail,
+  PARTITION_KEY_HEADER,
+  PartitionKey,
+} from "@aidevos/core";
 import { appControlOf, appHostOf, appMonitorOf, registryOf } from "@aidevos/objects";
 import type { LiveVersion } from "@aidevos/registry";
-import { appWorkerCode } from "@aidevos/sandbox";
+import { appWorkerCode, sharedAppWorkerCode } from "@aidevos/sandbox";
 import { keyDigest } from "./app-access";
 import { platformPropsOf, type StagingKind } from "./app-platform";
 import {
@@ -50,6 +58,12 @@ const PLACE = "place";
 
 const FACET = "app";
 const POINTER = "live";
+/** How the facet runs the version with this code hash: in the shared runtime with `spec`, or (null) as its own Worker. */
+const PLAN = "facet";
+interface FacetPlan {
+  codeHash: string;
+  spec: AppSpec | null;
+}
 /**
  * How old the pointer may be before a request also asks the Registry in the background. Deploys,
  * rollbacks and promotions push the pointer at once; this only heals a push lost to a crash.
@@ -67,6 +81,8 @@ const REVALIDATE_MS = 60_000;
  */
 export class AppHostDO extends DurableObject<Env> {
   private loadedHash: string | null = null;
+  /** The loaded Worker that runs this host's facet: `runtime:<hash>` (shared) or `app:<hash>` (its own). */
+  private loadedWorker: string | null = null;
   /** Undefined until known; null while the Registry has no such app (kept in memory only). */
   private pointer: LiveVersion | null | undefined;
   private checkedAt = 0;
@@ -410,7 +426,14 @@ export class AppHostDO extends DurableObject<Env> {
   /** Drops the app and all its data: staging hosts are thrown away after their tests. */
   async discard(): Promise<void> {
     this.ctx.facets.delete(FACET);
+    this.ctx.storage.kv.delete(PLAN);
     this.loadedHash = null;
+    this.loadedWorker = null;
+  }
+
+  /** Which loaded Worker runs the app here (null before its first request): tests and benchmarks ask. */
+  async worker(): Promise<string | null> {
+    return this.loadedWorker;
   }
 
   private async served(
@@ -469,17 +492,45 @@ export class AppHostDO extends DurableObject<Env> {
       );
   }
 
-  /** `staging`: a staging copy of an app that calls out gets a loaded Worker of its own, whose env says what it may reach. */
+  /**
+   * The app's class as a facet of this host. An app whose code is exactly the compiler's runtime
+   * over a spec with only declarative parts runs in the one shared runtime Worker, told its spec as
+   * the facet's props: its own copy of the same runtime would cost an isolate (MiBs) per live app.
+   * Any other bundle (actions, hand-written code) gets a Worker of its own, named by its code hash;
+   * `staging`: a staging copy of an app that calls out gets one of its own, whose env says what it may reach.
+   */
   private facet(codeHash: string, bundle: () => Promise<CodeBundle>, staging?: StagingKind): Fetcher {
     // After a restart of this host the facet may still run whatever class it had: unknown counts as different.
     if (this.loadedHash !== codeHash) this.ctx.facets.abort(FACET, new Error("a new version of the app was deployed"));
     this.loadedHash = codeHash;
-    return this.ctx.facets.get(FACET, () => {
-      const worker = this.env.LOADER.get(`${staging ?? "app"}:${codeHash}`, async () =>
-        this.workerCode(await bundle(), staging),
-      );
+    return this.ctx.facets.get(FACET, async () => {
+      const spec = await this.sharedSpecOf(codeHash, bundle);
+      if (spec) {
+        const id = await sharedRuntimeId();
+        this.loadedWorker = id;
+        const worker = this.env.LOADER.get(id, () => {
+          const runtime = sharedRuntime();
+          return sharedAppWorkerCode(runtime, runtime.specModule);
+        });
+        return { class: worker.getDurableObjectClass("App", { props: { spec } }) };
+      }
+      this.loadedWorker = `${staging ?? "app"}:${codeHash}`;
+      const worker = this.env.LOADER.get(this.loadedWorker, async () => this.workerCode(await bundle(), staging));
       return { class: worker.getDurableObjectClass("App") };
     });
+  }
+
+  /**
+   * The spec to serve in the shared runtime, or null for code of its own. Decided once per version
+   * and kept with the host, so restarting a facet (after an eviction, say) reads no bundle and asks
+   * the Registry nothing, and an app with code of its own is read only when its Worker is not loaded.
+   */
+  private async sharedSpecOf(codeHash: string, bundle: () => Promise<CodeBundle>): Promise<AppSpec | null> {
+    const known = this.ctx.storage.kv.get<FacetPlan>(PLAN);
+    if (known?.codeHash === codeHash) return known.spec;
+    const spec = declarativeSpecOf(await bundle());
+    this.ctx.storage.kv.put(PLAN, { codeHash, spec } satisfies FacetPlan);
+    return spec;
   }
 
   /** Staging hosts are named `staging:<run>:<round>[:<suite>…]` (stagingHostOf); the examples' suite is `examples`. */
@@ -497,6 +548,13 @@ export class AppHostDO extends DurableObject<Env> {
     const platform = this.ctx.exports.AppPlatform({ props: staging ? { ...props, staging } : props });
     return { ...code, env: { ...(code.env as object), PLATFORM: platform } };
   }
+}
+
+let sharedId: Promise<string> | undefined;
+/** The shared runtime's Worker id, from its modules' hash: a new runtime is a new Worker. */
+function sharedRuntimeId(): Promise<string> {
+  sharedId ??= bundleHash(sharedRuntime().files).then((hash) => `runtime:${hash}`);
+  return sharedId;
 }
 
 /**

@@ -8,6 +8,7 @@ import { RegistryDO } from "@aidevos/registry";
 import { RunDO } from "@aidevos/runs";
 import { TestingDO } from "@aidevos/testing";
 import { createGateway } from "./app";
+import { bare, isBare } from "./bench";
 
 /** What a sandboxed app reaches of the platform (its secrets, its outbound calls): AppHostDO hands it over as a ctx.exports stub. */
 /** The Durable Object classes wrangler.toml binds by class name: per run, per app, and global. */
@@ -30,5 +31,6 @@ export {
 const gateway = createGateway();
 
 export default {
-  fetch: (request, env, ctx) => gateway.fetch(request, env, ctx),
+  // The proxy benchmark's baseline (AIDEVOS_BENCH=1 only) is answered before the gateway's router.
+  fetch: (request, env, ctx) => (isBare(request, env) ? bare(request, env) : gateway.fetch(request, env, ctx)),
 } satisfies ExportedHandler<Env>;

@@ -1,1 +1,2 @@
+export { bare, isBare } from "./bare";
 export { bench } from "./routes";

@@ -1,21 +1,26 @@
 import { compileApp } from "@aidevos/compiler";
 import {
   AppSpec,
+  bundleHash,
   detailsFromIssues,
+  LiveTouch,
   MonitoringSeed,
   NotFoundError,
   RegistrySeed,
   type RequestEvent,
   type StorageSizes,
   setting,
+  UnitRerun,
   ValidationError,
 } from "@aidevos/core";
-import { appHostOf, appMonitorOf, registryOf } from "@aidevos/objects";
-import type { LiveVersion } from "@aidevos/registry";
+import { appMonitorOf, registryOf } from "@aidevos/objects";
+import { runUnitTests, unitTestWorkerCode } from "@aidevos/sandbox";
 import { Hono } from "hono";
 import type { z } from "zod";
+import { served } from "../apps";
 import { bearerAuth } from "../auth";
 import { jsonBody, limitBody } from "../body";
+import { bare } from "./bare";
 import { syntheticTraffic } from "./synthetic-traffic";
 
 /** As many events as the gateway sends a monitor at once. */
@@ -23,8 +28,8 @@ const RECORD_BATCH = 200;
 
 /**
  * What `pnpm bench` needs besides the public API, only with AIDEVOS_BENCH=1 (and behind the API token
- * when one is set): a baseline route to an app's host, and seeding through the real write paths so
- * that scale can be measured without hours of runs.
+ * when one is set): seeding through the real write paths, so that scale can be measured without hours
+ * of runs, and storage sizes. The proxy's baseline is not here but in bare.ts, before any router.
  */
 export const bench = new Hono<{ Bindings: Env }>();
 
@@ -40,41 +45,80 @@ async function valid<T extends z.ZodType>(schema: T, body: unknown): Promise<z.i
   return parsed.data;
 }
 
-/**
- * The proxy benchmark's baseline: the same app host, reached without the live-version lookup,
- * routing and monitoring of `/apps/:name/*`, so their cost can be measured.
- */
-const benchLive = new Map<string, LiveVersion>();
-bench.all("/__bench/direct/apps/:name/*", async (c) => {
-  const name = c.req.param("name");
-  let live = benchLive.get(name);
-  if (!live) {
-    live = (await registryOf(c.env).live(name)) ?? undefined;
-    if (!live) throw new NotFoundError(`app ${name}`);
-    benchLive.set(name, live);
-  }
-  const url = new URL(c.req.url);
-  const rest = url.pathname.slice(`/__bench/direct/apps/${name}`.length) || "/";
-  return appHostOf(c.env, name).serve(new Request(new URL(rest + url.search, "http://app"), c.req.raw), live);
-});
-
 /** Records apps as the deploy stage does: one compiled bundle and one Registry version each. */
 bench.post("/__bench/registry/seed", jsonBody, async (c) => {
-  const { prefix, from, count } = await valid(RegistrySeed, await c.req.json());
+  const { prefix, from, count, kind } = await valid(RegistrySeed, await c.req.json());
   const registry = registryOf(c.env);
   const names: string[] = [];
   for (let n = from; n < from + count; n++) {
     const name = `${prefix}-${String(n).padStart(6, "0")}`;
     const spec = AppSpec.parse({
       name,
-      partition: n % 4 === 0 ? "perKey" : "single",
+      partition: kind === "mixed" && n % 4 === 0 ? "perKey" : "single",
       entities: [{ name: "task", plural: "tasks", fields: { title: { type: "string", required: true } } }],
+      ...(kind === "actions" ? { actions: [seedAction(n)] } : {}),
     });
     await registry.deploy({ app: name, spec, bundle: await compileApp(spec), runId: `bench-seed:${name}` });
     names.push(name);
   }
   return c.json({ names }, 201);
 });
+
+/** How many apps a touch serves at once. */
+const TOUCH_CONCURRENCY = 8;
+
+/** Requests a path of every app through the real `/apps/:name/*` handler, monitoring included. */
+bench.post("/__bench/touch", jsonBody, async (c) => {
+  const { apps, path, via } = await valid(LiveTouch, await c.req.json());
+  const statuses: Record<string, number> = {};
+  const started = Date.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: TOUCH_CONCURRENCY }, async () => {
+      while (next < apps.length) {
+        const app = apps[next++]!;
+        const res =
+          via === "bare"
+            ? await bare(new Request(`http://bench/__bench/bare/${app}${path}`), c.env)
+            : await served.fetch(new Request(`http://bench/apps/${app}${path}`), c.env, c.executionCtx);
+        await res.arrayBuffer();
+        statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+      }
+    }),
+  );
+  return c.json({ statuses, ms: Date.now() - started }, 200);
+});
+
+/** Warm reruns timed after the cold run. */
+const WARM_RERUNS = 5;
+
+/**
+ * A bundle's unit tests, cold as the testing stage runs them (instrumented into a fresh sandboxed
+ * Worker, then run), and rerun warm in a Worker already loaded. Times are taken around awaited I/O,
+ * where workerd's clock advances.
+ */
+bench.post("/__bench/unit", jsonBody, async (c) => {
+  const { files } = await valid(UnitRerun, await c.req.json());
+  const bundle = { mainModule: "index.js", className: "App", files, hash: await bundleHash(files) };
+  let started = Date.now();
+  const report = await runUnitTests(c.env.LOADER, bundle);
+  const coldMs = Date.now() - started;
+  const worker = c.env.LOADER.load(unitTestWorkerCode(bundle)).getEntrypoint();
+  await (await worker.fetch("http://unit-tests/")).arrayBuffer();
+  const warmMs: number[] = [];
+  for (let i = 0; i < WARM_RERUNS; i++) {
+    started = Date.now();
+    await (await worker.fetch("http://unit-tests/")).arrayBuffer();
+    warmMs.push(Date.now() - started);
+  }
+  return c.json({ ok: report.ok, cases: report.cases.length, coldMs, warmMs }, 200);
+});
+
+/** An action whose code differs per app, as two apps' actions would. */
+function seedAction(n: number) {
+  const code = `export default async (req, ctx) => ctx.json({ app: ${n}, tasks: (await ctx.entities.tasks.list({ limit: 5 })).items.length });\n`;
+  return { name: "summary", method: "GET", path: "/summary", code };
+}
 
 /** Sends synthetic requests of a deployed app to its monitor in the gateway's batches, then compacts. */
 bench.post("/__bench/monitoring/seed", jsonBody, async (c) => {
