@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DevServer, startWranglerDev } from "./wrangler-dev";
+import { type DevServer, devCall, devDeploy, startWranglerDev } from "./wrangler-dev";
 
 let dev: DevServer;
 beforeAll(async () => {
@@ -14,30 +14,8 @@ afterAll(async () => {
   await dev?.stop();
 });
 
-async function call(path: string, init: RequestInit & { json?: unknown } = {}) {
-  const headers = new Headers(init.headers);
-  if (init.json !== undefined) headers.set("content-type", "application/json");
-  const res = await fetch(`${dev.base}${path}`, {
-    ...init,
-    headers,
-    body: init.json !== undefined ? JSON.stringify(init.json) : init.body,
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
-}
-
-async function deploy(spec: unknown) {
-  const created = await call("/v1/runs", { method: "POST", json: { request: "e2e", spec } });
-  expect(created.status).toBe(202);
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const run = await call(`/v1/runs/${created.body.id}`);
-    if (run.body.status === "succeeded") return run.body;
-    if (run.body.status === "failed") throw new Error(JSON.stringify(run.body.error));
-    if (Date.now() > deadline) throw new Error(`run stuck: ${JSON.stringify(run.body)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const call = (path: string, init?: RequestInit & { json?: unknown }) => devCall(dev, path, init);
+const deploy = (spec: unknown) => devDeploy(dev, spec);
 
 const shared = resolve(__dirname, "../../../shared/bench");
 

@@ -4,6 +4,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { expect } from "vitest";
 
 const run = promisify(execFile);
 
@@ -125,4 +126,31 @@ export async function startWranglerDev(
       if (!options.persistTo) rmSync(persistTo, { recursive: true, force: true });
     },
   };
+}
+
+/** One JSON request to a running `wrangler dev`: `json` becomes the body, the answer comes back parsed. */
+export async function devCall(dev: DevServer, path: string, init: RequestInit & { json?: unknown } = {}) {
+  const headers = new Headers(init.headers);
+  if (init.json !== undefined) headers.set("content-type", "application/json");
+  const res = await fetch(`${dev.base}${path}`, {
+    ...init,
+    headers,
+    body: init.json !== undefined ? JSON.stringify(init.json) : init.body,
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+}
+
+/** Runs the pipeline on a given spec and waits for the run to succeed; a failed or stuck run throws. */
+export async function devDeploy(dev: DevServer, spec: unknown) {
+  const created = await devCall(dev, "/v1/runs", { method: "POST", json: { request: "e2e", spec } });
+  expect(created.status).toBe(202);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const run = await devCall(dev, `/v1/runs/${created.body.id}`);
+    if (run.body.status === "succeeded") return run.body;
+    if (run.body.status === "failed") throw new Error(JSON.stringify(run.body.error));
+    if (Date.now() > deadline) throw new Error(`run stuck: ${JSON.stringify(run.body)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
