@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { AppSpec } from "@aidevos/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { closeCode, got as gotFrames, type Member, connect as open } from "../support/websocket";
 
 const SPEC = AppSpec.parse({
   name: "cf-chat",
@@ -125,43 +126,10 @@ afterAll(() => {
   if (child?.pid && child.exitCode === null) process.kill(-child.pid, "SIGKILL");
 });
 
-async function until<T>(read: () => T, done: (v: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const value = read();
-    if (done(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`waited for ${what}; last ${JSON.stringify(value)}\n${log.slice(-2000)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-interface Member {
-  ws: WebSocket;
-  inbox: string[];
-  closed: number | null;
-}
-
-async function connect(path: string): Promise<Member> {
-  const ws = new WebSocket(`${base.replace(/^http/, "ws")}${path}`);
-  const member: Member = { ws, inbox: [], closed: null };
-  ws.addEventListener("message", (e) => member.inbox.push(String(e.data)));
-  ws.addEventListener("close", (e) => {
-    member.closed = e.code;
-  });
-  await new Promise<void>((resolve, reject) => {
-    ws.addEventListener("open", () => resolve(), { once: true });
-    ws.addEventListener("error", () => reject(new Error(`could not join ${path}`)), { once: true });
-  });
-  return member;
-}
-
-const got = (m: Member, n: number, what: string) =>
-  until(
-    () => m.inbox,
-    (i) => i.length >= n,
-    what,
-  );
+/** The last of wrangler's output, in every failed wait. */
+const tail = () => `\n${log.slice(-2000)}`;
+const connect = (path: string) => open(`${base.replace(/^http/, "ws")}${path}`);
+const got = (m: Member, n: number, what: string) => gotFrames(m, n, what, tail);
 
 describe("the uploaded app Worker as its own host", () => {
   it("holds channel members: relay, onMessage reply and error, HTTP broadcast, 1009, 426 and 404", async () => {
@@ -185,13 +153,7 @@ describe("the uploaded app Worker as its own host", () => {
     expect(res.status).toBe(200);
     expect(JSON.parse((await got(a, 1, "the broadcast"))[0]!)).toEqual({ text: "news" });
     a.ws.send("x".repeat(64 * 1024 + 1));
-    expect(
-      await until(
-        () => a.closed,
-        (c) => c !== null,
-        "the 1009 close",
-      ),
-    ).toBe(1009);
+    expect(await closeCode(a, "the 1009 close", tail)).toBe(1009);
     expect(other.inbox).toEqual([]);
   });
 

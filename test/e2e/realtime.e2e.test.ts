@@ -5,7 +5,8 @@ import { execFile } from "node:child_process";
 import { resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DevServer, startWranglerDev } from "./wrangler-dev";
+import { closeCode, connect, got, until } from "../support/websocket";
+import { type DevServer, devCall, devDeploy, startWranglerDev } from "./wrangler-dev";
 
 let dev: DevServer;
 beforeAll(async () => {
@@ -15,67 +16,14 @@ afterAll(async () => {
   await dev?.stop();
 });
 
-async function call(path: string, init: RequestInit & { json?: unknown } = {}) {
-  const headers = new Headers(init.headers);
-  if (init.json !== undefined) headers.set("content-type", "application/json");
-  const res = await fetch(`${dev.base}${path}`, {
-    ...init,
-    headers,
-    body: init.json !== undefined ? JSON.stringify(init.json) : init.body,
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+/** Status and body only: the tests compare whole answers. */
+async function call(path: string, init?: RequestInit & { json?: unknown }) {
+  const { status, body } = await devCall(dev, path, init);
+  return { status, body };
 }
+const deploy = (spec: unknown) => devDeploy(dev, spec);
 
-async function deploy(spec: unknown) {
-  const created = await call("/v1/runs", { method: "POST", json: { request: "e2e", spec } });
-  expect(created.status).toBe(202);
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const run = await call(`/v1/runs/${created.body.id}`);
-    if (run.body.status === "succeeded") return run.body;
-    if (run.body.status === "failed") throw new Error(JSON.stringify(run.body.error));
-    if (Date.now() > deadline) throw new Error(`run stuck: ${JSON.stringify(run.body)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function until<T>(read: () => T | Promise<T>, done: (v: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`waited for ${what}; last ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-interface Member {
-  ws: WebSocket;
-  inbox: string[];
-  closed: number | null;
-}
-
-async function join(path: string, protocols?: string[]): Promise<Member> {
-  const ws = new WebSocket(`${dev.base.replace(/^http/, "ws")}${path}`, protocols);
-  const member: Member = { ws, inbox: [], closed: null };
-  ws.addEventListener("message", (e) => member.inbox.push(String(e.data)));
-  ws.addEventListener("close", (e) => {
-    member.closed = e.code;
-  });
-  await new Promise<void>((resolve, reject) => {
-    ws.addEventListener("open", () => resolve(), { once: true });
-    ws.addEventListener("error", () => reject(new Error(`could not join ${path}`)), { once: true });
-  });
-  return member;
-}
-
-const got = (m: Member, n: number, what: string) =>
-  until(
-    () => m.inbox,
-    (i) => i.length >= n,
-    what,
-  );
+const join = (path: string, protocols?: string[]) => connect(`${dev.base.replace(/^http/, "ws")}${path}`, protocols);
 
 function spec(name: string, reply = "got") {
   return {
@@ -147,26 +95,14 @@ describe("channels under wrangler dev", () => {
     expect(JSON.parse((await got(b, 2, "the broadcast"))[1]!)).toEqual({ text: "news" });
 
     a.ws.send("x".repeat(64 * 1024 + 1));
-    expect(
-      await until(
-        () => a.closed,
-        (c) => c !== null,
-        "the 1009 close",
-      ),
-    ).toBe(1009);
+    expect(await closeCode(a, "the 1009 close")).toBe(1009);
     b.ws.close();
   });
 
   it("close members with 1012 on a redeploy; new members reach the new version", async () => {
     const old = await join(`/apps/${name}/channels/chat`);
     await deploy(spec(name, "v2"));
-    expect(
-      await until(
-        () => old.closed,
-        (c) => c !== null,
-        "the 1012 close",
-      ),
-    ).toBe(1012);
+    expect(await closeCode(old, "the 1012 close")).toBe(1012);
     const fresh = await join(`/apps/${name}/channels/chat`);
     fresh.ws.send("hi");
     expect(await got(fresh, 1, "the v2 reply")).toEqual(["v2 hi"]);

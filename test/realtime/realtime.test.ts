@@ -9,6 +9,7 @@ import { AppSpec, type AppSpecInput } from "@aidevos/core";
 import { appHostOf } from "@aidevos/objects";
 import { describe, expect, it } from "vitest";
 import { api, json, startRun, uniqueName, waitForRun } from "../support/api";
+import { closeCode, got, type Member, member, until } from "../support/websocket";
 
 function chatSpec(name: string, description = "chat"): AppSpecInput {
   return {
@@ -79,41 +80,35 @@ async function deploy(spec: AppSpecInput): Promise<void> {
   expect(run.status, JSON.stringify(run.error ?? run)).toBe("succeeded");
 }
 
-async function until<T>(read: () => T | Promise<T>, done: (v: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`waited for ${what}; last ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-interface Member {
-  ws: WebSocket;
-  inbox: string[];
-  closed: { code: number } | null;
-}
-
+/** A member of a channel through the gateway: the upgrade answered 101, recorded before `accept()`. */
 async function join(path: string): Promise<Member> {
   const res = await api(path, { headers: { upgrade: "websocket" } });
   if (res.status !== 101) throw new Error(`${path}: ${res.status} ${await res.text()}`);
   const ws = res.webSocket!;
-  const member: Member = { ws, inbox: [], closed: null };
-  ws.addEventListener("message", (e) => member.inbox.push(String(e.data)));
-  ws.addEventListener("close", (e) => {
-    member.closed = { code: e.code };
-  });
+  const m = member(ws);
   ws.accept();
-  return member;
+  return m;
 }
 
-const got = (m: Member, n: number, what: string) =>
-  until(
-    () => m.inbox,
-    (i) => i.length >= n,
-    what,
+/** Deploys the single-partition sweep app and writes one note, so its host exists and arms its schedules. */
+async function deploySweep(name: string) {
+  await deploy(sweepSpec(name, "single"));
+  expect((await api(`/apps/${name}/notes`, { method: "POST", json: { text: "x" } })).status).toBe(201);
+  return appHostOf(env, name);
+}
+
+/** Once the host's alarm is armed, makes `schedule` due and runs the alarm as workerd would. */
+async function fireWhenArmed(host: ReturnType<typeof appHostOf>, schedule: string) {
+  await until(
+    () => runInDurableObject(host, (_, state) => state.storage.getAlarm()),
+    (at) => at !== null,
+    "the schedules' alarm",
   );
+  await runInDurableObject(host, (_, state) => {
+    state.storage.sql.exec("UPDATE schedules SET next_at = 0 WHERE name = ?", schedule);
+  });
+  expect(await runDurableObjectAlarm(host)).toBe(true);
+}
 
 describe("spec validation", () => {
   it("refuses a schedule under 60 s, one naming a missing action, and an onMessage naming a missing action", async () => {
@@ -210,13 +205,7 @@ describe("channels", () => {
     const big = await join(`/apps/${name}/channels/lobby`);
     const other = await join(`/apps/${name}/channels/lobby`);
     big.ws.send("x".repeat(64 * 1024 + 1));
-    expect(
-      await until(
-        () => big.closed,
-        (c) => c !== null,
-        "the close",
-      ),
-    ).toEqual({ code: 1009 });
+    expect(await closeCode(big, "the close")).toBe(1009);
     const third = await join(`/apps/${name}/channels/lobby`);
     third.ws.send("still here");
     expect(await got(other, 1, "other still gets frames")).toEqual(["still here"]);
@@ -232,13 +221,7 @@ describe("channels", () => {
         a.name === "say" ? { ...a, code: `export default async (req, ctx) => "v2 " + ctx.message;` } : a,
       ),
     });
-    expect(
-      await until(
-        () => old.closed,
-        (c) => c !== null,
-        "the 1012 close",
-      ),
-    ).toEqual({ code: 1012 });
+    expect(await closeCode(old, "the 1012 close")).toBe(1012);
     const fresh = await join(`/apps/${name}/channels/chat`);
     fresh.ws.send("hi");
     expect(await got(fresh, 1, "the v2 reply")).toEqual(["v2 hi"]);
@@ -257,14 +240,7 @@ describe("channels of a perKey app", () => {
     expect(await got(a2, 1, "a's room")).toEqual(["for a"]);
     expect((await api(`/apps/${name}/channels/lobby`, { headers: { upgrade: "websocket" } })).status).toBe(404);
     await deploy({ ...chatSpec(name, "v2"), partition: "perKey" });
-    for (const m of [a1, a2, b1])
-      expect(
-        await until(
-          () => m.closed,
-          (c) => c !== null,
-          "the close",
-        ),
-      ).toEqual({ code: 1012 });
+    for (const m of [a1, a2, b1]) expect(await closeCode(m, "the close")).toBe(1012);
     expect(a2.inbox).toEqual(["for a"]);
   });
 });
@@ -296,18 +272,8 @@ describe("schedules", () => {
 
   it("run by the host's alarm with ctx.schedule and an empty JSON body, then wait a period", async () => {
     const name = uniqueName("alarm");
-    await deploy(sweepSpec(name, "single"));
-    expect((await api(`/apps/${name}/notes`, { method: "POST", json: { text: "x" } })).status).toBe(201);
-    const host = appHostOf(env, name);
-    await until(
-      () => runInDurableObject(host, (_, state) => state.storage.getAlarm()),
-      (at) => at !== null,
-      "the schedules' alarm",
-    );
-    await runInDurableObject(host, (_, state) => {
-      state.storage.sql.exec("UPDATE schedules SET next_at = 0 WHERE name = 'cleanup'");
-    });
-    expect(await runDurableObjectAlarm(host)).toBe(true);
+    const host = await deploySweep(name);
+    await fireWhenArmed(host, "cleanup");
     const counter = await json(await api(`/apps/${name}/counters/sweeps`));
     expect(counter.value).toBe(1);
     const next = await runInDurableObject(host, (_, state) =>
@@ -325,9 +291,7 @@ describe("schedules", () => {
 
   it("keep the alarm across a redeploy, with the new version's schedules in place of the old", async () => {
     const name = uniqueName("resched");
-    await deploy(sweepSpec(name, "single"));
-    expect((await api(`/apps/${name}/notes`, { method: "POST", json: { text: "x" } })).status).toBe(201);
-    const host = appHostOf(env, name);
+    const host = await deploySweep(name);
     const schedules = () =>
       runInDurableObject(host, (_, state) =>
         state.storage.sql
@@ -344,18 +308,8 @@ describe("schedules", () => {
 
   it("record a throwing schedule as an error of that schedule and retry it only a period later", async () => {
     const name = uniqueName("boom");
-    await deploy(sweepSpec(name, "single"));
-    expect((await api(`/apps/${name}/notes`, { method: "POST", json: { text: "x" } })).status).toBe(201);
-    const host = appHostOf(env, name);
-    await until(
-      () => runInDurableObject(host, (_, state) => state.storage.getAlarm()),
-      (at) => at !== null,
-      "the schedules' alarm",
-    );
-    await runInDurableObject(host, (_, state) => {
-      state.storage.sql.exec("UPDATE schedules SET next_at = 0 WHERE name = 'broken'");
-    });
-    expect(await runDurableObjectAlarm(host)).toBe(true);
+    const host = await deploySweep(name);
+    await fireWhenArmed(host, "broken");
     const alarm = await runInDurableObject(host, (_, state) => state.storage.getAlarm());
     // The next alarm is the earliest period away (cleanup, 60 s from its arming): never at once.
     expect(alarm).toBeGreaterThan(Date.now() + 20_000);
