@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import autocannon from "autocannon";
 import { it } from "vitest";
-import { benchServer, delta, floor, median, ms, pairedRatio, timed, times } from "./support";
+import { benchServer, delta, floor, median, ms, pairedRatio, pairedRounds, timed, times } from "./support";
 
 const ROOT = resolve(__dirname, "..");
 const { results, rows, base, call, post, until, deployApp } = benchServer("pipeline");
@@ -29,25 +29,8 @@ function pairedDelta(rounds: { a: number; b: number }[]) {
 const get = (path: string) => () => fetch(`${base()}${path}`).then((r) => r.arrayBuffer());
 
 /** One request at a time, in rounds alternating which path goes first; each round's medians. */
-async function pairedLatency(a: string, b: string, rounds: number, perRound: number) {
-  for (let i = 0; i < 30; i++) await Promise.all([get(a)(), get(b)()]);
-  const out: { a: number; b: number }[] = [];
-  for (let r = 0; r < rounds; r++) {
-    const xa: number[] = [];
-    const xb: number[] = [];
-    for (let i = 0; i < perRound; i++) {
-      if ((r + i) % 2 === 0) {
-        xa.push(await timed(get(a)));
-        xb.push(await timed(get(b)));
-      } else {
-        xb.push(await timed(get(b)));
-        xa.push(await timed(get(a)));
-      }
-    }
-    out.push({ a: median(xa), b: median(xb) });
-  }
-  return out;
-}
+const pairedLatency = (a: string, b: string, rounds: number, perRound: number) =>
+  pairedRounds(get(a), get(b), rounds, perRound, 30);
 
 it("offline end to end: an AppSpec request to its first served request", async () => {
   const health = [];

@@ -3,7 +3,7 @@
 // 2× regression fails it and noise does not. Ratios are medians of paired rounds; memory is per app
 // over 40 live apps, the end-to-end time a median of three runs. Not a test of behaviour (the test projects prove that); a regression alarm.
 import { it } from "vitest";
-import { benchServer, floor, median, mib, ms, pairedRatio, timed, times } from "./support";
+import { benchServer, floor, median, mib, ms, pairedRatio, pairedRounds, timed, times } from "./support";
 
 const APPS = 40;
 const MiB = 2 ** 20;
@@ -17,22 +17,7 @@ const get = (path: string) => () =>
 
 /** Rounds of interleaved pairs, the order alternating; the median ratio b/a of the rounds' medians. */
 async function paired(a: () => Promise<unknown>, b: () => Promise<unknown>, rounds = 9, perRound = 10) {
-  for (let i = 0; i < 10; i++) await Promise.all([a(), b()]);
-  const out: { a: number; b: number }[] = [];
-  for (let r = 0; r < rounds; r++) {
-    const xa: number[] = [];
-    const xb: number[] = [];
-    for (let i = 0; i < perRound; i++) {
-      if ((r + i) % 2 === 0) {
-        xa.push(await timed(a));
-        xb.push(await timed(b));
-      } else {
-        xb.push(await timed(b));
-        xa.push(await timed(a));
-      }
-    }
-    out.push({ a: median(xa), b: median(xb) });
-  }
+  const out = await pairedRounds(a, b, rounds, perRound, 10);
   return { ...pairedRatio(out), a: median(out.map((o) => o.a)), b: median(out.map((o) => o.b)) };
 }
 

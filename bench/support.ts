@@ -37,6 +37,36 @@ export async function medianTime(n: number, fn: () => Promise<unknown>): Promise
 }
 
 /**
+ * Takes the paired rounds `pairedRatio` reads: after `warmup` calls of both, `rounds` rounds of `perRound`
+ * interleaved pairs, the order alternating; each round's medians of a and b.
+ */
+export async function pairedRounds(
+  a: () => Promise<unknown>,
+  b: () => Promise<unknown>,
+  rounds: number,
+  perRound: number,
+  warmup: number,
+): Promise<{ a: number; b: number }[]> {
+  for (let i = 0; i < warmup; i++) await Promise.all([a(), b()]);
+  const out: { a: number; b: number }[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const xa: number[] = [];
+    const xb: number[] = [];
+    for (let i = 0; i < perRound; i++) {
+      if ((r + i) % 2 === 0) {
+        xa.push(await timed(a));
+        xb.push(await timed(b));
+      } else {
+        xb.push(await timed(b));
+        xa.push(await timed(a));
+      }
+    }
+    out.push({ a: median(xa), b: median(xb) });
+  }
+  return out;
+}
+
+/**
  * Paired rounds of two measurements taken in alternating order, so drift of a shared machine falls
  * on both. Returns the ratio b/a of each round, their median, and a 95% interval for the median ratio
  * (distribution-free: the order statistics around the median of the rounds' ratios).
