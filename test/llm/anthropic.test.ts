@@ -12,19 +12,12 @@ import {
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { ScriptedResponse } from "../fakes/anthropic-server";
+import { scenarios } from "../support/scenarios";
 
 const baseURL = (env as unknown as { TEST_ANTHROPIC_URL: string }).TEST_ANTHROPIC_URL;
 const Answer = z.object({ title: z.string().min(1), count: z.int() });
 
-async function scenario(responses: ScriptedResponse[]) {
-  const key = `sk-test-${crypto.randomUUID()}`;
-  await fetch(`${baseURL}/__script`, { method: "POST", body: JSON.stringify({ key, responses }) });
-  return key;
-}
-
-async function sent(key: string): Promise<any[]> {
-  return (await fetch(`${baseURL}/__requests?key=${key}`)).json();
-}
+const { scenario, sent } = scenarios<ScriptedResponse>(baseURL, "sk-test-");
 
 function provider(apiKey: string, extra: Partial<AnthropicSettings> = {}) {
   return new AnthropicProvider({

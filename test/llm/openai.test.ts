@@ -6,18 +6,13 @@ import { ModelOutputError, ModelRequestError, OpenAiCompatibleProvider } from "@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { ScriptedCompletion } from "../fakes/openai-server";
+import { scenarios } from "../support/scenarios";
 
 const baseURL = `${(env as unknown as { TEST_OPENAI_URL: string }).TEST_OPENAI_URL}/v1`;
 const Answer = z.object({ name: z.string(), size: z.int().min(1), note: z.string().optional() });
 const call = { task: "spec" as const, schema: Answer, system: "Name it.", input: { request: "a shop" } };
 
-async function scenario(responses: ScriptedCompletion[]) {
-  const key = `key-${crypto.randomUUID()}`;
-  await fetch(`${baseURL.replace(/\/v1$/, "")}/__script`, { method: "POST", body: JSON.stringify({ key, responses }) });
-  return key;
-}
-const sent = async (key: string): Promise<any[]> =>
-  (await fetch(`${baseURL.replace(/\/v1$/, "")}/__requests?key=${key}`)).json();
+const { scenario, sent } = scenarios<ScriptedCompletion>(baseURL.replace(/\/v1$/, ""), "key-");
 
 const provider = (apiKey: string, extra = {}) =>
   new OpenAiCompatibleProvider({ baseURL, apiKey, models: { default: "local-model" }, maxRetries: 2, ...extra });
