@@ -21,6 +21,40 @@ async function variant(name: string, n: number) {
   return { spec: parsed, bundle: await compileApp(parsed) };
 }
 
+interface Change {
+  action: string;
+  version: number;
+  fromVersion: number | null;
+  runId: string | null;
+}
+
+/**
+ * The app's detail, its history checked as one story of two deploys, three racing ones and a rollback:
+ * each change starts from what the change before it left live, and the host serves what the Registry
+ * says is live, the last change's version.
+ */
+async function oneStory(name: string) {
+  const detail = await json(await api(`/v1/apps/${name}`));
+  const history: Change[] = detail.history;
+  expect(history.map((h) => h.action).sort()).toEqual(["create", "rollback", "update", "update", "update", "update"]);
+  for (let i = 1; i < history.length; i++) expect(history[i]!.fromVersion).toBe(history[i - 1]!.version);
+  expect((await appHostOf(env, name).live(name))?.version).toBe(detail.liveVersion);
+  expect(detail.liveVersion).toBe(history.at(-1)!.version);
+  return { detail, history };
+}
+
+/** What each of the app's Cloudflare deployments put live, in order: the app's version numbers, by upload. */
+async function deployedVersions(
+  name: string,
+  detail: { versions: { version: number; cloudflare: { versionId: string } }[] },
+) {
+  const versionOf = new Map<string, number>(detail.versions.map((v) => [v.cloudflare.versionId, v.version]));
+  const calls: any[] = await (await fetch(`${control}/__requests?key=${name}`)).json();
+  return calls
+    .filter((call) => call.sub === "/deployments")
+    .map((call) => call.deployment.versions.map((v: { version_id: string }) => versionOf.get(v.version_id)));
+}
+
 describe("one change at a time per app", () => {
   it("serialises racing deploys and a rollback into one consistent story", async () => {
     const name = uniqueName("race");
@@ -45,32 +79,13 @@ describe("one change at a time per app", () => {
     expect(new Set(versions)).toEqual(new Set([3, 4, 5]));
     expect(rolledBack.ok).toBe(true);
 
-    const detail = await json(await api(`/v1/apps/${name}`));
-    const history: { action: string; version: number; fromVersion: number | null; runId: string | null }[] =
-      detail.history;
-    expect(history.map((h) => h.action).sort()).toEqual(["create", "rollback", "update", "update", "update", "update"]);
-    // Each change starts from what the change before it left live.
-    for (let i = 1; i < history.length; i++) expect(history[i]!.fromVersion).toBe(history[i - 1]!.version);
+    const { detail, history } = await oneStory(name);
     const deployRuns = history.filter((h) => h.action === "update").map((h) => h.runId);
     expect(new Set(deployRuns).size).toBe(deployRuns.length);
 
-    // The app's host serves what the Registry says is live.
-    const live = await appHostOf(env, name).live(name);
-    expect(live?.version).toBe(detail.liveVersion);
-    expect(detail.liveVersion).toBe(history.at(-1)!.version);
-
     // Cloudflare saw the same changes in the same order, each built on the version live before it:
     // a canary splits traffic with the previous live version, a rollback puts its target on all of it.
-    const versionOf = new Map<string, number>(
-      detail.versions.map((v: { version: number; cloudflare: { versionId: string } }) => [
-        v.cloudflare.versionId,
-        v.version,
-      ]),
-    );
-    const calls: any[] = await (await fetch(`${control}/__requests?key=${name}`)).json();
-    const seen = calls
-      .filter((call) => call.sub === "/deployments")
-      .map((call) => call.deployment.versions.map((v: { version_id: string }) => versionOf.get(v.version_id)));
+    const seen = await deployedVersions(name, detail);
     const told = history
       .slice(1)
       .map((h) => (h.action === "update" && h.version > 2 ? [h.version, h.fromVersion] : [h.version]));
@@ -104,26 +119,11 @@ describe("one change at a time per app", () => {
     expect(finished.map((r) => r.status)).toEqual(["succeeded", "succeeded", "succeeded"]);
     expect(new Set(finished.map((r) => r.app?.version))).toEqual(new Set([3, 4, 5]));
 
-    const detail = await json(await api(`/v1/apps/${name}`));
-    const history: { action: string; version: number; fromVersion: number | null; runId: string | null }[] =
-      detail.history;
-    expect(history.map((h) => h.action).sort()).toEqual(["create", "rollback", "update", "update", "update", "update"]);
-    for (let i = 1; i < history.length; i++) expect(history[i]!.fromVersion).toBe(history[i - 1]!.version);
+    const { detail, history } = await oneStory(name);
     expect(history.filter((h) => h.action === "update").map((h) => h.runId)).toEqual(
       expect.arrayContaining(finished.map((r) => r.id)),
     );
-    expect((await appHostOf(env, name).live(name))?.version).toBe(detail.liveVersion);
-    expect(detail.liveVersion).toBe(history.at(-1)!.version);
-    const versionOf = new Map<string, number>(
-      detail.versions.map((v: { version: number; cloudflare: { versionId: string } }) => [
-        v.cloudflare.versionId,
-        v.version,
-      ]),
-    );
-    const calls: any[] = await (await fetch(`${control}/__requests?key=${name}`)).json();
-    const activated = calls
-      .filter((call) => call.sub === "/deployments")
-      .map((call) => versionOf.get(call.deployment.versions[0].version_id));
+    const activated = (await deployedVersions(name, detail)).map((versions) => versions[0]);
     expect(activated).toEqual(history.slice(1).map((h) => h.version));
   }, 120_000);
 });
