@@ -1,6 +1,7 @@
 // Proves generated apps honour the HTTP contract of docs/appspec.md: every field type and constraint, every error code, pagination, filters, TTL, counters, rate limits, operations.
 import type { AppSpecInput } from "@aidevos/core";
 import { describe, expect, it } from "vitest";
+import { errorPaths } from "../support/api";
 import { hostApp } from "../support/app-host";
 
 const items: AppSpecInput = {
@@ -22,10 +23,6 @@ const items: AppSpecInput = {
     },
   ],
 };
-
-function paths(body: any): string[] {
-  return body.error.details.map((d: { path: string }) => d.path);
-}
 
 describe("records", () => {
   it("creates with defaults, nulls for unset optional fields, and timestamps", async () => {
@@ -72,10 +69,10 @@ describe("records", () => {
       const res = await app.send("POST", "/items", body);
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(res.body.error.code).toBe("validation_failed");
-      expect(paths(res.body), JSON.stringify(body)).toContain(path);
+      expect(errorPaths(res.body), JSON.stringify(body)).toContain(path);
     }
     const many = await app.send("POST", "/items", { title: 1, qty: 9, extra: true });
-    expect(paths(many.body).sort()).toEqual(["extra", "qty", "title"]);
+    expect(errorPaths(many.body).sort()).toEqual(["extra", "qty", "title"]);
     const ok = await app.send("POST", "/items", {
       title: "ok",
       code: "ABC",
@@ -113,7 +110,7 @@ describe("records", () => {
     expect(cleared.body.price).toBeNull();
     const badPatch = await app.send("PATCH", `/items/${made.id}`, { title: null, id: "x" });
     expect(badPatch.status).toBe(400);
-    expect(paths(badPatch.body).sort()).toEqual(["id", "title"]);
+    expect(errorPaths(badPatch.body).sort()).toEqual(["id", "title"]);
     expect((await app.send("GET", `/items/${made.id}`)).body.done).toBe(true);
     expect((await app.send("DELETE", `/items/${made.id}`)).status).toBe(204);
     for (const [method, body] of [["GET"], ["PATCH", {}], ["DELETE"]] as const) {

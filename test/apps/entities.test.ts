@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 // The runtime's own list SQL, imported as code (compile.ts ships the same file to every app as text).
 // @ts-expect-error the runtime is JavaScript, type-checked by its own tsconfig
 import { listStatement, tableStatements, wantedIndexes } from "../../packages/compiler/runtime/query.js";
+import { errorPaths } from "../support/api";
 import { hostApp } from "../support/app-host";
 
 const shop: AppSpecInput = {
@@ -37,23 +38,19 @@ const shop: AppSpecInput = {
   ],
 };
 
-function paths(body: any): string[] {
-  return body.error.details.map((d: { path: string }) => d.path);
-}
-
 describe("refs", () => {
   it("must name a live record of their entity, checked on create and on patch", async () => {
     const app = await hostApp(shop);
     const missing = await app.send("POST", "/items", { cartId: "nope", sku: "ABC", price: 1 });
     expect(missing.status).toBe(400);
     expect(missing.body.error.code).toBe("validation_failed");
-    expect(paths(missing.body)).toEqual(["cartId"]);
+    expect(errorPaths(missing.body)).toEqual(["cartId"]);
     const cart = (await app.send("POST", "/carts", { owner: "ann" })).body;
     const item = await app.send("POST", "/items", { cartId: cart.id, sku: "ABC", price: 1 });
     expect(item.status).toBe(201);
     const moved = await app.send("PATCH", `/items/${item.body.id}`, { cartId: "elsewhere" });
     expect(moved.status).toBe(400);
-    expect(paths(moved.body)).toEqual(["cartId"]);
+    expect(errorPaths(moved.body)).toEqual(["cartId"]);
     // An optional ref may be left empty.
     expect((await app.send("POST", "/notes", { text: "loose" })).status).toBe(201);
   });
@@ -87,7 +84,7 @@ describe("composite unique keys", () => {
     const again = await app.send("POST", "/items", { cartId: a.id, sku: "ABC", price: 2 });
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe("conflict");
-    expect(paths(again.body)).toEqual(["cartId", "sku"]);
+    expect(errorPaths(again.body)).toEqual(["cartId", "sku"]);
   });
 });
 
@@ -167,7 +164,7 @@ describe("sorted and filtered lists", () => {
       const res = await app.send("GET", `/items?${query}`);
       expect(res.status, query).toBe(400);
       expect(res.body.error.code).toBe("validation_failed");
-      expect(paths(res.body), query).toContain(path);
+      expect(errorPaths(res.body), query).toContain(path);
     }
     const byPrice = (await app.send("GET", "/items?sort=price&limit=1")).body.nextCursor;
     const plain = (await app.send("GET", "/items?limit=1")).body.nextCursor;
@@ -179,7 +176,7 @@ describe("sorted and filtered lists", () => {
     ]) {
       const res = await app.send("GET", `/items?${query}`);
       expect(res.status, query).toBe(400);
-      expect(paths(res.body)).toEqual(["cursor"]);
+      expect(errorPaths(res.body)).toEqual(["cursor"]);
     }
   });
 });
@@ -212,7 +209,7 @@ describe("increment", () => {
       const res = await app.send("POST", `/items/${item.id}/increment`, body);
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(res.body.error.code).toBe("validation_failed");
-      expect(paths(res.body)).toContain(path);
+      expect(errorPaths(res.body)).toContain(path);
     }
     expect((await app.send("POST", "/items/nope/increment", { field: "qty", by: 1 })).status).toBe(404);
     expect((await app.send("GET", `/items/${item.id}/increment`)).status).toBe(405);

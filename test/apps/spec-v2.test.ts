@@ -6,14 +6,14 @@ import { env } from "cloudflare:workers";
 import { compileApp } from "@aidevos/compiler";
 import type { AppSpec } from "@aidevos/core";
 import { describe, expect, it } from "vitest";
-import { api, json, waitForRun } from "../support/api";
+import { api, errorPaths, json, waitForRun } from "../support/api";
 
 async function refusedPaths(spec: unknown): Promise<string[]> {
   const res = await api("/v1/runs", { method: "POST", json: { request: "build it", spec } });
   expect(res.status).toBe(400);
   const body = await json(res);
   expect(body.error.code).toBe("validation_failed");
-  return body.error.details.map((d: { path: string }) => d.path);
+  return errorPaths(body);
 }
 
 describe("AppSpec v2 entity keys", () => {

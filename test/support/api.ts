@@ -18,6 +18,11 @@ export async function json<T = any>(res: Response): Promise<T> {
 
 let counter = 0;
 /** App names must be unique per test file run so tests do not share apps. */
+/** The paths a 4xx JSON error's details name, in the order given. */
+export function errorPaths(body: any): string[] {
+  return body.error.details.map((d: { path: string }) => d.path);
+}
+
 export function uniqueName(prefix: string): string {
   counter += 1;
   return `${prefix}-${Date.now().toString(36)}${counter}`.slice(0, 39);
