@@ -28,6 +28,8 @@ afterAll(async () => {
 
 /** A server whose deploys also ship to the fake Cloudflare API, on a state directory that outlives it. */
 async function start(state: string): Promise<Http> {
+  // One server at a time: the one an earlier test restarted is still running (stopping a killed one is a no-op).
+  await dev?.stop();
   dev = await startWranglerDev({
     persistTo: state,
     vars: {
