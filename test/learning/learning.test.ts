@@ -1,7 +1,7 @@
 // Proves the learning stage: the knowledge base API, lessons learned from refine rounds, scoring, the model updater, and a replayed experiment where learning saves refine rounds.
 
 import { env } from "cloudflare:workers";
-import { chooseModel, lessonsFromReview, seededRandom } from "@aidevos/learning";
+import { chooseArm, lessonsFromReview, seededRandom } from "@aidevos/learning";
 import { knowledgeBaseOf } from "@aidevos/objects";
 import { describe, expect, it } from "vitest";
 import { api, json, startRun, waitForRun } from "../support/api";
@@ -59,35 +59,47 @@ describe("lesson extraction", () => {
 
 describe("the model updater", () => {
   const never = () => 0.99; // a draw that never explores
-  const record = (model: string, runs: number, firstPass: number, extra: Record<string, number> = {}) => ({
+  const V2 = ["code.v2"];
+  const record = (model: string, runs: number, firstPass: number, extra: Record<string, number | string> = {}) => ({
     model,
+    prompt: "code.v2",
     runs,
     firstPass,
     ...extra,
   });
 
   it("tries the default first, escalates after repeated failures, and says why", () => {
-    expect(chooseModel(["small"], [], never)).toEqual({ model: "small", reason: "small is the only configured model" });
-    expect(chooseModel(["small", "big"], [record("small", 2, 0)], never).model).toBe("small");
-    const escalated = chooseModel(["small", "big"], [record("small", 4, 1)], never);
-    expect(escalated).toEqual({ model: "big", reason: "small passed first time in 1 of 4 runs; escalating to big" });
-    expect(chooseModel(["small", "big"], [record("small", 4, 3)], never).model).toBe("small");
+    expect(chooseArm(["small"], V2, [], never)).toEqual({
+      model: "small",
+      prompt: "code.v2",
+      reason: "small with prompt code.v2 is the only configured choice",
+    });
+    expect(chooseArm(["small", "big"], V2, [record("small", 2, 0)], never).model).toBe("small");
+    const escalated = chooseArm(["small", "big"], V2, [record("small", 4, 1)], never);
+    expect(escalated).toEqual({
+      model: "big",
+      prompt: "code.v2",
+      reason: "small with prompt code.v2 passed first time in 1 of 4 runs; escalating to big with prompt code.v2",
+    });
+    expect(chooseArm(["small", "big"], V2, [record("small", 4, 3)], never).model).toBe("small");
   });
 
   it("chooses by measured outcome: first passes, failures, refine rounds and cost", () => {
     // Equal first-pass rates: the cheaper model wins on cost.
-    const cheaper = chooseModel(
+    const cheaper = chooseArm(
       ["small", "big"],
+      V2,
       [record("small", 10, 8, { cost: 1, refineRounds: 2 }), record("big", 10, 8, { cost: 5, refineRounds: 2 })],
       never,
     );
     expect(cheaper.model).toBe("small");
     expect(cheaper.reason).toContain(
-      "small (first pass 8/10, 0 failed, 0.2 refine rounds and $0.1 per run) scores best",
+      "small with prompt code.v2 (first pass 8/10, 0 failed, 0.2 refine rounds and $0.1 per run) scores best",
     );
     // The bigger model fails less and passes first time more often: worth its cost.
-    const better = chooseModel(
+    const better = chooseArm(
       ["small", "big"],
+      V2,
       [
         record("small", 10, 5, { failed: 3, cost: 0.5, refineRounds: 9 }),
         record("big", 10, 9, { cost: 2, refineRounds: 1 }),
@@ -95,21 +107,76 @@ describe("the model updater", () => {
       never,
     );
     expect(better.model).toBe("big");
-    expect(better.reason).toContain("against small (first pass 5/10, 3 failed");
+    expect(better.reason).toContain("against small with prompt code.v2 (first pass 5/10, 3 failed");
   });
 
-  it("explores another model on a small share of choices, reproducibly per run", () => {
+  it("chooses among prompt versions too: the version with the better record wins, on the same model", () => {
+    const prompts = ["code.v2", "code.v3"];
+    const stats = [
+      record("small", 6, 3, { refineRounds: 4, cost: 0.3 }),
+      record("small", 6, 5, { prompt: "code.v3", refineRounds: 1, cost: 0.3 }),
+    ];
+    const chosen = chooseArm(["small"], prompts, stats, never);
+    expect(chosen.model).toBe("small");
+    expect(chosen.prompt).toBe("code.v3");
+    expect(chosen.reason).toBe(
+      "small with prompt code.v3 (first pass 5/6, 0 failed, 0.17 refine rounds and $0.05 per run) scores best against small with prompt code.v2 (first pass 3/6, 0 failed, 0.67 refine rounds and $0.05 per run)",
+    );
+    // The same records the other way round: v2 wins.
+    const flipped = stats.map((s) => ({ ...s, prompt: s.prompt === "code.v2" ? "code.v3" : "code.v2" }));
+    expect(chooseArm(["small"], prompts, flipped, never).prompt).toBe("code.v2");
+    // Across models and versions at once: the best arm of the four, whichever model it is.
+    const arms = chooseArm(
+      ["small", "big"],
+      prompts,
+      [...stats, record("big", 6, 5, { cost: 3 }), record("big", 6, 4, { prompt: "code.v3", cost: 3 })],
+      never,
+    );
+    expect([arms.model, arms.prompt]).toEqual(["small", "code.v3"]);
+  });
+
+  it("needs enough runs on record: the default arm first, and an arm with too few runs never wins on its record", () => {
+    const prompts = ["code.v2", "code.v3"];
+    // v3's two perfect runs are too few to count, and the default has too few to judge: the default.
+    const few = [record("small", 2, 0), record("small", 2, 2, { prompt: "code.v3" })];
+    expect(chooseArm(["small"], prompts, few, never)).toEqual({
+      model: "small",
+      prompt: "code.v2",
+      reason: "small with prompt code.v2 has 2 run(s) on record; trying it first",
+    });
+    // A good default measured, v3 still under the minimum: the default stays.
+    const measured = [record("small", 5, 4), record("small", 2, 2, { prompt: "code.v3" })];
+    expect(chooseArm(["small"], prompts, measured, never).prompt).toBe("code.v2");
+    // A poor default with a strong model configured escalates to the strong model before another wording.
+    const poor = [record("small", 4, 1)];
+    const escalated = chooseArm(["small", "big"], prompts, poor, never);
+    expect([escalated.model, escalated.prompt]).toEqual(["big", "code.v2"]);
+    // With one model, to the next prompt version.
+    expect(chooseArm(["small"], prompts, poor, never).prompt).toBe("code.v3");
+  });
+
+  it("explores another arm on a small share of choices, reproducibly per run", () => {
     const stats = [record("small", 10, 9), record("big", 10, 9, { cost: 3 })];
-    expect(chooseModel(["small", "big"], stats, () => 0.05)).toEqual({
+    expect(chooseArm(["small", "big"], V2, stats, () => 0.05)).toEqual({
       model: "big",
-      reason: "exploring big (10% of choices explore)",
+      prompt: "code.v2",
+      reason: "exploring big with prompt code.v2 (10% of choices explore)",
     });
     // Seeded by the run: the same run id always chooses the same way; over many runs about a tenth explore.
-    const choose = (runId: string) => chooseModel(["small", "big"], stats, seededRandom(runId)).model;
+    const choose = (runId: string) => chooseArm(["small", "big"], V2, stats, seededRandom(runId)).model;
     expect(choose("run-42")).toBe(choose("run-42"));
     const explored = Array.from({ length: 1000 }, (_, i) => choose(`run-${i}`)).filter((m) => m === "big").length;
     expect(explored).toBeGreaterThan(60);
     expect(explored).toBeLessThan(140);
+    // With prompt versions the explored arm is drawn the same way, so a run replays its choice.
+    const prompts = ["code.v2", "code.v3"];
+    const arm = (runId: string) => {
+      const c = chooseArm(["small"], prompts, [record("small", 10, 9)], seededRandom(runId));
+      return `${c.model}/${c.prompt}`;
+    };
+    const runs = Array.from({ length: 200 }, (_, i) => `run-${i}`);
+    expect(runs.map(arm)).toEqual(runs.map(arm));
+    expect(runs.map(arm)).toContain("small/code.v3");
   });
 });
 

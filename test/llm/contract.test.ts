@@ -1,7 +1,8 @@
 // Proves the contract the code prompts carry (packages/llm/src/prompts/contract.ts) is docs/appspec.md's, word for word:
 // every row of the ctx table and every HTTP rule, so the prompt and the docs cannot drift; the prompts are versioned,
-// carry that text themselves (not a pointer to a document the model never sees) and tell code calls which ctx exists.
-import { CTX_API, HTTP_RULES, prompt } from "@aidevos/llm";
+// carry that text themselves (not a pointer to a document the model never sees) and tell code calls which ctx exists;
+// the second version (v3) of the spec, code and refine prompts differs from v2 and carries the same contract.
+import { CTX_API, HTTP_RULES, prompt, promptVersions } from "@aidevos/llm";
 import { describe, expect, it } from "vitest";
 import doc from "../../docs/appspec.md?raw";
 
@@ -34,16 +35,41 @@ describe("the contract in the prompts", () => {
     for (const rule of HTTP_RULES) expect(flat(doc)).toContain(flat(rule));
   });
 
-  it("is carried, versioned, by the code, review and refine prompts", () => {
-    for (const task of ["code", "review", "refine"] as const) {
-      const { version, text } = prompt(task);
-      expect(version).toBe(`${task}.v2`);
-      for (const [member] of CTX_API) expect(text).toContain(member);
-      expect(text).toContain('{ "error": { "code", "message", "details": [...] } }');
-      expect(text).not.toContain("docs/appspec.md exactly");
-    }
+  it("is carried, versioned, by the code, review and refine prompts of every version", () => {
+    for (const version of ["v2", "v3"])
+      for (const task of ["code", "review", "refine"] as const) {
+        const { text } = prompt(task, version);
+        for (const [member] of CTX_API) expect(text).toContain(member);
+        for (const rule of HTTP_RULES) expect(text).toContain(rule);
+        expect(text).toContain('{ "error": { "code", "message", "details": [...] } }');
+        expect(text).not.toContain("docs/appspec.md exactly");
+      }
     // Planning writes the spec with actions and their examples, and leaves the code to code generation.
-    expect(prompt("spec").text).toContain("examples");
-    expect(prompt("spec").text).toContain("Leave every action's code out");
+    for (const version of ["v2", "v3"]) {
+      expect(prompt("spec", version).text).toContain("examples");
+      expect(prompt("spec", version).text).toContain("Leave every action's code out");
+    }
+  });
+
+  it("ships two genuinely different versions of the spec, code and refine prompts, and names which was sent", () => {
+    expect(promptVersions("spec")).toEqual(["spec.v2", "spec.v3"]);
+    expect(promptVersions("code")).toEqual(["code.v2", "code.v3"]);
+    expect(promptVersions("refine")).toEqual(["refine.v2", "refine.v3"]);
+    // Review has one version: a run asked for v3 gets v2's review prompt, and is told so.
+    expect(promptVersions("review")).toEqual(["review.v2"]);
+    expect(prompt("review", "v3").version).toBe("review.v2");
+    expect(prompt("code").version).toBe("code.v2");
+    // The refine prompt follows the code prompt's version by its versioned name.
+    expect(prompt("refine", "code.v3").version).toBe("refine.v3");
+    for (const task of ["spec", "code", "refine"] as const) {
+      const [v2, v3] = [prompt(task, "v2").text, prompt(task, "v3").text];
+      expect(v3).not.toBe(v2);
+      // v3 ends with a self-check list the model goes through before it answers.
+      expect(v3).toContain("Before you answer, check each of these");
+      expect(v2).not.toContain("Before you answer");
+    }
+    // v3's spec and code prompts open with a worked example.
+    expect(prompt("spec", "v3").text.startsWith("Worked example.")).toBe(true);
+    expect(prompt("code", "v3").text.startsWith("Worked example.")).toBe(true);
   });
 });

@@ -5,13 +5,14 @@ export { addRunUsage, NO_RUN_USAGE } from "./metered";
 export { describeArchitecture, planTasks } from "./offline/architecture";
 export { OpenAiCompatibleProvider } from "./openai/openai-provider";
 export { ModelOutputError } from "./prompting";
-export { prompt } from "./prompts";
+export { prompt, promptVersions } from "./prompts";
 export { CTX_API, HTTP_RULES, unknownCtxMembers } from "./prompts/contract";
 export type { LlmProvider } from "./provider";
 export type { Fixture } from "./replay/replay-provider";
 export { fromStrict, strictSchema } from "./schema/strict";
 export {
   assertFixture,
+  configuredModels,
   createProvider,
   type ModelOptions,
   providerName,

@@ -21,6 +21,8 @@ export interface ModelOptions {
   learning?: boolean;
   /** The model updater's choice for writing code, over the configured default. */
   codeModel?: string;
+  /** The model updater's choice for writing the spec, over the configured default. */
+  specModel?: string;
 }
 
 type ProviderName = "offline" | "anthropic" | "openai-compatible" | "replay";
@@ -45,13 +47,30 @@ export function assertFixture(name: string): void {
   if (!FIXTURES[name]) throw new UnknownFixtureError(name);
 }
 
-function models(settings: ProviderSettings, fallback: string, review: string, code?: string) {
+/** The default model of a provider when AIDEVOS_MODEL is unset. */
+const DEFAULT_MODEL = { anthropic: "claude-sonnet-4-6", "openai-compatible": "default" } as const;
+
+function models(settings: ProviderSettings, fallback: string, review: string, options: ModelOptions) {
   const chosen = setting(settings, "AIDEVOS_MODEL") ?? fallback;
+  const { codeModel: code, specModel: spec } = options;
   return {
     default: chosen,
     review: setting(settings, "AIDEVOS_REVIEW_MODEL") ?? review,
     ...(code ? { code, refine: code } : {}),
+    ...(spec ? { spec } : {}),
   } satisfies Partial<Record<LlmTask, string>> & { default: string };
+}
+
+/**
+ * The models the model updater chooses among for writing a run's spec and code: the configured
+ * default first, then AIDEVOS_STRONG_MODEL when set. None for a replay or the offline provider,
+ * which send no prompt to any model.
+ */
+export function configuredModels(settings: ProviderSettings, options: ModelOptions = {}): string[] {
+  const name = providerName(settings, options);
+  if (name !== "anthropic" && name !== "openai-compatible") return [];
+  const strong = setting(settings, "AIDEVOS_STRONG_MODEL");
+  return [setting(settings, "AIDEVOS_MODEL") ?? DEFAULT_MODEL[name], ...(strong ? [strong] : [])];
 }
 
 /** The provider for one stage of one run, metered so the run can account for every call. */
@@ -76,7 +95,7 @@ export function createProvider(settings: ProviderSettings, options: ModelOptions
       provider = new AnthropicProvider({
         apiKey,
         baseURL: setting(settings, "ANTHROPIC_BASE_URL"),
-        models: models(settings, "claude-sonnet-4-6", "claude-haiku-4-5", options.codeModel),
+        models: models(settings, DEFAULT_MODEL.anthropic, "claude-haiku-4-5", options),
       });
       break;
     }
@@ -86,7 +105,7 @@ export function createProvider(settings: ProviderSettings, options: ModelOptions
       provider = new OpenAiCompatibleProvider({
         baseURL,
         apiKey: setting(settings, "OPENAI_API_KEY"),
-        models: models(settings, "default", "default", options.codeModel),
+        models: models(settings, DEFAULT_MODEL["openai-compatible"], "default", options),
       });
       break;
     }

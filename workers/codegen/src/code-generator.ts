@@ -40,7 +40,11 @@ function actionBrief(action: Action) {
  * already has (the user's, or the live app's on a feedback run) is kept as it is.
  */
 export class CodeGenerator {
-  constructor(private readonly provider: LlmProvider) {}
+  /** `version`: the code prompt's version the model updater chose ("code.v3"); unset, the default. */
+  constructor(
+    private readonly provider: LlmProvider,
+    private readonly version?: string,
+  ) {}
 
   async generate(spec: AppSpec, knowledge: string[] = []): Promise<Built> {
     const app = appOutline(spec);
@@ -50,7 +54,7 @@ export class CodeGenerator {
         action: action.name,
         knowledge,
         schema: ActionCode,
-        system: prompt("code").text,
+        system: prompt("code", this.version).text,
         input: { app, action: actionBrief(action) },
       });
       // Models often fence code in Markdown despite the prompt: the module is what is inside.
@@ -104,7 +108,11 @@ export interface RefineInput {
  * every action it was asked about stalls the run: judged on the code itself.
  */
 export class CodeRefiner {
-  constructor(private readonly provider: LlmProvider) {}
+  /** `version`: the code prompt's version the run was given ("code.v3"); its refine prompt is that version's. */
+  constructor(
+    private readonly provider: LlmProvider,
+    private readonly version?: string,
+  ) {}
 
   async refine(input: RefineInput): Promise<Built & { rewritten: string[] }> {
     const { plan, previous, failures, findings, round, knowledge } = input;
@@ -133,7 +141,7 @@ export class CodeRefiner {
         round,
         knowledge,
         schema: ActionCode,
-        system: prompt("refine").text,
+        system: prompt("refine", this.version).text,
         input: {
           app,
           action,

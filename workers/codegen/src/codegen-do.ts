@@ -1,5 +1,5 @@
-import { type Plan, setting } from "@aidevos/core";
-import { createProvider, prompt, providerName } from "@aidevos/llm";
+import type { Plan } from "@aidevos/core";
+import { configuredModels, createProvider, prompt, promptVersions } from "@aidevos/llm";
 import { knowledgeBaseOf } from "@aidevos/objects";
 import { type CodegenInput, type CodegenOutput, StageDO, type StageJob, type StageLog } from "@aidevos/pipeline";
 import { actionsToWrite } from "./action-code";
@@ -33,17 +33,18 @@ export class CodegenDO extends StageDO<CodegenInput, CodegenOutput, Env> {
     if (knowledge.length)
       await log.info(`knowledge: ${knowledge.length} entries retrieved`, { entries: knowledge.map((k) => k.id) });
     const lines = knowledge.map((k) => k.line);
-    let codeModel: string | undefined;
-    const strong = setting(this.env, "AIDEVOS_STRONG_MODEL");
-    if (strong && ["anthropic", "openai-compatible"].includes(providerName(this.env, job.model))) {
-      const models = [setting(this.env, "AIDEVOS_MODEL") ?? "claude-sonnet-4-6", strong];
-      const choice = await kb.chooseModel("codegen", models, job.runId);
-      codeModel = choice.model;
-      await log.info(`model updater: ${choice.model} — ${choice.reason}`, { model: choice.model });
-    }
-    const provider = createProvider(this.env, { ...job.model, codeModel });
+    // The model updater's arm for this run's code: a configured model and a code prompt version,
+    // chosen once per run (refine rounds keep it; the refine prompt follows the code prompt's version).
+    const models = configuredModels(this.env, job.model);
+    const arm = models.length ? await kb.chooseArm("codegen", models, promptVersions("code"), job.runId) : null;
+    if (arm)
+      await log.info(
+        `model updater: ${arm.model} with prompt ${arm.prompt} — ${arm.kept ? "kept for this run: " : ""}${arm.reason}`,
+        { stage: "codegen", model: arm.model, prompt: arm.prompt },
+      );
+    const provider = createProvider(this.env, { ...job.model, ...(arm ? { codeModel: arm.model } : {}) });
     const built = previous
-      ? await new CodeRefiner(provider).refine({
+      ? await new CodeRefiner(provider, arm?.prompt).refine({
           plan: plan.spec,
           previous: { spec: job.input.previousSpec ?? plan.spec, bundle: previous },
           failures: failures ?? [],
@@ -51,7 +52,7 @@ export class CodegenDO extends StageDO<CodegenInput, CodegenOutput, Env> {
           round: job.round,
           knowledge: lines,
         })
-      : await new CodeGenerator(provider).generate(plan.spec, lines);
+      : await new CodeGenerator(provider, arm?.prompt).generate(plan.spec, lines);
     const { bundle, spec } = built;
     const review = await new CodeReviewer(provider).review(plan.spec, built, job.round);
     const blocking = review.filter((f) => f.severity === "error").length;
@@ -65,7 +66,8 @@ export class CodegenDO extends StageDO<CodegenInput, CodegenOutput, Env> {
         spec,
         review,
         model: provider.modelOf(previous ? "refine" : "code"),
-        prompt: prompt(previous ? "refine" : "code").version,
+        // The arm's prompt when the updater chose one, so the run's outcome is credited to what it chose.
+        prompt: arm?.prompt ?? prompt(previous ? "refine" : "code").version,
       },
       summary: `${previous ? "refined" : "generated"} ${written.length} action(s)${written.length ? ` (${written.join(", ")})` : ""}, the compiler the rest (code ${bundle.hash.slice(0, 12)}), review: ${review.length} finding(s)${blocking ? `, ${blocking} blocking (sent to the refiner)` : ""}`,
     };

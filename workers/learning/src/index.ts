@@ -1,4 +1,4 @@
 export { KnowledgeBaseDO } from "./knowledge-base-do";
 export { LearningDO, lessonFromRollback, lessonsFromReview } from "./learning-do";
-export { chooseModel, seededRandom } from "./model-updater";
+export { chooseArm, seededRandom } from "./model-updater";
 export { SEED_PATTERNS } from "./patterns";

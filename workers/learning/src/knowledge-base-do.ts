@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { AppPattern, AppSpec, KnowledgeEntry, NewKnowledge } from "@aidevos/core";
 import { copyTables, legacyKnowledgeOf } from "@aidevos/objects";
 import { createKnowledgeTables, KnowledgeBase } from "./knowledge-base";
-import { chooseModel, type ModelChoice, type ModelRecord, seededRandom } from "./model-updater";
+import { type ArmChoice, chooseArm, seededRandom } from "./model-updater";
 import { MATCH_THRESHOLD } from "./pattern-match";
 
 /** Set once the entries the earlier knowledge base (LearningDO `knowledge`) held have been copied here. */
@@ -110,7 +110,11 @@ export class KnowledgeBaseDO extends DurableObject<Env> {
     return this.knowledge.retrieve(runId, stage, text).map((e) => ({ id: e.id, line: `${e.title}: ${e.body}` }));
   }
 
-  /** Folds a finished run in: new lessons (deduplicated), scores of what it was given, model statistics. */
+  /**
+   * Folds a finished run in: new lessons (deduplicated), scores of what it was given, and its outcome
+   * credited to the arm (model and prompt version) the model updater chose for each of its stages, or,
+   * when nothing was chosen (a replay, one arm), to the model and prompt version that wrote its code.
+   */
   async learn(outcome: {
     runId: string;
     lessons: NewKnowledge[];
@@ -126,18 +130,18 @@ export class KnowledgeBaseDO extends DurableObject<Env> {
     const results = outcome.lessons.map((l) => kb.add(l, "learned"));
     const given = kb.list({ limit: 500 }).filter((e) => e.source === "learned" && e.uses > 0).length;
     kb.score(outcome.runId, outcome.passedFirstTime);
-    const explained: string[] = [];
-    if (outcome.model) {
-      const failed = outcome.failed === true;
-      kb.recordModel("codegen", outcome.model, outcome.prompt ?? "?", {
+    const arms = kb.takeArms(outcome.runId);
+    if (outcome.model && !arms.some((a) => a.stage === "codegen"))
+      arms.push({ stage: "codegen", model: outcome.model, prompt: outcome.prompt ?? "?" });
+    const failed = outcome.failed === true;
+    const explained = arms.map((arm) => {
+      kb.recordModel(arm.stage, arm.model, arm.prompt, {
         refineRounds: outcome.refineRounds,
         cost: outcome.costUsd,
         failed,
       });
-      explained.push(
-        `model updater: recorded ${failed ? "a failed run" : "a run"} of ${outcome.model} on codegen (${outcome.refineRounds} refine round(s))`,
-      );
-    }
+      return `model updater: recorded ${failed ? "a failed run" : "a run"} of ${arm.model} with prompt ${arm.prompt} on ${arm.stage} (${outcome.refineRounds} refine round(s))`;
+    });
     return {
       entries: results.map((r) => r.entry),
       created: results.filter((r) => r.created).length,
@@ -147,23 +151,37 @@ export class KnowledgeBaseDO extends DurableObject<Env> {
   }
 
   /**
-   * The model updater's choice for a stage among its configured models (the default first), by
-   * their measured outcome over every prompt version, with exploration seeded by the run's id.
+   * One run's outcome for a stage's model and prompt version, into the table the model updater
+   * chooses by. Learning calls it for every finished run; an operator (or a test) may seed it.
    */
-  async chooseModel(stage: string, models: string[], runId: string): Promise<ModelChoice> {
-    const byModel = new Map<string, ModelRecord>();
-    for (const s of this.knowledge.modelStats(stage)) {
-      const r = byModel.get(s.model) ?? { model: s.model, runs: 0, firstPass: 0, failed: 0, refineRounds: 0, cost: 0 };
-      byModel.set(s.model, {
-        ...r,
-        runs: r.runs + s.runs,
-        firstPass: r.firstPass + s.firstPass,
-        failed: (r.failed ?? 0) + s.failed,
-        refineRounds: (r.refineRounds ?? 0) + s.refineRounds,
-        cost: (r.cost ?? 0) + s.cost,
-      });
-    }
-    return chooseModel(models, [...byModel.values()], seededRandom(`${runId}:${stage}`));
+  async record(
+    stage: string,
+    model: string,
+    prompt: string,
+    outcome: { refineRounds: number; cost: number; failed: boolean },
+  ): Promise<void> {
+    this.knowledge.recordModel(stage, model, prompt, outcome);
+  }
+
+  /**
+   * The model updater's choice for a stage of a run among its arms, the configured models (the
+   * default first) each with each prompt version (the default first), by their measured outcome,
+   * with exploration seeded by the run's id. Chosen once per run and stage: a later round or a
+   * retried attempt gets the same arm, and the run's outcome is credited to it when learned.
+   */
+  async chooseArm(
+    stage: string,
+    models: string[],
+    prompts: string[],
+    runId: string,
+  ): Promise<ArmChoice & { kept: boolean }> {
+    const kb = this.knowledge;
+    const kept = kb.chosenArm(runId, stage);
+    if (kept) return { ...kept, kept: true };
+    const stats = kb.modelStats(stage).filter((s) => prompts.includes(s.prompt));
+    const choice = chooseArm(models, prompts, stats, seededRandom(`${runId}:${stage}`));
+    kb.noteArm(runId, stage, choice);
+    return { ...choice, kept: false };
   }
 
   async modelStats(stage?: string) {

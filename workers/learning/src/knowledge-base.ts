@@ -126,6 +126,11 @@ export function createKnowledgeTables(sql: SqlStorage): void {
   sql.exec(`CREATE TABLE IF NOT EXISTS model_stats (
       stage TEXT NOT NULL, model TEXT NOT NULL, prompt TEXT NOT NULL, runs INTEGER NOT NULL, first_pass INTEGER NOT NULL,
       refine_rounds INTEGER NOT NULL, cost REAL NOT NULL, failed INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (stage, model, prompt))`);
+  // The arm (model and prompt version) the model updater chose for each stage of a run, until the
+  // run's outcome is learned and credited to it.
+  sql.exec(`CREATE TABLE IF NOT EXISTS run_arms (
+      run_id TEXT NOT NULL, stage TEXT NOT NULL, model TEXT NOT NULL, prompt TEXT NOT NULL, reason TEXT NOT NULL,
+      PRIMARY KEY (run_id, stage))`);
   // Failed runs are counted since learning ran for them too: a table from before gains the column.
   const columns = sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('model_stats')").toArray();
   if (!columns.some((c) => c.name === "failed"))
@@ -431,6 +436,33 @@ export class KnowledgeBase {
       outcome.cost,
       Number(outcome.failed),
     );
+  }
+
+  /** The arm chosen for a stage of a run, if one was. */
+  chosenArm(runId: string, stage: string): { model: string; prompt: string; reason: string } | null {
+    const row = this.sql
+      .exec<Row>("SELECT model, prompt, reason FROM run_arms WHERE run_id = ? AND stage = ?", runId, stage)
+      .toArray()[0];
+    return row ? { model: String(row.model), prompt: String(row.prompt), reason: String(row.reason) } : null;
+  }
+
+  noteArm(runId: string, stage: string, arm: { model: string; prompt: string; reason: string }): void {
+    this.sql.exec(
+      "INSERT OR IGNORE INTO run_arms (run_id, stage, model, prompt, reason) VALUES (?, ?, ?, ?, ?)",
+      runId,
+      stage,
+      arm.model,
+      arm.prompt,
+      arm.reason,
+    );
+  }
+
+  /** The arms chosen for a run's stages, forgotten as they are returned: its outcome is credited once. */
+  takeArms(runId: string): { stage: string; model: string; prompt: string }[] {
+    return this.sql
+      .exec<Row>("DELETE FROM run_arms WHERE run_id = ? RETURNING stage, model, prompt", runId)
+      .toArray()
+      .map((r) => ({ stage: String(r.stage), model: String(r.model), prompt: String(r.prompt) }));
   }
 
   /** The model updater's statistics, per model and prompt version, of one stage or of all. */

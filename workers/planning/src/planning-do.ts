@@ -1,5 +1,5 @@
 import type { Plan } from "@aidevos/core";
-import { createProvider, prompt } from "@aidevos/llm";
+import { configuredModels, createProvider, prompt, promptVersions } from "@aidevos/llm";
 import { knowledgeBaseOf, registryOf } from "@aidevos/objects";
 import { type PlanningInput, StageDO, type StageJob, type StageLog } from "@aidevos/pipeline";
 import { ArchitectureDesigner, TaskBreakdown } from "./architecture-designer";
@@ -10,7 +10,17 @@ export class PlanningDO extends StageDO<PlanningInput, Plan, Env> {
   readonly stage = "planning";
 
   protected async perform(job: StageJob<PlanningInput>, log: StageLog) {
-    const provider = createProvider(this.env, job.model);
+    // The model updater's arm for this run's spec: a configured model and a spec prompt version.
+    const models = configuredModels(this.env, job.model);
+    const arm = models.length
+      ? await knowledgeBaseOf(this.env).chooseArm("planning", models, promptVersions("spec"), job.runId)
+      : null;
+    if (arm)
+      await log.info(
+        `model updater: ${arm.model} with prompt ${arm.prompt} — ${arm.kept ? "kept for this run: " : ""}${arm.reason}`,
+        { stage: "planning", model: arm.model, prompt: arm.prompt },
+      );
+    const provider = createProvider(this.env, { ...job.model, ...(arm ? { specModel: arm.model } : {}) });
     // Feedback on a deployed app starts from the spec it runs now.
     const current = job.input.app && !job.input.spec ? await registryOf(this.env).getApp(job.input.app) : null;
     // A request without a spec gets the closest app patterns as worked examples.
@@ -22,9 +32,11 @@ export class PlanningDO extends StageDO<PlanningInput, Plan, Env> {
       await log.info(
         `patterns: ${patterns.map((p) => `"${p.title}" (score ${p.score})`).join(", ")} given to the spec prompt as worked examples`,
       );
-    const draft = await new SpecGenerator(provider).generate(job.input, current?.spec ?? null, patterns);
+    const draft = await new SpecGenerator(provider, arm?.prompt).generate(job.input, current?.spec ?? null, patterns);
     const spec = draft.spec;
-    await log.info(`spec for app "${spec.name}" (${provider.name} provider, prompt ${prompt("spec").version})`);
+    await log.info(
+      `spec for app "${spec.name}" (${provider.name} provider, prompt ${prompt("spec", arm?.prompt).version})`,
+    );
     const knowledge =
       job.model?.learning === false
         ? []

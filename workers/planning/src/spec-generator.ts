@@ -14,7 +14,11 @@ interface WorkedExample {
  * with the requirements and acceptance criteria the spec itself cannot express.
  */
 export class SpecGenerator {
-  constructor(private readonly provider: LlmProvider) {}
+  /** `version`: the spec prompt's version the model updater chose ("spec.v3"); unset, the default. */
+  constructor(
+    private readonly provider: LlmProvider,
+    private readonly version?: string,
+  ) {}
 
   /**
    * `patterns`: the knowledge base's closest app patterns, whole specs of apps known to work, given
@@ -28,7 +32,7 @@ export class SpecGenerator {
     const { value } = await this.provider.structured({
       task: "spec",
       schema: SpecDraft,
-      system: prompt("spec").text,
+      system: prompt("spec", this.version).text,
       input: {
         ...input,
         ...(currentSpec ? { currentSpec } : {}),
