@@ -11,7 +11,7 @@ import {
   registryOf,
 } from "@aidevos/objects";
 import { AppMonitorStore } from "./app-monitor";
-import { RouteRecords } from "./insights";
+import { DIGEST_WINDOW_MS, InsightDigest, RouteRecords } from "./insights";
 import { decide, loopPolicy } from "./loop-policy";
 import { OutboundStore } from "./outbound";
 import { type ChannelDelta, RealtimeStats } from "./realtime-stats";
@@ -31,6 +31,7 @@ export class AppMonitorDO extends DurableObject<Env> {
   private readonly realtimeStats: RealtimeStats;
   private readonly routes: RouteRecords;
   private readonly outboundCalls: OutboundStore;
+  private readonly digest: InsightDigest;
   private compactedAt = 0;
   private readonly budgets = new Map<number, number | undefined>();
   /** The live version's spec (a version's spec never changes), for the routes nobody uses. */
@@ -42,6 +43,7 @@ export class AppMonitorDO extends DurableObject<Env> {
     this.realtimeStats = new RealtimeStats(ctx.storage.sql);
     this.routes = new RouteRecords(ctx.storage.sql);
     this.outboundCalls = new OutboundStore(ctx.storage.sql);
+    this.digest = new InsightDigest(ctx.storage.sql);
     ctx.blockConcurrencyWhile(() => this.takeOver());
   }
 
@@ -74,7 +76,9 @@ export class AppMonitorDO extends DurableObject<Env> {
 
   /**
    * Usage insights on the live version (insights.ts): each goes to the app's feed once, with its
-   * evidence and a drafted feedback request, and all of a batch's new ones to the webhook as one digest.
+   * evidence and a drafted feedback request. With a webhook configured, new ones also wait in the
+   * digest: the first opens a window of DIGEST_WINDOW_MS (the alarm), and everything found before
+   * it closes goes to the webhook as one digest (`sendDigest`).
    */
   private async reportInsights(app: string): Promise<void> {
     const live = await appHostOf(this.env, app).live(app);
@@ -85,8 +89,33 @@ export class AppMonitorDO extends DurableObject<Env> {
       const { message, ...data } = insight;
       this.store.addFeed("insight", message, data);
     }
-    if (insights.length)
-      this.ctx.waitUntil(this.notify(app, "insight_digest", `${insights.length} new insight(s)`, { insights }));
+    if (!insights.length || !setting(this.env, "AIDEVOS_ALERT_WEBHOOK_URL")) return;
+    this.digest.add(insights);
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + DIGEST_WINDOW_MS);
+  }
+
+  /** The digest window closed. */
+  async alarm(): Promise<void> {
+    await this.sendDigest();
+  }
+
+  /** The waiting insights as one webhook message (the rest, past a digest's bound, in the next window). */
+  private async sendDigest(): Promise<void> {
+    const { insights, left } = this.digest.take();
+    if (left) await this.ctx.storage.setAlarm(Date.now() + DIGEST_WINDOW_MS);
+    const app = insights[0]?.feedback.app;
+    if (!app) return;
+    const lines = insights.map((i) => `- ${i.message}`).join("\n");
+    await this.notify(app, "insight_digest", `${insights.length} new insight(s) for ${app}:\n${lines}`, {
+      insights: insights.map(({ kind, version, route, message, evidence, feedback }) => ({
+        kind,
+        version,
+        route,
+        message,
+        evidence,
+        feedback,
+      })),
+    });
   }
 
   /** A schedule ran (in one partition); a failure also reaches `record` as an error of that schedule. */

@@ -240,3 +240,37 @@ export class RouteRecords {
     );
   }
 }
+
+/** How long new insights gather before they go to the webhook as one digest. */
+export const DIGEST_WINDOW_MS = 60_000;
+/** Insights in one digest at most; more wait for the next. */
+const DIGEST_MAX = 50;
+
+/**
+ * The insights waiting for the webhook digest. Insights are found batch by batch as traffic
+ * arrives; the digest gathers every one found while its window is open, so the webhook gets one
+ * message listing them all rather than one per batch. Each insight is taken (and forgotten) once.
+ */
+export class InsightDigest {
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec(
+      "CREATE TABLE IF NOT EXISTS insight_digest (seq INTEGER PRIMARY KEY AUTOINCREMENT, insight TEXT NOT NULL)",
+    );
+  }
+
+  add(insights: Insight[]): void {
+    for (const insight of insights)
+      this.sql.exec("INSERT INTO insight_digest (insight) VALUES (?)", JSON.stringify(insight));
+  }
+
+  /** The oldest waiting insights (at most DIGEST_MAX), removed from the queue, and how many still wait. */
+  take(): { insights: Insight[]; left: number } {
+    const rows = this.sql
+      .exec<Row>("SELECT seq, insight FROM insight_digest ORDER BY seq LIMIT ?", DIGEST_MAX)
+      .toArray();
+    const last = rows.at(-1)?.seq;
+    if (last !== undefined) this.sql.exec("DELETE FROM insight_digest WHERE seq <= ?", last);
+    const left = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM insight_digest").one().n;
+    return { insights: rows.map((r) => JSON.parse(String(r.insight)) as Insight), left };
+  }
+}
