@@ -1,5 +1,5 @@
 /** One arm the model updater can choose for a stage: a configured model asked with one prompt version. */
-export interface Arm {
+interface Arm {
   model: string;
   /** The prompt's versioned name, e.g. "code.v3". */
   prompt: string;

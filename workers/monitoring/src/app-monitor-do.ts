@@ -95,7 +95,7 @@ export class AppMonitorDO extends DurableObject<Env> {
   }
 
   /** The digest window closed. */
-  async alarm(): Promise<void> {
+  override async alarm(): Promise<void> {
     await this.sendDigest();
   }
 
