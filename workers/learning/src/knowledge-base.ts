@@ -104,6 +104,9 @@ function patternBody(summary: string, request: string, keywords: string[], spec:
     .slice(0, 4000);
 }
 
+/** How long a run's chosen arms wait for its outcome. */
+const ARMS_KEPT_MS = 7 * 24 * 3600_000;
+
 /** The tables of the knowledge base, in the order a copy of them is loaded. */
 export const KNOWLEDGE_TABLES = ["entries", "entries_fts", "retrievals", "model_stats"] as const;
 
@@ -127,10 +130,10 @@ export function createKnowledgeTables(sql: SqlStorage): void {
       stage TEXT NOT NULL, model TEXT NOT NULL, prompt TEXT NOT NULL, runs INTEGER NOT NULL, first_pass INTEGER NOT NULL,
       refine_rounds INTEGER NOT NULL, cost REAL NOT NULL, failed INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (stage, model, prompt))`);
   // The arm (model and prompt version) the model updater chose for each stage of a run, until the
-  // run's outcome is learned and credited to it.
+  // run's outcome is learned and credited to it (or, for a run that never reached learning, a week).
   sql.exec(`CREATE TABLE IF NOT EXISTS run_arms (
       run_id TEXT NOT NULL, stage TEXT NOT NULL, model TEXT NOT NULL, prompt TEXT NOT NULL, reason TEXT NOT NULL,
-      PRIMARY KEY (run_id, stage))`);
+      at INTEGER NOT NULL, PRIMARY KEY (run_id, stage))`);
   // Failed runs are counted since learning ran for them too: a table from before gains the column.
   const columns = sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('model_stats')").toArray();
   if (!columns.some((c) => c.name === "failed"))
@@ -447,13 +450,17 @@ export class KnowledgeBase {
   }
 
   noteArm(runId: string, stage: string, arm: { model: string; prompt: string; reason: string }): void {
+    const now = Date.now();
+    // A run that failed before learning (in planning, say) never takes its arms: they lapse.
+    this.sql.exec("DELETE FROM run_arms WHERE at < ?", now - ARMS_KEPT_MS);
     this.sql.exec(
-      "INSERT OR IGNORE INTO run_arms (run_id, stage, model, prompt, reason) VALUES (?, ?, ?, ?, ?)",
+      "INSERT OR IGNORE INTO run_arms (run_id, stage, model, prompt, reason, at) VALUES (?, ?, ?, ?, ?, ?)",
       runId,
       stage,
       arm.model,
       arm.prompt,
       arm.reason,
+      now,
     );
   }
 
