@@ -36,7 +36,7 @@ function nextTag(tag: string | null): string {
  * WebSocket refused with outbound_blocked) and our entry as the main module; Cloudflare adds its
  * own CPU limit per request.
  */
-function upload(bundle: CodeBundle, sandbox: SandboxOptions, migrations?: Migration): FormData {
+function upload(bundle: CodeBundle, sandbox: SandboxOptions, tailConsumer?: string, migrations?: Migration): FormData {
   const app = sandboxedApp(bundle, sandbox);
   const metadata = {
     main_module: app.mainModule,
@@ -47,6 +47,8 @@ function upload(bundle: CodeBundle, sandbox: SandboxOptions, migrations?: Migrat
     // The app's secrets are set through the secrets API (AppControlDO), never uploaded: every upload keeps them.
     keep_bindings: ["secret_text"],
     observability: { enabled: true },
+    // Our gateway's tail handler gets the Worker's logs and outcomes: its schedule runs reach the app's monitor.
+    ...(tailConsumer ? { tail_consumers: [{ service: tailConsumer }] } : {}),
     ...(migrations ? { migrations } : {}),
   };
   const form = new FormData();
@@ -84,10 +86,14 @@ export class CloudflareDeployer {
     });
   }
 
-  /** `sandbox` sets the guard's limits and, later, the outbound allow-list of the uploaded app. */
+  /**
+   * `sandbox` sets the guard's limits and the outbound allow-list of the uploaded app; `tailConsumer`
+   * names the Worker (our gateway) that gets the uploaded Worker's tail events.
+   */
   constructor(
     private readonly client: CloudflareClient,
     private readonly sandbox: SandboxOptions = {},
+    private readonly tailConsumer?: string,
   ) {}
 
   async deploy(
@@ -109,10 +115,18 @@ export class CloudflareDeployer {
           : undefined;
       let result: { id?: string; etag?: string };
       try {
-        result = await this.client.call("PUT", this.client.scriptPath(script), upload(bundle, this.sandbox, migration));
+        result = await this.client.call(
+          "PUT",
+          this.client.scriptPath(script),
+          upload(bundle, this.sandbox, this.tailConsumer, migration),
+        );
       } catch (err) {
         if (!migration || !alreadyMigrated(err)) throw err;
-        result = await this.client.call("PUT", this.client.scriptPath(script), upload(bundle, this.sandbox));
+        result = await this.client.call(
+          "PUT",
+          this.client.scriptPath(script),
+          upload(bundle, this.sandbox, this.tailConsumer),
+        );
       }
       const versionId = this.client.usesDispatchNamespace
         ? String(result?.etag ?? result?.id ?? "")
@@ -128,7 +142,7 @@ export class CloudflareDeployer {
     const version = await this.client.call<{ id: string }>(
       "POST",
       `/workers/scripts/${script}/versions`,
-      upload(bundle, this.sandbox),
+      upload(bundle, this.sandbox, this.tailConsumer),
     );
     const percentage = canaryPercent ?? 100;
     await this.rollOut(script, [
