@@ -90,7 +90,11 @@ describe("schedules of an app on Cloudflare", () => {
     await gateway.tail(events, env);
 
     const schedules = await realtime(name);
-    expect(schedules.find((s) => s.name === "nightly")).toMatchObject({ runs: 1, errors: 0, lastRunAt: new Date(at).toISOString() });
+    expect(schedules.find((s) => s.name === "nightly")).toMatchObject({
+      runs: 1,
+      errors: 0,
+      lastRunAt: new Date(at).toISOString(),
+    });
     expect(schedules.find((s) => s.name === "hourly")).toMatchObject({
       runs: 1,
       errors: 1,
