@@ -3,4 +3,4 @@ export { AppHostDO, LIVE_HEADER, type Routed } from "./app-host";
 export { AppPlatform } from "./app-platform";
 export { CloudflareClient, CloudflareDeployer, runScheduleOnCloudflare } from "./cloudflare";
 export { DeployDO } from "./deploy-do";
-export { type Place, recordScheduleRun } from "./realtime-host";
+export { recordScheduleRun } from "./realtime-host";

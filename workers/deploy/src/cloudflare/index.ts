@@ -1,3 +1,3 @@
 export { CloudflareApiError, CloudflareClient, cloudflareConfig } from "./client";
 export { CloudflareDeployer } from "./deployer";
-export { runScheduleOnCloudflare, type ScriptDispatcher } from "./run-schedule";
+export { runScheduleOnCloudflare } from "./run-schedule";

@@ -1,7 +1,7 @@
 import { AppName, MAX_SCHEDULE_RUN_LINE, SCHEDULE_RUN_MARK, ScheduleRunLine } from "@aidevos/core";
 
 /** An alarm of an app's Worker that did not end well (an exception, CPU or memory exceeded, ...). */
-export interface AlarmFailure {
+interface AlarmFailure {
   at: number;
   ms: number;
   message: string;
@@ -21,7 +21,7 @@ const LINE_START = `{"aidevos":${JSON.stringify(SCHEDULE_RUN_MARK)}`;
  * Our runtime's structured line, or null for any other log: only a single string argument, no longer
  * than MAX_SCHEDULE_RUN_LINE, that starts as ours is parsed (JSON.parse, then the one zod schema).
  */
-export function scheduleRunOf(log: Pick<TraceLog, "message">): ScheduleRunLine | null {
+function scheduleRunOf(log: Pick<TraceLog, "message">): ScheduleRunLine | null {
   const message: unknown = log.message;
   const text = Array.isArray(message) && message.length === 1 ? message[0] : message;
   if (typeof text !== "string" || text.length > MAX_SCHEDULE_RUN_LINE || !text.startsWith(LINE_START)) return null;
