@@ -83,7 +83,8 @@ describe("schedules of an app on Cloudflare", () => {
         outcome: "exception",
         exceptions: [{ timestamp: Date.now(), name: "Error", message: "the alarm threw" }],
       }),
-      // Another Worker of the account, and a name no app can have: skipped.
+      // An app's name in another dispatch namespace, a Worker no app has, and a name no app can have: skipped.
+      traceItem(name, [line({ schedule: "nightly" })], { dispatchNamespace: "someone-else" }),
       traceItem(uniqueName("cf-other"), [line({ schedule: "nightly" })]),
       traceItem("Not An App", [line({ schedule: "nightly" })]),
     ];

@@ -73,7 +73,7 @@ interface Sandbox {
   ): { mainModule: string; modules: Record<string, string> };
 }
 interface TailParser {
-  tailReports(events: unknown[], ownScript: string): { app: string; runs: Record<string, unknown>[] }[];
+  tailReports(events: unknown[], scope: { ownScript: string }): { app: string; runs: Record<string, unknown>[] }[];
 }
 const SANDBOX_PACKAGE = "@aidevos/sandbox";
 const COMPILER_PACKAGE = "@aidevos/compiler";
@@ -115,7 +115,7 @@ const TAIL_SINK = `import { tailReports } from ${JSON.stringify(TAIL_REPORTS)};
 const reports = [];
 export default {
   tail(events) {
-    reports.push(...tailReports(events.map((e) => ({ ...e, scriptName: e.scriptName ?? "cf-alarm" })), "aidevos"));
+    reports.push(...tailReports(events.map((e) => ({ ...e, scriptName: e.scriptName ?? "cf-alarm" })), { ownScript: "aidevos" }));
   },
   fetch() {
     return Response.json(reports);
@@ -278,7 +278,7 @@ describe("the uploaded App's alarm on Cloudflare", () => {
               outcome: "ok",
               logs: [{ message: [l.slice(l.indexOf("{"))] }],
             })),
-          "aidevos",
+          { ownScript: "aidevos" },
         ),
       (r) => r.some((x) => x.runs.some((run) => run.schedule === "broken")),
       "the structured line in the Worker's log",

@@ -50,15 +50,23 @@ function alarmFailureOf(item: TraceItem): AlarmFailure | null {
   };
 }
 
+/** Whose events are ours: not our gateway's own, and from the namespace apps are uploaded into (or none). */
+export interface TailScope {
+  ownScript: string;
+  namespace?: string;
+}
+
 /**
  * The schedule runs and failed alarms in a batch of tail events, by app. Events of other Workers
- * (`ownScript`, our gateway, or a name no app can have) and every other log line are skipped.
+ * (our gateway, a name no app can have, another dispatch namespace) and every other log line are skipped.
  */
-export function tailReports(events: readonly TraceItem[], ownScript: string): TailReport[] {
+export function tailReports(events: readonly TraceItem[], scope: TailScope): TailReport[] {
   const byApp = new Map<string, TailReport>();
   for (const item of events) {
     const script = item.scriptName;
-    if (script === null || script === ownScript || !AppName.safeParse(script).success) continue;
+    if (script === null || script === scope.ownScript || !AppName.safeParse(script).success) continue;
+    // An event that names a namespace must name ours (one that names none is taken at the script's word).
+    if (item.dispatchNamespace && item.dispatchNamespace !== scope.namespace) continue;
     const runs = item.logs.map(scheduleRunOf).filter((l): l is ScheduleRunLine => l !== null);
     const failure = alarmFailureOf(item);
     if (runs.length === 0 && !failure) continue;
