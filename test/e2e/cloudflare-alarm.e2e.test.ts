@@ -51,6 +51,22 @@ function spec(canary: string) {
   return out;
 };`,
       },
+      {
+        // Everything action code could try to get the platform's fetch or token with: ctx, globals, the guard
+        // module, and getters planted on Object.prototype (at module load, before any App object exists) that
+        // would catch an env object with a prototype when the runtime reads a binding it lacks.
+        name: "probe",
+        method: "GET",
+        path: "/probe",
+        code: `const caught = [];
+for (const name of ["PLATFORM", "APP", "EXPIRY", "aidevos_platform_token", "AIDEVOS_PLATFORM_CALL"])
+  Object.defineProperty(Object.prototype, name, { get() { caught.push(name + " of {" + Object.keys(this).join(",") + "}"); return undefined; }, configurable: true });
+export default async (req, ctx) => {
+  let guard;
+  try { await import("./__" + "aidevos_guard.js"); guard = "imported"; } catch (e) { guard = e.message; }
+  return { ctxKeys: Object.keys(ctx).filter((k) => /env|platform|outbound/i.test(k)), globals: ["__aidevos_outbound", "PLATFORM", "env"].filter((k) => Object.hasOwn(globalThis, k)), guard, caught };
+};`,
+      },
     ],
     schedules: [
       { name: "sweeper", everySeconds: 60, action: "sweep" },
@@ -321,6 +337,18 @@ describe("the uploaded App's alarm on Cloudflare", () => {
       global: `outbound_blocked: fetch to ${new URL(canary.url).origin} is refused: generated apps have no network access`,
     });
     expect(await (await fetch(`${canary.url}/__seen?key=${tag}`)).json()).toEqual([`GET /${tag}/ctx`]);
+  });
+
+  it("gives action code no way to the platform's fetch or token: not in ctx, globals, the guard module or env", async () => {
+    const { status, body } = await call("/k/t7/probe");
+    expect(status).toBe(200);
+    expect(body).toEqual({
+      ctxKeys: [],
+      globals: [],
+      guard:
+        'sandbox: import("./__aidevos_guard.js") is refused: generated code may import only the bundle\'s own modules',
+      caught: [],
+    });
   });
 
   it("runs a schedule now for the platform's token only; without it (or with another) the call is 404", async () => {
