@@ -57,8 +57,9 @@ function hasDefaultExport(source: string): boolean {
 
 /**
  * The entry's part of the app's platform. The platform token is never in the env an app's class or
- * handler gets. The class gets `env.PLATFORM`: locally the host's AppPlatform stub; on Cloudflare
- * (no host) one built here over the Worker's secrets and the guard's allow-listed fetch, which only
+ * handler gets. The class gets `env.PLATFORM`: locally the host's AppPlatform stub (or none, for a
+ * bundle without a spec); on Cloudflare (no host) one built here over the Worker's secrets and the
+ * guard's allow-listed fetch, which only
  * this module can import. App code sees `ctx`, never `env`; the env is a frozen object without a
  * prototype, so no getter planted on Object.prototype can catch it. Even if code reached it, the
  * fetch it holds reaches the spec's outbound origins only, as ctx.fetch does.
@@ -79,7 +80,8 @@ function withoutToken(env) {
 
 function appEnv(env) {
   const own = withoutToken(env);
-  if (own.PLATFORM === undefined) {
+  // A host around the app (locally: EXPIRY says so) hands it its platform, or none; without one, it is built here.
+  if (own.PLATFORM === undefined && own.EXPIRY === undefined) {
     const secrets = Object.create(null);
     for (const name of Object.keys(own)) if (typeof own[name] === "string") secrets[name] = own[name];
     Object.freeze(secrets);
