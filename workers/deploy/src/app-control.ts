@@ -278,7 +278,7 @@ export class AppControlDO extends DurableObject<Env> {
     app: string,
     request: AppDeploy,
   ): Promise<{ cloudflare?: CloudflareVersion; shipped: boolean }> {
-    // The uploaded app's guard lets fetch() reach the spec's outbound origins only, as AppPlatform does locally.
+    // The uploaded app's ctx.fetch reaches the spec's outbound origins only (the guard's allow-listed fetch), as AppPlatform does locally.
     const cf = deployer(this.env, { outboundOrigins: request.spec.outbound ?? [] });
     if (!cf) return { shipped: false };
     if (request.uploaded) {
