@@ -59,10 +59,9 @@ function hasDefaultExport(source: string): boolean {
  * The entry's part of the app's platform. The platform token is never in the env an app's class or
  * handler gets. The class gets `env.PLATFORM`: locally the host's AppPlatform stub (or none, for a
  * bundle without a spec); on Cloudflare (no host) one built here over the Worker's secrets and the
- * guard's allow-listed fetch, which only
- * this module can import. App code sees `ctx`, never `env`; the env is a frozen object without a
- * prototype, so no getter planted on Object.prototype can catch it. Even if code reached it, the
- * fetch it holds reaches the spec's outbound origins only, as ctx.fetch does.
+ * guard's allow-listed fetch, which only this module can import. App code sees `ctx`, never `env`;
+ * the env is a frozen object without a prototype, so no getter planted on Object.prototype can
+ * catch it. Even if code reached it, its fetch reaches the spec's outbound origins only, as ctx.fetch does.
  * The default handler (the runtime's index.js) is told a verified platform call by
  * `AIDEVOS_PLATFORM_CALL`: the /_aidevos/ paths are refused from anyone else, here and there.
  */
