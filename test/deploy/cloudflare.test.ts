@@ -77,12 +77,19 @@ describe("deploying to Cloudflare", () => {
     const v2 = await deploy(changed);
     expect(v2.status).toBe("succeeded");
     const later = (await calls(name)).slice(4);
-    expect(later.map((c) => `${c.method} ${c.sub}`)).toEqual(["POST /versions", "POST /deployments"]);
+    expect(later.map((c) => `${c.method} ${c.sub}`)).toEqual([
+      "POST /versions",
+      "PATCH /script-settings",
+      "POST /deployments",
+    ]);
     expect(later[0].metadata.migrations).toBeUndefined();
+    // The tail consumer is a script setting: patched in after a version upload, not carried by the version.
+    expect(later[0].metadata.tail_consumers).toBeUndefined();
+    expect(later[1]).toMatchObject({ settings: { tail_consumers: [{ service: "aidevos" }] }, status: 200 });
     const app = await json(await api(`/v1/apps/${name}`));
     const [first, second] = app.versions;
     expect(first.cloudflare).toMatchObject({ script: name, migrationTag: "v1", percentage: 100 });
-    expect(later[1].deployment).toEqual({
+    expect(later[2].deployment).toEqual({
       strategy: "percentage",
       versions: [{ version_id: second.cloudflare.versionId, percentage: 100 }],
     });

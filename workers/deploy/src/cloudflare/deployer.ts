@@ -36,6 +36,14 @@ function nextTag(tag: string | null): string {
  * WebSocket refused with outbound_blocked) and our entry as the main module; Cloudflare adds its
  * own CPU limit per request.
  */
+/**
+ * The tail consumer is a setting of the script, not of a version: it goes with a script upload (the
+ * first, and every one into a dispatch namespace) and is patched in after a version upload.
+ */
+function tailConsumers(tailConsumer: string | undefined) {
+  return tailConsumer ? { tail_consumers: [{ service: tailConsumer }] } : {};
+}
+
 function upload(bundle: CodeBundle, sandbox: SandboxOptions, tailConsumer?: string, migrations?: Migration): FormData {
   const app = sandboxedApp(bundle, sandbox);
   const metadata = {
@@ -48,7 +56,7 @@ function upload(bundle: CodeBundle, sandbox: SandboxOptions, tailConsumer?: stri
     keep_bindings: ["secret_text"],
     observability: { enabled: true },
     // Our gateway's tail handler gets the Worker's logs and outcomes: its schedule runs reach the app's monitor.
-    ...(tailConsumer ? { tail_consumers: [{ service: tailConsumer }] } : {}),
+    ...tailConsumers(tailConsumer),
     ...(migrations ? { migrations } : {}),
   };
   const form = new FormData();
@@ -142,8 +150,9 @@ export class CloudflareDeployer {
     const version = await this.client.call<{ id: string }>(
       "POST",
       `/workers/scripts/${script}/versions`,
-      upload(bundle, this.sandbox, this.tailConsumer),
+      upload(bundle, this.sandbox),
     );
+    await this.patchTailConsumer(script);
     const percentage = canaryPercent ?? 100;
     await this.rollOut(script, [
       { version_id: version.id, percentage },
@@ -156,6 +165,21 @@ export class CloudflareDeployer {
       className: bundle.className,
       percentage,
     };
+  }
+
+  /**
+   * Names our gateway the script's tail consumer (a script setting: versions do not carry it), as
+   * `wrangler versions deploy` does; also heals a Worker uploaded before it was named. A refusal is
+   * said, not a failed deploy: the app still serves, only its alarm runs miss the monitor.
+   */
+  private async patchTailConsumer(script: string): Promise<void> {
+    if (!this.tailConsumer) return;
+    await this.client
+      .call("PATCH", `/workers/scripts/${script}/script-settings`, tailConsumers(this.tailConsumer))
+      .catch((err) => {
+        if (!(err instanceof CloudflareApiError)) throw err;
+        console.warn(`the tail consumer of ${script} was not set: ${err.message}`);
+      });
   }
 
   /** A secret of the app's Worker (`secret_text`): what the app reads as ctx.secrets.<NAME> on Cloudflare. */
