@@ -29,7 +29,7 @@ describe("deploying to Cloudflare", () => {
     await script(name, []);
     const v1 = await deploy(todoSpec(name));
     expect(v1.status).toBe("succeeded");
-    const [put, list, subdomain] = await calls(name);
+    const [put, list, subdomain, token] = await calls(name);
     expect(put).toMatchObject({ method: "PUT", account: "test-account", sub: null, metadataType: "application/json" });
     expect(put.metadata).toMatchObject({
       main_module: "__aidevos_entry.js",
@@ -38,6 +38,8 @@ describe("deploying to Cloudflare", () => {
       limits: { cpu_ms: 100 },
       bindings: [{ type: "durable_object_namespace", name: "APP", class_name: "App" }],
       migrations: { new_tag: "v1", new_sqlite_classes: ["App"] },
+      // Our gateway (wrangler.toml name) gets its tail events: schedule runs reach the app's monitor.
+      tail_consumers: [{ service: "aidevos" }],
     });
     expect(Object.keys(put.modules).sort()).toEqual([
       "__aidevos_entry.js",
@@ -62,18 +64,32 @@ describe("deploying to Cloudflare", () => {
       subdomain: { enabled: true, previews_enabled: false },
       status: 200,
     });
+    // The platform token its run-now calls carry, set once as a secret of the new Worker (the record keeps its length only).
+    expect(token).toMatchObject({
+      method: "PUT",
+      sub: "/secrets",
+      secret: { name: "aidevos_platform_token", type: "secret_text", length: 64 },
+      status: 200,
+    });
 
     const changed = todoSpec(name) as any;
     changed.entities[0].fields.note = { type: "string" };
     const v2 = await deploy(changed);
     expect(v2.status).toBe("succeeded");
-    const later = (await calls(name)).slice(3);
-    expect(later.map((c) => `${c.method} ${c.sub}`)).toEqual(["POST /versions", "POST /deployments"]);
+    const later = (await calls(name)).slice(4);
+    expect(later.map((c) => `${c.method} ${c.sub}`)).toEqual([
+      "POST /versions",
+      "PATCH /script-settings",
+      "POST /deployments",
+    ]);
     expect(later[0].metadata.migrations).toBeUndefined();
+    // The tail consumer is a script setting: patched in after a version upload, not carried by the version.
+    expect(later[0].metadata.tail_consumers).toBeUndefined();
+    expect(later[1]).toMatchObject({ settings: { tail_consumers: [{ service: "aidevos" }] }, status: 200 });
     const app = await json(await api(`/v1/apps/${name}`));
     const [first, second] = app.versions;
     expect(first.cloudflare).toMatchObject({ script: name, migrationTag: "v1", percentage: 100 });
-    expect(later[1].deployment).toEqual({
+    expect(later[2].deployment).toEqual({
       strategy: "percentage",
       versions: [{ version_id: second.cloudflare.versionId, percentage: 100 }],
     });
@@ -103,7 +119,9 @@ describe("deploying to Cloudflare", () => {
     expect(modules["app.js"]!.split("__aidevos_tick();").length).toBeGreaterThan(10);
     expect(modules["__aidevos_guard.js"]).toBe(guardSource());
     const entry = modules["__aidevos_entry.js"]!;
-    expect(entry.split("\n")[0]).toBe('import { __aidevos_within } from "./__aidevos_guard.js";');
+    expect(entry.split("\n")[0]).toBe(
+      'import { __aidevos_within, __aidevos_outbound, __aidevos_platformCall } from "./__aidevos_guard.js";',
+    );
     expect(entry).toContain("export { Guarded as App };");
     expect(entry).toContain("export default {");
 
@@ -195,7 +213,7 @@ export default {
     ]);
     const run = await deploy(todoSpec(name));
     expect(run.status).toBe("succeeded");
-    expect((await calls(name)).map((c) => c.method)).toEqual(["PUT", "PUT", "PUT", "GET", "POST"]);
+    expect((await calls(name)).map((c) => c.method)).toEqual(["PUT", "PUT", "PUT", "GET", "POST", "PUT"]);
   });
 
   it("fails the run with the API's own error, records nothing, and never shows the token", async () => {

@@ -4,7 +4,7 @@ import { listen, Scenarios } from "./scripted";
 
 /**
  * A loopback server speaking the Cloudflare API calls deploys use: script uploads (standalone and
- * into a dispatch namespace), versions, deployments. It checks what the real API checks (token,
+ * into a dispatch namespace), versions, deployments, script settings, secrets. It checks what the real API checks (token,
  * multipart metadata, migration tags) and records every upload for assertions. A test scripts
  * failures per script name through POST /__script; GET /__requests?key=<script> lists the calls.
  * Slow mode: a scripted `{ "delayMs": n }` holds that call n ms before it takes effect and is answered,
@@ -122,7 +122,7 @@ export function startFakeCloudflare(): Promise<{ url: string; server: Server }> 
       return send(403, null, [{ code: 10000, message: "Authentication error" }]);
     const url = new URL(req.url ?? "/", "http://fake");
     const match =
-      /^\/client\/v4\/accounts\/([^/]+)\/workers\/(?:dispatch\/namespaces\/([^/]+)\/)?scripts\/([^/]+)(\/versions|\/deployments|\/subdomain|\/secrets(?:\/[^/]+)?)?$/.exec(
+      /^\/client\/v4\/accounts\/([^/]+)\/workers\/(?:dispatch\/namespaces\/([^/]+)\/)?scripts\/([^/]+)(\/versions|\/deployments|\/subdomain|\/script-settings|\/secrets(?:\/[^/]+)?)?$/.exec(
         url.pathname,
       );
     if (!match) return send(404, null, [{ code: 7003, message: "Could not route to " + url.pathname }]);
@@ -191,6 +191,15 @@ export function startFakeCloudflare(): Promise<{ url: string; server: Server }> 
       if (typeof setting.enabled !== "boolean")
         return send(400, null, [{ code: 10021, message: "enabled must be a boolean" }]);
       return send(200, { enabled: setting.enabled, previews_enabled: setting.previews_enabled ?? true });
+    }
+    if (req.method === "PATCH" && sub === "/script-settings") {
+      // Script-level settings (tail consumers, logpush, observability), outside versions.
+      const settings = JSON.parse(body.toString());
+      record.settings = settings;
+      if (!scripts.has(key)) return send(404, null, [{ code: 10007, message: `script ${name} not found` }]);
+      if (settings.tail_consumers !== undefined && !Array.isArray(settings.tail_consumers))
+        return send(400, null, [{ code: 10021, message: "tail_consumers must be an array" }]);
+      return send(200, settings);
     }
     if (req.method === "POST" && sub === "/deployments") {
       const deployment = JSON.parse(body.toString());

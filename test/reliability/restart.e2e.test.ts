@@ -96,7 +96,8 @@ it("finishes a run killed while its Cloudflare upload is in flight, with one ver
   const run = await http.finished(id, 150_000);
   const app = await http.get(`/v1/apps/${name}`);
   const calls = await cloudflareCalls(name);
-  const uploads = calls.filter((c) => c.method === "PUT" && c.status === 200);
+  // The script's PUTs (a first deploy also PUTs the platform token as a secret: sub "/secrets").
+  const uploads = calls.filter((c) => c.method === "PUT" && c.sub === null && c.status === 200);
   const cfVersions = (
     (await (
       await fetch(`${fake.url}/client/v4/accounts/test-account/workers/scripts/${name}/versions`, {

@@ -54,17 +54,22 @@ export class App extends DurableObject {
 });
 
 describe("outbound allow-list", () => {
-  it("lets fetch() through to an allow-listed origin only", async () => {
+  it("refuses the global fetch() everywhere; the entry's __aidevos_outbound reaches an allow-listed origin only", async () => {
     // The guard on its own, in a Worker that has network (as on Cloudflare).
     const canary = (env as unknown as { TEST_CANARY_URL: string }).TEST_CANARY_URL;
     const key = `allow-${crypto.randomUUID()}`;
     const other = canary.replace("127.0.0.1", "localhost");
-    const probe = `import "./__aidevos_guard.js";
+    const probe = `import { __aidevos_outbound } from "./__aidevos_guard.js";
 export default {
   async fetch() {
     const out = {};
-    for (const [name, url] of [["allowed", ${JSON.stringify(`${canary}/${key}/in`)}], ["other", ${JSON.stringify(`${other}/${key}/out`)}]]) {
-      try { out[name] = "reached: " + (await fetch(url)).status; } catch (e) { out[name] = e.message; }
+    const tries = [
+      ["global", () => fetch(${JSON.stringify(`${canary}/${key}/global`)})],
+      ["allowed", () => __aidevos_outbound(${JSON.stringify(`${canary}/${key}/in`)})],
+      ["other", () => __aidevos_outbound(${JSON.stringify(`${other}/${key}/out`)})],
+    ];
+    for (const [name, send] of tries) {
+      try { out[name] = "reached: " + (await send()).status; } catch (e) { out[name] = e.message; }
     }
     return Response.json(out);
   },
@@ -77,8 +82,9 @@ export default {
     });
     const out = await (await worker.getEntrypoint().fetch("http://probe/")).json();
     expect(out).toEqual({
+      global: `outbound_blocked: fetch to ${canary} is refused: generated apps have no network access`,
       allowed: "reached: 200",
-      other: `outbound_blocked: fetch to ${new URL(other).origin} is refused: generated apps have no network access`,
+      other: `outbound_blocked: fetch to ${new URL(other).origin} is refused: it is not one of the app's outbound origins`,
     });
     expect(await (await fetch(`${canary}/__seen?key=${key}`)).json()).toEqual([`GET /${key}/in`]);
   });

@@ -222,20 +222,19 @@ function outboundBlocked(origin) {
 }
 
 /**
- * ctx.secrets and ctx.fetch. Locally the host hands the app `env.PLATFORM` (AppPlatform), which reads
- * the secrets and makes the allowed calls from outside the sandbox; on Cloudflare the secrets are the
- * Worker's own (env) and the guard lets fetch() reach the same origins. The allow-list is checked here
- * too, so a refusal carries its code; the platform checks it again whatever this code does.
+ * ctx.secrets and ctx.fetch, through the app's platform (env.PLATFORM): locally the host's AppPlatform,
+ * which reads the secrets and makes the allowed calls from outside the sandbox; on Cloudflare the one
+ * the sandbox's entry module builds over the Worker's secrets and the guard's allow-listed fetch (the
+ * global fetch reaches nothing, there as here). The allow-list is checked here too, so a refusal
+ * carries its code; the platform checks it again whatever this code does.
  */
-const guardedFetch = globalThis.fetch;
-
 function outsideApi(env) {
-  const platform = env && typeof env.PLATFORM === "object" ? env.PLATFORM : null;
+  const platform = env && typeof env.PLATFORM === "object" && env.PLATFORM !== null ? env.PLATFORM : null;
   const declared = SPEC.secrets ?? [];
   const allowed = SPEC.outbound ?? [];
   return {
     async secrets() {
-      const values = declared.length === 0 ? {} : platform ? await platform.secrets() : (env ?? {});
+      const values = declared.length === 0 || !platform ? {} : await platform.secrets();
       const secrets = Object.create(null);
       for (const name of declared) secrets[name] = typeof values[name] === "string" ? values[name] : undefined;
       return Object.freeze(secrets);
@@ -243,10 +242,7 @@ function outsideApi(env) {
     async fetch(input, init) {
       const request = new Request(input, init);
       const origin = new URL(request.url).origin;
-      if (!allowed.includes(origin)) throw outboundBlocked(origin);
-      // On Cloudflare: the guard's fetch, which reaches the same origins only. (The policy scan refuses
-      // fetch() calls in the app's sources; this one, in the runtime, is the allow-listed way out.)
-      if (!platform) return guardedFetch(request);
+      if (!allowed.includes(origin) || !platform) throw outboundBlocked(origin);
       try {
         return await platform.outbound(request);
       } catch (err) {

@@ -25,6 +25,7 @@ import {
   channelRoute,
   messageHere,
   nextScheduleHere,
+  notePartitionHere,
   realtimeCall,
   runDueHere,
   upgradeHere,
@@ -115,6 +116,7 @@ export class App extends DurableObject {
 
   async route(request) {
     const url = new URL(request.url);
+    if (this.ownHost) notePartitionHere(this, request);
     if (url.pathname.startsWith(INTERNAL)) return this.internal(request, url.pathname.slice(INTERNAL.length));
     if (SPEC.rateLimit) this.rateLimit(request);
     if (this.alarmsUnavailable && Date.now() - (this.lastPurge ?? 0) > 1000) this.purgeExpired();

@@ -7,12 +7,15 @@ const KEY = /^[A-Za-z0-9_-]{1,64}$/;
 /** How an action learns its partition (ctx.key): set here, never taken from the client (PARTITION_KEY_HEADER in @aidevos/core). */
 const KEY_HEADER = "x-aidevos-partition-key";
 
-/** The platform's calls into an app (app.js INTERNAL); nothing outside the app's Worker may make them. */
+/**
+ * The platform's calls into an app (app.js INTERNAL): only the platform may make them. On Cloudflare
+ * the sandbox's entry module verifies the platform token and says so with AIDEVOS_PLATFORM_CALL.
+ */
 const INTERNAL = /^(\/k\/[^/]*)?\/_aidevos(\/|$)/;
 
 export default {
   async fetch(request, env) {
-    if (INTERNAL.test(new URL(request.url).pathname)) {
+    if (INTERNAL.test(new URL(request.url).pathname) && env.AIDEVOS_PLATFORM_CALL !== true) {
       const error = { code: "not_found", message: "route not found", details: [] };
       return Response.json({ error }, { status: 404 });
     }

@@ -66,15 +66,11 @@ export async function realtimeCall(app, request, name) {
   }
   const base = "http://app";
   if (kind === "schedule") {
-    const schedule = SCHEDULES.find((s) => s.name === arg);
-    const match = schedule && namedAction(schedule.action);
-    if (!match) throw notFound("schedule " + arg);
-    const req = new Request(base + match.action.path, {
-      method: "POST",
-      headers: partitionOf(request, "application/json"),
-      body: "{}",
-    });
-    return run(app, match, req, { schedule: schedule.name });
+    const outcome = await runSchedule(app, arg, partitionOf(request, "application/json"));
+    // Its own host (on Cloudflare, run now by the platform): the members it holds get the broadcasts here.
+    if (!app.ownHost) return json(200, outcome);
+    deliverHere(app, outcome.broadcasts);
+    return json(200, { ...outcome, broadcasts: [] });
   }
   if (kind === "message") {
     const channel = CHANNELS.find((c) => c.name === arg);
@@ -100,14 +96,27 @@ function partitionOf(request, contentType) {
   return headers;
 }
 
-async function run(app, match, request, why) {
+/** Runs a schedule's action (a POST to its path with an empty JSON body): its outcome, as run() answers it. */
+async function runSchedule(app, name, headers) {
+  const schedule = SCHEDULES.find((s) => s.name === name);
+  const match = schedule && namedAction(schedule.action);
+  if (!match) throw notFound("schedule " + name);
+  const req = new Request("http://app" + match.action.path, { method: "POST", headers, body: "{}" });
+  return outcomeOf(app, match, req, { schedule: schedule.name });
+}
+
+async function outcomeOf(app, match, request, why) {
   const broadcasts = [];
   try {
     const response = await app.runAction(match, request, { ...why, broadcasts });
-    return json(200, { ok: response.status < 400, reply: await replyOf(response), broadcasts });
+    return { ok: response.status < 400, reply: await replyOf(response), broadcasts };
   } catch (err) {
-    return json(200, { ok: false, error: envelopeOf(err), broadcasts });
+    return { ok: false, error: envelopeOf(err), broadcasts };
   }
+}
+
+async function run(app, match, request, why) {
+  return json(200, await outcomeOf(app, match, request, why));
 }
 
 /** A plain GET of a channel (no upgrade reaches the app: the host takes those): 426, or 404 for none. */
@@ -213,19 +222,53 @@ export function nextScheduleHere(sql) {
   return sql.exec("SELECT MIN(next_at) AS at FROM _schedules").one().at;
 }
 
-/** Runs the schedules that are due, each moved a period on first: a throwing run waits a period. */
+const KEY_STORED = "_partition_key";
+
+/** A perKey app's object notes its key (index.js names the object after it) from its first request. */
+export function notePartitionHere(app, request) {
+  if (SPEC.partition !== "perKey" || app.partitionNoted) return;
+  app.partitionNoted = true;
+  const key = request.headers.get(KEY_HEADER);
+  if (key !== null && app.ctx.storage.kv.get(KEY_STORED) !== key) app.ctx.storage.kv.put(KEY_STORED, key);
+}
+
+/** The partition an alarm runs in: what an action sees as ctx.key (null for a single app). */
+function partitionKeyHere(app) {
+  if (SPEC.partition !== "perKey") return null;
+  return app.ctx.id.name ?? app.ctx.storage.kv.get(KEY_STORED) ?? null;
+}
+
+/** The mark of our structured line (SCHEDULE_RUN_MARK of ScheduleRunLine in @aidevos/core). */
+const SCHEDULE_RUN_MARK = "aidevos.schedule-run";
+
+/**
+ * Runs the schedules that are due, each moved a period on first: a throwing run waits a period. Each
+ * run logs one structured line (ScheduleRunLine in @aidevos/core: the schedule, the partition, the
+ * outcome, the error's code and message, never a request or a secret); the platform's tail handler
+ * records it in the app's monitor, as the platform's host records a local run.
+ */
 export async function runDueHere(app, now = Date.now()) {
   const due = app.sql.exec("SELECT name, every_ms FROM _schedules WHERE next_at <= ?", now).toArray();
   for (const row of due) app.sql.exec("UPDATE _schedules SET next_at = ? WHERE name = ?", now + row.every_ms, row.name);
+  const key = partitionKeyHere(app);
+  const headers = { "content-type": "application/json" };
+  if (key !== null) headers[KEY_HEADER] = key;
   for (const row of due) {
-    const res = await realtimeCall(
-      app,
-      new Request("http://app/_aidevos/schedule/" + row.name, { method: "POST" }),
-      "schedule/" + row.name,
-    );
-    const outcome = await res.json();
-    // Cloudflare's Workers logs are this app's error record there.
-    if (!outcome.ok) console.error("schedule " + row.name + " failed", JSON.stringify(outcome.error));
+    const started = Date.now();
+    let outcome;
+    try {
+      outcome = await runSchedule(app, row.name, headers);
+    } catch (err) {
+      outcome = { ok: false, error: envelopeOf(err), broadcasts: [] };
+    }
+    console.log(JSON.stringify(scheduleRunLine(row.name, key, started, outcome)));
     deliverHere(app, outcome.broadcasts);
   }
+}
+
+function scheduleRunLine(schedule, key, started, outcome) {
+  const line = { aidevos: SCHEDULE_RUN_MARK, schedule, key, at: started, ms: Date.now() - started, ok: outcome.ok };
+  if (outcome.ok) return line;
+  const error = outcome.error?.error ?? { code: "error", message: "the action answered an error status" };
+  return { ...line, error: { code: String(error.code).slice(0, 60), message: String(error.message).slice(0, 300) } };
 }

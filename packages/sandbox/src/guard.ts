@@ -3,6 +3,7 @@ import { GUARD_FROM_STRINGS } from "./guard-runtime/from-strings";
 import { GUARD_NATIVE_ARRAYS } from "./guard-runtime/native-arrays";
 import { GUARD_NATIVE_BUFFERS } from "./guard-runtime/native-buffers";
 import { GUARD_OUTBOUND } from "./guard-runtime/outbound";
+import { GUARD_PLATFORM_CALL } from "./guard-runtime/platform-call";
 import { GUARD_PRELUDE } from "./guard-runtime/prelude";
 
 /** The guard module as it runs: one ES module, in this order (budgets first: the rest charges them). */
@@ -11,6 +12,7 @@ const GUARD_RUNTIME = [
   GUARD_BUDGET,
   GUARD_FROM_STRINGS,
   GUARD_OUTBOUND,
+  GUARD_PLATFORM_CALL,
   GUARD_NATIVE_ARRAYS,
   GUARD_NATIVE_BUFFERS,
 ].join("\n");
@@ -34,8 +36,8 @@ export interface GuardOptions {
   loadBudgetTicks?: number;
   maxAllocationBytes?: number;
   /**
-   * Origins (`https://api.example.com`) the app may fetch. Empty by default: every fetch() and
-   * `new WebSocket()` is refused with `outbound_blocked`.
+   * Origins (`https://api.example.com`) the app's ctx.fetch may reach through `__aidevos_outbound`
+   * (our entry module's alone). The global fetch() and `new WebSocket()` are refused whatever this says.
    */
   outboundOrigins?: readonly string[];
 }

@@ -1,6 +1,7 @@
 export { SandboxCodeError } from "./errors";
 export { guardSource } from "./guard";
 export { instrumentModule } from "./instrument";
+export { PLATFORM_TOKEN_HEADER, PLATFORM_TOKEN_SECRET } from "./platform-token";
 export { scanSource } from "./policy";
 export { runUnitTests } from "./unit-runner";
 export {

@@ -3,6 +3,7 @@ import { parse } from "acorn";
 import { DEFAULT_BUDGET_TICKS, GUARD_COMPATIBILITY_FLAGS, GUARD_MODULE, guardSource } from "./guard";
 import { HARNESS_MODULE, HARNESS_SOURCE } from "./harness";
 import { instrumentModule } from "./instrument";
+import { PLATFORM_TOKEN_HEADER, PLATFORM_TOKEN_SECRET } from "./platform-token";
 
 export interface SandboxOptions {
   /** Guard ticks per invocation (a request, an alarm, a test case). */
@@ -55,6 +56,47 @@ function hasDefaultExport(source: string): boolean {
 }
 
 /**
+ * The entry's part of the app's platform. The platform token is never in the env an app's class or
+ * handler gets. The class gets `env.PLATFORM`: locally the host's AppPlatform stub (or none, for a
+ * bundle without a spec); on Cloudflare (no host) one built here over the Worker's secrets and the
+ * guard's allow-listed fetch, which only this module can import. App code sees `ctx`, never `env`;
+ * the env is a frozen object without a prototype, so no getter planted on Object.prototype can
+ * catch it. Even if code reached it, its fetch reaches the spec's outbound origins only, as ctx.fetch does.
+ * The default handler (the runtime's index.js) is told a verified platform call by
+ * `AIDEVOS_PLATFORM_CALL`: the /_aidevos/ paths are refused from anyone else, here and there.
+ */
+const PLATFORM_ENV = `
+const PLATFORM_TOKEN_SECRET = ${JSON.stringify(PLATFORM_TOKEN_SECRET)};
+const PLATFORM_TOKEN_HEADER = ${JSON.stringify(PLATFORM_TOKEN_HEADER)};
+const INTERNAL = /^(\\/k\\/[^/]*)?\\/_aidevos(\\/|$)/;
+
+function withoutToken(env) {
+  const own = Object.create(null);
+  if (env !== null && typeof env === "object")
+    for (const name of Object.keys(env)) if (name !== PLATFORM_TOKEN_SECRET) own[name] = env[name];
+  return own;
+}
+
+function appEnv(env) {
+  const own = withoutToken(env);
+  // A host around the app (locally: EXPIRY says so) hands it its platform, or none; without one, it is built here.
+  if (own.PLATFORM === undefined && own.EXPIRY === undefined) {
+    const secrets = Object.create(null);
+    for (const name of Object.keys(own)) if (typeof own[name] === "string") secrets[name] = own[name];
+    Object.freeze(secrets);
+    own.PLATFORM = Object.freeze({ secrets: async () => secrets, outbound: (request) => __aidevos_outbound(request) });
+  }
+  return Object.freeze(own);
+}
+
+function handlerEnv(env, platformCall) {
+  const own = withoutToken(env);
+  if (platformCall) own.AIDEVOS_PLATFORM_CALL = true;
+  return Object.freeze(own);
+}
+`;
+
+/**
  * Our entry module for an app: it imports the guard first (so its hardening runs before any
  * generated module), runs the bundle's Durable Object class and default handler each inside a
  * fresh per-request budget, and turns a tripped guard into a 503 JSON error, so an endless loop
@@ -63,12 +105,12 @@ function hasDefaultExport(source: string): boolean {
 function appEntry(bundle: AppModules, budget: number, exportAs: string, specModule?: string): string {
   const main = bundle.files.find((f) => f.path === bundle.mainModule);
   const withDefault = main !== undefined && hasDefaultExport(main.content);
-  return `import { __aidevos_within } from "./${GUARD_MODULE}";
+  return `import { __aidevos_within, __aidevos_outbound, __aidevos_platformCall } from "./${GUARD_MODULE}";
 ${specModule ? `import { __aidevos_inSpec, __aidevos_loaded } from "./${specModule}";\n` : ""}import * as main from "./${bundle.mainModule}";
 
 const BUDGET = ${budget};
 const Inner = main[${JSON.stringify(bundle.className)}];
-
+${PLATFORM_ENV}
 function limited(tripped) {
   const memory = tripped.kind === "memory";
   const error = memory
@@ -94,7 +136,7 @@ function guarded(run) {
 class Guarded extends Inner {
   constructor(ctx, env) {
     __aidevos_within(BUDGET, () => {
-      super(ctx, env);
+      super(ctx, appEnv(env));
     });
   }
 
@@ -127,8 +169,13 @@ ${
     ? `
 const handler = main.default;
 export default {
-  fetch(request, env, ctx) {
-    return guarded(() => handler.fetch(request, env, ctx));
+  async fetch(request, env, ctx) {
+    const internal = INTERNAL.test(new URL(request.url).pathname);
+    if (internal && !(await __aidevos_platformCall(request, env ? env[PLATFORM_TOKEN_SECRET] : undefined)))
+      return Response.json({ error: { code: "not_found", message: "route not found", details: [] } }, { status: 404 });
+    const own = new Request(request);
+    own.headers.delete(PLATFORM_TOKEN_HEADER);
+    return guarded(() => handler.fetch(own, handlerEnv(env, internal), ctx));
   },
 };
 `

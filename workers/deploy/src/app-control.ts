@@ -1,7 +1,14 @@
 import { DurableObject } from "cloudflare:workers";
-import { AidevosError, type AppSpec, type CloudflareVersion, type CodeBundle, type VersionChange } from "@aidevos/core";
+import {
+  AidevosError,
+  type AppSpec,
+  type CloudflareVersion,
+  type CodeBundle,
+  setting,
+  type VersionChange,
+} from "@aidevos/core";
 import { appHostOf, registryOf } from "@aidevos/objects";
-import type { SandboxOptions } from "@aidevos/sandbox";
+import { PLATFORM_TOKEN_SECRET, type SandboxOptions } from "@aidevos/sandbox";
 import { AppAccessStore } from "./app-access";
 import { CloudflareApiError, CloudflareClient, CloudflareDeployer, cloudflareConfig } from "./cloudflare";
 import { publishLive } from "./publish";
@@ -34,7 +41,21 @@ interface AppDeployed {
 
 function deployer(env: Env, sandbox: SandboxOptions = {}): CloudflareDeployer | null {
   const config = cloudflareConfig(env);
-  return config ? new CloudflareDeployer(new CloudflareClient(config), sandbox) : null;
+  return config
+    ? new CloudflareDeployer(new CloudflareClient(config), sandbox, setting(env, "AIDEVOS_SCRIPT_NAME"))
+    : null;
+}
+
+/** Where the platform token of the app's Worker is kept, and whether the Worker has it yet. */
+const PLATFORM_TOKEN = "platform-token";
+interface PlatformToken {
+  token: string;
+  shipped: boolean;
+}
+
+/** What the platform's calls into the app's Worker carry: 256 random bits. */
+function newPlatformToken(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** Cloudflare refusing a change is an answer for the caller, not a crash (errors lose their class over RPC). */
@@ -95,6 +116,34 @@ export class AppControlDO extends DurableObject<Env> {
     const cf = deployer(this.env);
     const live = cf ? await registryOf(this.env).liveCloudflare(this.app) : null;
     return cf && live ? onCloudflare(() => change(cf, live.script)) : null;
+  }
+
+  /**
+   * The token the platform's calls into the app's Worker on Cloudflare carry (a schedule run now
+   * through the dispatch namespace): made once, set as the Worker's secret, asked for only by the
+   * platform (never answered by the API, never logged). Null when the app is not on Cloudflare.
+   */
+  async platformToken(): Promise<{ ok: true; token: string } | { ok: false; message: string } | null> {
+    const cf = deployer(this.env);
+    const live = cf ? await registryOf(this.env).liveCloudflare(this.app) : null;
+    if (!cf || !live) return null;
+    try {
+      return { ok: true, token: await this.shipPlatformToken(cf, live.script) };
+    } catch (err) {
+      if (err instanceof CloudflareApiError) return { ok: false, message: err.message };
+      throw err;
+    }
+  }
+
+  /** The token is kept before it is sent, so every call (and a retry after a failed PUT) sends the same one. */
+  private async shipPlatformToken(cf: CloudflareDeployer, script: string): Promise<string> {
+    const kept = this.ctx.storage.kv.get<PlatformToken>(PLATFORM_TOKEN);
+    const token = kept?.token ?? newPlatformToken();
+    if (kept?.shipped) return token;
+    this.ctx.storage.kv.put(PLATFORM_TOKEN, { token, shipped: false } satisfies PlatformToken);
+    await cf.putSecret(script, PLATFORM_TOKEN_SECRET, token);
+    this.ctx.storage.kv.put(PLATFORM_TOKEN, { token, shipped: true } satisfies PlatformToken);
+    return token;
   }
 
   async listSecrets(declared: string[]) {
@@ -229,7 +278,7 @@ export class AppControlDO extends DurableObject<Env> {
     app: string,
     request: AppDeploy,
   ): Promise<{ cloudflare?: CloudflareVersion; shipped: boolean }> {
-    // The uploaded app's guard lets fetch() reach the spec's outbound origins only, as AppPlatform does locally.
+    // The uploaded app's ctx.fetch reaches the spec's outbound origins only (the guard's allow-listed fetch), as AppPlatform does locally.
     const cf = deployer(this.env, { outboundOrigins: request.spec.outbound ?? [] });
     if (!cf) return { shipped: false };
     if (request.uploaded) {
@@ -258,8 +307,13 @@ export class AppControlDO extends DurableObject<Env> {
         const why = err instanceof CloudflareApiError ? err.message : "the call failed";
         console.warn(`the workers.dev address of ${app} was not switched on: ${why}`);
       });
-      // A first upload creates the Worker: the secrets set so far become its secrets (later uploads keep them).
+      // A first upload creates the Worker: the secrets set so far become its secrets (later uploads keep them),
+      // and so does the platform token (a refusal is healed by the first call that needs the token).
       await this.shipSecrets(cf, app);
+      await this.shipPlatformToken(cf, app).catch((err) => {
+        const why = err instanceof CloudflareApiError ? err.message : "the call failed";
+        console.warn(`the platform token of ${app} did not reach its Cloudflare Worker: ${why}`);
+      });
     }
     return { cloudflare: deployment, shipped: true };
   }

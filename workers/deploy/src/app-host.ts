@@ -25,7 +25,7 @@ import {
   onFrame,
   type Place,
   type Realtime,
-  scheduleEvent,
+  recordScheduleRun,
 } from "./realtime-host";
 import { ScheduleClock } from "./schedule-clock";
 
@@ -50,6 +50,8 @@ export type Routed =
 
 /** What `POST /v1/apps/{name}/schedules/{schedule}/run` came to. */
 export type ScheduleRun = { kind: "ran"; partitions: number } | { kind: "no_app" } | { kind: "no_schedule" };
+/** Where a schedule runs now (the partitions), or why it cannot. */
+export type SchedulePlaces = { kind: "places"; places: Place[] } | { kind: "no_app" } | { kind: "no_schedule" };
 
 /** The live version a channel upgrade is for, as JSON: the gateway asked the app's host (internal only). */
 export const LIVE_HEADER = "x-aidevos-live";
@@ -250,14 +252,30 @@ export class AppHostDO extends DurableObject<Env> {
    * partition that holds data, eight at a time; answers once all have run.
    */
   async runSchedule(app: string, name: string, key: string | null): Promise<ScheduleRun> {
+    const where = await this.schedulePlaces(app, name, key);
+    if (where.kind !== "places") return where;
+    const { places } = where;
+    for (let i = 0; i < places.length; i += 8)
+      await Promise.all(
+        places
+          .slice(i, i + 8)
+          .map((p) =>
+            p.key === null ? this.runScheduleHere(p, name) : appHostOf(this.env, app, p.key).runScheduleHere(p, name),
+          ),
+      );
+    return { kind: "ran", partitions: places.length };
+  }
+
+  /**
+   * Where a schedule runs now: the live version, in the app (single) or in one key or every partition
+   * that holds data (perKey); or why it cannot run. Run here, or in the app's Worker on Cloudflare.
+   */
+  async schedulePlaces(app: string, name: string, key: string | null): Promise<SchedulePlaces> {
     const live = await this.current(app);
     if (!live) return { kind: "no_app" };
     const place: Place = { ...pick(live), key: null };
     if (!(await this.realtime(place)).schedules.some((s) => s.name === name)) return { kind: "no_schedule" };
-    if (live.partition === "single") {
-      await this.runScheduleHere(place, name);
-      return { kind: "ran", partitions: 1 };
-    }
+    if (live.partition === "single") return { kind: "places", places: [place] };
     const keys =
       key !== null
         ? [key]
@@ -265,11 +283,7 @@ export class AppHostDO extends DurableObject<Env> {
             .exec<{ key: string }>("SELECT key FROM partitions ORDER BY key")
             .toArray()
             .map((r) => r.key);
-    for (let i = 0; i < keys.length; i += 8)
-      await Promise.all(
-        keys.slice(i, i + 8).map((k) => appHostOf(this.env, app, k).runScheduleHere({ ...place, key: k }, name)),
-      );
-    return { kind: "ran", partitions: keys.length };
+    return { kind: "places", places: keys.map((k) => ({ ...place, key: k })) };
   }
 
   /** Runs one schedule in this partition; the outcome goes to the app's monitor. */
@@ -277,12 +291,7 @@ export class AppHostDO extends DurableObject<Env> {
     const started = Date.now();
     const outcome = await this.call(place, `schedule/${encodeURIComponent(name)}`, "{}");
     deliver(this.ctx, outcome.broadcasts);
-    const monitor = appMonitorOf(this.env, place.app);
-    const event = scheduleEvent(place, name, started, outcome);
-    await Promise.all([
-      monitor.record(place.app, [event]),
-      monitor.scheduleRan(name, started, event.error?.message ?? null),
-    ]).catch((err) => console.warn(`the run of schedule ${name} of ${place.app} was not recorded`, String(err)));
+    await recordScheduleRun(this.env, place, name, started, outcome);
     return outcome.ok;
   }
 

@@ -54,8 +54,8 @@ function blocked(origin: string): Error {
  * `globalOutbound: null` and gets this entrypoint (as `env.PLATFORM`, props fixed by the host) for
  * `ctx.secrets` and `ctx.fetch`. The allow-list is checked here, in the host's isolate, whatever the
  * app's code does; redirects are handed back to the app, never followed to another origin.
- * On Cloudflare the uploaded app has no PLATFORM: its secrets are Worker secrets and its guard
- * filters fetch() by the same origins.
+ * On Cloudflare the uploaded app's entry builds its PLATFORM instead: its secrets are Worker secrets
+ * and its outbound calls go through the guard's allow-listed fetch (the same origins only).
  */
 export class AppPlatform extends WorkerEntrypoint<Env, PlatformProps & { staging?: StagingKind }> {
   async secrets(): Promise<Record<string, string>> {

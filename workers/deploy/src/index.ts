@@ -1,5 +1,6 @@
 export { AppControlDO } from "./app-control";
 export { AppHostDO, LIVE_HEADER, type Routed } from "./app-host";
 export { AppPlatform } from "./app-platform";
-export { CloudflareClient, CloudflareDeployer } from "./cloudflare";
+export { CloudflareClient, CloudflareDeployer, runScheduleOnCloudflare } from "./cloudflare";
 export { DeployDO } from "./deploy-do";
+export { recordScheduleRun } from "./realtime-host";

@@ -144,8 +144,29 @@ export class ChannelTally {
   }
 }
 
+/**
+ * A schedule's run, in the app's monitor: an event as requests are recorded (a failure becomes an error
+ * group named after the schedule) and the schedule's last run and errors. Wherever it ran: a host
+ * here, the app's Worker on Cloudflare run now, or its alarm there (read from its tail).
+ */
+export async function recordScheduleRun(
+  env: Env,
+  place: Place,
+  name: string,
+  started: number,
+  outcome: Outcome,
+  ms = Date.now() - started,
+): Promise<void> {
+  const monitor = appMonitorOf(env, place.app);
+  const event = scheduleEvent(place, name, started, outcome, ms);
+  await Promise.all([
+    monitor.record(place.app, [event]),
+    monitor.scheduleRan(name, started, event.error?.message ?? null),
+  ]).catch((err) => console.warn(`the run of schedule ${name} of ${place.app} was not recorded`, String(err)));
+}
+
 /** A schedule's run as the monitor records requests: failures become an error group named after it. */
-export function scheduleEvent(place: Place, name: string, started: number, outcome: Outcome): RequestEvent {
+function scheduleEvent(place: Place, name: string, started: number, outcome: Outcome, ms: number): RequestEvent {
   const failure = outcome.ok
     ? undefined
     : {
@@ -162,7 +183,7 @@ export function scheduleEvent(place: Place, name: string, started: number, outco
     method: "SCHEDULE",
     route: `SCHEDULE ${name}`,
     status: outcome.ok ? 200 : 500,
-    ms: Date.now() - started,
+    ms,
     key: place.key,
     ...(failure ? { error: failure } : {}),
   };

@@ -8,6 +8,7 @@ import { RegistryDO } from "@aidevos/registry";
 import { RunDO } from "@aidevos/runs";
 import { TestingDO } from "@aidevos/testing";
 import { createGateway } from "./app";
+import { recordTail } from "./apps/tail";
 import { bare, isBare } from "./bench";
 
 /** What a sandboxed app reaches of the platform (its secrets, its outbound calls): AppHostDO hands it over as a ctx.exports stub. */
@@ -33,4 +34,6 @@ const gateway = createGateway();
 export default {
   // The proxy benchmark's baseline (AIDEVOS_BENCH=1 only) is answered before the gateway's router.
   fetch: (request, env, ctx) => (isBare(request, env) ? bare(request, env) : gateway.fetch(request, env, ctx)),
+  // Apps shipped to Cloudflare name this Worker their tail consumer: their schedule runs reach their monitors.
+  tail: (events, env) => recordTail(events, env),
 } satisfies ExportedHandler<Env>;

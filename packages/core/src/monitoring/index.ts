@@ -1,2 +1,3 @@
 export * from "./routes";
+export * from "./schedule-run-line";
 export * from "./schema";

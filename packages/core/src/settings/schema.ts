@@ -31,6 +31,18 @@ export const Settings = z.object({
   CLOUDFLARE_API_TOKEN: secret,
   CLOUDFLARE_DISPATCH_NAMESPACE: text,
   CLOUDFLARE_API_BASE_URL: z.preprocess(unset, z.string().trim().default("https://api.cloudflare.com/client/v4")),
+  /**
+   * This Worker's script name on Cloudflare (wrangler.toml `name`): apps shipped there name it as their
+   * tail consumer, so its tail handler records their schedule runs in their monitors.
+   */
+  AIDEVOS_SCRIPT_NAME: z.preprocess(
+    unset,
+    z
+      .string()
+      .trim()
+      .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/)
+      .default("aidevos"),
+  ),
   AIDEVOS_ROLLBACK_ERROR_RATE: number(0.5, z.number().min(0).max(1)),
   AIDEVOS_ROLLBACK_WINDOW_SECONDS: number(300, z.number().positive()),
   AIDEVOS_ROLLBACK_MIN_REQUESTS: number(20, z.number().int().min(0)),

@@ -36,7 +36,15 @@ function nextTag(tag: string | null): string {
  * WebSocket refused with outbound_blocked) and our entry as the main module; Cloudflare adds its
  * own CPU limit per request.
  */
-function upload(bundle: CodeBundle, sandbox: SandboxOptions, migrations?: Migration): FormData {
+/**
+ * The tail consumer is a setting of the script, not of a version: it goes with a script upload (the
+ * first, and every one into a dispatch namespace) and is patched in after a version upload.
+ */
+function tailConsumers(tailConsumer: string | undefined) {
+  return tailConsumer ? { tail_consumers: [{ service: tailConsumer }] } : {};
+}
+
+function upload(bundle: CodeBundle, sandbox: SandboxOptions, tailConsumer?: string, migrations?: Migration): FormData {
   const app = sandboxedApp(bundle, sandbox);
   const metadata = {
     main_module: app.mainModule,
@@ -47,6 +55,8 @@ function upload(bundle: CodeBundle, sandbox: SandboxOptions, migrations?: Migrat
     // The app's secrets are set through the secrets API (AppControlDO), never uploaded: every upload keeps them.
     keep_bindings: ["secret_text"],
     observability: { enabled: true },
+    // Our gateway's tail handler gets the Worker's logs and outcomes: its schedule runs reach the app's monitor.
+    ...tailConsumers(tailConsumer),
     ...(migrations ? { migrations } : {}),
   };
   const form = new FormData();
@@ -84,10 +94,14 @@ export class CloudflareDeployer {
     });
   }
 
-  /** `sandbox` sets the guard's limits and, later, the outbound allow-list of the uploaded app. */
+  /**
+   * `sandbox` sets the guard's limits and the outbound allow-list of the uploaded app; `tailConsumer`
+   * names the Worker (our gateway) that gets the uploaded Worker's tail events.
+   */
   constructor(
     private readonly client: CloudflareClient,
     private readonly sandbox: SandboxOptions = {},
+    private readonly tailConsumer?: string,
   ) {}
 
   async deploy(
@@ -109,10 +123,18 @@ export class CloudflareDeployer {
           : undefined;
       let result: { id?: string; etag?: string };
       try {
-        result = await this.client.call("PUT", this.client.scriptPath(script), upload(bundle, this.sandbox, migration));
+        result = await this.client.call(
+          "PUT",
+          this.client.scriptPath(script),
+          upload(bundle, this.sandbox, this.tailConsumer, migration),
+        );
       } catch (err) {
         if (!migration || !alreadyMigrated(err)) throw err;
-        result = await this.client.call("PUT", this.client.scriptPath(script), upload(bundle, this.sandbox));
+        result = await this.client.call(
+          "PUT",
+          this.client.scriptPath(script),
+          upload(bundle, this.sandbox, this.tailConsumer),
+        );
       }
       const versionId = this.client.usesDispatchNamespace
         ? String(result?.etag ?? result?.id ?? "")
@@ -130,6 +152,7 @@ export class CloudflareDeployer {
       `/workers/scripts/${script}/versions`,
       upload(bundle, this.sandbox),
     );
+    await this.patchTailConsumer(script);
     const percentage = canaryPercent ?? 100;
     await this.rollOut(script, [
       { version_id: version.id, percentage },
@@ -142,6 +165,21 @@ export class CloudflareDeployer {
       className: bundle.className,
       percentage,
     };
+  }
+
+  /**
+   * Names our gateway the script's tail consumer (a script setting: versions do not carry it), as
+   * `wrangler versions deploy` does; also heals a Worker uploaded before it was named. A refusal is
+   * said, not a failed deploy: the app still serves, only its alarm runs miss the monitor.
+   */
+  private async patchTailConsumer(script: string): Promise<void> {
+    if (!this.tailConsumer) return;
+    await this.client
+      .call("PATCH", `/workers/scripts/${script}/script-settings`, tailConsumers(this.tailConsumer))
+      .catch((err) => {
+        if (!(err instanceof CloudflareApiError)) throw err;
+        console.warn(`the tail consumer of ${script} was not set: ${err.message}`);
+      });
   }
 
   /** A secret of the app's Worker (`secret_text`): what the app reads as ctx.secrets.<NAME> on Cloudflare. */

@@ -1,2 +1,3 @@
 export { CloudflareApiError, CloudflareClient, cloudflareConfig } from "./client";
 export { CloudflareDeployer } from "./deployer";
+export { runScheduleOnCloudflare } from "./run-schedule";

@@ -14,10 +14,12 @@ export async function dispatched(
   request: Request,
   started: number,
 ): Promise<Response> {
-  const live = await appHostOf(env, name).live(name);
+  const key = /^\/k\/([^/]+)/.exec(path)?.[1] ?? null;
+  const host = appHostOf(env, name);
+  // A key is noted as a partition that may hold data: a schedule run now reaches it (runScheduleOnCloudflare).
+  const live = key === null ? await host.live(name) : await host.liveForKey(name, decodeURIComponent(key));
   if (!live || !env.DISPATCHER) throw new NotFoundError(`app ${name}`);
   const res = await env.DISPATCHER.get(name).fetch(request);
-  const key = /^\/k\/([^/]+)/.exec(path)?.[1] ?? null;
   const appPath = key === null ? path : path.slice(3 + key.length) || "/";
   const base = {
     at: started,

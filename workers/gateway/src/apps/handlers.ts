@@ -13,7 +13,7 @@ import {
   ValidationError,
   type VersionChange,
 } from "@aidevos/core";
-import type { Routed } from "@aidevos/deploy";
+import { type Routed, runScheduleOnCloudflare } from "@aidevos/deploy";
 import { providerName } from "@aidevos/llm";
 import { appControlOf, appHostOf, appMonitorOf, newRunOf, registryOf } from "@aidevos/objects";
 import { OpenAPIHono } from "@hono/zod-openapi";
@@ -133,7 +133,10 @@ apps.openapi(promoteAppRoute, async (c) => {
 apps.openapi(runScheduleRoute, async (c) => {
   const { name, schedule } = c.req.valid("param");
   const { key } = c.req.valid("query");
-  const ran = await appHostOf(c.env, name).runSchedule(name, schedule, key ?? null);
+  // An app in the dispatch namespace runs there (its data is there); otherwise in its host here.
+  const ran =
+    (c.env.DISPATCHER && (await runScheduleOnCloudflare(c.env, c.env.DISPATCHER, name, schedule, key ?? null))) ??
+    (await appHostOf(c.env, name).runSchedule(name, schedule, key ?? null));
   if (ran.kind === "no_app") throw new NotFoundError(`app ${name}`);
   if (ran.kind === "no_schedule") throw new NotFoundError(`schedule ${schedule} of ${name}`);
   return c.json({ partitions: ran.partitions }, 200);
