@@ -3,11 +3,12 @@ import type { RequestEvent } from "@aidevos/core";
 import { stableHash } from "@aidevos/objects";
 
 /**
- * How often each app's served requests reach its monitor. A monitor is then live about 10 s (workerd
- * evicts an idle object 10 s after its last call) plus its hand-off in each period, instead of all
- * the time an app is served: most of an app's monitoring memory (docs/benchmarks.md).
+ * How often each app's served requests reach its monitor: once per rollback window (5 minutes by
+ * default). A monitor is then live about 10 s of each period (workerd, like Cloudflare, evicts an
+ * idle object about 10 s after its last call) instead of all the time its app is served
+ * (docs/benchmarks.md). What must be prompt is not held: see `urgent` and `HAND_OFF_AT`.
  */
-const HAND_OFF_EVERY_MS = 60_000;
+const HAND_OFF_EVERY_MS = 300_000;
 /** An app holding this many requests hands them off at once: bounded rows and calls. */
 const HAND_OFF_AT = 1000;
 /** Monitors woken at once by one alarm (apps due in the same second). */
