@@ -3,10 +3,11 @@ import type { RequestEvent } from "@aidevos/core";
 import { stableHash } from "@aidevos/objects";
 
 /**
- * How often each app's served requests reach its monitor: once per rollback window (5 minutes by
- * default). A monitor is then live about 10 s of each period (workerd, like Cloudflare, evicts an
- * idle object about 10 s after its last call) instead of all the time its app is served
- * (docs/benchmarks.md). What must be prompt is not held: see `urgent` and `HAND_OFF_AT`.
+ * How often each app's served requests reach its monitor: every 5 minutes (the default rollback
+ * window, so a hand-off's requests all fall in the latency loop's window). A monitor is then live
+ * about 10 s of each period (workerd, like Cloudflare, evicts an idle object about 10 s after its
+ * last call) instead of all the time its app is served (docs/benchmarks.md). What must be prompt is
+ * not held: see `urgent` and `HAND_OFF_AT`.
  */
 const HAND_OFF_EVERY_MS = 300_000;
 /** An app holding this many requests hands them off at once: bounded rows and calls. */
