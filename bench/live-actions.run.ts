@@ -5,6 +5,6 @@ import { benchServer } from "./support";
 
 const server = benchServer("live-actions");
 
-it("live apps with actions: memory per app and latency, at each level", async () => {
+it("live apps with actions: memory per app and latency, at each level", { timeout: 3_600_000 }, async () => {
   await liveScale(server, "actions", ACTION_LEVELS);
 });

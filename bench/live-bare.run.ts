@@ -6,6 +6,6 @@ import { benchServer } from "./support";
 
 const server = benchServer("live-bare");
 
-it("live apps without actions, host and facet only", async () => {
+it("live apps without actions, host and facet only", { timeout: 3_600_000 }, async () => {
   await liveScale(server, "declarative", [Math.max(...LEVELS)], "bare");
 });

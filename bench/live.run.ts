@@ -6,6 +6,6 @@ import { benchServer } from "./support";
 
 const server = benchServer("live");
 
-it("live apps without actions: memory per app and latency, at each level", async () => {
+it("live apps without actions: memory per app and latency, at each level", { timeout: 3_600_000 }, async () => {
   await liveScale(server, "declarative", LEVELS);
 });

@@ -86,6 +86,13 @@ function keepAlive(apps: string[]) {
   };
 }
 
+/** The monitors the traffic buffer handed requests to in the last 10 s: the ones live now. */
+async function monitorsLive(): Promise<{ handedOff: number; periodMs: number }> {
+  const res = await call("/__bench/traffic?withinMs=10000");
+  if (res.status !== 200) throw new Error(`traffic: ${JSON.stringify(res.body)}`);
+  return res.body as { handedOff: number; periodMs: number };
+}
+
 /**
  * Warm requests, paired: each round alternates a request to the app served alone with one to an app
  * picked at random among the live ones; the round's ratio is the median of the latter over the former.
@@ -143,9 +150,17 @@ export async function liveScale(s: Server, kind: "declarative" | "actions", leve
     served = level;
 
     const alive = keepAlive([solo, ...names]);
-    await sleep(2 * KEEP_ALIVE_MS);
+    // Served requests reach a monitor once per hand-off period (workers/traffic), so the steady state
+    // (each monitor woken at its second of the period, evicted 10 s later) starts one period after
+    // the last app's first request: memory is read after that, never between hand-offs.
+    const traffic = await monitorsLive();
+    await sleep(Math.max(2 * KEEP_ALIVE_MS, path === "proxy" ? traffic.periodMs + 2 * KEEP_ALIVE_MS : 0));
     const samples: number[] = [];
-    for (let i = 0; i < 5; i++, await sleep(500)) samples.push(await workerdRss());
+    const live: number[] = [];
+    for (let i = 0; i < 5; i++, await sleep(500)) {
+      samples.push(await workerdRss());
+      live.push((await monitorsLive()).handedOff);
+    }
     const memory = median(samples);
     const perApp = (memory - idle) / level;
     const w = await warm(solo, names);
@@ -160,6 +175,8 @@ export async function liveScale(s: Server, kind: "declarative" | "actions", leve
       soloFirstMs: soloFirst,
       warm: w,
       keepAliveCyclesMs: alive.cycles,
+      monitorsLive: live,
+      handOffPeriodMs: traffic.periodMs,
     });
     rows.push(
       {
@@ -167,7 +184,7 @@ export async function liveScale(s: Server, kind: "declarative" | "actions", leve
         figure: mib(perApp),
         baseline: `${count(level)} recorded, none served: ${mib(idle)}`,
         ratio: `+${mib(memory - idle)} in all`,
-        spread: `RSS samples ${mib(Math.min(...samples) - idle)}–${mib(Math.max(...samples) - idle)} over idle; every app requested each ≤ ${(slowest / 1000).toFixed(1)} s`,
+        spread: `RSS samples ${mib(Math.min(...samples) - idle)}–${mib(Math.max(...samples) - idle)} over idle; every app requested each ≤ ${(slowest / 1000).toFixed(1)} s${path === "proxy" ? `; monitors live ${Math.min(...live)}–${Math.max(...live)} of ${count(level + 1)} (handed requests in the last 10 s, each every ${traffic.periodMs / 1000} s)` : ""}`,
         floor:
           kind === "declarative" && path === "proxy" && level >= 1000 ? floor("≤ 1 MiB", perApp <= MiB) : undefined,
       },

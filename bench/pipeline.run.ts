@@ -254,14 +254,7 @@ it("an action route against the entity route reading the same records", async ()
     baseline: `entity route GET /tasks?limit=5 ${ms(median(rounds.map((x) => x.a)))}`,
     ratio: times(r.median),
     spread: `95% CI ${times(r.low)}–${times(r.high)}`,
+    // Measured 0.97× (docs/benchmarks.md): an action twice as slow as the entity route fails.
+    floor: floor("≤ 1.5×", r.median <= 1.5),
   });
-});
-
-it("v2 figures that wait for their features", () => {
-  for (const what of ["WebSocket fan-out of one message to 100 members", "a schedule sweeping 1,000 partitions"])
-    rows.push({
-      benchmark: what,
-      figure: "not measured",
-      baseline: "channels and schedules reached main as this benchmark work ended: not yet written",
-    });
 });

@@ -85,3 +85,89 @@ it("the pipeline, the proxy and live apps, against their baselines", async () =>
     },
   );
 });
+
+it("a schedule over 50 partitions and a list over 10,000 records, against their baselines", async () => {
+  // perKey, a record in each of 50 partitions; the schedule's run against its action over HTTP per partition.
+  const name = `quick-sweep-${Date.now().toString(36)}`;
+  await deployApp(name, {
+    partition: "perKey",
+    counters: [{ name: "sweeps" }],
+    performance: { p95Ms: 10_000 },
+    actions: [
+      {
+        name: "sweep",
+        method: "POST",
+        path: "/sweep",
+        code: "export default async (req, ctx) => ({ sweeps: await ctx.counters.sweeps.increment() });",
+      },
+    ],
+    schedules: [{ name: "nightly", everySeconds: 3600, action: "sweep" }],
+  });
+  const keys = Array.from({ length: 50 }, (_, i) => `p-${i}`);
+  await post("/__bench/serve", { app: name, method: "POST", path: "/k/p-{i}/tasks", body: { title: "t" }, count: 50 });
+  const overHttp = () =>
+    Promise.all(
+      [0, 1, 2, 3, 4, 5, 6, 7].map(async (lane) => {
+        for (let i = lane; i < keys.length; i += 8) await post(`/apps/${name}/k/${keys[i]}/sweep`, {});
+      }),
+    );
+  const sweep = async () => {
+    const res = await post(`/v1/apps/${name}/schedules/nightly/run`, {});
+    if (res.body.partitions !== keys.length) throw new Error(`swept ${JSON.stringify(res.body)}`);
+  };
+  const schedule = await paired(overHttp, sweep, 5, 1);
+
+  // 10,000 records made by the app's own create, 250 per action call; a sorted, ranged page against 1,000.
+  const board = `quick-board-${Date.now().toString(36)}`;
+  await deployApp(board, {
+    partition: "perKey",
+    entities: [
+      {
+        name: "score",
+        plural: "scores",
+        fields: { points: { type: "integer", required: true, min: 0 } },
+        sortable: ["points"],
+      },
+    ],
+    actions: [
+      {
+        name: "seed",
+        method: "POST",
+        path: "/seed",
+        code: "export default async (req, ctx) => { const b = Number((await ctx.body())?.batch); if (!Number.isInteger(b) || b < 0) ctx.error(400, 'bad_batch', 'batch is a whole number'); for (let j = 0; j < 250; j++) await ctx.entities.scores.create({ points: ((b * 250 + j) * 7919) % 1000 }); return ctx.json({}, 201); };",
+      },
+    ],
+  });
+  for (const [key, n] of [
+    ["small", 1_000],
+    ["big", 10_000],
+  ] as const)
+    await post("/__bench/serve", {
+      app: board,
+      method: "POST",
+      path: `/k/${key}/seed`,
+      body: { batch: "{i}" },
+      count: n / 250,
+    });
+  const page = (key: string) => get(`/apps/${board}/k/${key}/scores?sort=-points&points[gte]=200&points[lt]=800`);
+  const list = await paired(page("small"), page("big"));
+  results.quickRealtime = { schedule, list };
+  rows.push(
+    {
+      benchmark: "schedule run over 50 partitions (5 paired rounds)",
+      figure: ms(schedule.b),
+      baseline: `its action over HTTP per partition ${ms(schedule.a)}`,
+      ratio: times(schedule.median),
+      spread: `95% CI ${times(schedule.low)}–${times(schedule.high)}`,
+      floor: floor("≤ 1.5×", schedule.median <= 1.5),
+    },
+    {
+      benchmark: "list sort + range over HTTP, 10,000 records (9 paired rounds of 10)",
+      figure: ms(list.b),
+      baseline: `1,000 records ${ms(list.a)}`,
+      ratio: times(list.median),
+      spread: `95% CI ${times(list.low)}–${times(list.high)}`,
+      floor: floor("≤ 2×", list.median <= 2),
+    },
+  );
+});

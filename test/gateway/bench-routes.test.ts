@@ -81,6 +81,31 @@ describe("benchmark routes", () => {
     const touch = await call("/__bench/touch", { method: "POST", json: { apps: ["Bad Name"], path: "x" } });
     expect(touch.status).toBe(400);
     expect(touch.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(["apps.0", "path"]);
+    const serve = await call("/__bench/serve", {
+      method: "POST",
+      json: { app: "some-app", method: "DELETE", path: "k/{i}", count: 0 },
+    });
+    expect(serve.status).toBe(400);
+    expect(serve.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(["count", "method", "path"]);
+    expect((await call("/__bench/traffic?withinMs=soon")).status).toBe(400);
+  });
+
+  it("serve numbered requests through the proxy, and say what the traffic buffer holds", async () => {
+    const prefix = `many${Date.now().toString(36)}`;
+    const [app] = (
+      await call("/__bench/registry/seed", { method: "POST", json: { prefix, from: 0, count: 1, kind: "declarative" } })
+    ).body.names;
+    const served = await call("/__bench/serve", {
+      method: "POST",
+      json: { app, method: "POST", path: "/tasks", body: { title: "task {i}" }, count: 3 },
+    });
+    expect(served.body.statuses).toEqual({ 201: 3 });
+    const titles = (await call(`/apps/${app}/tasks`)).body.items.map((t: { title: string }) => t.title).sort();
+    expect(titles).toEqual(["task 0", "task 1", "task 2"]);
+    const traffic = await call("/__bench/traffic?withinMs=60000");
+    expect(traffic.status).toBe(200);
+    expect(traffic.body).toMatchObject({ periodMs: expect.any(Number), handedOff: expect.any(Number) });
+    expect(traffic.body.requests).toBeGreaterThanOrEqual(0);
   });
 
   it("seed apps that serve and requests that the metrics count", async () => {

@@ -1,6 +1,13 @@
 // Proves production monitoring: metrics add up, errors group and notify, a spiking version is rolled back once with one fix run, and monitoring never fails a request.
-import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
-import { appMonitorOf } from "@aidevos/objects";
+// Served requests reach a monitor through its traffic buffer shard: held until the app's hand-off (alarm or a dashboard read), a 5xx at once with everything held before it.
+import {
+  createExecutionContext,
+  env,
+  runDurableObjectAlarm,
+  runInDurableObject,
+  waitOnExecutionContext,
+} from "cloudflare:test";
+import { appMonitorOf, trafficBufferOf } from "@aidevos/objects";
 import { describe, expect, it } from "vitest";
 import worker from "../../workers/gateway/src/index";
 import { api, json, startRun, todoSpec, uniqueName, waitForRun } from "../support/api";
@@ -119,14 +126,12 @@ describe("monitoring deployed apps", () => {
   it("never fails a user's request when monitoring is down", async () => {
     const name = uniqueName("unmonitored");
     expect((await waitForRun((await startRun({ request: "m", spec: todoSpec(name) })).id)).status).toBe("succeeded");
-    const broken = {
-      ...env,
-      APP_MONITOR: {
-        idFromName: () => {
-          throw new Error("monitoring is down");
-        },
+    const down = {
+      idFromName: () => {
+        throw new Error("monitoring is down");
       },
     };
+    const broken = { ...env, APP_MONITOR: down, TRAFFIC_BUFFER: down };
     const ctx = createExecutionContext();
     const res = await worker.fetch(new Request(`http://gateway.test/apps/${name}/tasks`), broken as never, ctx);
     expect(res.status).toBe(200);
@@ -145,6 +150,60 @@ describe("monitoring deployed apps", () => {
     expect(offline.status).toBe(422);
     expect((await json(offline)).error.code).toBe("spec_required");
     expect((await api("/v1/feedback", { method: "POST", json: { app: name } })).status).toBe(400);
+  });
+});
+
+describe("the traffic buffer between the gateway and a monitor", () => {
+  const event = (status: number) => ({
+    at: Date.now(),
+    version: 1,
+    method: "GET",
+    route: "GET /tasks",
+    status,
+    ms: 3,
+    key: null,
+    ...(status >= 500 ? { error: { message: `${status} internal_error: boom`, frame: "GET /tasks" } } : {}),
+  });
+  const requestsIn = async (name: string) =>
+    (await appMonitorOf(env, name).metrics(name, "minute", 10)).totals.requests;
+
+  it("holds served requests until the app's hand-off, which its alarm makes when due", async () => {
+    const name = uniqueName("buffered");
+    await waitForRun((await startRun({ request: "m", spec: todoSpec(name) })).id);
+    for (let i = 0; i < 3; i++) await (await api(`/apps/${name}/tasks`)).text();
+    const buffer = trafficBufferOf(env, name);
+    await until(
+      "3 requests held",
+      () => buffer.held(name),
+      (n) => n === 3,
+    );
+    expect(await requestsIn(name)).toBe(0);
+
+    // Its second of the period comes: the alarm hands the app's requests over.
+    await runInDurableObject(buffer, (_instance, state) => {
+      state.storage.sql.exec("UPDATE held SET due = ? WHERE app = ?", Date.now() - 1, name);
+    });
+    expect(await runDurableObjectAlarm(buffer)).toBe(true);
+    expect(await buffer.held(name)).toBe(0);
+    expect(await requestsIn(name)).toBe(3);
+  });
+
+  it("hands a 5xx on at once with the requests held before it, and a dashboard read hands over the rest", async () => {
+    const name = uniqueName("urgent");
+    await waitForRun((await startRun({ request: "m", spec: todoSpec(name) })).id);
+    const buffer = trafficBufferOf(env, name);
+    await buffer.hold(name, [event(200), event(200)]);
+    expect(await buffer.held(name)).toBe(2);
+    expect(await requestsIn(name)).toBe(0);
+
+    await buffer.hold(name, [event(500)]);
+    expect(await buffer.held(name)).toBe(0);
+    expect(await requestsIn(name)).toBe(3);
+    expect(await appMonitorOf(env, name).errors()).toHaveLength(1);
+
+    await buffer.hold(name, [event(404)]);
+    expect((await json(await api(`/v1/apps/${name}/metrics`))).totals.requests).toBe(4);
+    expect(await buffer.held(name)).toBe(0);
   });
 });
 

@@ -21,8 +21,10 @@ export {
   AppPlatform,
   default,
   KnowledgeBaseDO,
+  MonitorRelay,
   RegistryDO,
   RunDO,
+  TrafficBufferDO,
 } from "../../workers/gateway/src/index";
 
 // Each stage's input type is its own; the wrapper passes the job through untouched.

@@ -7,6 +7,7 @@ import { PlanningDO } from "@aidevos/planning";
 import { RegistryDO } from "@aidevos/registry";
 import { RunDO } from "@aidevos/runs";
 import { TestingDO } from "@aidevos/testing";
+import { MonitorRelay, TrafficBufferDO } from "@aidevos/traffic";
 import { createGateway } from "./app";
 import { recordTail } from "./apps/tail";
 import { bare, isBare } from "./bench";
@@ -23,10 +24,12 @@ export {
   KnowledgeBaseDO,
   LearningDO,
   MonitoringDO,
+  MonitorRelay,
   PlanningDO,
   RegistryDO,
   RunDO,
   TestingDO,
+  TrafficBufferDO,
 };
 
 const gateway = createGateway();

@@ -10,6 +10,9 @@ export {
   newRunOf,
   registryOf,
   runOf,
+  stableHash,
   stageOf,
   stagingHostOf,
+  trafficBufferOf,
+  trafficBuffers,
 } from "./names";

@@ -24,6 +24,30 @@ export function appMonitorOf(env: Env, app: string) {
   return env.APP_MONITOR.get(env.APP_MONITOR.idFromName(app));
 }
 
+/** Traffic buffer shards: a handful of always-live objects instead of a live monitor per served app. */
+const TRAFFIC_SHARDS = 16;
+
+/** A hash of a name that is the same in every isolate and run (FNV-1a, 32 bits). */
+export function stableHash(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+/** The buffer shard that holds one app's served requests until its monitor's periodic hand-off. */
+export function trafficBufferOf(env: Env, app: string) {
+  return trafficShard(env, stableHash(app) % TRAFFIC_SHARDS);
+}
+
+/** Every traffic buffer shard (what the live benchmark asks how often monitors are woken). */
+export function trafficBuffers(env: Env) {
+  return Array.from({ length: TRAFFIC_SHARDS }, (_, shard) => trafficShard(env, shard));
+}
+
+function trafficShard(env: Env, shard: number) {
+  return env.TRAFFIC_BUFFER.get(env.TRAFFIC_BUFFER.idFromName(`shard:${shard}`));
+}
+
 /** The host of one partition: the whole app, or one key of a perKey app. */
 export function appHostOf(env: Env, app: string, key?: string) {
   return env.APP_HOST.get(env.APP_HOST.idFromName(key === undefined ? app : `${app}/k/${key}`));

@@ -56,3 +56,21 @@ export const StorageSizes = z.object({
   monitorBytes: z.record(z.string(), z.int()),
 });
 export type StorageSizes = z.infer<typeof StorageSizes>;
+
+/**
+ * `POST /__bench/serve`: `count` requests to one app through the real `/apps/:name/*` handler, inside
+ * the Worker, `concurrency` at a time: seeding partitions and records without thousands of HTTP
+ * round trips. `{i}` in the path and in the body's string values becomes the request's number (from 0).
+ */
+export const ServeMany = z.strictObject({
+  app: AppName,
+  method: z.enum(["GET", "POST"]),
+  path: z
+    .string()
+    .max(200)
+    .regex(/^\/[A-Za-z0-9_\-/?=&.{}]*$/, "must be a path of the app, like /k/p-{i}/tasks"),
+  body: z.record(z.string(), z.union([z.string().max(200), z.number()])).optional(),
+  count: z.int().min(1).max(5000),
+  concurrency: z.int().min(1).max(16).default(8),
+});
+export type ServeMany = z.infer<typeof ServeMany>;

@@ -15,7 +15,7 @@ import {
 } from "@aidevos/core";
 import { type Routed, runScheduleOnCloudflare } from "@aidevos/deploy";
 import { providerName } from "@aidevos/llm";
-import { appControlOf, appHostOf, appMonitorOf, newRunOf, registryOf } from "@aidevos/objects";
+import { appControlOf, appHostOf, appMonitorOf, newRunOf, registryOf, trafficBufferOf } from "@aidevos/objects";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Hono } from "hono";
 import { appKeyRequired } from "../auth";
@@ -66,9 +66,12 @@ apps.openapi(contractDiffRoute, async (c) => {
   );
 });
 
-/** The app's monitor, once the app exists. */
+/** The app's monitor, once the app exists, with every request its traffic buffer held handed to it. */
 async function monitorOf(env: Env, name: string) {
   if (!(await registryOf(env).live(name))) throw new NotFoundError(`app ${name}`);
+  await trafficBufferOf(env, name)
+    .handOff(name)
+    .catch((err: unknown) => console.warn(`traffic buffer of ${name} unavailable`, String(err)));
   return appMonitorOf(env, name);
 }
 

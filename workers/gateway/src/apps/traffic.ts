@@ -1,5 +1,5 @@
 import type { RequestEvent } from "@aidevos/core";
-import { appMonitorOf } from "@aidevos/objects";
+import { trafficBufferOf } from "@aidevos/objects";
 
 const FLUSH_AFTER_MS = 250;
 const FLUSH_AT = 200;
@@ -19,7 +19,9 @@ export function redactedSample(request: Request, path: string): RequestEvent["sa
 
 /**
  * Hands a served request to the app's monitor off the hot path: events are batched per app and
- * sent after the response, and a monitor that fails never touches the user's request.
+ * sent after the response to the app's traffic buffer shard, which hands them to the monitor once a
+ * period, or at once for a 5xx (workers/traffic); a buffer or monitor that fails never touches the
+ * user's request.
  */
 export function recordRequest(
   env: Env,
@@ -41,7 +43,7 @@ export function recordRequest(
       if (pending.get(app) !== batch) return;
       pending.delete(app);
       try {
-        await appMonitorOf(env, app).record(app, batch);
+        await trafficBufferOf(env, app).hold(app, batch);
       } catch (err) {
         console.warn(`monitoring of ${app} missed ${batch.length} requests`, String(err));
       }

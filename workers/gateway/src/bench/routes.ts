@@ -8,12 +8,13 @@ import {
   NotFoundError,
   RegistrySeed,
   type RequestEvent,
+  ServeMany,
   type StorageSizes,
   setting,
   UnitRerun,
   ValidationError,
 } from "@aidevos/core";
-import { appMonitorOf, registryOf } from "@aidevos/objects";
+import { appMonitorOf, registryOf, trafficBuffers } from "@aidevos/objects";
 import { runUnitTests, unitTestWorkerCode } from "@aidevos/sandbox";
 import { Hono } from "hono";
 import type { z } from "zod";
@@ -89,6 +90,43 @@ bench.post("/__bench/touch", jsonBody, async (c) => {
   return c.json({ statuses, ms: Date.now() - started }, 200);
 });
 
+/**
+ * Serves `count` numbered requests to one app through the real `/apps/:name/*` handler (host, facet,
+ * monitoring): the schedule benchmark's 1,000 partitions and the list benchmark's 100,000 records.
+ */
+bench.post("/__bench/serve", jsonBody, async (c) => {
+  const { app, method, path, body, count, concurrency } = await valid(ServeMany, await c.req.json());
+  const numbered = (text: string, i: number) => text.replaceAll("{i}", String(i));
+  const statuses: Record<string, number> = {};
+  let failure: string | undefined;
+  const started = Date.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next++;
+        const json =
+          body &&
+          JSON.stringify(
+            Object.fromEntries(Object.entries(body).map(([k, v]) => [k, typeof v === "string" ? numbered(v, i) : v])),
+          );
+        const res = await served.fetch(
+          new Request(`http://bench/apps/${app}${numbered(path, i)}`, {
+            method,
+            ...(json ? { body: json, headers: { "content-type": "application/json" } } : {}),
+          }),
+          c.env,
+          c.executionCtx,
+        );
+        const text = await res.text();
+        statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+        if (res.status >= 400) failure ??= `${res.status} ${text.slice(0, 300)}`;
+      }
+    }),
+  );
+  return c.json({ statuses, ms: Date.now() - started, ...(failure ? { failure } : {}) }, 200);
+});
+
 /** Warm reruns timed after the cold run. */
 const WARM_RERUNS = 5;
 
@@ -150,4 +188,20 @@ bench.get("/__bench/storage", async (c) => {
     ),
   };
   return c.json(sizes, 200);
+});
+
+/**
+ * What the traffic buffer shards hold, and how many monitors they handed requests to within the last
+ * `withinMs` (those are the monitors live now: workerd evicts an object 10 s after its last call).
+ */
+bench.get("/__bench/traffic", async (c) => {
+  const withinMs = Number(c.req.query("withinMs") ?? 10_000);
+  if (!Number.isInteger(withinMs) || withinMs < 0)
+    throw new ValidationError([{ path: "withinMs", message: "a whole number of milliseconds" }]);
+  const shards = await Promise.all(trafficBuffers(c.env).map((shard) => shard.stats(withinMs)));
+  const sum = (key: "apps" | "requests" | "handedOff") => shards.reduce((n, s) => n + s[key], 0);
+  return c.json(
+    { apps: sum("apps"), requests: sum("requests"), handedOff: sum("handedOff"), periodMs: shards[0]!.periodMs },
+    200,
+  );
 });

@@ -1,0 +1,2 @@
+export { MonitorRelay } from "./monitor-relay";
+export { TrafficBufferDO } from "./traffic-buffer-do";
