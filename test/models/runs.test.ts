@@ -240,5 +240,6 @@ describe("patterns retrieved into the spec prompt", () => {
     expect(without.run.status, JSON.stringify(without.run.error)).toBe("succeeded");
     expect(without.specPrompt).not.toContain("workedExamples");
     expect(without.specPrompt).not.toContain("App pattern:");
-  });
+    // Two whole runs, each given up to 30 s by waitForRun: the test's budget covers both on a loaded machine.
+  }, 90_000);
 });
