@@ -1,4 +1,8 @@
 import { AppName, MAX_SCHEDULE_RUN_LINE, SCHEDULE_RUN_MARK, ScheduleRunLine } from "@aidevos/core";
+import { type TailRequest, tailRequestOf } from "./tail-requests";
+
+/** Requests of one app kept from one batch of tail events (what the traffic buffer hands off at once). */
+const MAX_REQUESTS = 1000;
 
 /** An alarm of an app's Worker that did not end well (an exception, CPU or memory exceeded, ...). */
 interface AlarmFailure {
@@ -7,12 +11,16 @@ interface AlarmFailure {
   message: string;
 }
 
-/** What one app's Worker on Cloudflare told its tail about its schedules in a batch of events. */
+/** What one app's Worker on Cloudflare told its tail about its schedules and traffic in a batch of events. */
 export interface TailReport {
   /** The app: its Worker's script name is the app's name (CloudflareDeployer uploads it so). */
   app: string;
   runs: ScheduleRunLine[];
   alarmFailures: AlarmFailure[];
+  /** Requests it served at its workers.dev address (never those the gateway's dispatch route passed on). */
+  requests: TailRequest[];
+  /** Requests past MAX_REQUESTS in this batch, said and not recorded. */
+  dropped: number;
 }
 
 const LINE_START = `{"aidevos":${JSON.stringify(SCHEDULE_RUN_MARK)}`;
@@ -57,8 +65,9 @@ export interface TailScope {
 }
 
 /**
- * The schedule runs and failed alarms in a batch of tail events, by app. Events of other Workers
- * (our gateway, a name no app can have, another dispatch namespace) and every other log line are skipped.
+ * The schedule runs, failed alarms and served requests in a batch of tail events, by app. Events of
+ * other Workers (our gateway, a name no app can have, another dispatch namespace), every other log
+ * line and fetch events that are not traffic to count (tailRequestOf) are skipped.
  */
 export function tailReports(events: readonly TraceItem[], scope: TailScope): TailReport[] {
   const byApp = new Map<string, TailReport>();
@@ -69,10 +78,13 @@ export function tailReports(events: readonly TraceItem[], scope: TailScope): Tai
     if (item.dispatchNamespace && item.dispatchNamespace !== scope.namespace) continue;
     const runs = item.logs.map(scheduleRunOf).filter((l): l is ScheduleRunLine => l !== null);
     const failure = alarmFailureOf(item);
-    if (runs.length === 0 && !failure) continue;
-    const report = byApp.get(script) ?? { app: script, runs: [], alarmFailures: [] };
+    const request = tailRequestOf(item, scope.namespace);
+    if (runs.length === 0 && !failure && !request) continue;
+    const report = byApp.get(script) ?? { app: script, runs: [], alarmFailures: [], requests: [], dropped: 0 };
     report.runs.push(...runs);
     if (failure) report.alarmFailures.push(failure);
+    if (request && report.requests.length < MAX_REQUESTS) report.requests.push(request);
+    else if (request) report.dropped++;
     byApp.set(script, report);
   }
   return [...byApp.values()];

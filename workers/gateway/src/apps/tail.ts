@@ -1,14 +1,18 @@
+import type { RequestEvent } from "@aidevos/core";
 import { setting } from "@aidevos/core";
 import { recordScheduleRun } from "@aidevos/deploy";
-import { appHostOf, appMonitorOf } from "@aidevos/objects";
+import { appHostOf, appMonitorOf, trafficBufferOf } from "@aidevos/objects";
 import { type TailReport, tailReports } from "./tail-reports";
+import { requestEventOf } from "./tail-requests";
 
 /**
  * The gateway's tail handler: apps shipped to Cloudflare name this Worker as their tail consumer
  * (CloudflareDeployer), so their alarms' schedule runs (one structured line each, from the runtime)
- * and failed alarms reach each app's monitor as local runs do. Only events of Workers named like an
- * app that exists, in the namespace apps are uploaded into, count. Most events carry nothing of ours
- * and cost no call; the rest cost calls to the app's own objects only (never a global one).
+ * and failed alarms reach each app's monitor as local runs do, and the requests their Workers served
+ * at workers.dev (which bypass the gateway) reach it as the requests the gateway serves do. Only
+ * events of Workers named like an app that exists, in the namespace apps are uploaded into, count.
+ * Events that carry nothing of ours cost no call; the rest cost calls to the app's own objects and
+ * its traffic buffer shard only (never a global one), once per app per batch.
  */
 export async function recordTail(events: readonly TraceItem[], env: Env): Promise<void> {
   const scope = {
@@ -26,6 +30,11 @@ export async function recordTail(events: readonly TraceItem[], env: Env): Promis
 async function record(env: Env, report: TailReport): Promise<void> {
   const live = await appHostOf(env, report.app).live(report.app);
   if (!live) return;
+  if (report.dropped > 0)
+    console.warn(`monitoring of ${report.app} missed ${report.dropped} requests of one tail batch`);
+  const requests = report.requests.map((r) => requestEventOf(r, live)).filter((e): e is RequestEvent => e !== null);
+  // Handed to the app's traffic buffer shard as recordRequest hands the gateway's own (a tail batch is a batch already).
+  if (requests.length > 0) await trafficBufferOf(env, report.app).hold(report.app, requests);
   const base = { app: report.app, version: live.version, codeHash: live.codeHash };
   for (const run of report.runs) {
     const outcome = { ok: run.ok, ...(run.error ? { error: { error: run.error } } : {}), broadcasts: [] };

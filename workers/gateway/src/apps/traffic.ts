@@ -10,7 +10,7 @@ const SECRET_HEADER = /auth|cookie|token|key|secret|signature|websocket-protocol
 /** Requests waiting to be recorded, per app, in this isolate. */
 const pending = new Map<string, RequestEvent[]>();
 
-export function redactedSample(request: Request, path: string): RequestEvent["sample"] {
+export function redactedSample(request: Pick<Request, "method" | "headers">, path: string): RequestEvent["sample"] {
   const headers: Record<string, string> = {};
   for (const [name, value] of request.headers)
     headers[name] = SECRET_HEADER.test(name) ? "[redacted]" : value.slice(0, 200);
