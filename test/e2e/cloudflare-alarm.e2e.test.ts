@@ -5,9 +5,7 @@
 // gateway's parser reads. Also that the global fetch refuses an allow-listed listening origin while ctx.fetch reaches it
 // (the server sees exactly the ctx.fetch call), and that the platform token lets a run-now call through while a call
 // without it (or with another token) gets 404.
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,6 +13,7 @@ import { AppSpec } from "@aidevos/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCanary } from "../fakes/canary-server";
 import { got as gotFrames, connect as open, until } from "../support/websocket";
+import { type DevServer, startWranglerDev } from "./wrangler-dev";
 
 const TOKEN = "a".repeat(24) + crypto.randomUUID().replaceAll("-", "");
 const TAIL_REPORTS = fileURLToPath(new URL("../../workers/gateway/src/apps/tail-reports.ts", import.meta.url));
@@ -139,27 +138,15 @@ export default {
 };
 `;
 
-let child: ChildProcess;
+let dev: DevServer;
 let canary: { url: string; server: { close(): void } };
 let base = "";
-let log = "";
 const dirs: string[] = [];
-
-async function freePort(): Promise<number> {
-  return new Promise((done) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   canary = await startCanary();
   const dir = mkdtempSync(join(tmpdir(), "aidevos-cf-alarm-"));
-  const state = mkdtempSync(join(tmpdir(), "aidevos-cf-alarm-state-"));
-  dirs.push(dir, state);
+  dirs.push(dir);
   const { SANDBOX_COMPATIBILITY_DATE, SANDBOX_COMPATIBILITY_FLAGS, sandboxedApp } = (await import(
     /* @vite-ignore */ SANDBOX_PACKAGE
   )) as Sandbox;
@@ -196,64 +183,20 @@ main = "tail-sink.js"
 compatibility_date = "${SANDBOX_COMPATIBILITY_DATE}"
 `,
   );
-  const port = await freePort();
-  child = spawn(
-    "pnpm",
-    [
-      "exec",
-      "wrangler",
-      "dev",
-      "--config",
-      join(dir, "wrangler.toml"),
-      "--config",
-      join(dir, "tail.toml"),
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      // Outside the Worker's directory: wrangler watches that one and would reload on every write of the state.
-      "--persist-to",
-      state,
-    ],
-    {
-      env: {
-        ...process.env,
-        CI: "true",
-        WRANGLER_SEND_METRICS: "false",
-        CLOUDFLARE_CF_FETCH_ENABLED: "false",
-        X_LOCAL_OBSERVABILITY: "false",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-    },
-  );
-  child.stdout?.on("data", (d) => {
-    log += d;
+  dev = await startWranglerDev({
+    configs: [join(dir, "wrangler.toml"), join(dir, "tail.toml")],
+    readyPath: "/k/probe/channels/news",
   });
-  child.stderr?.on("data", (d) => {
-    log += d;
-  });
-  base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${log}`);
-    try {
-      await fetch(`${base}/k/probe/channels/news`);
-      break;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`wrangler dev did not start:\n${log}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
+  base = dev.base;
 }, 120_000);
 
-afterAll(() => {
-  if (child?.pid && child.exitCode === null) process.kill(-child.pid, "SIGKILL");
+afterAll(async () => {
+  await dev?.stop();
   canary?.server.close();
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-const tail = () => `\n${log.slice(-2000)}`;
+const tail = () => `\n${dev.output().slice(-2000)}`;
 const call = async (path: string, init?: RequestInit) => {
   const res = await fetch(`${base}${path}`, init);
   const text = await res.text();
@@ -285,7 +228,8 @@ describe("the uploaded App's alarm on Cloudflare", () => {
     const printed = await until(
       () =>
         tailReports(
-          log
+          dev
+            .output()
             .split("\n")
             .filter((l) => l.includes('"aidevos.schedule-run"'))
             .map((l) => ({

@@ -2,14 +2,13 @@
 // `wrangler dev` with the same Durable Object binding and migration) is its own host: channels relay, reply to the
 // sender and take HTTP broadcasts through the hibernation API in its App object, keys keep rooms apart, a big frame
 // closes with 1009, and the platform's /_aidevos/ calls are refused from outside.
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { AppSpec } from "@aidevos/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeCode, got as gotFrames, type Member, connect as open } from "../support/websocket";
+import { type DevServer, startWranglerDev } from "./wrangler-dev";
 
 const SPEC = AppSpec.parse({
   name: "cf-chat",
@@ -54,19 +53,8 @@ interface Sandbox {
 const SANDBOX_PACKAGE = "@aidevos/sandbox";
 const COMPILER_PACKAGE = "@aidevos/compiler";
 
-let child: ChildProcess;
+let dev: DevServer;
 let base = "";
-let log = "";
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), "aidevos-cf-app-"));
@@ -92,42 +80,16 @@ durable_objects.bindings = [{ name = "APP", class_name = "App" }]
 migrations = [{ tag = "v1", new_sqlite_classes = ["App"] }]
 `,
   );
-  const port = await freePort();
-  child = spawn(
-    "pnpm",
-    ["exec", "wrangler", "dev", "--config", join(dir, "wrangler.toml"), "--ip", "127.0.0.1", "--port", String(port)],
-    {
-      env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", X_LOCAL_OBSERVABILITY: "false" },
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-    },
-  );
-  child.stdout?.on("data", (d) => {
-    log += d;
-  });
-  child.stderr?.on("data", (d) => {
-    log += d;
-  });
-  base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${log}`);
-    try {
-      await fetch(`${base}/k/probe/channels/lobby`);
-      break;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`wrangler dev did not start:\n${log}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
+  dev = await startWranglerDev({ configs: [join(dir, "wrangler.toml")], readyPath: "/k/probe/channels/lobby" });
+  base = dev.base;
 }, 120_000);
 
-afterAll(() => {
-  if (child?.pid && child.exitCode === null) process.kill(-child.pid, "SIGKILL");
+afterAll(async () => {
+  await dev?.stop();
 });
 
 /** The last of wrangler's output, in every failed wait. */
-const tail = () => `\n${log.slice(-2000)}`;
+const tail = () => `\n${dev.output().slice(-2000)}`;
 const connect = (path: string) => open(`${base.replace(/^http/, "ws")}${path}`);
 const got = (m: Member, n: number, what: string) => gotFrames(m, n, what, tail);
 

@@ -46,9 +46,13 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Starts `wrangler dev` the way `pnpm dev` does, on a free port with its own state directory. */
+/**
+ * Starts `wrangler dev` the way `pnpm dev` does, on a free port with its own state directory: the
+ * project's Worker, or the Workers of `configs` (the first is the one served; state is kept outside
+ * their directory, which wrangler watches). Ready when `readyPath` (default /healthz) answers below 500.
+ */
 export async function startWranglerDev(
-  options: { persistTo?: string; vars?: Record<string, string> } = {},
+  options: { persistTo?: string; vars?: Record<string, string>; configs?: string[]; readyPath?: string } = {},
 ): Promise<DevServer> {
   const port = await freePort();
   const persistTo = options.persistTo ?? mkdtempSync(join(tmpdir(), "aidevos-e2e-"));
@@ -59,6 +63,7 @@ export async function startWranglerDev(
       "exec",
       "wrangler",
       "dev",
+      ...(options.configs ?? []).flatMap((config) => ["--config", config]),
       "--ip",
       "127.0.0.1",
       "--port",
@@ -88,14 +93,15 @@ export async function startWranglerDev(
   });
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 90_000;
+  const readyPath = options.readyPath ?? "/healthz";
   for (;;) {
     if (child.exitCode !== null) throw new Error(`wrangler dev exited ${child.exitCode}:\n${log}`);
     try {
-      if ((await fetch(`${base}/healthz`)).ok) break;
+      if ((await fetch(`${base}${readyPath}`)).status < 500) break;
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`wrangler dev did not answer /healthz:\n${log}`);
+    if (Date.now() > deadline) throw new Error(`wrangler dev did not answer ${readyPath}:\n${log}`);
     await new Promise((r) => setTimeout(r, 250));
   }
   return {

@@ -1,23 +1,13 @@
 // Proves that failed runs teach: a run whose examples fail is handed to learning as it ends, its failure is counted against the model and prompt version that wrote its code, and GET /v1/learning/stats shows the table.
 
+import type { ModelStat } from "@aidevos/core";
 import { describe, expect, it } from "vitest";
 import { api, json, startRun, waitForRun } from "../support/api";
 
-interface Stat {
-  stage: string;
-  model: string;
-  prompt: string;
-  runs: number;
-  firstPass: number;
-  failed: number;
-  failureRate: number;
-  costPerRun: number;
-}
-
 /** Learning for a failed run happens after the run has ended: wait (bounded) until it is counted. */
-async function statsWith(failed: number): Promise<Stat[]> {
+async function statsWith(failed: number): Promise<ModelStat[]> {
   for (let i = 0; i < 200; i++) {
-    const { items } = await json<{ items: Stat[] }>(await api("/v1/learning/stats"));
+    const { items } = await json<{ items: ModelStat[] }>(await api("/v1/learning/stats"));
     if (items.reduce((n, s) => n + s.failed, 0) >= failed) return items;
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -6,13 +6,14 @@
 // the strong model, which is the model the code request names.
 
 import { env } from "cloudflare:workers";
-import { type AppSpec, AppSpec as AppSpecSchema, type Run } from "@aidevos/core";
+import type { AppSpec, ModelStat, Run } from "@aidevos/core";
 import { seededRandom } from "@aidevos/learning";
 import { describeArchitecture, planTasks, prompt } from "@aidevos/llm";
 import { knowledgeBaseOf } from "@aidevos/objects";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ScriptedResponse } from "../fakes/anthropic-server";
 import { api, json, startRun, uniqueName, waitForRun } from "../support/api";
+import { answer, notesSpec } from "./support";
 
 const settings = env as unknown as Record<string, string | undefined>;
 const baseURL = settings.TEST_ANTHROPIC_URL!;
@@ -27,23 +28,7 @@ async function script(responses: ScriptedResponse[]) {
 async function sent(): Promise<any[]> {
   return (await fetch(`${baseURL}/__requests?key=${KEY}`)).json();
 }
-const answer = (value: unknown): ScriptedResponse => ({ answer: { answer: value } });
 
-function notesSpec(name: string): AppSpec {
-  return AppSpecSchema.parse({
-    name,
-    entities: [{ name: "note", plural: "notes", fields: { text: { type: "string", required: true } } }],
-    actions: [
-      {
-        name: "count",
-        method: "GET",
-        path: "/count",
-        description: "How many notes there are",
-        examples: [{ path: "/count", status: 200, json: { notes: 0 } }],
-      },
-    ],
-  });
-}
 const COUNT_CODE =
   "export default async (req, ctx) => {\n  const { items } = await ctx.entities.notes.list({ limit: 100 });\n  return { notes: items.length };\n};\n";
 
@@ -76,14 +61,6 @@ async function seed(stage: string, model: string, promptVersion: string, runs: n
   const kb = knowledgeBaseOf(env);
   for (let i = 0; i < runs; i++)
     await kb.record(stage, model, promptVersion, { refineRounds: i < firstPass ? 0 : 1, cost: 0.01, failed: false });
-}
-
-interface Stat {
-  stage: string;
-  model: string;
-  prompt: string;
-  runs: number;
-  firstPass: number;
 }
 
 beforeEach(() => {
@@ -134,7 +111,7 @@ describe("the model updater chooses prompt versions", () => {
     expect(events).toContain(`model updater: recorded a run of ${model} with prompt code.v3 on codegen`);
 
     // GET /v1/learning/stats shows the table per prompt version, the run counted against v3.
-    const { items } = await json<{ items: Stat[] }>(await api("/v1/learning/stats"));
+    const { items } = await json<{ items: ModelStat[] }>(await api("/v1/learning/stats"));
     const mine = items.filter((s) => s.model === model).map((s) => [s.stage, s.prompt, s.runs, s.firstPass]);
     expect(mine).toEqual([
       ["codegen", "code.v2", 4, 2],

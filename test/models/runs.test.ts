@@ -2,11 +2,12 @@
 
 import { env } from "cloudflare:workers";
 import { compileApp } from "@aidevos/compiler";
-import { type AppSpec, AppSpec as AppSpecSchema, bundleHash } from "@aidevos/core";
+import { type AppSpec, bundleHash } from "@aidevos/core";
 import { describeArchitecture, planTasks } from "@aidevos/llm";
 import { describe, expect, it } from "vitest";
 import type { ScriptedResponse } from "../fakes/anthropic-server";
 import { api, json, startRun, uniqueName, waitForRun } from "../support/api";
+import { answer, notesSpec } from "./support";
 
 const baseURL = (env as unknown as { TEST_ANTHROPIC_URL: string }).TEST_ANTHROPIC_URL;
 /** The one key every run of this project uses (vitest.config.ts): tests here script it one after another. */
@@ -19,40 +20,10 @@ async function script(responses: ScriptedResponse[]) {
 async function sent(): Promise<any[]> {
   return (await fetch(`${baseURL}/__requests?key=${KEY}`)).json();
 }
-const answer = (value: unknown, extra: Partial<ScriptedResponse> = {}): ScriptedResponse => ({
-  answer: { answer: value },
-  ...extra,
-});
 
 /** Code as a model writes one action's: plain module text, here with a hash the model made up. */
 const COUNT_CODE =
   "export default async (req, ctx) => {\n  const { items } = await ctx.entities.notes.list({ limit: 100 });\n  return { notes: items.length };\n};\n";
-
-function notesSpec(name: string, extraField = false): AppSpec {
-  return AppSpecSchema.parse({
-    name,
-    entities: [
-      {
-        name: "note",
-        plural: "notes",
-        fields: {
-          text: { type: "string", required: true },
-          ...(extraField ? { tag: { type: "string", default: "none" } } : {}),
-        },
-      },
-    ],
-    // No code: the model writes it, one call per action.
-    actions: [
-      {
-        name: "count",
-        method: "GET",
-        path: "/count",
-        description: "How many notes there are",
-        examples: [{ path: "/count", status: 200, json: { notes: 0 } }],
-      },
-    ],
-  });
-}
 
 /** What a model answers for planning: the spec, then the architecture and tasks for it. */
 function planning(spec: AppSpec): ScriptedResponse[] {
