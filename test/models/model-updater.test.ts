@@ -8,39 +8,23 @@
 import { env } from "cloudflare:workers";
 import type { AppSpec, ModelStat, Run } from "@aidevos/core";
 import { seededRandom } from "@aidevos/learning";
-import { describeArchitecture, planTasks, prompt } from "@aidevos/llm";
+import { prompt } from "@aidevos/llm";
 import { knowledgeBaseOf } from "@aidevos/objects";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ScriptedResponse } from "../fakes/anthropic-server";
 import { api, json, startRun, uniqueName, waitForRun } from "../support/api";
-import { answer, notesSpec } from "./support";
+import { answer, COUNT_CODE, fakeModel, notesSpec, planning } from "./support";
 
 const settings = env as unknown as Record<string, string | undefined>;
-const baseURL = settings.TEST_ANTHROPIC_URL!;
 /** This file's own scenario of the fake, so it never takes answers runs.test.ts scripted. */
 const KEY = "sk-ant-fake-model-updater";
 const CHANGED = ["ANTHROPIC_API_KEY", "AIDEVOS_MODEL", "AIDEVOS_STRONG_MODEL"] as const;
+const { script, sent } = fakeModel(KEY);
 const saved: Partial<Record<(typeof CHANGED)[number], string | undefined>> = {};
-
-async function script(responses: ScriptedResponse[]) {
-  await fetch(`${baseURL}/__script`, { method: "POST", body: JSON.stringify({ key: KEY, responses }) });
-}
-async function sent(): Promise<any[]> {
-  return (await fetch(`${baseURL}/__requests?key=${KEY}`)).json();
-}
-
-const COUNT_CODE =
-  "export default async (req, ctx) => {\n  const { items } = await ctx.entities.notes.list({ limit: 100 });\n  return { notes: items.length };\n};\n";
 
 /** A whole run's answers: spec, architecture, tasks, the one action's code, a review with no findings. */
 function wholeRun(spec: AppSpec): ScriptedResponse[] {
-  return [
-    answer({ spec, requirements: [], acceptanceCriteria: [] }),
-    answer(describeArchitecture(spec)),
-    answer(planTasks(spec)),
-    answer({ code: COUNT_CODE }),
-    answer({ findings: [] }),
-  ];
+  return [...planning(spec), answer({ code: COUNT_CODE }), answer({ findings: [] })];
 }
 
 async function run(request: string): Promise<{ run: Run; events: string; requests: any[] }> {

@@ -1,38 +1,17 @@
 // Proves whole runs against the loopback Anthropic API (the "models" project points every run at it): a made-up hash beside the model's action code is ignored and never serves stale code; a blocking review finding goes to the refiner instead of failing the run; model failures end the run with an error named by cause (model_overloaded, model_unreachable, model_output_invalid, model_truncated, budget_exceeded), not stage_failed.
 
-import { env } from "cloudflare:workers";
 import { compileApp } from "@aidevos/compiler";
 import { type AppSpec, bundleHash } from "@aidevos/core";
 import { describeArchitecture, planTasks } from "@aidevos/llm";
 import { describe, expect, it } from "vitest";
 import type { ScriptedResponse } from "../fakes/anthropic-server";
 import { api, json, startRun, uniqueName, waitForRun } from "../support/api";
-import { answer, notesSpec } from "./support";
+import { answer, COUNT_CODE, fakeModel, notesSpec, planning } from "./support";
 
-const baseURL = (env as unknown as { TEST_ANTHROPIC_URL: string }).TEST_ANTHROPIC_URL;
 /** The one key every run of this project uses (vitest.config.ts): tests here script it one after another. */
 const KEY = "sk-ant-fake-models";
 const MADE_UP_HASH = "f".repeat(64);
-
-async function script(responses: ScriptedResponse[]) {
-  await fetch(`${baseURL}/__script`, { method: "POST", body: JSON.stringify({ key: KEY, responses }) });
-}
-async function sent(): Promise<any[]> {
-  return (await fetch(`${baseURL}/__requests?key=${KEY}`)).json();
-}
-
-/** Code as a model writes one action's: plain module text, here with a hash the model made up. */
-const COUNT_CODE =
-  "export default async (req, ctx) => {\n  const { items } = await ctx.entities.notes.list({ limit: 100 });\n  return { notes: items.length };\n};\n";
-
-/** What a model answers for planning: the spec, then the architecture and tasks for it. */
-function planning(spec: AppSpec): ScriptedResponse[] {
-  return [
-    answer({ spec, requirements: [], acceptanceCriteria: [] }),
-    answer(describeArchitecture(spec)),
-    answer(planTasks(spec)),
-  ];
-}
+const { script, sent } = fakeModel(KEY);
 
 /** The bundle the pipeline builds from a spec and the code the model wrote for its action. */
 async function built(spec: AppSpec, code: string) {
