@@ -5,15 +5,13 @@
 // gateway's parser reads. Also that the global fetch refuses an allow-listed listening origin while ctx.fetch reaches it
 // (the server sees exactly the ctx.fetch call), and that the platform token lets a run-now call through while a call
 // without it (or with another token) gets 404.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AppSpec } from "@aidevos/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCanary } from "../fakes/canary-server";
 import { got as gotFrames, connect as open, until } from "../support/websocket";
-import { type DevServer, startWranglerDev } from "./wrangler-dev";
+import { serveUploadedApp, uploadedCompatibilityDate } from "./uploaded-app";
+import type { DevServer } from "./wrangler-dev";
 
 const TOKEN = "a".repeat(24) + crypto.randomUUID().replaceAll("-", "");
 const TAIL_REPORTS = fileURLToPath(new URL("../../workers/gateway/src/apps/tail-reports.ts", import.meta.url));
@@ -75,23 +73,9 @@ export default async (req, ctx) => {
   });
 }
 
-/** See cloudflare-app.e2e.test.ts: the compiler and sandbox are imported at run time, outside Node's type-check. */
-interface Compiler {
-  compileApp(spec: AppSpec): Promise<unknown>;
-}
-interface Sandbox {
-  SANDBOX_COMPATIBILITY_DATE: string;
-  SANDBOX_COMPATIBILITY_FLAGS: readonly string[];
-  sandboxedApp(
-    bundle: unknown,
-    opts: { outboundOrigins: string[] },
-  ): { mainModule: string; modules: Record<string, string> };
-}
 interface TailParser {
   tailReports(events: unknown[], scope: { ownScript: string }): { app: string; runs: Record<string, unknown>[] }[];
 }
-const SANDBOX_PACKAGE = "@aidevos/sandbox";
-const COMPILER_PACKAGE = "@aidevos/compiler";
 
 /**
  * The test's entry: the uploaded entry's App with two test routes (move a schedule due and set the alarm now;
@@ -141,50 +125,26 @@ export default {
 let dev: DevServer;
 let canary: { url: string; server: { close(): void } };
 let base = "";
-const dirs: string[] = [];
 
 beforeAll(async () => {
   canary = await startCanary();
-  const dir = mkdtempSync(join(tmpdir(), "aidevos-cf-alarm-"));
-  dirs.push(dir);
-  const { SANDBOX_COMPATIBILITY_DATE, SANDBOX_COMPATIBILITY_FLAGS, sandboxedApp } = (await import(
-    /* @vite-ignore */ SANDBOX_PACKAGE
-  )) as Sandbox;
-  const { compileApp } = (await import(/* @vite-ignore */ COMPILER_PACKAGE)) as Compiler;
   const origin = new URL(canary.url).origin;
-  // As AppControlDO ships it: the guard allows the spec's outbound origins.
-  const app = sandboxedApp(await compileApp(spec(origin)), { outboundOrigins: [origin] });
-  for (const [path, content] of Object.entries({ ...app.modules, "__test_entry.js": TEST_ENTRY })) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), content);
-  }
-  writeFileSync(join(dir, "tail-sink.js"), TAIL_SINK);
-  // What CloudflareDeployer's metadata declares (the entry wrapped by the test's), the tail consumer it names, and
-  // the platform token AppControlDO sets as a secret.
-  writeFileSync(
-    join(dir, "wrangler.toml"),
-    `name = "cf-alarm"
-main = "__test_entry.js"
-compatibility_date = "${SANDBOX_COMPATIBILITY_DATE}"
-compatibility_flags = ${JSON.stringify(SANDBOX_COMPATIBILITY_FLAGS)}
-no_bundle = true
-rules = [{ type = "ESModule", globs = ["**/*.js"] }]
-durable_objects.bindings = [{ name = "APP", class_name = "App" }]
-migrations = [{ tag = "v1", new_sqlite_classes = ["App"] }]
-tail_consumers = [{ service = "tail-sink" }]
+  // As AppControlDO ships it (the guard allows the spec's outbound origins), the entry wrapped by the test's, the
+  // tail consumer it names, and the platform token AppControlDO sets as a secret.
+  dev = await serveUploadedApp(spec(origin), {
+    outboundOrigins: [origin],
+    modules: { "__test_entry.js": TEST_ENTRY, "tail-sink.js": TAIL_SINK },
+    main: "__test_entry.js",
+    settings: `tail_consumers = [{ service = "tail-sink" }]
 services = [{ binding = "TAIL", service = "tail-sink" }]
 vars = { aidevos_platform_token = "${TOKEN}" }
 `,
-  );
-  writeFileSync(
-    join(dir, "tail.toml"),
-    `name = "tail-sink"
+    others: {
+      "tail.toml": `name = "tail-sink"
 main = "tail-sink.js"
-compatibility_date = "${SANDBOX_COMPATIBILITY_DATE}"
+compatibility_date = "${await uploadedCompatibilityDate()}"
 `,
-  );
-  dev = await startWranglerDev({
-    configs: [join(dir, "wrangler.toml"), join(dir, "tail.toml")],
+    },
     readyPath: "/k/probe/channels/news",
   });
   base = dev.base;
@@ -193,7 +153,6 @@ compatibility_date = "${SANDBOX_COMPATIBILITY_DATE}"
 afterAll(async () => {
   await dev?.stop();
   canary?.server.close();
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
 const tail = () => `\n${dev.output().slice(-2000)}`;

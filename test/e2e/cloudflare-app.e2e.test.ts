@@ -2,13 +2,11 @@
 // `wrangler dev` with the same Durable Object binding and migration) is its own host: channels relay, reply to the
 // sender and take HTTP broadcasts through the hibernation API in its App object, keys keep rooms apart, a big frame
 // closes with 1009, and the platform's /_aidevos/ calls are refused from outside.
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
 import { AppSpec } from "@aidevos/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeCode, got as gotFrames, type Member, connect as open } from "../support/websocket";
-import { type DevServer, startWranglerDev } from "./wrangler-dev";
+import { serveUploadedApp } from "./uploaded-app";
+import type { DevServer } from "./wrangler-dev";
 
 const SPEC = AppSpec.parse({
   name: "cf-chat",
@@ -38,49 +36,11 @@ const SPEC = AppSpec.parse({
   channels: [{ name: "lobby" }, { name: "chat", onMessage: "say" }],
 });
 
-/**
- * The compiler and what the deployer uploads (@aidevos/sandbox), imported at run time: their Workers types and
- * runtime-as-text modules are outside Node's type-check (tsconfig.node.json).
- */
-interface Compiler {
-  compileApp(spec: AppSpec): Promise<unknown>;
-}
-interface Sandbox {
-  SANDBOX_COMPATIBILITY_DATE: string;
-  SANDBOX_COMPATIBILITY_FLAGS: readonly string[];
-  sandboxedApp(bundle: unknown): { mainModule: string; modules: Record<string, string> };
-}
-const SANDBOX_PACKAGE = "@aidevos/sandbox";
-const COMPILER_PACKAGE = "@aidevos/compiler";
-
 let dev: DevServer;
 let base = "";
 
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), "aidevos-cf-app-"));
-  const { SANDBOX_COMPATIBILITY_DATE, SANDBOX_COMPATIBILITY_FLAGS, sandboxedApp } = (await import(
-    /* @vite-ignore */ SANDBOX_PACKAGE
-  )) as Sandbox;
-  const { compileApp } = (await import(/* @vite-ignore */ COMPILER_PACKAGE)) as Compiler;
-  const app = sandboxedApp(await compileApp(SPEC));
-  for (const [path, content] of Object.entries(app.modules)) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), content);
-  }
-  // What CloudflareDeployer's metadata declares: the entry, the date and flags, APP bound to App, a SQLite migration.
-  writeFileSync(
-    join(dir, "wrangler.toml"),
-    `name = "cf-chat"
-main = "${app.mainModule}"
-compatibility_date = "${SANDBOX_COMPATIBILITY_DATE}"
-compatibility_flags = ${JSON.stringify(SANDBOX_COMPATIBILITY_FLAGS)}
-no_bundle = true
-rules = [{ type = "ESModule", globs = ["**/*.js"] }]
-durable_objects.bindings = [{ name = "APP", class_name = "App" }]
-migrations = [{ tag = "v1", new_sqlite_classes = ["App"] }]
-`,
-  );
-  dev = await startWranglerDev({ configs: [join(dir, "wrangler.toml")], readyPath: "/k/probe/channels/lobby" });
+  dev = await serveUploadedApp(SPEC, { readyPath: "/k/probe/channels/lobby" });
   base = dev.base;
 }, 120_000);
 
