@@ -5,7 +5,7 @@
 // code (an action creating 250 per call, driven by /__bench/serve inside the Worker), so they are
 // stored, validated and indexed exactly as records posted one by one would be.
 import { it } from "vitest";
-import { benchServer, count, floor, median, ms, pairedRatio, pairedRounds, times } from "./support";
+import { benchServer, count, floor, median, ms, pairedRatio, pairedRounds, SCORES, times } from "./support";
 
 const LARGE = Number(process.env.BENCH_LIST_RECORDS ?? 100_000);
 const SMALL = 1_000;
@@ -40,18 +40,7 @@ it(`lists ${count(LARGE)} records over HTTP`, { timeout: 1_800_000 }, async () =
     name,
     partition: "perKey",
     performance: { p95Ms: 10_000 },
-    entities: [
-      {
-        name: "score",
-        plural: "scores",
-        fields: {
-          player: { type: "string", required: true },
-          points: { type: "integer", required: true, min: 0 },
-          at: { type: "datetime" },
-        },
-        sortable: ["points", "at"],
-      },
-    ],
+    entities: [SCORES],
     actions: [
       { name: "seed", method: "POST", path: "/seed", code: SEED },
       { name: "top", method: "GET", path: "/top", code: TOP },

@@ -9,7 +9,7 @@ import { AppSpec } from "@aidevos/core";
 import { it } from "vitest";
 // @ts-expect-error the runtime is JavaScript, type-checked by its own tsconfig
 import { cursorKey, listStatement, tableStatements, wantedIndexes } from "../packages/compiler/runtime/query.js";
-import { benchServer, count, floor, median, ms, pct } from "./support";
+import { benchServer, count, floor, median, ms, pct, SCORES } from "./support";
 
 const SMALL = 1_000;
 const LARGE = 100_000;
@@ -22,18 +22,7 @@ const { results, rows } = benchServer("lists", { server: false });
 const spec = AppSpec.parse({
   name: "board",
   partition: "perKey",
-  entities: [
-    {
-      name: "score",
-      plural: "scores",
-      fields: {
-        player: { type: "string", required: true },
-        points: { type: "integer", required: true, min: 0 },
-        at: { type: "datetime" },
-      },
-      sortable: ["points", "at"],
-    },
-  ],
+  entities: [SCORES],
 });
 const entity = spec.entities[0]!;
 

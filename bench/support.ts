@@ -204,3 +204,15 @@ export function benchServer(name: string, options: { server?: boolean } = {}) {
 
   return { results, rows, base, call, post, until, deployApp, workerdRss };
 }
+
+/** The leaderboard's entity both list benchmarks query: sortable by points and time, a range on either. */
+export const SCORES = {
+  name: "score",
+  plural: "scores",
+  fields: {
+    player: { type: "string", required: true },
+    points: { type: "integer", required: true, min: 0 },
+    at: { type: "datetime" },
+  },
+  sortable: ["points", "at"],
+} as const;
