@@ -175,7 +175,9 @@ describe("patterns retrieved into the spec prompt", () => {
       await script([...planning(spec), answer({ code: COUNT_CODE }), NO_FINDINGS]);
       const run = await waitForRun((await startRun({ request, options: { learning } })).id, 30_000);
       const events = await (await api(`/v1/runs/${run.id}/events`)).text();
-      return { run, specPrompt: JSON.stringify((await sent())[0]), events };
+      // What the run gave the model (the user's turn, where <input> is), not the system prompt: a prompt version
+      // may say how to use workedExamples without any being given.
+      return { run, specPrompt: JSON.stringify((await sent())[0].messages), events };
     };
     const withPatterns = await build(true);
     expect(withPatterns.run.status, JSON.stringify(withPatterns.run.error)).toBe("succeeded");
