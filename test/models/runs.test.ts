@@ -177,7 +177,13 @@ describe("patterns retrieved into the spec prompt", () => {
       const events = await (await api(`/v1/runs/${run.id}/events`)).text();
       // What the run gave the model (the user's turn, where <input> is), not the system prompt: a prompt version
       // may say how to use workedExamples without any being given.
-      return { run, specPrompt: JSON.stringify((await sent())[0].messages), events };
+      const [specCall, architectureCall] = await sent();
+      return {
+        run,
+        specPrompt: JSON.stringify(specCall.messages),
+        architecturePrompt: JSON.stringify(architectureCall.messages),
+        events,
+      };
     };
     const withPatterns = await build(true);
     expect(withPatterns.run.status, JSON.stringify(withPatterns.run.error)).toBe("succeeded");
@@ -186,12 +192,16 @@ describe("patterns retrieved into the spec prompt", () => {
     // The whole spec, actions included: the pattern's search action and its code.
     expect(withPatterns.specPrompt).toContain("/search");
     expect(withPatterns.specPrompt).toContain("missing_query");
-    expect(withPatterns.events).toContain("given to the spec prompt as worked examples");
+    expect(withPatterns.events).toContain("given to the spec and architecture prompts as worked examples");
+    // The architecture designer is given the same patterns' specs.
+    expect(withPatterns.architecturePrompt).toContain("workedExamples");
+    expect(withPatterns.architecturePrompt).toContain("Notes per user");
 
     const without = await build(false);
     expect(without.run.status, JSON.stringify(without.run.error)).toBe("succeeded");
     expect(without.specPrompt).not.toContain("workedExamples");
     expect(without.specPrompt).not.toContain("App pattern:");
+    expect(without.architecturePrompt).not.toContain("workedExamples");
     // Two whole runs, each given up to 30 s by waitForRun: the test's budget covers both on a loaded machine.
   }, 90_000);
 });

@@ -30,7 +30,7 @@ export class PlanningDO extends StageDO<PlanningInput, Plan, Env> {
         : await knowledgeBaseOf(this.env).patternExamples(job.runId, job.input.request);
     if (patterns.length)
       await log.info(
-        `patterns: ${patterns.map((p) => `"${p.title}" (score ${p.score})`).join(", ")} given to the spec prompt as worked examples`,
+        `patterns: ${patterns.map((p) => `"${p.title}" (score ${p.score})`).join(", ")} given to the spec and architecture prompts as worked examples`,
       );
     const draft = await new SpecGenerator(provider, arm?.prompt).generate(job.input, current?.spec ?? null, patterns);
     const spec = draft.spec;
@@ -48,6 +48,7 @@ export class PlanningDO extends StageDO<PlanningInput, Plan, Env> {
     const architecture = await new ArchitectureDesigner(provider).design(
       spec,
       knowledge.map((k) => k.line),
+      patterns,
     );
     const tasks = await new TaskBreakdown(provider).breakdown(spec, architecture);
     const plan: Plan = {

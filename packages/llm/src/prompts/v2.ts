@@ -24,7 +24,8 @@ optional (or with a default). A breaking change fails the run. Prefer the smalle
 
 const ARCHITECTURE = `Design the Durable Object app for the AppSpec in <input>: the class, its partition, every HTTP route
 of the contract (actions first: they are matched before the entity routes), the SQLite tables and the
-bindings it needs (none beyond its own storage).`;
+bindings it needs (none beyond its own storage). If <input> carries workedExamples (specs of apps known to
+work), design the parts that are alike the way those apps have them.`;
 
 const TASKS = `Break the architecture in <input> into coding tasks. The AppSpec compiler writes the entity routes,
 storage and tests; the model writes only action code: one task per action, file actions/<name>.js, saying
