@@ -1,5 +1,6 @@
 import type { AppSpec, CodeBundle } from "@aidevos/core";
 import type { AppClient } from "./integration-suite";
+import { reachesEntity } from "./routing";
 
 interface Host {
   serveBundle(request: Request, bundle: CodeBundle): Promise<Response>;
@@ -47,19 +48,24 @@ export function stagingClient(host: Host, bundle: CodeBundle, spec: AppSpec): Ap
   };
 }
 
-/** Counts every record the app lists, page by page (bounded). */
+/**
+ * Counts every record the app lists, page by page (bounded). Only entity lists the app's routing
+ * serves are read (not one an action answers, nor one `operations` leaves out), and an answer that
+ * is not a list ends that entity's count rather than throwing.
+ */
 export async function countRecords(spec: AppSpec, send: AppClient): Promise<number> {
   let total = 0;
   for (const entity of spec.entities) {
+    if (!reachesEntity(spec, entity, "GET", `/${entity.plural}`)) continue;
     let cursor: string | null = null;
     for (let page = 0; page < 100; page++) {
       const res = await send(
         "GET",
         `/${entity.plural}?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
       );
-      if (res.status !== 200) break;
+      if (res.status !== 200 || !Array.isArray(res.body?.items)) break;
       total += res.body.items.length;
-      cursor = res.body.nextCursor;
+      cursor = typeof res.body.nextCursor === "string" ? res.body.nextCursor : null;
       if (!cursor) break;
     }
   }
