@@ -14,6 +14,7 @@ import {
   notFound,
   operationsOf,
   parseIncrement,
+  parseJsonText,
   parseListQuery,
   SPEC,
   tooLarge,
@@ -63,11 +64,7 @@ async function readJson(request, required) {
     if (required) throw invalidJson();
     return undefined;
   }
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw invalidJson();
-  }
+  return parseJsonText(text);
 }
 
 /**
