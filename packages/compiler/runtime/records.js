@@ -68,14 +68,14 @@ export class Records {
   /** Creates the expression indexes this version lists by and drops those of other versions. */
   migrateIndexes(entity) {
     const wanted = new Map(wantedIndexes(entity));
+    // Matched in JS, not with LIKE: SQLite refuses LIKE patterns over 50 bytes (a 63-character entity
+    // name), and `_` in a name would be a wildcard there.
+    const prefix = `e_${entity.name}_x_`;
     const existing = this.sql
-      .exec(
-        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND name LIKE ?",
-        `e_${entity.name}`,
-        `e_${entity.name}_x_%`,
-      )
+      .exec("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", `e_${entity.name}`)
       .toArray()
-      .map((r) => String(r.name));
+      .map((r) => String(r.name))
+      .filter((name) => name.startsWith(prefix));
     for (const name of existing) if (!wanted.has(name)) this.sql.exec(`DROP INDEX "${name}"`);
     for (const statement of wanted.values()) this.sql.exec(statement);
   }
