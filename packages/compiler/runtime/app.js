@@ -185,7 +185,7 @@ export class App extends DurableObject {
     const body = await readJson(request, true);
     if (!isPlainObject(body) || !isPlainObject(body.spec) || !Array.isArray(body.spec.entities))
       throw validationFailed([{ path: "spec", message: "must be an AppSpec" }]);
-    return json(200, { problems: this.records.violations(body.spec) });
+    return json(200, { problems: this.records.violations(body.spec, { values: body.values === true }) });
   }
 
   async counter(request, parts) {
