@@ -1,6 +1,5 @@
 import type { AppSpec, CodeBundle } from "@aidevos/core";
 import type { AppClient } from "./integration-suite";
-import { reachesEntity } from "./routing";
 
 interface Host {
   serveBundle(request: Request, bundle: CodeBundle): Promise<Response>;
@@ -49,25 +48,13 @@ export function stagingClient(host: Host, bundle: CodeBundle, spec: AppSpec): Ap
 }
 
 /**
- * Counts every record the app lists, page by page (bounded). Only entity lists the app's routing
- * serves are read (not one an action answers, nor one `operations` leaves out), and an answer that
- * is not a list ends that entity's count rather than throwing.
+ * Counts every live record in the staging copy's storage, asked of the app's runtime rather than
+ * paged through its list routes: an entity whose `operations` leave out `list`, or whose list route
+ * an action shadows, has records no list request can see (such apps could not deploy).
  */
-export async function countRecords(spec: AppSpec, send: AppClient): Promise<number> {
-  let total = 0;
-  for (const entity of spec.entities) {
-    if (!reachesEntity(spec, entity, "GET", `/${entity.plural}`)) continue;
-    let cursor: string | null = null;
-    for (let page = 0; page < 100; page++) {
-      const res = await send(
-        "GET",
-        `/${entity.plural}?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
-      );
-      if (res.status !== 200 || !Array.isArray(res.body?.items)) break;
-      total += res.body.items.length;
-      cursor = typeof res.body.nextCursor === "string" ? res.body.nextCursor : null;
-      if (!cursor) break;
-    }
-  }
-  return total;
+export async function countRecords(host: Host, bundle: CodeBundle): Promise<number> {
+  const res = await host.serveBundle(new Request("http://app/_aidevos/count"), bundle);
+  if (!res.ok) throw new Error(`the staging copy could not count its records (${res.status})`);
+  const { records } = (await res.json()) as { records: number };
+  return records;
 }

@@ -65,15 +65,10 @@ export class TestingDO extends StageDO<TestingInput, TestingOutput, Env> {
           await this.onExampleStaging(job.runId, job.round, bundle, (send) => runExamplesSuite(spec, send)),
         )))
     ) {
-      await this.onStaging(job.runId, job.round, spec, bundle, async (send) => {
+      await this.onStaging(job.runId, job.round, spec, bundle, async (send, count) => {
         if (!(await record(await guarded("integration", () => runIntegrationSuite(spec, send))))) return;
         const security = await guarded("security", () =>
-          runSecuritySuite(
-            spec,
-            bundle.files,
-            (r) => send(r.method, r.path, r.body, r.headers),
-            () => countRecords(spec, send),
-          ),
+          runSecuritySuite(spec, bundle.files, (r) => send(r.method, r.path, r.body, r.headers), count),
         );
         if (!(await record(security))) return;
         await record(await guarded("performance", () => runPerformanceSuite(spec, send)));
@@ -133,12 +128,12 @@ export class TestingDO extends StageDO<TestingInput, TestingOutput, Env> {
     round: number,
     spec: AppSpec,
     bundle: CodeBundle,
-    body: (send: AppClient) => Promise<void>,
+    body: (send: AppClient, count: () => Promise<number>) => Promise<void>,
   ) {
     const host = stagingHostOf(this.env, runId, round);
     await host.discard();
     try {
-      await body(stagingClient(host, bundle, spec));
+      await body(stagingClient(host, bundle, spec), () => countRecords(host, bundle));
     } finally {
       await host.discard();
     }
