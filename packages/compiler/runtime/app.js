@@ -14,6 +14,7 @@ import {
   notFound,
   operationsOf,
   parseIncrement,
+  parseJsonText,
   parseListQuery,
   SPEC,
   tooLarge,
@@ -63,11 +64,7 @@ async function readJson(request, required) {
     if (required) throw invalidJson();
     return undefined;
   }
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw invalidJson();
-  }
+  return parseJsonText(text);
 }
 
 /**
@@ -188,7 +185,7 @@ export class App extends DurableObject {
     const body = await readJson(request, true);
     if (!isPlainObject(body) || !isPlainObject(body.spec) || !Array.isArray(body.spec.entities))
       throw validationFailed([{ path: "spec", message: "must be an AppSpec" }]);
-    return json(200, { problems: this.records.violations(body.spec) });
+    return json(200, { problems: this.records.violations(body.spec, { values: body.values === true }) });
   }
 
   async counter(request, parts) {

@@ -338,11 +338,12 @@ export class AppHostDO extends DurableObject<Env> {
   }
 
   /**
-   * What the live data breaks under a new version's spec (its refs and unique keys), asked of the
+   * What the live data breaks under a new version's spec (its refs and unique keys, and with `values`
+   * every stored value against its field's rules, for a rollback), asked of the
    * live version in every partition that holds data, before the new version may go live. A runtime
    * from before the check answers 404 and is taken at its word that nothing is checked.
    */
-  async checkData(app: string, spec: AppSpec, codeHash: string): Promise<ErrorDetail[]> {
+  async checkData(app: string, spec: AppSpec, codeHash: string, values = false): Promise<ErrorDetail[]> {
     const live = await this.current(app);
     // Nothing live, or this very code already is (a retried deploy): nothing to check against.
     if (!live || live.codeHash === codeHash) return [];
@@ -350,7 +351,7 @@ export class AppHostDO extends DurableObject<Env> {
       const request = new Request("http://app/_aidevos/check", {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ spec }),
+        body: JSON.stringify({ spec, values }),
       });
       const res =
         key === null ? await this.serve(request, live) : await appHostOf(this.env, app, key).serve(request, live);

@@ -3,6 +3,7 @@ import {
   type AppliedChange,
   AppName,
   ConflictError,
+  ConstraintViolationError,
   contractDiff,
   type ErrorGroup,
   type FeedEntry,
@@ -117,6 +118,8 @@ function applied(change: VersionChange): AppliedChange {
       throw new AidevosError("not_found", change.message, 404);
     case "cloudflare_error":
       throw new AidevosError("cloudflare_api_error", change.message, 502);
+    case "constraint_violation":
+      throw new ConstraintViolationError(change.message, change.details ?? []);
     default:
       throw new ConflictError(change.message);
   }
@@ -124,8 +127,8 @@ function applied(change: VersionChange): AppliedChange {
 
 apps.openapi(rollbackAppRoute, async (c) => {
   const { name } = c.req.valid("param");
-  const { version } = c.req.valid("json");
-  return c.json(applied(await appControlOf(c.env, name).rollback(version)), 200);
+  const { version, options } = c.req.valid("json");
+  return c.json(applied(await appControlOf(c.env, name).rollback(version, null, options?.force === true)), 200);
 });
 
 apps.openapi(promoteAppRoute, async (c) => {
