@@ -112,6 +112,9 @@ describe("monitoring deployed apps", () => {
     const fixRunId = feed.find((f: { kind: string; data?: { runId: string } }) => f.kind === "fix_run")!.data!.runId;
     const fix = await waitForRun(fixRunId, 30_000);
     expect(fix.request).toContain("Critical fix for ledger");
+    // In the platform's words: the spec's route and a count, never the error's message (the app's text).
+    expect(fix.request).toMatch(/\d+× on POST \/entries/);
+    expect(fix.request).not.toContain("internal_error");
     expect(fix.status).toBe("succeeded");
     expect(fix.app?.version).toBe(3);
     // The fix run rebuilt the app from its spec: the bug is gone and the data is still there.
