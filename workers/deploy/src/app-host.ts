@@ -156,7 +156,10 @@ export class AppHostDO extends DurableObject<Env> {
     if (!key.success) return { kind: "bad_key" };
     this.notePartition(key.data);
     const path = match[2] ?? "/";
-    const forwarded = new Request(new URL(path + url.search, url), request);
+    // The path is set on a copy of the URL, never parsed as a reference: `//x/…` stays a path.
+    const inner = new URL(url);
+    inner.pathname = path;
+    const forwarded = new Request(inner, request);
     forwarded.headers.set(PARTITION_KEY_HEADER, key.data);
     return this.served(live, key.data, path, () => appHostOf(this.env, app, key.data).serve(forwarded, live));
   }
