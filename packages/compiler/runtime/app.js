@@ -178,8 +178,12 @@ export class App extends DurableObject {
     return runAction(this.actionStorage, match, request, new URL(request.url), (req) => readJson(req, true), why);
   }
 
-  /** The platform's calls: `check` answers what the stored data breaks under another version's spec. */
+  /**
+   * The platform's calls: `check` answers what the stored data breaks under another version's spec,
+   * `count` how many live records the storage holds (the security suite's "nothing stored" check).
+   */
   async internal(request, name) {
+    if (name === "count") return json(200, { records: this.records.count() });
     if (name !== "check") return realtimeCall(this, request, name);
     if (request.method !== "POST") throw methodNotAllowed(["POST"]);
     const body = await readJson(request, true);

@@ -256,6 +256,14 @@ export class Records {
     }
   }
 
+  /** Live records of every entity of this version, whatever routes its spec exposes. */
+  count() {
+    let total = 0;
+    for (const entity of SPEC.entities)
+      total += Number(this.sql.exec(`SELECT COUNT(*) AS n FROM ${tableOf(entity)} WHERE ${LIVE}`, Date.now()).one().n);
+    return total;
+  }
+
   /**
    * What the stored data breaks under another version's spec: its unique keys and refs, checked
    * before that version goes live (the deploy stage asks through the host, never the public). With

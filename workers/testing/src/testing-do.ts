@@ -52,7 +52,7 @@ export class TestingDO extends StageDO<TestingInput, TestingOutput, Env> {
           await this.onExampleStaging(job.runId, job.round, bundle, (send) => runExamplesSuite(spec, send)),
         )))
     ) {
-      await this.onStaging(job.runId, job.round, spec, bundle, async (client) => {
+      await this.onStaging(job.runId, job.round, spec, bundle, async (client, count) => {
         // Each request names the step it is: a staging copy that never answers fails the stage naming it.
         let suite = "integration";
         const send: AppClient = (method, path, ...rest) => {
@@ -65,7 +65,7 @@ export class TestingDO extends StageDO<TestingInput, TestingOutput, Env> {
           spec,
           bundle.files,
           (r) => send(r.method, r.path, r.body, r.headers),
-          () => countRecords(spec, send),
+          count,
         );
         if (!(await record(security))) return;
         suite = "performance";
@@ -123,12 +123,12 @@ export class TestingDO extends StageDO<TestingInput, TestingOutput, Env> {
     round: number,
     spec: AppSpec,
     bundle: CodeBundle,
-    body: (send: AppClient) => Promise<void>,
+    body: (send: AppClient, count: () => Promise<number>) => Promise<void>,
   ) {
     const host = stagingHostOf(this.env, runId, round);
     await host.discard();
     try {
-      await body(stagingClient(host, bundle, spec));
+      await body(stagingClient(host, bundle, spec), () => countRecords(host, bundle));
     } finally {
       await host.discard();
     }
