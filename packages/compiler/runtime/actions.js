@@ -281,6 +281,23 @@ function broadcaster(collected) {
 }
 
 /**
+ * ctx's storage and outside calls as this one run of an action holds them: once the action has
+ * answered, every call throws, so work it left running (a callback, a promise chain) writes nothing
+ * after its response. The sandbox's guard also clears its timers and stops its code at the next tick.
+ */
+function closable(value, open, depth) {
+  if (typeof value === "function")
+    return (...args) => {
+      if (!open()) throw new Error("ctx is closed: the action has already answered");
+      return value(...args);
+    };
+  if (value === null || typeof value !== "object" || depth === 0 || Array.isArray(value)) return value;
+  const out = {};
+  for (const [name, member] of Object.entries(value)) out[name] = closable(member, open, depth - 1);
+  return Object.freeze(out);
+}
+
+/**
  * Runs an action: its returned value is JSON 200, nothing is 204, a Response passes through. An
  * HttpError (ctx.error, body(), entities, counters) is answered as itself by the app; any other
  * error is a 500 internal_error naming the action (never its stack), which the host's monitor
@@ -289,12 +306,14 @@ function broadcaster(collected) {
 export async function runAction(storage, match, request, url, readBody, why = {}) {
   const { action, params } = match;
   let body;
+  let answered = false;
+  const open = () => !answered;
   const { outside, ...stored } = storage;
   const ctx = {
-    ...stored,
+    ...closable(stored, open, 3),
     ...RESPONSES,
     secrets: await outside.secrets(),
-    fetch: outside.fetch,
+    fetch: closable(outside.fetch, open, 0),
     action: action.name,
     params: Object.freeze({ ...params }),
     query: url.searchParams,
@@ -322,5 +341,7 @@ export async function runAction(storage, match, request, url, readBody, why = {}
   } catch (err) {
     if (err instanceof HttpError) throw err;
     throw new HttpError(500, "internal_error", "action " + action.name + " failed");
+  } finally {
+    answered = true;
   }
 }
