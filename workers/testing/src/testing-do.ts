@@ -2,6 +2,7 @@ import { type AppSpec, type CodeBundle, PARTITION_KEY_HEADER, type TestReport } 
 import { stagingHostOf } from "@aidevos/objects";
 import { StageDO, type StageJob, type StageLog, type TestingInput, type TestingOutput } from "@aidevos/pipeline";
 import { runUnitTests } from "@aidevos/sandbox";
+import { accountsCases, signedInClient, withCases } from "./accounts";
 import { runContractCheck } from "./contract-check";
 import { examplesOf, type PartitionFetch, runExamplesSuite } from "./examples/examples-suite";
 import { type AppClient, runIntegrationSuite } from "./integration-suite";
@@ -47,8 +48,11 @@ export class TestingDO extends StageDO<TestingInput, TestingOutput, Env> {
           await this.onExampleStaging(job.runId, job.round, bundle, (send) => runExamplesSuite(spec, send)),
         )))
     ) {
-      await this.onStaging(job.runId, job.round, spec, bundle, async (send) => {
-        if (!(await record(await runIntegrationSuite(spec, send)))) return;
+      await this.onStaging(job.runId, job.round, spec, bundle, async (raw) => {
+        // An app with owned entities is driven signed in; the accounts' own cases use the raw client.
+        const send = await signedInClient(spec, raw);
+        const integration = await runIntegrationSuite(spec, send);
+        if (!(await record(withCases(integration, await accountsCases(spec, raw))))) return;
         const security = await runSecuritySuite(
           spec,
           bundle.files,

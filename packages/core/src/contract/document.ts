@@ -1,5 +1,6 @@
 import type { Action, ExampleStep } from "../appspec";
 import type { Entity, Field } from "../appspec/schema";
+import { addAccounts } from "./accounts";
 import { type ContractRoute, type ContractSpec, contractRoutes, routeKey, schemaName } from "./routes";
 
 /** An OpenAPI 3.1 document as plain JSON (no library types: the document is data). */
@@ -524,6 +525,7 @@ export function appContract(spec: ContractSpec, options: { serverUrl: string; ve
     // A public app asks for no credentials: the empty requirement says so explicitly.
     security: spec.access === "key" ? [{ appKey: [] }] : [{}],
   };
+  addAccounts(document, spec);
   pruneSchemas(document);
   return document;
 }
