@@ -16,6 +16,7 @@ import {
   operationsOf,
   parseFieldIncrement,
   parseIncrement,
+  parseJsonText,
   parseListQuery,
   SPEC,
   tooLarge,
@@ -67,11 +68,7 @@ async function readJson(request, required) {
     if (required) throw invalidJson();
     return undefined;
   }
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw invalidJson();
-  }
+  return parseJsonText(text);
 }
 
 /**
@@ -210,19 +207,23 @@ export class App extends DurableObject {
     return runAction(this.actionStorage, match, request, new URL(request.url), (req) => readJson(req, true), why);
   }
 
-  /** The platform's calls: `check` answers what the stored data breaks under another version's spec. */
+  /**
+   * The platform's calls: `check` answers what the stored data breaks under another version's spec,
+   * `count` how many live records the storage holds (the security suite's "nothing stored" check).
+   */
   async internal(request, name) {
     if (name === "users" || name.startsWith("users/")) {
       if (!this.accounts) throw notFound("accounts: the app's spec declares none");
       const rest = name.split("/").slice(1).map(decodeURIComponent);
       return this.accounts.internal(request, rest, (req) => readJson(req, true));
     }
+    if (name === "count") return json(200, { records: this.records.count() });
     if (name !== "check") return realtimeCall(this, request, name);
     if (request.method !== "POST") throw methodNotAllowed(["POST"]);
     const body = await readJson(request, true);
     if (!isPlainObject(body) || !isPlainObject(body.spec) || !Array.isArray(body.spec.entities))
       throw validationFailed([{ path: "spec", message: "must be an AppSpec" }]);
-    return json(200, { problems: this.records.violations(body.spec) });
+    return json(200, { problems: this.records.violations(body.spec, { values: body.values === true }) });
   }
 
   async counter(request, parts) {

@@ -33,6 +33,35 @@ export function errorBody(err) {
 export const invalidJson = () => new HttpError(400, "invalid_json", "request body is not valid JSON");
 export const notFound = (what) => new HttpError(404, "not_found", `${what} not found`);
 export const tooLarge = () => new HttpError(413, "payload_too_large", "request body is larger than 1 MiB");
+/** As the gateway's limit (packages/core/src/json/depth.ts): deeper bodies overflow the stack of whatever walks them. */
+const MAX_JSON_DEPTH = 64;
+
+/**
+ * Parses a JSON body: invalid text is `invalid_json`, nesting past 64 levels `validation_failed`
+ * (counted without recursion; brackets inside strings do not count).
+ */
+export function parseJsonText(text) {
+  let value;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw invalidJson();
+  }
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_JSON_DEPTH)
+        throw validationFailed([{ path: "", message: `nests deeper than ${MAX_JSON_DEPTH} levels` }]);
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return value;
+}
 export function validationFailed(details) {
   const paths = details.map((d) => d.path || "(body)").join(", ");
   return new HttpError(400, "validation_failed", `invalid input: ${paths}`, details);

@@ -5,6 +5,7 @@
  * those this version does not know: a write only ever sets the fields it knows.
  */
 import {
+  checkValue,
   currentFields,
   entityByName,
   HttpError,
@@ -70,14 +71,14 @@ export class Records {
   /** Creates the expression indexes this version lists by and drops those of other versions. */
   migrateIndexes(entity) {
     const wanted = new Map(wantedIndexes(entity));
+    // Matched in JS, not with LIKE: SQLite refuses LIKE patterns over 50 bytes (a 63-character entity
+    // name), and `_` in a name would be a wildcard there.
+    const prefix = `e_${entity.name}_x_`;
     const existing = this.sql
-      .exec(
-        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND name LIKE ?",
-        `e_${entity.name}`,
-        `e_${entity.name}_x_%`,
-      )
+      .exec("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", `e_${entity.name}`)
       .toArray()
-      .map((r) => String(r.name));
+      .map((r) => String(r.name))
+      .filter((name) => name.startsWith(prefix));
     for (const name of existing) if (!wanted.has(name)) this.sql.exec(`DROP INDEX "${name}"`);
     for (const statement of wanted.values()) this.sql.exec(statement);
   }
@@ -274,11 +275,21 @@ export class Records {
     }
   }
 
+  /** Live records of every entity of this version, whatever routes its spec exposes. */
+  count() {
+    let total = 0;
+    for (const entity of SPEC.entities)
+      total += Number(this.sql.exec(`SELECT COUNT(*) AS n FROM ${tableOf(entity)} WHERE ${LIVE}`, Date.now()).one().n);
+    return total;
+  }
+
   /**
    * What the stored data breaks under another version's spec: its unique keys and refs, checked
-   * before that version goes live (the deploy stage asks through the host, never the public).
+   * before that version goes live (the deploy stage asks through the host, never the public). With
+   * `values` (a rollback, which no contract diff guards), each stored value is also held to the
+   * spec's field rules: required without a default, enum values, ranges, lengths, patterns.
    */
-  violations(spec) {
+  violations(spec, { values: checkValues = false } = {}) {
     const problems = [];
     const tables = new Set(
       this.sql
@@ -301,7 +312,8 @@ export class Records {
     spec.entities.forEach((entity, i) => {
       const keys = (entity.unique ?? []).map((key) => (Array.isArray(key) ? key : [key]));
       const refs = Object.entries(entity.fields).filter(([, f]) => f.type === "ref");
-      if (keys.length === 0 && refs.length === 0) return;
+      const checked = checkValues ? Object.entries(entity.fields).filter(([, f]) => SCALAR_TYPES.has(f.type)) : [];
+      if (keys.length === 0 && refs.length === 0 && checked.length === 0) return;
       const seen = keys.map(() => new Map());
       for (const row of rows(entity)) {
         const data = JSON.parse(String(row.data));
@@ -317,6 +329,15 @@ export class Records {
               message: `${entity.name} ${other} and ${row.id} share ${key.join(", ")} = ${value}`,
             });
         });
+        for (const [name, field] of checked) {
+          const value = values[name];
+          const problem = value === null ? (field.required ? "is required and empty" : null) : checkValue(field, value);
+          if (problem && problems.length < 20)
+            problems.push({
+              path: `spec.entities.${i}.fields.${name}`,
+              message: `${entity.name} ${row.id}: ${name} ${problem}`,
+            });
+        }
         for (const [name, field] of refs) {
           const value = values[name];
           if (value !== null && value !== undefined && !idsOf(field.entity).has(value) && problems.length < 20)
@@ -330,6 +351,9 @@ export class Records {
     return problems;
   }
 }
+
+/** Field types whose stored values a rollback holds to the target spec's rules (checkValue). */
+const SCALAR_TYPES = new Set(["string", "integer", "number", "boolean", "enum", "datetime", "ref"]);
 
 /**
  * The unique index value of a key (JSON), or null when a field of it is empty: empty values never

@@ -5,6 +5,7 @@ export * from "./bench";
 export * from "./contract";
 export * from "./cursor";
 export * from "./errors";
+export * from "./json";
 export * from "./knowledge";
 export * from "./monitoring";
 export * from "./run";

@@ -157,7 +157,10 @@ export class AppHostDO extends DurableObject<Env> {
     if (!key.success) return { kind: "bad_key" };
     this.notePartition(key.data);
     const path = match[2] ?? "/";
-    const forwarded = new Request(new URL(path + url.search, url), request);
+    // The path is set on a copy of the URL, never parsed as a reference: `//x/…` stays a path.
+    const inner = new URL(url);
+    inner.pathname = path;
+    const forwarded = new Request(inner, request);
     forwarded.headers.set(PARTITION_KEY_HEADER, key.data);
     return this.served(live, key.data, path, () => appHostOf(this.env, app, key.data).serve(forwarded, live));
   }
@@ -349,11 +352,12 @@ export class AppHostDO extends DurableObject<Env> {
   }
 
   /**
-   * What the live data breaks under a new version's spec (its refs and unique keys), asked of the
+   * What the live data breaks under a new version's spec (its refs and unique keys, and with `values`
+   * every stored value against its field's rules, for a rollback), asked of the
    * live version in every partition that holds data, before the new version may go live. A runtime
    * from before the check answers 404 and is taken at its word that nothing is checked.
    */
-  async checkData(app: string, spec: AppSpec, codeHash: string): Promise<ErrorDetail[]> {
+  async checkData(app: string, spec: AppSpec, codeHash: string, values = false): Promise<ErrorDetail[]> {
     const live = await this.current(app);
     // Nothing live, or this very code already is (a retried deploy): nothing to check against.
     if (!live || live.codeHash === codeHash) return [];
@@ -361,7 +365,7 @@ export class AppHostDO extends DurableObject<Env> {
       const request = new Request("http://app/_aidevos/check", {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ spec }),
+        body: JSON.stringify({ spec, values }),
       });
       const res =
         key === null ? await this.serve(request, live) : await appHostOf(this.env, app, key).serve(request, live);

@@ -48,7 +48,7 @@ export class TestingDO extends StageDO<TestingInput, TestingOutput, Env> {
           await this.onExampleStaging(job.runId, job.round, bundle, (send) => runExamplesSuite(spec, send)),
         )))
     ) {
-      await this.onStaging(job.runId, job.round, spec, bundle, async (raw) => {
+      await this.onStaging(job.runId, job.round, spec, bundle, async (raw, count) => {
         // An app with owned entities is driven signed in; the accounts' own cases use the raw client.
         const send = await signedInClient(spec, raw);
         const integration = await runIntegrationSuite(spec, send);
@@ -57,7 +57,7 @@ export class TestingDO extends StageDO<TestingInput, TestingOutput, Env> {
           spec,
           bundle.files,
           (r) => send(r.method, r.path, r.body, r.headers),
-          () => countRecords(spec, send),
+          count,
         );
         if (!(await record(security))) return;
         await record(await runPerformanceSuite(spec, send));
@@ -113,12 +113,12 @@ export class TestingDO extends StageDO<TestingInput, TestingOutput, Env> {
     round: number,
     spec: AppSpec,
     bundle: CodeBundle,
-    body: (send: AppClient) => Promise<void>,
+    body: (send: AppClient, count: () => Promise<number>) => Promise<void>,
   ) {
     const host = stagingHostOf(this.env, runId, round);
     await host.discard();
     try {
-      await body(stagingClient(host, bundle, spec));
+      await body(stagingClient(host, bundle, spec), () => countRecords(host, bundle));
     } finally {
       await host.discard();
     }

@@ -3,6 +3,7 @@ import { accessMembers, repeats } from "./access";
 import { accountsSchema, checkAccounts, checkModules, Module } from "./accounts";
 import { Action, checkActions } from "./actions";
 import { Examples } from "./examples";
+import { isObjectName, OBJECT_NAME_MESSAGE } from "./names";
 import { Channel, checkRealtime, Schedule } from "./realtime";
 import { compileSafePattern, MAX_PATTERN_LENGTH, patternProblem } from "./safe-pattern";
 
@@ -14,8 +15,14 @@ export const AppName = z
 /** Keys of a perKey app, as they appear in `/apps/{name}/k/{key}`. */
 export const PartitionKey = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 
-const Identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, "must be an identifier (letters, digits, _)");
-const UrlSegment = z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, "must be a lower-case URL segment");
+const Identifier = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, "must be an identifier (letters, digits, _)")
+  .refine((name) => !isObjectName(name), OBJECT_NAME_MESSAGE);
+const UrlSegment = z
+  .string()
+  .regex(/^[a-z][a-z0-9_-]{0,62}$/, "must be a lower-case URL segment")
+  .refine((name) => !isObjectName(name), OBJECT_NAME_MESSAGE);
 
 /** Names a record already carries, or that the list route reads as query parameters. */
 const RESERVED_FIELD_NAMES = ["id", "createdAt", "updatedAt", "ownerId", "limit", "cursor", "sort"] as const;

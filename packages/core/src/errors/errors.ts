@@ -64,6 +64,13 @@ export class PayloadTooLargeError extends AidevosError {
   }
 }
 
+/** Live records break the rules of the version a change would make live; details name each record. */
+export class ConstraintViolationError extends AidevosError {
+  constructor(message: string, details: ErrorDetail[]) {
+    super("constraint_violation", message, 409, details);
+  }
+}
+
 export class IdempotencyKeyReusedError extends AidevosError {
   constructor() {
     super("idempotency_key_reused", "this Idempotency-Key was already used with a different request body", 422);

@@ -51,6 +51,19 @@ export const Settings = z.object({
   /** "1" only for `pnpm bench`. */
   AIDEVOS_BENCH: z.preprocess((v) => v === "1" || v === true, z.boolean()),
   AIDEVOS_API_TOKEN: secret,
+  /**
+   * On Cloudflare, every app is also served on `https://{name}.{APPS_DOMAIN}` (a wildcard route and
+   * DNS record the operator sets up); unset: apps on the gateway's origin only (and `{name}.localhost`).
+   */
+  APPS_DOMAIN: z.preprocess(
+    unset,
+    z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/)
+      .optional(),
+  ),
   /** The root of the keys that encrypt apps' secret values at rest (AppControlDO); unset: a generated key per app. */
   AIDEVOS_SECRETS_KEY: secret,
 });
