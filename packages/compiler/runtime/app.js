@@ -2,6 +2,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { Accounts } from "./accounts.js";
 import { matchAction, runAction, storageApi } from "./actions.js";
+import { rawInValues } from "./data.js";
 import {
   encodeCursor,
   encodeSortCursor,
@@ -182,9 +183,12 @@ export class App extends DurableObject {
         return json(201, record);
       }
       case "list": {
-        const query = this.owners.scopeList(entity, user, parseListQuery(entity, url.searchParams));
-        const next = (seq, keys) =>
-          query.sort.length === 0 ? encodeCursor(seq) : encodeSortCursor(query.sortText, keys, seq);
+        const query = this.owners.scopeList(
+          entity,
+          user,
+          parseListQuery(entity, url.searchParams, rawInValues(url.search)),
+        );
+        const next = (seq, keys) => (query.keyed ? encodeSortCursor(query.sortText, keys, seq) : encodeCursor(seq));
         return json(200, this.records.list(entity, query, next));
       }
       case "get":

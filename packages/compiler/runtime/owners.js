@@ -118,10 +118,7 @@ export class Owners {
         [{ path: `${child.plural}.${name}`, message: "restricts deletion" }],
       );
     }
-    for (const [target, targetId] of doomed.values()) {
-      this.sql.exec(`DELETE FROM ${tableOf(target)} WHERE id = ?`, targetId);
-      this.sql.exec("DELETE FROM _unique WHERE entity = ? AND id = ?", target.name, targetId);
-    }
+    this.app.records.deleteRows(doomed.values());
   }
 }
 

@@ -22,6 +22,7 @@ import {
 } from "./model.js";
 import { isOwned, ownedTarget, readableBy } from "./owners.js";
 import { cursorKey, equalsExpr, listStatement, tableOf, tableStatements, wantedIndexes } from "./query.js";
+import { migrateSearch } from "./search.js";
 
 const LIVE = "(expires_at IS NULL OR expires_at > ?)";
 
@@ -41,6 +42,7 @@ export class Records {
     for (const entity of SPEC.entities) {
       for (const statement of tableStatements(entity)) this.sql.exec(statement);
       this.migrateIndexes(entity);
+      migrateSearch(this.sql, entity);
     }
     // When the unique rules changed since the last version, the index is rebuilt from the data.
     const rules = JSON.stringify(SPEC.entities.map((e) => [e.name, uniqueKeys(e)]));
@@ -197,12 +199,15 @@ export class Records {
         }
       }
     }
-    this.storage.transactionSync(() => {
-      for (const [target, targetId] of doomed.values()) {
-        this.sql.exec(`DELETE FROM ${tableOf(target)} WHERE id = ?`, targetId);
-        this.sql.exec("DELETE FROM _unique WHERE entity = ? AND id = ?", target.name, targetId);
-      }
-    });
+    this.storage.transactionSync(() => this.deleteRows(doomed.values()));
+  }
+
+  /** Deletes records and what is kept beside them ([entity, id] pairs): a delete's and an account deletion's last step. */
+  deleteRows(doomed) {
+    for (const [target, targetId] of doomed) {
+      this.sql.exec(`DELETE FROM ${tableOf(target)} WHERE id = ?`, targetId);
+      this.sql.exec("DELETE FROM _unique WHERE entity = ? AND id = ?", target.name, targetId);
+    }
   }
 
   /** One page of a parsed list query (model.js parseListQuery): { items, nextCursor }. */

@@ -7,11 +7,12 @@ import {
   type ErrorDetail,
   PARTITION_KEY_HEADER,
   PartitionKey,
+  setting,
   type UsersAnswer,
 } from "@aidevos/core";
 import { appControlOf, appHostOf, appMonitorOf, registryOf } from "@aidevos/objects";
 import type { LiveVersion } from "@aidevos/registry";
-import { appWorkerCode, sharedAppWorkerCode } from "@aidevos/sandbox";
+import { appWorkerCode, type SandboxOptions, sharedAppWorkerCode } from "@aidevos/sandbox";
 import { type UsersCall, usersAnswer, usersRequest } from "./accounts";
 import { keyDigest } from "./app-access";
 import { platformPropsOf, type StagingKind } from "./app-platform";
@@ -535,7 +536,7 @@ export class AppHostDO extends DurableObject<Env> {
         this.loadedWorker = id;
         const worker = this.env.LOADER.get(id, () => {
           const runtime = sharedRuntime();
-          return sharedAppWorkerCode(runtime, runtime.specModule);
+          return sharedAppWorkerCode(runtime, runtime.specModule, this.sandboxOptions());
         });
         return { class: worker.getDurableObjectClass("App", { props: { spec } }) };
       }
@@ -565,9 +566,14 @@ export class AppHostDO extends DurableObject<Env> {
     return name.split("/")[0]!.endsWith(":examples") ? "examples" : "suites";
   }
 
+  /** What the operator set of the sandbox's limits (the rest are the sandbox's own). */
+  private sandboxOptions(): SandboxOptions {
+    return { deadlineMs: setting(this.env, "AIDEVOS_ACTION_TIMEOUT_MS") };
+  }
+
   /** The sandboxed app, with the platform's entrypoint for its secrets and outbound calls (app-platform.ts). */
   private workerCode(bundle: CodeBundle, staging: StagingKind | undefined): WorkerLoaderWorkerCode {
-    const code = appWorkerCode(bundle);
+    const code = appWorkerCode(bundle, this.sandboxOptions());
     const props = platformPropsOf(bundle);
     if (!props) return code;
     const platform = this.ctx.exports.AppPlatform({ props: staging ? { ...props, staging } : props });

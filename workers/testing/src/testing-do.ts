@@ -30,6 +30,11 @@ export class TestingDO extends StageDO<TestingInput, TestingOutput, Env> {
     };
     const spec = plan.spec;
     const hasExamples = examplesOf(spec).length > 0;
+    const unitTests = async () => {
+      this.at("the unit tests");
+      return record(await runUnitTests(this.env.LOADER, bundle));
+    };
+    this.at("the contract check");
     const contract = await runContractCheck(this.env, spec, job.input.allowBreaking === true);
     if (contract?.changes?.length)
       // The diff goes to the run's events whether or not it blocks the deploy.
@@ -42,17 +47,24 @@ export class TestingDO extends StageDO<TestingInput, TestingOutput, Env> {
       );
     if (
       (contract === null || (await record(contract))) &&
-      (await record(await runUnitTests(this.env.LOADER, bundle))) &&
+      (await unitTests()) &&
       (!hasExamples ||
         (await record(
           await this.onExampleStaging(job.runId, job.round, bundle, (send) => runExamplesSuite(spec, send)),
         )))
     ) {
-      await this.onStaging(job.runId, job.round, spec, bundle, async (raw, count) => {
+      await this.onStaging(job.runId, job.round, spec, bundle, async (client, count) => {
+        // Each request names the step it is: a staging copy that never answers fails the stage naming it.
+        let suite = "integration";
+        const raw: AppClient = (method, path, ...rest) => {
+          this.at(`${suite}: ${method} ${path}`);
+          return client(method, path, ...rest);
+        };
         // An app with owned entities is driven signed in; the accounts' own cases use the raw client.
         const send = await signedInClient(spec, raw);
         const integration = await runIntegrationSuite(spec, send);
         if (!(await record(withCases(integration, await accountsCases(spec, raw))))) return;
+        suite = "security";
         const security = await runSecuritySuite(
           spec,
           bundle.files,
@@ -60,6 +72,7 @@ export class TestingDO extends StageDO<TestingInput, TestingOutput, Env> {
           count,
         );
         if (!(await record(security))) return;
+        suite = "performance";
         await record(await runPerformanceSuite(spec, send));
       });
     }
@@ -92,6 +105,7 @@ export class TestingDO extends StageDO<TestingInput, TestingOutput, Env> {
       return await body(async (key, request) => {
         // What the live host tells a perKey app about its partition (workers/deploy app-host.ts).
         const req = new Request(request);
+        this.at(`examples: ${req.method} ${new URL(req.url).pathname}`);
         req.headers.delete(PARTITION_KEY_HEADER);
         if (key !== null) req.headers.set(PARTITION_KEY_HEADER, key);
         try {
