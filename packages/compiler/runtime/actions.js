@@ -99,9 +99,17 @@ function listQuery(options) {
   const query = new URLSearchParams();
   for (const [field, value] of Object.entries(options.where ?? {})) {
     if (value !== null && typeof value === "object") {
-      for (const [op, bound] of Object.entries(value)) query.append(field + "[" + op + "]", String(bound));
+      for (const [op, bound] of Object.entries(value)) {
+        // `in` takes an array; its values travel percent-encoded, as a query string's would (data.js splitIn).
+        if (op === "in") {
+          if (!Array.isArray(bound))
+            throw validationFailed([{ path: field + "[in]", message: "in takes an array of values" }]);
+          query.append(field + "[in]", bound.map((v) => encodeURIComponent(String(v))).join(","));
+        } else query.append(field + "[" + op + "]", String(bound));
+      }
     } else query.append(field, String(value));
   }
+  if (options.q !== undefined && options.q !== null) query.set("q", String(options.q));
   if (options.sort !== undefined) query.set("sort", String(options.sort));
   if (options.limit !== undefined) query.set("limit", String(options.limit));
   if (options.cursor !== undefined && options.cursor !== null) query.set("cursor", String(options.cursor));
@@ -111,8 +119,7 @@ function listQuery(options) {
 /** One page of a list, its cursors encoded as the HTTP list route encodes them (app.js). */
 function listPage(app, entity, options) {
   const query = parseListQuery(entity, listQuery(options));
-  const next = (seq, keys) =>
-    query.sort.length === 0 ? encodeCursor(seq) : encodeSortCursor(query.sortText, keys, seq);
+  const next = (seq, keys) => (query.keyed ? encodeSortCursor(query.sortText, keys, seq) : encodeCursor(seq));
   return app.records.list(entity, query, next);
 }
 

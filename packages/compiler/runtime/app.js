@@ -1,6 +1,7 @@
 /** app.js of every generated app: the Durable Object that serves the contract from SQLite. */
 import { DurableObject } from "cloudflare:workers";
 import { matchAction, runAction, storageApi } from "./actions.js";
+import { rawInValues } from "./data.js";
 import {
   encodeCursor,
   encodeSortCursor,
@@ -157,9 +158,8 @@ export class App extends DurableObject {
         return json(201, record);
       }
       case "list": {
-        const query = parseListQuery(entity, url.searchParams);
-        const next = (seq, keys) =>
-          query.sort.length === 0 ? encodeCursor(seq) : encodeSortCursor(query.sortText, keys, seq);
+        const query = parseListQuery(entity, url.searchParams, rawInValues(url.search));
+        const next = (seq, keys) => (query.keyed ? encodeSortCursor(query.sortText, keys, seq) : encodeCursor(seq));
         return json(200, this.records.list(entity, query, next));
       }
       case "get":

@@ -21,6 +21,7 @@ import {
   validationFailed,
 } from "./model.js";
 import { cursorKey, equalsExpr, listStatement, tableOf, tableStatements, wantedIndexes } from "./query.js";
+import { migrateSearch } from "./search.js";
 
 const LIVE = "(expires_at IS NULL OR expires_at > ?)";
 
@@ -40,6 +41,7 @@ export class Records {
     for (const entity of SPEC.entities) {
       for (const statement of tableStatements(entity)) this.sql.exec(statement);
       this.migrateIndexes(entity);
+      migrateSearch(this.sql, entity);
     }
     // When the unique rules changed since the last version, the index is rebuilt from the data.
     const rules = JSON.stringify(SPEC.entities.map((e) => [e.name, uniqueKeys(e)]));
