@@ -1,5 +1,13 @@
-import { type AppSpec, type CodeBundle, PARTITION_KEY_HEADER, type TestReport } from "@aidevos/core";
-import { stagingHostOf } from "@aidevos/objects";
+import {
+  AidevosError,
+  type AppSpec,
+  type CodeBundle,
+  PARTITION_KEY_HEADER,
+  type Redactor,
+  secretRedactor,
+  type TestReport,
+} from "@aidevos/core";
+import { appControlOf, stagingHostOf } from "@aidevos/objects";
 import { StageDO, type StageJob, type StageLog, type TestingInput, type TestingOutput } from "@aidevos/pipeline";
 import { runUnitTests } from "@aidevos/sandbox";
 import { accountsCases, signedInClient, withCases } from "./accounts";
@@ -19,10 +27,33 @@ import { countRecords, stagingClient } from "./staging-client";
 export class TestingDO extends StageDO<TestingInput, TestingOutput, Env> {
   readonly stage = "testing";
 
+  /**
+   * The staging copies read the app's secrets, so whatever the suites saw of the app (a diff, a body,
+   * an error) may hold a value: every report, log line and error leaves this stage redacted
+   * (`[secret NAME]`), before it reaches the run, its events, the refiner's prompt or learning.
+   */
   protected async perform(job: StageJob<TestingInput>, log: StageLog) {
+    const redact = secretRedactor(await appControlOf(this.env, job.input.plan.spec.name).secretValues());
+    const redactedLog: StageLog = {
+      info: (message, data) => log.info(redact(message), redact(data)),
+      warn: (message, data) => log.warn(redact(message), redact(data)),
+    };
+    try {
+      return await this.test(job, redactedLog, redact);
+    } catch (err) {
+      if (!(err instanceof Error)) throw redact(String(err));
+      const message = redact(err.message);
+      if (message === err.message) throw err;
+      // Same kind of failure (permanent or not), without the value.
+      throw err instanceof AidevosError ? new AidevosError(err.code, message, err.status) : new Error(message);
+    }
+  }
+
+  private async test(job: StageJob<TestingInput>, log: StageLog, redact: Redactor) {
     const { plan, bundle } = job.input;
     const reports: TestReport[] = [];
-    const record = async (report: TestReport) => {
+    const record = async (seen: TestReport) => {
+      const report = redact(seen);
       reports.push(report);
       const extra = report.error ? ` (${report.error})` : "";
       await log.info(`${report.kind}: ${report.passed} passed, ${report.failed} failed${extra}`);
