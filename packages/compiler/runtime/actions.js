@@ -99,9 +99,17 @@ function listQuery(options) {
   const query = new URLSearchParams();
   for (const [field, value] of Object.entries(options.where ?? {})) {
     if (value !== null && typeof value === "object") {
-      for (const [op, bound] of Object.entries(value)) query.append(field + "[" + op + "]", String(bound));
+      for (const [op, bound] of Object.entries(value)) {
+        // `in` takes an array; its values travel percent-encoded, as a query string's would (data.js splitIn).
+        if (op === "in") {
+          if (!Array.isArray(bound))
+            throw validationFailed([{ path: field + "[in]", message: "in takes an array of values" }]);
+          query.append(field + "[in]", bound.map((v) => encodeURIComponent(String(v))).join(","));
+        } else query.append(field + "[" + op + "]", String(bound));
+      }
     } else query.append(field, String(value));
   }
+  if (options.q !== undefined && options.q !== null) query.set("q", String(options.q));
   if (options.sort !== undefined) query.set("sort", String(options.sort));
   if (options.limit !== undefined) query.set("limit", String(options.limit));
   if (options.cursor !== undefined && options.cursor !== null) query.set("cursor", String(options.cursor));
@@ -111,8 +119,7 @@ function listQuery(options) {
 /** One page of a list, its cursors encoded as the HTTP list route encodes them (app.js). */
 function listPage(app, entity, options) {
   const query = parseListQuery(entity, listQuery(options));
-  const next = (seq, keys) =>
-    query.sort.length === 0 ? encodeCursor(seq) : encodeSortCursor(query.sortText, keys, seq);
+  const next = (seq, keys) => (query.keyed ? encodeSortCursor(query.sortText, keys, seq) : encodeCursor(seq));
   return app.records.list(entity, query, next);
 }
 
@@ -274,6 +281,23 @@ function broadcaster(collected) {
 }
 
 /**
+ * ctx's storage and outside calls as this one run of an action holds them: once the action has
+ * answered, every call throws, so work it left running (a callback, a promise chain) writes nothing
+ * after its response. The sandbox's guard also clears its timers and stops its code at the next tick.
+ */
+function closable(value, open, depth) {
+  if (typeof value === "function")
+    return (...args) => {
+      if (!open()) throw new Error("ctx is closed: the action has already answered");
+      return value(...args);
+    };
+  if (value === null || typeof value !== "object" || depth === 0 || Array.isArray(value)) return value;
+  const out = {};
+  for (const [name, member] of Object.entries(value)) out[name] = closable(member, open, depth - 1);
+  return Object.freeze(out);
+}
+
+/**
  * Runs an action: its returned value is JSON 200, nothing is 204, a Response passes through. An
  * HttpError (ctx.error, body(), entities, counters) is answered as itself by the app; any other
  * error is a 500 internal_error naming the action (never its stack), which the host's monitor
@@ -282,12 +306,14 @@ function broadcaster(collected) {
 export async function runAction(storage, match, request, url, readBody, why = {}) {
   const { action, params } = match;
   let body;
+  let answered = false;
+  const open = () => !answered;
   const { outside, ...stored } = storage;
   const ctx = {
-    ...stored,
+    ...closable(stored, open, 3),
     ...RESPONSES,
     secrets: await outside.secrets(),
-    fetch: outside.fetch,
+    fetch: closable(outside.fetch, open, 0),
     action: action.name,
     params: Object.freeze({ ...params }),
     query: url.searchParams,
@@ -315,5 +341,7 @@ export async function runAction(storage, match, request, url, readBody, why = {}
   } catch (err) {
     if (err instanceof HttpError) throw err;
     throw new HttpError(500, "internal_error", "action " + action.name + " failed");
+  } finally {
+    answered = true;
   }
 }

@@ -1,6 +1,7 @@
 /** app.js of every generated app: the Durable Object that serves the contract from SQLite. */
 import { DurableObject } from "cloudflare:workers";
 import { matchAction, runAction, storageApi } from "./actions.js";
+import { rawInValues } from "./data.js";
 import {
   encodeCursor,
   encodeSortCursor,
@@ -199,9 +200,8 @@ export class App extends DurableObject {
         return json(201, record);
       }
       case "list": {
-        const query = parseListQuery(entity, url.searchParams);
-        const next = (seq, keys) =>
-          query.sort.length === 0 ? encodeCursor(seq) : encodeSortCursor(query.sortText, keys, seq);
+        const query = parseListQuery(entity, url.searchParams, rawInValues(url.search));
+        const next = (seq, keys) => (query.keyed ? encodeSortCursor(query.sortText, keys, seq) : encodeCursor(seq));
         return json(200, this.records.list(entity, query, next));
       }
       case "get":
@@ -220,14 +220,18 @@ export class App extends DurableObject {
     return runAction(this.actionStorage, match, request, new URL(request.url), (req) => readJson(req, true), why);
   }
 
-  /** The platform's calls: `check` answers what the stored data breaks under another version's spec. */
+  /**
+   * The platform's calls: `check` answers what the stored data breaks under another version's spec,
+   * `count` how many live records the storage holds (the security suite's "nothing stored" check).
+   */
   async internal(request, name) {
+    if (name === "count") return json(200, { records: this.records.count() });
     if (name !== "check") return realtimeCall(this, request, name);
     if (request.method !== "POST") throw methodNotAllowed(["POST"]);
     const body = await readJson(request, true);
     if (!isPlainObject(body) || !isPlainObject(body.spec) || !Array.isArray(body.spec.entities))
       throw validationFailed([{ path: "spec", message: "must be an AppSpec" }]);
-    return json(200, { problems: this.records.violations(body.spec) });
+    return json(200, { problems: this.records.violations(body.spec, { values: body.values === true }) });
   }
 
   async counter(request, parts) {

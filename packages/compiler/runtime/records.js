@@ -5,6 +5,7 @@
  * those this version does not know: a write only ever sets the fields it knows.
  */
 import {
+  checkValue,
   currentFields,
   entityByName,
   HttpError,
@@ -20,6 +21,7 @@ import {
   validationFailed,
 } from "./model.js";
 import { cursorKey, equalsExpr, listStatement, tableOf, tableStatements, wantedIndexes } from "./query.js";
+import { migrateSearch } from "./search.js";
 
 const LIVE = "(expires_at IS NULL OR expires_at > ?)";
 
@@ -39,6 +41,7 @@ export class Records {
     for (const entity of SPEC.entities) {
       for (const statement of tableStatements(entity)) this.sql.exec(statement);
       this.migrateIndexes(entity);
+      migrateSearch(this.sql, entity);
     }
     // When the unique rules changed since the last version, the index is rebuilt from the data.
     const rules = JSON.stringify(SPEC.entities.map((e) => [e.name, uniqueKeys(e)]));
@@ -255,11 +258,21 @@ export class Records {
     }
   }
 
+  /** Live records of every entity of this version, whatever routes its spec exposes. */
+  count() {
+    let total = 0;
+    for (const entity of SPEC.entities)
+      total += Number(this.sql.exec(`SELECT COUNT(*) AS n FROM ${tableOf(entity)} WHERE ${LIVE}`, Date.now()).one().n);
+    return total;
+  }
+
   /**
    * What the stored data breaks under another version's spec: its unique keys and refs, checked
-   * before that version goes live (the deploy stage asks through the host, never the public).
+   * before that version goes live (the deploy stage asks through the host, never the public). With
+   * `values` (a rollback, which no contract diff guards), each stored value is also held to the
+   * spec's field rules: required without a default, enum values, ranges, lengths, patterns.
    */
-  violations(spec) {
+  violations(spec, { values: checkValues = false } = {}) {
     const problems = [];
     const tables = new Set(
       this.sql
@@ -282,7 +295,8 @@ export class Records {
     spec.entities.forEach((entity, i) => {
       const keys = (entity.unique ?? []).map((key) => (Array.isArray(key) ? key : [key]));
       const refs = Object.entries(entity.fields).filter(([, f]) => f.type === "ref");
-      if (keys.length === 0 && refs.length === 0) return;
+      const checked = checkValues ? Object.entries(entity.fields).filter(([, f]) => SCALAR_TYPES.has(f.type)) : [];
+      if (keys.length === 0 && refs.length === 0 && checked.length === 0) return;
       const seen = keys.map(() => new Map());
       for (const row of rows(entity)) {
         const values = currentFields(entity, JSON.parse(String(row.data)));
@@ -297,6 +311,15 @@ export class Records {
               message: `${entity.name} ${other} and ${row.id} share ${key.join(", ")} = ${value}`,
             });
         });
+        for (const [name, field] of checked) {
+          const value = values[name];
+          const problem = value === null ? (field.required ? "is required and empty" : null) : checkValue(field, value);
+          if (problem && problems.length < 20)
+            problems.push({
+              path: `spec.entities.${i}.fields.${name}`,
+              message: `${entity.name} ${row.id}: ${name} ${problem}`,
+            });
+        }
         for (const [name, field] of refs) {
           const value = values[name];
           if (value !== null && value !== undefined && !idsOf(field.entity).has(value) && problems.length < 20)
@@ -310,6 +333,9 @@ export class Records {
     return problems;
   }
 }
+
+/** Field types whose stored values a rollback holds to the target spec's rules (checkValue). */
+const SCALAR_TYPES = new Set(["string", "integer", "number", "boolean", "enum", "datetime", "ref"]);
 
 /** The unique index value of a key (JSON), or null when a field of it is empty: empty values never collide. */
 function uniqueValue(key, values) {

@@ -8,10 +8,11 @@ import {
   type ErrorDetail,
   PARTITION_KEY_HEADER,
   PartitionKey,
+  setting,
 } from "@aidevos/core";
 import { appControlOf, appHostOf, appMonitorOf, registryOf } from "@aidevos/objects";
 import type { LiveVersion } from "@aidevos/registry";
-import { appWorkerCode, sharedAppWorkerCode } from "@aidevos/sandbox";
+import { appWorkerCode, type SandboxOptions, sharedAppWorkerCode } from "@aidevos/sandbox";
 import { keyDigest } from "./app-access";
 import { platformPropsOf, type StagingKind } from "./app-platform";
 import { Partitions, storedOf, withoutStored } from "./partitions";
@@ -191,7 +192,10 @@ export class AppHostDO extends DurableObject<Env> {
     const refused = this.partitions.refusal(this.env, key.data, request.method);
     if (refused) return { kind: "quota_exceeded", message: refused };
     const path = match[2] ?? "/";
-    const forwarded = new Request(new URL(path + url.search, url), request);
+    // The path is set on a copy of the URL, never parsed as a reference: `//x/…` stays a path.
+    const inner = new URL(url);
+    inner.pathname = path;
+    const forwarded = new Request(inner, request);
     forwarded.headers.set(PARTITION_KEY_HEADER, key.data);
     return this.counted(
       request.method,
@@ -382,11 +386,12 @@ export class AppHostDO extends DurableObject<Env> {
   }
 
   /**
-   * What the live data breaks under a new version's spec (its refs and unique keys), asked of the
+   * What the live data breaks under a new version's spec (its refs and unique keys, and with `values`
+   * every stored value against its field's rules, for a rollback), asked of the
    * live version in every partition that holds data, before the new version may go live. A runtime
    * from before the check answers 404 and is taken at its word that nothing is checked.
    */
-  async checkData(app: string, spec: AppSpec, codeHash: string): Promise<ErrorDetail[]> {
+  async checkData(app: string, spec: AppSpec, codeHash: string, values = false): Promise<ErrorDetail[]> {
     const live = await this.current(app);
     // Nothing live, or this very code already is (a retried deploy): nothing to check against.
     if (!live || live.codeHash === codeHash) return [];
@@ -394,7 +399,7 @@ export class AppHostDO extends DurableObject<Env> {
       const request = new Request("http://app/_aidevos/check", {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ spec }),
+        body: JSON.stringify({ spec, values }),
       });
       const res =
         key === null ? await this.serve(request, live) : await appHostOf(this.env, app, key).serve(request, live);
@@ -584,7 +589,7 @@ export class AppHostDO extends DurableObject<Env> {
         this.loadedWorker = id;
         const worker = this.env.LOADER.get(id, () => {
           const runtime = sharedRuntime();
-          return sharedAppWorkerCode(runtime, runtime.specModule);
+          return sharedAppWorkerCode(runtime, runtime.specModule, this.sandboxOptions());
         });
         return { class: worker.getDurableObjectClass("App", { props: { spec } }) };
       }
@@ -614,9 +619,14 @@ export class AppHostDO extends DurableObject<Env> {
     return name.split("/")[0]!.endsWith(":examples") ? "examples" : "suites";
   }
 
+  /** What the operator set of the sandbox's limits (the rest are the sandbox's own). */
+  private sandboxOptions(): SandboxOptions {
+    return { deadlineMs: setting(this.env, "AIDEVOS_ACTION_TIMEOUT_MS") };
+  }
+
   /** The sandboxed app, with the platform's entrypoint for its secrets and outbound calls (app-platform.ts). */
   private workerCode(bundle: CodeBundle, staging: StagingKind | undefined): WorkerLoaderWorkerCode {
-    const code = appWorkerCode(bundle);
+    const code = appWorkerCode(bundle, this.sandboxOptions());
     const props = platformPropsOf(bundle);
     if (!props) return code;
     const platform = this.ctx.exports.AppPlatform({ props: staging ? { ...props, staging } : props });

@@ -14,21 +14,27 @@ export function lessonsFromReview(runId: string, review: NonNullable<LearningInp
   }));
 }
 
-/** A lesson from production: an error group that made monitoring roll a version back. */
+/**
+ * A lesson from production: a version monitoring rolled back, named by the spec's routes that
+ * failed and how often. Error messages are the app's (and its clients') text: never a lesson.
+ */
 export function lessonFromRollback(
   app: string,
   version: number,
-  errors: { message: string; frame: string }[],
+  errors: { route: string; count: number }[],
 ): NewKnowledge {
   const first = errors[0];
   return {
     kind: "lesson",
     stage: "codegen",
-    title: `Production error at ${first?.frame ?? "an unknown route"}: ${first?.message ?? "5xx spike"}`.slice(0, 200),
-    body: `${app} v${version} was rolled back after a 5xx spike in production. Errors: ${errors
-      .map((e) => `${e.message} at ${e.frame}`)
+    title: `Production error at ${first?.route ?? "an unknown route"}: a 5xx spike rolled the version back`.slice(
+      0,
+      200,
+    ),
+    body: `${app} v${version} was rolled back after a 5xx spike in production (server errors: ${errors
+      .map((e) => `${e.count}× on ${e.route}`)
       .join("; ")
-      .slice(0, 800)}. Tests did not catch it: cover this input.`,
+      .slice(0, 600)}). Its tests passed: cover these routes' inputs and failure paths.`,
     evidence: [`${app} v${version} rollback`],
   };
 }

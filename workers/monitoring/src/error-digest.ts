@@ -1,4 +1,11 @@
-import type { ErrorGroup } from "@aidevos/core";
+/**
+ * A new error group as the webhook is told of it: the platform's own words (the app's message quoted
+ * as data, client-text.ts) and its figures, never the raw message or a sample.
+ */
+export interface NewErrorGroup {
+  message: string;
+  group: { version: number; count: number; firstSeen: string; lastSeen: string; route: string };
+}
 
 /** Error groups one webhook message carries at most; the others of the window are only counted. */
 const ERROR_DIGEST_MAX = 50;
@@ -17,7 +24,7 @@ export class ErrorDigest {
     );
   }
 
-  add(groups: ErrorGroup[]): void {
+  add(groups: NewErrorGroup[]): void {
     let waiting = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM error_digest").one().n;
     let more = 0;
     for (const group of groups) {
@@ -35,11 +42,11 @@ export class ErrorDigest {
   }
 
   /** The waiting groups and how many more were found in the window, all taken off the queue. */
-  take(): { groups: ErrorGroup[]; more: number } {
+  take(): { groups: NewErrorGroup[]; more: number } {
     const rows = this.sql.exec<{ grp: string }>("SELECT grp FROM error_digest ORDER BY seq").toArray();
     const more = this.sql.exec<{ n: number }>("SELECT n FROM error_digest_more").toArray()[0]?.n ?? 0;
     this.sql.exec("DELETE FROM error_digest");
     this.sql.exec("DELETE FROM error_digest_more");
-    return { groups: rows.map((r) => JSON.parse(r.grp) as ErrorGroup), more };
+    return { groups: rows.map((r) => JSON.parse(r.grp) as NewErrorGroup), more };
   }
 }

@@ -29,6 +29,11 @@ export class TestingDO extends StageDO<TestingInput, TestingOutput, Env> {
     };
     const spec = plan.spec;
     const hasExamples = examplesOf(spec).length > 0;
+    const unitTests = async () => {
+      this.at("the unit tests");
+      return record(await runUnitTests(this.env.LOADER, bundle));
+    };
+    this.at("the contract check");
     const contract = await runContractCheck(this.env, spec, job.input.allowBreaking === true);
     if (contract?.changes?.length)
       // The diff goes to the run's events whether or not it blocks the deploy.
@@ -41,21 +46,29 @@ export class TestingDO extends StageDO<TestingInput, TestingOutput, Env> {
       );
     if (
       (contract === null || (await record(contract))) &&
-      (await record(await runUnitTests(this.env.LOADER, bundle))) &&
+      (await unitTests()) &&
       (!hasExamples ||
         (await record(
           await this.onExampleStaging(job.runId, job.round, bundle, (send) => runExamplesSuite(spec, send)),
         )))
     ) {
-      await this.onStaging(job.runId, job.round, spec, bundle, async (send) => {
+      await this.onStaging(job.runId, job.round, spec, bundle, async (client, count) => {
+        // Each request names the step it is: a staging copy that never answers fails the stage naming it.
+        let suite = "integration";
+        const send: AppClient = (method, path, ...rest) => {
+          this.at(`${suite}: ${method} ${path}`);
+          return client(method, path, ...rest);
+        };
         if (!(await record(await runIntegrationSuite(spec, send)))) return;
+        suite = "security";
         const security = await runSecuritySuite(
           spec,
           bundle.files,
           (r) => send(r.method, r.path, r.body, r.headers),
-          () => countRecords(spec, send),
+          count,
         );
         if (!(await record(security))) return;
+        suite = "performance";
         await record(await runPerformanceSuite(spec, send));
       });
     }
@@ -88,6 +101,7 @@ export class TestingDO extends StageDO<TestingInput, TestingOutput, Env> {
       return await body(async (key, request) => {
         // What the live host tells a perKey app about its partition (workers/deploy app-host.ts).
         const req = new Request(request);
+        this.at(`examples: ${req.method} ${new URL(req.url).pathname}`);
         req.headers.delete(PARTITION_KEY_HEADER);
         if (key !== null) req.headers.set(PARTITION_KEY_HEADER, key);
         try {
@@ -109,12 +123,12 @@ export class TestingDO extends StageDO<TestingInput, TestingOutput, Env> {
     round: number,
     spec: AppSpec,
     bundle: CodeBundle,
-    body: (send: AppClient) => Promise<void>,
+    body: (send: AppClient, count: () => Promise<number>) => Promise<void>,
   ) {
     const host = stagingHostOf(this.env, runId, round);
     await host.discard();
     try {
-      await body(stagingClient(host, bundle, spec));
+      await body(stagingClient(host, bundle, spec), () => countRecords(host, bundle));
     } finally {
       await host.discard();
     }

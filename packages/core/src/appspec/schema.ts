@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { accessMembers, repeats } from "./access";
 import { Action, checkActions } from "./actions";
+import { ARRAY_MAX_ITEMS_DEFAULT, checkDataEntity, dataFields, JSON_MAX_BYTES_DEFAULT } from "./data-fields";
 import { Examples } from "./examples";
 import { isObjectName, OBJECT_NAME_MESSAGE } from "./names";
 import { Channel, checkRealtime, Schedule } from "./realtime";
@@ -24,7 +25,7 @@ const UrlSegment = z
   .refine((name) => !isObjectName(name), OBJECT_NAME_MESSAGE);
 
 /** Names a record already carries, or that the list route reads as query parameters. */
-const RESERVED_FIELD_NAMES = ["id", "createdAt", "updatedAt", "limit", "cursor", "sort"] as const;
+const RESERVED_FIELD_NAMES = ["id", "createdAt", "updatedAt", "limit", "cursor", "sort", "q"] as const;
 
 const common = {
   required: z.boolean().optional(),
@@ -79,6 +80,16 @@ const RefField = z.strictObject({
   default: z.string().min(1).max(200).optional(),
 });
 
+/** What an array's items may be: a scalar field definition with its constraints (data-fields.ts). */
+const ItemField = z.discriminatedUnion("type", [
+  StringField,
+  IntegerField,
+  NumberField,
+  BooleanField,
+  EnumField,
+  DatetimeField,
+]);
+
 export const Field = z.discriminatedUnion("type", [
   StringField,
   IntegerField,
@@ -87,6 +98,7 @@ export const Field = z.discriminatedUnion("type", [
   EnumField,
   DatetimeField,
   RefField,
+  ...dataFields(ItemField, common),
 ]);
 export type Field = z.infer<typeof Field>;
 
@@ -105,6 +117,8 @@ export const Entity = z.strictObject({
     .optional(),
   /** Fields a list may be sorted by (`sort=-price,qty`). */
   sortable: z.array(Identifier).max(16).optional(),
+  /** String fields `?q=` searches (full text, FTS5 in the app's SQLite). */
+  search: z.array(Identifier).min(1).max(16).optional(),
   ttlSeconds: z.int().min(1).max(31_536_000).optional(),
   operations: z.array(Operation).optional(),
 });
@@ -165,6 +179,18 @@ function fieldProblems(field: Field): string[] {
       if (field.default !== undefined && !field.values.includes(field.default))
         problems.push("default is not one of values");
       break;
+    case "array":
+      for (const problem of fieldProblems(field.items as Field)) problems.push(`items: ${problem}`);
+      if (field.default !== undefined && field.default.length > (field.maxItems ?? ARRAY_MAX_ITEMS_DEFAULT))
+        problems.push("default has more than maxItems items");
+      break;
+    case "json":
+      if (
+        field.default !== undefined &&
+        new TextEncoder().encode(JSON.stringify(field.default)).length > (field.maxBytes ?? JSON_MAX_BYTES_DEFAULT)
+      )
+        problems.push("default is larger than maxBytes");
+      break;
   }
   return problems;
 }
@@ -192,7 +218,12 @@ export const AppSpec = z
     const plurals = new Set<string>();
     const names = new Set<string>();
     spec.entities.forEach((entity, i) => {
-      if (plurals.has(entity.plural) || entity.plural === "counters" || entity.plural === "channels")
+      if (
+        plurals.has(entity.plural) ||
+        entity.plural === "counters" ||
+        entity.plural === "channels" ||
+        entity.plural === "files"
+      )
         ctx.addIssue({ code: "custom", path: ["entities", i, "plural"], message: "plural repeats or is reserved" });
       // `GET {base}/docs` is the app's docs page, served by the gateway (RESERVED_APP_PATHS).
       if (entity.plural === "docs")
@@ -239,6 +270,7 @@ export const AppSpec = z
         if (new Set(names).size !== names.length)
           ctx.addIssue({ code: "custom", path: ["entities", i, "unique", j], message: "names a field twice" });
       });
+      checkDataEntity(entity, i, ctx);
       entity.sortable?.forEach((name, j) => {
         if (!Object.hasOwn(entity.fields, name))
           ctx.addIssue({ code: "custom", path: ["entities", i, "sortable", j], message: `unknown field "${name}"` });
