@@ -242,10 +242,14 @@ export class AppHostDO extends DurableObject<Env> {
   async users(app: string, key: string | null, call: UsersCall): Promise<UsersAnswer> {
     const live = await this.current(app);
     if (!live) return { kind: "no_app" };
-    if (live.partition === "single") return usersAnswer(await this.serve(usersRequest(call, null), live));
-    if (key === null) return { kind: "needs_key" };
-    this.notePartition(key);
-    return usersAnswer(await appHostOf(this.env, app, key).serve(usersRequest(call, key), live));
+    if (live.partition === "perKey" && key === null) return { kind: "needs_key" };
+    const request = usersRequest(call, key);
+    const answer =
+      key === null ? await this.serve(request, live) : await appHostOf(this.env, app, key).serve(request, live);
+    // Users are data too: a key whose users call stored one becomes a partition.
+    const bytes = storedOf(request.method, answer);
+    if (bytes !== null) this.partitions.noteStored(key, bytes);
+    return usersAnswer(withoutStored(answer));
   }
 
   /** Serves a request for the live version; the bundle is read from the Registry only on a cold load. */
