@@ -2,6 +2,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { matchAction, runAction, storageApi } from "./actions.js";
 import { rawInValues } from "./data.js";
+import { dropGoneFiles, fileRoute, isMultipart, noteGone, readMultipart, storeParts } from "./files.js";
 import {
   encodeCursor,
   encodeSortCursor,
@@ -78,6 +79,8 @@ export class App extends DurableObject {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.records = new Records(ctx.storage);
+    // Files whose record or field went are deleted from the bucket once the request is answered (files.js).
+    this.records.onGone = (entityName, id, data, only) => noteGone(this, entityName, id, data, only);
     // A host that cannot give the app alarms (a facet) says so; expired rows are then purged as requests come.
     this.alarmsUnavailable = env?.EXPIRY === "on-request";
     // Without a host around it (the app's own Worker, on Cloudflare) the object holds its channel
@@ -109,6 +112,8 @@ export class App extends DurableObject {
     } catch (err) {
       if (err instanceof HttpError) return json(err.status, errorBody(err), err.headers);
       return json(500, { error: { code: "internal_error", message: "internal error", details: [] } });
+    } finally {
+      await dropGoneFiles(this);
     }
   }
 
@@ -131,9 +136,14 @@ export class App extends DurableObject {
     // Actions first (docs/appspec.md): a path of an action with another method is 405 unless an entity route has it.
     const action = matchAction(request.method, parts);
     if (action.action) {
+      // An action may read its body once, in any form: bodies over 1 MiB never reach it.
+      if (Number(request.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) throw tooLarge();
       const broadcasts = [];
       return withBroadcasts(this, await this.runAction(action, request, { broadcasts }), broadcasts);
     }
+    // B/{plural}/{id}/files/{field} (files.js): after actions, as every entity route.
+    if (parts.length === 4 && parts[2] === "files" && entityByPlural(parts[0]))
+      return fileRoute(this, entityByPlural(parts[0]), parts[1], parts[3], request);
     channelRoute(parts);
     const entityPath =
       parts[0] === "counters" ||
@@ -153,9 +163,10 @@ export class App extends DurableObject {
     if (shape === "increment") return json(200, this.records.increment(entity, id, await readJson(request, true)));
     switch (match[1]) {
       case "create": {
-        const { record, expiresAt } = this.records.create(entity, await readJson(request, true));
+        const multipart = isMultipart(request) ? await readMultipart(entity, request) : null;
+        const { record, expiresAt } = this.records.create(entity, multipart?.body ?? (await readJson(request, true)));
         if (expiresAt !== null) await this.scheduleExpiry();
-        return json(201, record);
+        return json(201, multipart ? await storeParts(this, entity, record, multipart.files) : record);
       }
       case "list": {
         const query = parseListQuery(entity, url.searchParams, rawInValues(url.search));
@@ -164,8 +175,11 @@ export class App extends DurableObject {
       }
       case "get":
         return json(200, this.records.get(entity, id));
-      case "update":
-        return json(200, this.records.update(entity, id, await readJson(request, true)));
+      case "update": {
+        if (!isMultipart(request)) return json(200, this.records.update(entity, id, await readJson(request, true)));
+        const { body, files } = await readMultipart(entity, request);
+        return json(200, await storeParts(this, entity, this.records.update(entity, id, body), files));
+      }
       case "delete":
         this.records.remove(entity, id);
         return new Response(null, { status: 204 });
@@ -239,6 +253,7 @@ export class App extends DurableObject {
   /** @override */
   async alarm() {
     this.purgeExpired();
+    await dropGoneFiles(this);
     if (this.ownHost) await runDueHere(this);
     await this.scheduleExpiry();
   }
@@ -261,6 +276,12 @@ export class App extends DurableObject {
     const now = Date.now();
     this.lastPurge = now;
     for (const entity of SPEC.entities.filter((e) => e.ttlSeconds)) {
+      // An expired record's files go with it (dropped after the request, or by the alarm).
+      const withFiles = this.sql.exec(
+        `SELECT id, data FROM ${tableOf(entity)} WHERE expires_at <= ? AND data LIKE '%"sha256"%'`,
+        now,
+      );
+      for (const row of withFiles) noteGone(this, entity.name, String(row.id), JSON.parse(String(row.data)));
       this.ctx.storage.transactionSync(() => {
         this.sql.exec(
           "DELETE FROM _unique WHERE entity = ? AND id IN (SELECT id FROM " +
