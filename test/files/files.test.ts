@@ -55,7 +55,11 @@ async function served(input: AppSpecInput) {
   const send = async (method: string, path: string, body?: BodyInit | object, headers: Record<string, string> = {}) => {
     const init: RequestInit = { method, headers: { ...headers } };
     if (body !== undefined) {
-      const raw = typeof body === "string" || body instanceof Uint8Array || body instanceof FormData;
+      const raw =
+        typeof body === "string" ||
+        body instanceof Uint8Array ||
+        body instanceof FormData ||
+        body instanceof ReadableStream;
       init.body = raw ? (body as BodyInit) : JSON.stringify(body);
       if (!raw) (init.headers as Record<string, string>)["content-type"] = "application/json";
     }
@@ -133,6 +137,18 @@ describe("file fields", () => {
     expect(text.json.photo.contentType).toBe("text/markdown; charset=utf-8");
     expect((await app.send("GET", path)).headers.get("content-type")).toBe("text/markdown; charset=utf-8");
     expect(await app.blobs()).toHaveLength(1);
+    // A body of no declared length is counted as it streams: over maxBytes, refused, and the file kept.
+    const chunked = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode("x".repeat(6)));
+        controller.enqueue(new TextEncoder().encode("x".repeat(6)));
+        controller.close();
+      },
+    });
+    expect((await app.send("PUT", path, chunked as unknown as BodyInit, { "content-type": "image/png" })).status).toBe(
+      413,
+    );
+    expect((await app.send("GET", path)).text).toBe("hello");
   });
 
   it("take only null in JSON bodies; null deletes the file", async () => {

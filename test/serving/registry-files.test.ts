@@ -19,15 +19,16 @@ describe("the Registry's files", () => {
         )
         .one(),
     );
-    // Fourteen files each; only spec.js names the app. The runtime modules, and here the samples (same
+    // Fifteen files each; only spec.js names the app. The runtime modules, and here the samples (same
     // fields), the patterns stub (no pattern) and the handlers (no actions), are stored once for both.
-    expect(counts).toEqual({ rows: 28, contents: 15 });
+    expect(counts).toEqual({ rows: 30, contents: 16 });
     for (const name of names) {
       const bundle = await registry.getBundle(name, 1);
       expect(bundle?.files.map((f) => f.path)).toEqual([
         "actions.js",
         "app.js",
         "data.js",
+        "files.js",
         "handlers.js",
         "index.js",
         "model.js",

@@ -107,7 +107,8 @@ function setFiles(app, entity, id, values) {
   try {
     return app.records.write(entity, app.records.row(entity, id), values);
   } catch (err) {
-    for (const name of Object.keys(values)) (app.goneFiles ??= []).push(recordKey(app, entity.name, id, name));
+    app.goneFiles ??= [];
+    for (const name of Object.keys(values)) app.goneFiles.push(recordKey(app, entity.name, id, name));
     throw err;
   }
 }

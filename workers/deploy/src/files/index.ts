@@ -88,10 +88,8 @@ export async function putFile(
       await bucket.put(key, bytes, { httpMetadata });
     }
   } catch (err) {
-    if (size > options.maxBytes || err instanceof TooLarge) {
-      await bucket.delete(key).catch(() => {});
-      return { ok: false, tooLarge: true };
-    }
+    // A put that fails stores nothing: the file already there (if any) stays as it was.
+    if (size > options.maxBytes || err instanceof TooLarge) return { ok: false, tooLarge: true };
     throw err;
   }
   // Known only once every byte went by: the record keeps it (and serves it as the ETag).
