@@ -19,12 +19,13 @@ describe("the Registry's files", () => {
         )
         .one(),
     );
-    // Fifteen files each; only spec.js names the app. The runtime modules, and here the samples (same
+    // Eighteen files each; only spec.js names the app. The runtime modules, and here the samples (same
     // fields), the patterns stub (no pattern) and the handlers (no actions), are stored once for both.
-    expect(counts).toEqual({ rows: 30, contents: 16 });
+    expect(counts).toEqual({ rows: 36, contents: 19 });
     for (const name of names) {
       const bundle = await registry.getBundle(name, 1);
       expect(bundle?.files.map((f) => f.path)).toEqual([
+        "accounts.js",
         "actions.js",
         "app.js",
         "data.js",
@@ -33,6 +34,8 @@ describe("the Registry's files", () => {
         "index.js",
         "model.js",
         "model.test.js",
+        "owners.js",
+        "passwords.js",
         "patterns.js",
         "query.js",
         "realtime.js",
