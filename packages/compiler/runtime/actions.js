@@ -4,7 +4,15 @@
  * which reaches the partition's data through the same rules (and errors) as the HTTP routes.
  */
 import { HANDLERS } from "./handlers.js";
-import { encodeCursor, encodeSortCursor, HttpError, parseListQuery, SPEC, validationFailed } from "./model.js";
+import {
+  encodeCursor,
+  encodeSortCursor,
+  HttpError,
+  isPlainObject,
+  parseListQuery,
+  SPEC,
+  validationFailed,
+} from "./model.js";
 
 const ERROR_CODE = /^[a-z][a-z0-9_]{1,40}$/;
 const REDIRECT_STATUSES = [301, 302, 303, 307, 308];
@@ -129,8 +137,13 @@ function entitiesApi(app) {
   for (const entity of SPEC.entities) {
     // Actions may use every operation, whatever the entity's `operations` offer over HTTP.
     api[entity.plural] = Object.freeze({
-      create: async (values) => {
-        const { record, expiresAt } = app.records.create(entity, values);
+      // `owner` (v3): the ownerId of a record of an owned entity when its values name none (ctx.user's id).
+      create: async (values, owner) => {
+        let ownerId = owner;
+        if (entity.owner === "user" && isPlainObject(values) && Object.hasOwn(values, "ownerId")) {
+          ({ ownerId, ...values } = values);
+        }
+        const { record, expiresAt } = app.records.create(entity, values, { ownerId });
         if (expiresAt !== null) await app.scheduleExpiry();
         return record;
       },
@@ -260,9 +273,25 @@ function outsideApi(env) {
   };
 }
 
+/**
+ * ctx.entities for one run: a create on an owned entity takes its ownerId from its values, else
+ * from the signed-in user (docs/appspec.md, "Ownership"); everything else is the shared API.
+ */
+function entitiesFor(entities, user) {
+  const owned = SPEC.entities.filter((e) => e.owner === "user");
+  if (owned.length === 0) return entities;
+  const api = { ...entities };
+  for (const entity of owned) {
+    const base = entities[entity.plural];
+    api[entity.plural] = Object.freeze({ ...base, create: (values) => base.create(values, user?.id) });
+  }
+  return Object.freeze(api);
+}
+
 /** The parts of ctx that reach storage and the outside, built once per app object. */
 export function storageApi(app) {
   return {
+    accounts: app.accounts ? app.accounts.api() : null,
     entities: entitiesApi(app),
     counters: countersApi(app.sql),
     kv: kvApi(app.sql),
@@ -311,6 +340,9 @@ export async function runAction(storage, match, request, url, readBody, why = {}
   const { outside, ...stored } = storage;
   const ctx = {
     ...closable(stored, open, 3),
+    entities: closable(entitiesFor(stored.entities, why.user ?? null), open, 2),
+    // The signed-in user of the request (v3), or null: schedules run with none.
+    user: why.user ? Object.freeze({ ...why.user }) : null,
     ...RESPONSES,
     secrets: await outside.secrets(),
     fetch: closable(outside.fetch, open, 0),

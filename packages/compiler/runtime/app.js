@@ -1,5 +1,6 @@
 /** app.js of every generated app: the Durable Object that serves the contract from SQLite. */
 import { DurableObject } from "cloudflare:workers";
+import { Accounts } from "./accounts.js";
 import { matchAction, runAction, storageApi } from "./actions.js";
 import { rawInValues } from "./data.js";
 import {
@@ -14,13 +15,16 @@ import {
   methodNotAllowed,
   notFound,
   operationsOf,
+  parseFieldIncrement,
   parseIncrement,
   parseJsonText,
   parseListQuery,
   SPEC,
   tooLarge,
+  validatePatch,
   validationFailed,
 } from "./model.js";
+import { isOwned, needsUser, Owners } from "./owners.js";
 import { tableOf } from "./query.js";
 import {
   adoptSchedulesHere,
@@ -51,6 +55,15 @@ const ROUTE_METHODS = {
 /** Where the platform (the app's host) talks to the app; the host never lets a public request reach it. */
 const INTERNAL = "/_aidevos/";
 
+/**
+ * How much this partition stores, in bytes (0 while it holds no record, counter or key-value row),
+ * on the answer to every request that may write: the host counts a partition only once it holds
+ * data (docs/security.md, Quotas) and keeps its storage quotas from these figures.
+ */
+const STORED_HEADER = "x-aidevos-stored";
+/** Tables that hold the platform's bookkeeping, not the app's data. */
+const BOOKKEEPING = ["_meta", "_rate", "_unique", "_schedules"];
+
 function json(status, body, headers = {}) {
   return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
 }
@@ -78,6 +91,9 @@ export class App extends DurableObject {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.records = new Records(ctx.storage);
+    // v3: end users and owned records, only for a spec that declares accounts (accounts.js, owners.js).
+    this.accounts = SPEC.accounts ? new Accounts(this) : null;
+    this.owners = new Owners(this);
     // A host that cannot give the app alarms (a facet) says so; expired rows are then purged as requests come.
     this.alarmsUnavailable = env?.EXPIRY === "on-request";
     // Without a host around it (the app's own Worker, on Cloudflare) the object holds its channel
@@ -89,7 +105,9 @@ export class App extends DurableObject {
     this.heldBroadcasts = new Map();
     ctx.blockConcurrencyWhile(async () => {
       this.migrate();
-      if (this.ownHost) adoptSchedulesHere(this.sql);
+      // Where the object is its own host, a perKey partition runs schedules only once it holds data:
+      // a key that was only read must not start an alarm for good (docs/security.md, Quotas).
+      if (this.ownHost && (SPEC.partition !== "perKey" || this.storedBytes() > 0)) this.adoptSchedules();
       await this.scheduleExpiry();
     });
   }
@@ -100,16 +118,51 @@ export class App extends DurableObject {
       "CREATE TABLE IF NOT EXISTS _rate (bucket TEXT PRIMARY KEY, window_start INTEGER NOT NULL, count INTEGER NOT NULL)",
     );
     this.records.migrate();
+    if (this.accounts) {
+      this.accounts.migrate();
+      this.owners.migrate();
+    }
   }
 
   /** @override */
   async fetch(request) {
+    let response;
     try {
-      return await this.route(request);
+      response = await this.route(request);
     } catch (err) {
-      if (err instanceof HttpError) return json(err.status, errorBody(err), err.headers);
-      return json(500, { error: { code: "internal_error", message: "internal error", details: [] } });
+      if (err instanceof HttpError) response = json(err.status, errorBody(err), err.headers);
+      else response = json(500, { error: { code: "internal_error", message: "internal error", details: [] } });
     }
+    if (request.method === "GET" || request.method === "HEAD" || response.webSocket) return response;
+    const stored = this.storedBytes();
+    if (this.ownHost && stored > 0 && !this.schedulesAdopted) {
+      this.adoptSchedules();
+      await this.scheduleExpiry();
+    }
+    const told = new Response(response.body, response);
+    told.headers.set(STORED_HEADER, String(stored));
+    return told;
+  }
+
+  adoptSchedules() {
+    this.schedulesAdopted = true;
+    adoptSchedulesHere(this.sql);
+  }
+
+  /** The partition's size when any table of the app's holds a row, else 0 (tables alone are not data). */
+  storedBytes() {
+    const tables = this.sql
+      .exec(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'",
+      )
+      .toArray()
+      .map((r) => String(r.name))
+      .filter((name) => !BOOKKEEPING.includes(name));
+    for (const name of tables) {
+      const row = this.sql.exec(`SELECT 1 AS one FROM "${name.replaceAll('"', '""')}" LIMIT 1`).toArray()[0];
+      if (row) return this.sql.databaseSize;
+    }
+    return 0;
   }
 
   async route(request) {
@@ -128,11 +181,14 @@ export class App extends DurableObject {
       const upgraded = upgradeHere(this, request, parts);
       if (upgraded) return upgraded;
     }
+    // The accounts' routes come first: no action or entity may live under /auth/ (the spec refuses it).
+    if (this.accounts && parts[0] === "auth") return this.accounts.route(request, parts, (req) => readJson(req, true));
+    const user = this.accounts ? await this.accounts.userOf(request) : null;
     // Actions first (docs/appspec.md): a path of an action with another method is 405 unless an entity route has it.
     const action = matchAction(request.method, parts);
     if (action.action) {
       const broadcasts = [];
-      return withBroadcasts(this, await this.runAction(action, request, { broadcasts }), broadcasts);
+      return withBroadcasts(this, await this.runAction(action, request, { broadcasts, user }), broadcasts);
     }
     channelRoute(parts);
     const entityPath =
@@ -150,22 +206,41 @@ export class App extends DurableObject {
     const match = allowed.find(([method]) => method === request.method);
     if (!match) throw methodNotAllowed(allowed.map(([method]) => method));
     const id = parts[1];
-    if (shape === "increment") return json(200, this.records.increment(entity, id, await readJson(request, true)));
+    // An owned entity's routes need a user (reads of a public one excepted); another user's record
+    // answers exactly as a missing one: checked where the record would be looked up (owners.js).
+    const reads = match[1] === "get" || match[1] === "list";
+    if (isOwned(entity) && !user && !(reads && entity.read === "public")) throw needsUser();
+    if (shape === "increment") {
+      const body = await readJson(request, true);
+      parseFieldIncrement(entity, body);
+      this.owners.check(entity, id, user, true);
+      return json(200, this.records.increment(entity, id, body));
+    }
+    if (match[1] === "get" || match[1] === "delete") this.owners.check(entity, id, user, match[1] === "delete");
     switch (match[1]) {
       case "create": {
-        const { record, expiresAt } = this.records.create(entity, await readJson(request, true));
+        const scope = { ownerId: user?.id, viewer: user };
+        const { record, expiresAt } = this.records.create(entity, await readJson(request, true), scope);
         if (expiresAt !== null) await this.scheduleExpiry();
         return json(201, record);
       }
       case "list": {
-        const query = parseListQuery(entity, url.searchParams, rawInValues(url.search));
+        const query = this.owners.scopeList(
+          entity,
+          user,
+          parseListQuery(entity, url.searchParams, rawInValues(url.search)),
+        );
         const next = (seq, keys) => (query.keyed ? encodeSortCursor(query.sortText, keys, seq) : encodeCursor(seq));
         return json(200, this.records.list(entity, query, next));
       }
       case "get":
         return json(200, this.records.get(entity, id));
-      case "update":
-        return json(200, this.records.update(entity, id, await readJson(request, true)));
+      case "update": {
+        const body = await readJson(request, true);
+        validatePatch(entity, body);
+        this.owners.check(entity, id, user, true);
+        return json(200, this.records.update(entity, id, body, user));
+      }
       case "delete":
         this.records.remove(entity, id);
         return new Response(null, { status: 204 });
@@ -183,6 +258,11 @@ export class App extends DurableObject {
    * `count` how many live records the storage holds (the security suite's "nothing stored" check).
    */
   async internal(request, name) {
+    if (name === "users" || name.startsWith("users/")) {
+      if (!this.accounts) throw notFound("accounts: the app's spec declares none");
+      const rest = name.split("/").slice(1).map(decodeURIComponent);
+      return this.accounts.internal(request, rest, (req) => readJson(req, true));
+    }
     if (name === "count") return json(200, { records: this.records.count() });
     if (name !== "check") return realtimeCall(this, request, name);
     if (request.method !== "POST") throw methodNotAllowed(["POST"]);
@@ -239,7 +319,7 @@ export class App extends DurableObject {
   /** @override */
   async alarm() {
     this.purgeExpired();
-    if (this.ownHost) await runDueHere(this);
+    if (this.ownHost && this.schedulesAdopted) await runDueHere(this);
     await this.scheduleExpiry();
   }
 
@@ -280,7 +360,7 @@ export class App extends DurableObject {
       const { at } = this.sql.exec(`SELECT MIN(expires_at) AS at FROM ${tableOf(entity)}`).one();
       if (at !== null && (next === null || at < next)) next = at;
     }
-    if (this.ownHost) {
+    if (this.ownHost && this.schedulesAdopted) {
       const schedule = nextScheduleHere(this.sql);
       if (schedule !== null && (next === null || schedule < next)) next = schedule;
     }

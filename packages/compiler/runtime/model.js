@@ -150,6 +150,12 @@ export function validateCreate(entity, body) {
   const values = {};
   for (const [name, field] of Object.entries(entity.fields)) {
     const value = Object.hasOwn(body, name) ? body[name] : undefined;
+    // As SQL's NOT NULL DEFAULT: an omitted field takes its default; `required` refuses only what
+    // is left with no value (omitted with no default, or an explicit null).
+    if (value === undefined && field.default !== undefined) {
+      values[name] = field.default;
+      continue;
+    }
     if (value === undefined || value === null) {
       if (field.required) details.push({ path: name, message: "required" });
       else values[name] = field.default ?? null;
@@ -219,9 +225,12 @@ export function entityByName(name) {
 }
 
 export function shapeRecord(entity, row) {
+  const data = JSON.parse(row.data);
   return {
     id: row.id,
-    ...currentFields(entity, JSON.parse(row.data)),
+    // v3: an owned record names its owner (read-only: no body may set it).
+    ...(entity.owner === "user" ? { ownerId: data.ownerId ?? null } : {}),
+    ...currentFields(entity, data),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -340,6 +349,9 @@ export function parseListQuery(entity, params, rawIn = null) {
       } catch (err) {
         details.push(...err.details);
       }
+    } else if (key === "ownerId" && entity.owner === "user") {
+      // v3: an owned entity's records filter by their owner (actions: `where: { ownerId: ctx.user.id }`).
+      filters.push({ name: "ownerId", op: "eq", value: raw });
     } else if (Object.hasOwn(entity.fields, key)) {
       const value = parseFilterValue(entity.fields[key], raw);
       if (value === undefined)

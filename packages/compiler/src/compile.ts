@@ -15,12 +15,15 @@ import {
 // uses the `runtimeAsText` Vite plugin in vitest.config.ts. `#runtime/*` is this package's subpath
 // import (package.json "imports"); `#runtime/re2js.js` is the re2js package's ES module, shipped to
 // apps whose spec has a pattern.
+import ACCOUNTS_RUNTIME from "#runtime/accounts.js";
 import ACTIONS_RUNTIME from "#runtime/actions.js";
 import APP_RUNTIME from "#runtime/app.js";
 import DATA_RUNTIME from "#runtime/data.js";
 import ENTRY_RUNTIME from "#runtime/index.js";
 import MODEL_RUNTIME from "#runtime/model.js";
 import UNIT_TESTS_RUNTIME from "#runtime/model.test.js";
+import OWNERS_RUNTIME from "#runtime/owners.js";
+import PASSWORDS_RUNTIME from "#runtime/passwords.js";
 import PATTERNS_RUNTIME from "#runtime/patterns.js";
 import QUERY_RUNTIME from "#runtime/query.js";
 // @ts-expect-error TypeScript sees re2js's typed exports; every bundler here hands over its text.
@@ -71,7 +74,14 @@ function actionFiles(spec: AppSpec): GeneratedFile[] {
   const actions = spec.actions ?? [];
   const imports = actions.map((a, i) => `import action${i} from "./actions/${a.name}.js";\n`).join("");
   const entries = actions.map((a, i) => `  ${JSON.stringify(a.name)}: action${i},\n`).join("");
+  // v3 modules sit beside the actions, so an action's (or a module's) `./<name>.js` is the module.
+  const modules = (spec.modules ?? []).map((m) => ({
+    path: `actions/${m.name}.js`,
+    role: "source" as const,
+    content: m.code,
+  }));
   return [
+    ...modules,
     ...actions.map((a) => ({
       path: `actions/${a.name}.js`,
       role: "source" as const,
@@ -100,6 +110,9 @@ function runtimeFiles(spec: AppSpec): GeneratedFile[] {
     { path: "model.js", role: "source", content: HEADER + MODEL_RUNTIME },
     { path: "records.js", role: "source", content: HEADER + RECORDS_RUNTIME },
     { path: "query.js", role: "source", content: HEADER + QUERY_RUNTIME },
+    { path: "accounts.js", role: "source", content: HEADER + ACCOUNTS_RUNTIME },
+    { path: "owners.js", role: "source", content: HEADER + OWNERS_RUNTIME },
+    { path: "passwords.js", role: "source", content: HEADER + PASSWORDS_RUNTIME },
     { path: "data.js", role: "source", content: HEADER + DATA_RUNTIME },
     { path: "search.js", role: "source", content: HEADER + SEARCH_RUNTIME },
     ...patternFiles(spec),
@@ -162,7 +175,7 @@ export function sharedRuntime(): { mainModule: string; className: string; files:
  */
 function declarativeOnly(spec: AppSpec): boolean {
   const none = (list: readonly unknown[] | undefined) => (list ?? []).length === 0;
-  return none(spec.actions) && none(spec.schedules) && none(spec.channels) && none(spec.outbound);
+  return none(spec.actions) && none(spec.modules) && none(spec.schedules) && none(spec.channels) && none(spec.outbound);
 }
 
 /**

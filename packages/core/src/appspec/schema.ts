@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { accessMembers, repeats } from "./access";
+import { accountsSchema, checkAccounts, checkModules, Module } from "./accounts";
 import { Action, checkActions } from "./actions";
 import { ARRAY_MAX_ITEMS_DEFAULT, checkDataEntity, dataFields, JSON_MAX_BYTES_DEFAULT } from "./data-fields";
 import { Examples } from "./examples";
@@ -25,7 +26,9 @@ const UrlSegment = z
   .refine((name) => !isObjectName(name), OBJECT_NAME_MESSAGE);
 
 /** Names a record already carries, or that the list route reads as query parameters. */
-const RESERVED_FIELD_NAMES = ["id", "createdAt", "updatedAt", "limit", "cursor", "sort", "q"] as const;
+const RESERVED_FIELD_NAMES = ["id", "createdAt", "updatedAt", "ownerId", "limit", "cursor", "sort", "q"] as const;
+/** Plurals whose paths the runtime answers itself (counters, channels, v3 accounts and files). */
+const RESERVED_PLURALS = ["counters", "channels", "auth", "files"];
 
 const common = {
   required: z.boolean().optional(),
@@ -102,6 +105,18 @@ export const Field = z.discriminatedUnion("type", [
 ]);
 export type Field = z.infer<typeof Field>;
 
+/** v3 account fields (accounts.ts): the scalar field types, each of which may be `unique`. */
+const unique = { unique: z.boolean().optional() };
+const AccountField = z.discriminatedUnion("type", [
+  StringField.extend(unique),
+  IntegerField.extend(unique),
+  NumberField.extend(unique),
+  BooleanField.extend(unique),
+  EnumField.extend(unique),
+  DatetimeField.extend(unique),
+]);
+const Accounts = accountsSchema(AccountField);
+
 export const Operation = z.enum(["create", "get", "update", "delete", "list"]);
 export type Operation = z.infer<typeof Operation>;
 
@@ -121,6 +136,10 @@ export const Entity = z.strictObject({
   search: z.array(Identifier).min(1).max(16).optional(),
   ttlSeconds: z.int().min(1).max(31_536_000).optional(),
   operations: z.array(Operation).optional(),
+  /** v3: records belong to the signed-in user who created them (a read-only `ownerId`). */
+  owner: z.literal("user").optional(),
+  /** v3, owned entities: anyone may get and list; writes stay the owner's. */
+  read: z.literal("public").optional(),
 });
 export type Entity = z.infer<typeof Entity>;
 
@@ -213,17 +232,14 @@ export const AppSpec = z
     ...accessMembers,
     schedules: z.array(Schedule).max(16).optional(),
     channels: z.array(Channel).max(16).optional(),
+    accounts: Accounts.optional(),
+    modules: z.array(Module).max(32).optional(),
   })
   .superRefine((spec, ctx) => {
     const plurals = new Set<string>();
     const names = new Set<string>();
     spec.entities.forEach((entity, i) => {
-      if (
-        plurals.has(entity.plural) ||
-        entity.plural === "counters" ||
-        entity.plural === "channels" ||
-        entity.plural === "files"
-      )
+      if (plurals.has(entity.plural) || RESERVED_PLURALS.includes(entity.plural))
         ctx.addIssue({ code: "custom", path: ["entities", i, "plural"], message: "plural repeats or is reserved" });
       // `GET {base}/docs` is the app's docs page, served by the gateway (RESERVED_APP_PATHS).
       if (entity.plural === "docs")
@@ -287,6 +303,14 @@ export const AppSpec = z
     for (const issue of [...repeats(spec.secrets, "secrets"), ...repeats(spec.outbound, "outbound")])
       ctx.addIssue({ code: "custom", ...issue });
     checkRealtime(spec, ctx);
+    for (const [fieldName, field] of Object.entries(spec.accounts?.fields ?? {})) {
+      for (const message of fieldProblems(field))
+        ctx.addIssue({ code: "custom", path: ["accounts", "fields", fieldName], message });
+      const unsafe = field.type === "string" && field.pattern !== undefined ? patternProblem(field.pattern) : null;
+      if (unsafe) ctx.addIssue({ code: "custom", path: ["accounts", "fields", fieldName, "pattern"], message: unsafe });
+    }
+    checkAccounts(spec, ctx);
+    checkModules(spec, ctx);
   });
 export type AppSpec = z.infer<typeof AppSpec>;
 export type AppSpecInput = z.input<typeof AppSpec>;

@@ -1,5 +1,6 @@
 import type { Action, ExampleStep } from "../appspec";
 import type { Entity, Field } from "../appspec/schema";
+import { addAccounts } from "./accounts";
 import { dataFieldSchema, dataListParameters } from "./data-document";
 import { type ContractRoute, type ContractSpec, contractRoutes, routeKey, schemaName } from "./routes";
 
@@ -526,6 +527,7 @@ export function appContract(spec: ContractSpec, options: { serverUrl: string; ve
     // A public app asks for no credentials: the empty requirement says so explicitly.
     security: spec.access === "key" ? [{ appKey: [] }] : [{}],
   };
+  addAccounts(document, spec);
   pruneSchemas(document);
   return document;
 }
