@@ -17,6 +17,7 @@ import {
   TERMINAL_RUN_STATUSES,
   type VersionChange,
 } from "@aidevos/core";
+import { pruneVersions } from "./prune";
 
 export interface DeployRequest {
   app: string;
@@ -131,6 +132,8 @@ export class RegistryDO extends DurableObject<Env> {
         app ? Number(app.live_version) : null,
         req.runId,
       );
+      // Versions kept per app are bounded (13 identical versions from one flood were all kept).
+      pruneVersions(this.sql, req.app, setting(this.env, "AIDEVOS_VERSIONS_KEPT"));
       return { version, created: true, url: appUrl(req.app, partition) };
     });
   }
