@@ -47,9 +47,6 @@ const ROUTE_METHODS = {
   increment: [["POST", "update"]],
 };
 
-/** Where the platform (the app's host) talks to the app; the host never lets a public request reach it. */
-const INTERNAL = "/_aidevos/";
-
 function json(status, body, headers = {}) {
   return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
 }
@@ -111,10 +108,25 @@ export class App extends DurableObject {
     }
   }
 
+  /**
+   * The platform's calls into the app (`check`, `realtime`, `schedule/{name}`, `message/{channel}`,
+   * `broadcasts/{id}`), by RPC only: no HTTP path reaches them, so no public request can, however
+   * it is spelled. Locally the app's host calls this on its facet; on Cloudflare the Worker's entry
+   * (index.js) does, once the sandbox's entry has verified the platform token.
+   */
+  async platformCall(name, request) {
+    try {
+      if (this.ownHost) notePartitionHere(this, request);
+      return await this.internal(request, name);
+    } catch (err) {
+      if (err instanceof HttpError) return json(err.status, errorBody(err), err.headers);
+      return json(500, { error: { code: "internal_error", message: "internal error", details: [] } });
+    }
+  }
+
   async route(request) {
     const url = new URL(request.url);
     if (this.ownHost) notePartitionHere(this, request);
-    if (url.pathname.startsWith(INTERNAL)) return this.internal(request, url.pathname.slice(INTERNAL.length));
     if (SPEC.rateLimit) this.rateLimit(request);
     if (this.alarmsUnavailable && Date.now() - (this.lastPurge ?? 0) > 1000) this.purgeExpired();
     let parts;

@@ -29,6 +29,14 @@ import {
 } from "./realtime-host";
 import { ScheduleClock } from "./schedule-clock";
 
+/**
+ * What an app's facet offers the host besides fetch: the platform's calls (the runtime's app.js
+ * platformCall, wrapped with a budget by the sandbox's entry), by RPC only.
+ */
+export interface AppFacet extends Rpc.DurableObjectBranded {
+  platformCall(name: string, request: Request): Promise<Response>;
+}
+
 /** The version a host should serve, as the Registry names it. */
 export interface LiveTarget {
   app: string;
@@ -190,7 +198,6 @@ export class AppHostDO extends DurableObject<Env> {
   /** Serves a request for the live version; the bundle is read from the Registry only on a cold load. */
   async serve(request: Request, target: LiveTarget): Promise<Response> {
     const response = await this.facetFetch(request, target);
-    if (INTERNAL_PATH.test(new URL(request.url).pathname)) return response;
     const key = request.headers.get(PARTITION_KEY_HEADER);
     this.noteServed({ app: target.app, version: target.version, codeHash: target.codeHash, key });
     const held = response.headers.get(BROADCASTS_HEADER);
@@ -204,12 +211,23 @@ export class AppHostDO extends DurableObject<Env> {
   }
 
   private facetFetch(request: Request, target: LiveTarget): Promise<Response> {
-    const facet = this.facet(target.codeHash, async () => {
+    return this.liveFacet(target).fetch(unfollowed(request));
+  }
+
+  /**
+   * The platform's call `name` into the live version's facet (app.js platformCall), by RPC: no HTTP
+   * path leads there, so no public request can reach it, however its path is spelled.
+   */
+  private facetCall(name: string, request: Request, target: LiveTarget): Promise<Response> {
+    return this.liveFacet(target).platformCall(name, request);
+  }
+
+  private liveFacet(target: LiveTarget): Fetcher<AppFacet> {
+    return this.facet(target.codeHash, async () => {
       const bundle = await registryOf(this.env).getBundle(target.app, target.version);
       if (!bundle) throw new Error(`bundle of ${target.app} v${target.version} is missing`);
       return bundle;
     });
-    return facet.fetch(unfollowed(request));
   }
 
   /**
@@ -350,13 +368,10 @@ export class AppHostDO extends DurableObject<Env> {
     // Nothing live, or this very code already is (a retried deploy): nothing to check against.
     if (!live || live.codeHash === codeHash) return [];
     const ask = async (key: string | null) => {
-      const request = new Request("http://app/_aidevos/check", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ spec, values }),
-      });
       const res =
-        key === null ? await this.serve(request, live) : await appHostOf(this.env, app, key).serve(request, live);
+        key === null
+          ? await this.checkHere(spec, values, live)
+          : await appHostOf(this.env, app, key).checkHere(spec, values, live);
       if (res.status === 404) return [];
       if (!res.ok) throw new Error(`${app} v${live.version} could not check its data (${res.status})`);
       const { problems } = (await res.json()) as { problems: ErrorDetail[] };
@@ -370,6 +385,16 @@ export class AppHostDO extends DurableObject<Env> {
       problems.push(...batch.flat());
     }
     return problems.slice(0, 20);
+  }
+
+  /** What this partition's data breaks under `spec` (the facet's `check`): its answer, for checkData. */
+  async checkHere(spec: AppSpec, values: boolean, live: LiveTarget): Promise<Response> {
+    const request = new Request("http://app/", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ spec, values }),
+    });
+    return this.facetCall("check", request, live);
   }
 
   /** The partition this host serves: its schedules are adopted once per version (and per start). */
@@ -391,7 +416,7 @@ export class AppHostDO extends DurableObject<Env> {
   private async realtime(place: Place): Promise<Realtime> {
     const known = this.realtimeOf.get(place.codeHash);
     if (known) return known;
-    const res = await this.facetFetch(new Request("http://app/_aidevos/realtime"), place);
+    const res = await this.facetCall("realtime", new Request("http://app/"), place);
     const realtime: Realtime = res.ok ? await res.json() : { schedules: [], channels: [] };
     this.realtimeOf.set(place.codeHash, realtime);
     return realtime;
@@ -402,10 +427,7 @@ export class AppHostDO extends DurableObject<Env> {
     const headers: Record<string, string> = { "content-type": "text/plain; charset=utf-8" };
     if (place.key !== null) headers[PARTITION_KEY_HEADER] = place.key;
     try {
-      const res = await this.facetFetch(
-        new Request(`http://app/_aidevos/${path}`, { method: "POST", headers, body }),
-        place,
-      );
+      const res = await this.facetCall(path, new Request("http://app/", { method: "POST", headers, body }), place);
       if (!res.ok) throw new Error(`the app answered ${res.status}`);
       return (await res.json()) as Outcome;
     } catch (err) {
@@ -512,11 +534,11 @@ export class AppHostDO extends DurableObject<Env> {
    * Any other bundle (actions, hand-written code) gets a Worker of its own, named by its code hash;
    * `staging`: a staging copy of an app that calls out gets one of its own, whose env says what it may reach.
    */
-  private facet(codeHash: string, bundle: () => Promise<CodeBundle>, staging?: StagingKind): Fetcher {
+  private facet(codeHash: string, bundle: () => Promise<CodeBundle>, staging?: StagingKind): Fetcher<AppFacet> {
     // After a restart of this host the facet may still run whatever class it had: unknown counts as different.
     if (this.loadedHash !== codeHash) this.ctx.facets.abort(FACET, new Error("a new version of the app was deployed"));
     this.loadedHash = codeHash;
-    return this.ctx.facets.get(FACET, async () => {
+    return this.ctx.facets.get<AppFacet>(FACET, async () => {
       const spec = await this.sharedSpecOf(codeHash, bundle);
       if (spec) {
         const id = await sharedRuntimeId();
@@ -578,7 +600,11 @@ function unfollowed(request: Request): Request {
   return request.redirect === "manual" ? request : new Request(request, { redirect: "manual" });
 }
 
-/** The platform's calls into an app (`/_aidevos/…`, app.js), with or without a `/k/{key}` in front. */
+/**
+ * What the platform's calls into an app were named as paths (`/_aidevos/…`), with or without a
+ * `/k/{key}` in front. They are RPC now (AppFacet); a public request for such a path is still
+ * answered here, as a route the app lacks, so no app code ever sees one.
+ */
 const INTERNAL_PATH = /^(\/k\/[^/]*)?\/_aidevos(\/|$)/;
 
 /** A public request for the platform's calls into the app: answered here, as a route the app lacks. */
