@@ -9,4 +9,5 @@ export * from "./json";
 export * from "./knowledge";
 export * from "./monitoring";
 export * from "./run";
+export * from "./secrets";
 export * from "./settings";

@@ -7,10 +7,13 @@ import {
   type ErrorDetail,
   PARTITION_KEY_HEADER,
   PartitionKey,
+  setting,
+  type UsersAnswer,
 } from "@aidevos/core";
 import { appControlOf, appHostOf, appMonitorOf, registryOf } from "@aidevos/objects";
 import type { LiveVersion } from "@aidevos/registry";
-import { appWorkerCode, sharedAppWorkerCode } from "@aidevos/sandbox";
+import { appWorkerCode, type SandboxOptions, sharedAppWorkerCode } from "@aidevos/sandbox";
+import { type UsersCall, usersAnswer, usersRequest } from "./accounts";
 import { keyDigest } from "./app-access";
 import { platformPropsOf, type StagingKind } from "./app-platform";
 import {
@@ -193,6 +196,16 @@ export class AppHostDO extends DurableObject<Env> {
     const { digests, generation } = await appControlOf(this.env, app).keyDigests();
     await this.setKeyDigests(digests, generation);
     return this.keys!;
+  }
+
+  /** The accounts management API (accounts/): a call on the users of the app, or of one key of a perKey app. */
+  async users(app: string, key: string | null, call: UsersCall): Promise<UsersAnswer> {
+    const live = await this.current(app);
+    if (!live) return { kind: "no_app" };
+    if (live.partition === "single") return usersAnswer(await this.serve(usersRequest(call, null), live));
+    if (key === null) return { kind: "needs_key" };
+    this.notePartition(key);
+    return usersAnswer(await appHostOf(this.env, app, key).serve(usersRequest(call, key), live));
   }
 
   /** Serves a request for the live version; the bundle is read from the Registry only on a cold load. */
@@ -545,7 +558,7 @@ export class AppHostDO extends DurableObject<Env> {
         this.loadedWorker = id;
         const worker = this.env.LOADER.get(id, () => {
           const runtime = sharedRuntime();
-          return sharedAppWorkerCode(runtime, runtime.specModule);
+          return sharedAppWorkerCode(runtime, runtime.specModule, this.sandboxOptions());
         });
         return { class: worker.getDurableObjectClass("App", { props: { spec } }) };
       }
@@ -575,9 +588,14 @@ export class AppHostDO extends DurableObject<Env> {
     return name.split("/")[0]!.endsWith(":examples") ? "examples" : "suites";
   }
 
+  /** What the operator set of the sandbox's limits (the rest are the sandbox's own). */
+  private sandboxOptions(): SandboxOptions {
+    return { deadlineMs: setting(this.env, "AIDEVOS_ACTION_TIMEOUT_MS") };
+  }
+
   /** The sandboxed app, with the platform's entrypoint for its secrets and outbound calls (app-platform.ts). */
   private workerCode(bundle: CodeBundle, staging: StagingKind | undefined): WorkerLoaderWorkerCode {
-    const code = appWorkerCode(bundle);
+    const code = appWorkerCode(bundle, this.sandboxOptions());
     const props = platformPropsOf(bundle);
     if (!props) return code;
     const platform = this.ctx.exports.AppPlatform({ props: staging ? { ...props, staging } : props });
@@ -620,8 +638,13 @@ function internalRefused(live: LiveVersion, request: Request): Routed {
   };
 }
 
-/** The app key a request carries: a Bearer token, or a `key.<app key>` WebSocket subprotocol. */
+/**
+ * The app key a request carries: `X-App-Key` (always, v3: beside a user's Bearer token), else a
+ * Bearer token, or a `key.<app key>` WebSocket subprotocol.
+ */
 function appKeyOf(request: Request): string {
+  const header = request.headers.get("x-app-key");
+  if (header !== null) return header.trim();
   const auth = request.headers.get("authorization") ?? "";
   if (auth.slice(0, 7).toLowerCase() === "bearer ") return auth.slice(7).trim();
   const protocols = (request.headers.get("sec-websocket-protocol") ?? "").split(",");

@@ -39,16 +39,40 @@ export function lessonFromRollback(
   };
 }
 
-/** A lesson from a test that failed before the refiner fixed it: the case, without ids and timings. */
-function lessonsFrom(runId: string, failures: LearningInput["failures"]): NewKnowledge[] {
+/** A test case's name as a lesson may carry it: the pipeline's own wording, printable, capped. */
+function caseName(name: string): string {
+  const clean = name
+    .replace(/[^\w /:{}?=.,()'"*+-]/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+  return clean.length > 120 ? `${clean.slice(0, 120)}…` : clean;
+}
+
+/**
+ * Lessons from the tests that failed in a run, saying what happened to each: fixed by the
+ * refiner, still failing after refine rounds, or failing with no refine round at all. Only the
+ * case's name (the pipeline's words over the spec's names) is kept: the app's answer and the
+ * example's bodies are the app's and the request's text, never a lesson for other apps.
+ */
+function lessonsFromTests(
+  runId: string,
+  failures: LearningInput["failures"],
+  outcome: { refineRounds: number; failed?: { code: string } },
+): NewKnowledge[] {
+  const { refineRounds, failed } = outcome;
+  const happened = !failed
+    ? "failed until the refiner rewrote the code, then passed"
+    : refineRounds === 0
+      ? `failed, and the run ended with no refine round (${failed.code})`
+      : `still failed after ${refineRounds} refine round(s), and the run ended (${failed.code})`;
   return failures.flatMap((report) =>
     report.cases
       .filter((c) => !c.ok)
       .map((c) => ({
         kind: "lesson" as const,
         stage: "codegen" as const,
-        title: `Make sure: ${c.name}`.slice(0, 200),
-        body: `A ${report.kind} test failed until the refiner fixed it — "${c.name}": ${(c.message ?? "").split(": {")[0]!.slice(0, 300)}`,
+        title: `Make sure: ${caseName(c.name)}`.slice(0, 200),
+        body: `A ${report.kind} test ${happened} — "${caseName(c.name)}".`,
         evidence: [`run ${runId}`],
       })),
   );
@@ -76,7 +100,10 @@ export class LearningDO extends StageDO<LearningInput, LearningOutput, Env> {
       lessons:
         job.model?.learning === false
           ? []
-          : [...lessonsFrom(job.runId, failures), ...lessonsFromReview(job.runId, job.input.review ?? [])],
+          : [
+              ...lessonsFromTests(job.runId, failures, { refineRounds, failed }),
+              ...lessonsFromReview(job.runId, job.input.review ?? []),
+            ],
       passedFirstTime: refineRounds === 0 && !failed,
       model,
       prompt,

@@ -119,3 +119,17 @@ export class UnsupportedMediaTypeError extends AidevosError {
     super("unsupported_media_type", "send the body as JSON (Content-Type: application/json)", 415);
   }
 }
+
+/**
+ * A pipeline stage's attempt ran past its deadline (AIDEVOS_STAGE_TIMEOUT_MS): the run fails with
+ * it at once (a retry would hang the same way), naming the step the stage was at.
+ */
+export class StageTimeoutError extends AidevosError {
+  constructor(stage: string, deadlineMs: number, step: string | null) {
+    super(
+      "stage_timeout",
+      `${stage} did not finish within ${deadlineMs} ms${step ? `; it was at ${step}` : " (before its first step)"}`,
+      500,
+    );
+  }
+}
