@@ -202,10 +202,14 @@ export class AppHostDO extends DurableObject<Env> {
   async users(app: string, key: string | null, call: UsersCall): Promise<UsersAnswer> {
     const live = await this.current(app);
     if (!live) return { kind: "no_app" };
-    if (live.partition === "single") return usersAnswer(await this.serve(usersRequest(call, null), live));
+    if (live.partition === "single") {
+      const { name, request } = usersRequest(call, null);
+      return usersAnswer(await this.platformCallHere(name, request, live));
+    }
     if (key === null) return { kind: "needs_key" };
     this.notePartition(key);
-    return usersAnswer(await appHostOf(this.env, app, key).serve(usersRequest(call, key), live));
+    const { name, request } = usersRequest(call, key);
+    return usersAnswer(await appHostOf(this.env, app, key).platformCallHere(name, request, live));
   }
 
   /** Serves a request for the live version; the bundle is read from the Registry only on a cold load. */
@@ -233,6 +237,11 @@ export class AppHostDO extends DurableObject<Env> {
    */
   private facetCall(name: string, request: Request, target: LiveTarget): Promise<Response> {
     return this.liveFacet(target).platformCall(name, request);
+  }
+
+  /** A platform call into this partition's live version (the app's own host hands calls for a key here). */
+  async platformCallHere(name: string, request: Request, target: LiveTarget): Promise<Response> {
+    return this.facetCall(name, request, target);
   }
 
   private liveFacet(target: LiveTarget): Fetcher<AppFacet> {
@@ -359,15 +368,22 @@ export class AppHostDO extends DurableObject<Env> {
 
   /** Serves a request with the given bundle: staging runs and tests use it without a Registry entry. */
   async serveBundle(request: Request, bundle: CodeBundle): Promise<Response> {
+    return this.bundleFacet(bundle).fetch(unfollowed(request));
+  }
+
+  /** A platform call (app.js platformCall: `count`, `users`…) into the given bundle, as staging makes them. */
+  async platformCallBundle(name: string, request: Request, bundle: CodeBundle): Promise<Response> {
+    return this.bundleFacet(bundle).platformCall(name, request);
+  }
+
+  private bundleFacet(bundle: CodeBundle): Fetcher<AppFacet> {
     // Only an app that can call out behaves differently on staging: the others share the live app's loaded Worker.
     let callsOut = this.callsOut.get(bundle.hash);
     if (callsOut === undefined) {
       callsOut = (platformPropsOf(bundle)?.outbound.length ?? 0) > 0;
       this.callsOut.set(bundle.hash, callsOut);
     }
-    return this.facet(bundle.hash, async () => bundle, callsOut ? this.stagingKind() : undefined).fetch(
-      unfollowed(request),
-    );
+    return this.facet(bundle.hash, async () => bundle, callsOut ? this.stagingKind() : undefined);
   }
 
   /**
