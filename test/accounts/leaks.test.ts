@@ -66,7 +66,7 @@ describe("accounts: nothing leaks", () => {
       method: "POST",
       json: { email: "b@example.com", password: PASSWORD },
     });
-    const { token } = await signup.json();
+    const { token } = (await signup.json()) as { token: string };
     await api(`/apps/${name}/auth/login`, { method: "POST", json: { email: "b@example.com", password: PASSWORD } });
     await api(`/apps/${name}/auth/login`, {
       method: "POST",
