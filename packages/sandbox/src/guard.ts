@@ -1,5 +1,6 @@
 import { GUARD_BUDGET } from "./guard-runtime/budget";
 import { GUARD_FROM_STRINGS } from "./guard-runtime/from-strings";
+import { GUARD_LINEAR_REGEXP } from "./guard-runtime/linear-regexp";
 import { GUARD_NATIVE_ARRAYS } from "./guard-runtime/native-arrays";
 import { GUARD_NATIVE_BUFFERS } from "./guard-runtime/native-buffers";
 import { GUARD_OUTBOUND } from "./guard-runtime/outbound";
@@ -11,6 +12,7 @@ const GUARD_RUNTIME = [
   GUARD_PRELUDE,
   GUARD_BUDGET,
   GUARD_FROM_STRINGS,
+  GUARD_LINEAR_REGEXP,
   GUARD_OUTBOUND,
   GUARD_PLATFORM_CALL,
   GUARD_NATIVE_ARRAYS,
