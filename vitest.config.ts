@@ -83,7 +83,13 @@ export default defineConfig({
         ANTHROPIC_BASE_URL: inject("anthropicUrl"),
       })),
       // Fault injection: the same Worker, but its stages are the test subclasses of test/worker/index.ts.
-      inWorkerd("faults", { include: ["test/**/*.faults.test.ts"] }, undefined, "./test/worker/index.ts"),
+      // Its app requests get a short deadline, so a hung action is seen answering 504 in seconds (time.faults.test.ts).
+      inWorkerd(
+        "faults",
+        { include: ["test/**/*.faults.test.ts"] },
+        () => ({ AIDEVOS_ACTION_TIMEOUT_MS: "2000" }),
+        "./test/worker/index.ts",
+      ),
       {
         // Black-box: `wrangler dev` as the README starts it, driven over real HTTP from Node. The plugin
         // lets a test compile an app (the Worker Cloudflare would get) and serve it with wrangler dev.

@@ -1,7 +1,10 @@
 // `pnpm bench:quick`, part of `pnpm test`: a short run of the figures most likely to regress, each
-// against its same-run baseline, with floors about twice as loose as what this machine measures, so a
-// 2× regression fails it and noise does not. Ratios are medians of paired rounds; memory is per app
-// over 40 live apps, the end-to-end time a median of three runs. Not a test of behaviour (the test projects prove that); a regression alarm.
+// against its same-run baseline. The ratio floors (≤ 2×, ≤ 1.5×) and the memory floor are about twice
+// what this machine measures, so a 2× regression fails them and noise does not; the end-to-end time is
+// an absolute time on a shared machine, so its floor (5 s) is a loose alarm, about 16× a quiet reading
+// and 1.4× one under a load average of 17. Ratios are medians of paired rounds; memory is per app over
+// 40 live apps, the end-to-end time a median of three runs. Seeds are checked before anything is timed.
+// Not a test of behaviour (the test projects prove that); a regression alarm.
 import { it } from "vitest";
 import { benchServer, floor, median, mib, ms, pairedRatio, pairedRounds, timed, times } from "./support";
 
@@ -14,6 +17,29 @@ const get = (path: string) => () =>
     await r.arrayBuffer();
     if (r.status !== 200) throw new Error(`${path} answered ${r.status}`);
   });
+
+/**
+ * Seeds through /__bench/serve and checks every request was answered `status`: a failed seed would
+ * leave the two sides of a ratio alike (near 1) and pass its floor while measuring nothing.
+ */
+async function seed(body: Record<string, unknown> & { count: number }, status = 201) {
+  const res = await post("/__bench/serve", body);
+  const answered = res.body.statuses?.[String(status)] ?? 0;
+  if (answered !== body.count) throw new Error(`seed answered ${JSON.stringify(res.body).slice(0, 400)}`);
+}
+
+/** Every record of a list route, page by page: the seeded sizes are checked, not assumed. */
+async function countAll(path: string): Promise<number> {
+  let total = 0;
+  let cursor: string | null = null;
+  do {
+    const res = await fetch(`${base()}${path}?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+    const page = (await res.json()) as { items: unknown[]; nextCursor: string | null };
+    total += page.items.length;
+    cursor = page.nextCursor;
+  } while (cursor);
+  return total;
+}
 
 /** Rounds of interleaved pairs, the order alternating; the median ratio b/a of the rounds' medians. */
 async function paired(a: () => Promise<unknown>, b: () => Promise<unknown>, rounds = 9, perRound = 10) {
@@ -73,7 +99,8 @@ it("the pipeline, the proxy and live apps, against their baselines", async () =>
       benchmark: `${APPS} live apps without actions: workerd memory per app`,
       figure: mib(perApp),
       baseline: `none served ${mib(idle)}`,
-      floor: floor("≤ 2.5 MiB", perApp <= 2.5 * MiB),
+      // Readings 0.33 and 0.63 MiB per app: the floor is about twice the larger.
+      floor: floor("≤ 1.25 MiB", perApp <= 1.25 * MiB),
     },
     {
       benchmark: `  warm request to any of ${APPS} (9 paired rounds of 10)`,
@@ -86,7 +113,9 @@ it("the pipeline, the proxy and live apps, against their baselines", async () =>
   );
 });
 
-it("a schedule over 50 partitions and a list over 10,000 records, against their baselines", async () => {
+it("a schedule over 50 partitions and a list over 10,000 records, against their baselines", {
+  timeout: 300_000,
+}, async () => {
   // perKey, a record in each of 50 partitions; the schedule's run against its action over HTTP per partition.
   const name = `quick-sweep-${Date.now().toString(36)}`;
   await deployApp(name, {
@@ -104,7 +133,7 @@ it("a schedule over 50 partitions and a list over 10,000 records, against their 
     schedules: [{ name: "nightly", everySeconds: 3600, action: "sweep" }],
   });
   const keys = Array.from({ length: 50 }, (_, i) => `p-${i}`);
-  await post("/__bench/serve", { app: name, method: "POST", path: "/k/p-{i}/tasks", body: { title: "t" }, count: 50 });
+  await seed({ app: name, method: "POST", path: "/k/p-{i}/tasks", body: { title: "t" }, count: 50 });
   const overHttp = () =>
     Promise.all(
       [0, 1, 2, 3, 4, 5, 6, 7].map(async (lane) => {
@@ -141,14 +170,11 @@ it("a schedule over 50 partitions and a list over 10,000 records, against their 
   for (const [key, n] of [
     ["small", 1_000],
     ["big", 10_000],
-  ] as const)
-    await post("/__bench/serve", {
-      app: board,
-      method: "POST",
-      path: `/k/${key}/seed`,
-      body: { batch: "{i}" },
-      count: n / 250,
-    });
+  ] as const) {
+    await seed({ app: board, method: "POST", path: `/k/${key}/seed`, body: { batch: "{i}" }, count: n / 250 });
+    const stored = await countAll(`/apps/${board}/k/${key}/scores`);
+    if (stored !== n) throw new Error(`${key}: ${stored} records seeded, want ${n}`);
+  }
   const page = (key: string) => get(`/apps/${board}/k/${key}/scores?sort=-points&points[gte]=200&points[lt]=800`);
   const list = await paired(page("small"), page("big"));
   results.quickRealtime = { schedule, list };

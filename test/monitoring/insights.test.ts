@@ -117,6 +117,8 @@ describe("usage insights from traffic shape", () => {
     expect(unused.sort()).toEqual(["DELETE /tasks/{id}", "GET /tasks/{id}", "PATCH /tasks/{id}"]);
     const hot = found.find((f) => f.data!.kind === "hot_partition")!;
     expect(hot.data).toMatchObject({ route: "acme", evidence: { requests: 150, total: 210, keys: 3 } });
-    expect(FeedbackBody.parse(hot.data!.feedback).message).toContain("Partition acme takes 71%");
+    expect(FeedbackBody.parse(hot.data!.feedback).message).toContain("One partition takes 71%");
+    // The key is client text: only in the evidence, never in the draft.
+    expect(FeedbackBody.parse(hot.data!.feedback).message).not.toContain("acme");
   });
 });

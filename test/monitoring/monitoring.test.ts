@@ -67,6 +67,7 @@ describe("monitoring deployed apps", () => {
     expect(v2.app?.version).toBe(2);
 
     const statuses: number[] = [];
+    const firstFailure = Date.now();
     for (let i = 0; i < 25; i++) {
       const res = await api("/apps/ledger/entries", {
         method: "POST",
@@ -78,6 +79,17 @@ describe("monitoring deployed apps", () => {
     }
     expect(statuses.every((s) => s === 500)).toBe(true);
 
+    // The wait reads the Registry's history only: a feed, metrics or errors read would hand the held
+    // requests to the monitor itself (monitorOf), so the rollback must come from the 5xx fast path
+    // of the traffic buffer alone. With that path removed this wait times out.
+    const history = await until(
+      "the rollback in the app's history, with nobody reading its feed",
+      async () => (await json(await api("/v1/apps/ledger"))).history as { action: string; at: string }[],
+      (items) => items.some((h) => h.action === "rollback"),
+    );
+    const rolledBackAt = Date.parse(history.find((h) => h.action === "rollback")!.at);
+    // A reading for docs/architecture.md, not an assertion: seconds from the first 5xx to the rollback.
+    console.log(`auto-rollback: ${((rolledBackAt - firstFailure) / 1000).toFixed(2)} s after the first 5xx`);
     const feed = await until(
       "a rollback and a fix run in the feed",
       async () => (await json(await api("/v1/apps/ledger/feed"))).items,
@@ -112,6 +124,9 @@ describe("monitoring deployed apps", () => {
     const fixRunId = feed.find((f: { kind: string; data?: { runId: string } }) => f.kind === "fix_run")!.data!.runId;
     const fix = await waitForRun(fixRunId, 30_000);
     expect(fix.request).toContain("Critical fix for ledger");
+    // In the platform's words: the spec's route and a count, never the error's message (the app's text).
+    expect(fix.request).toMatch(/\d+× on POST \/entries/);
+    expect(fix.request).not.toContain("internal_error");
     expect(fix.status).toBe("succeeded");
     expect(fix.app?.version).toBe(3);
     // The fix run rebuilt the app from its spec: the bug is gone and the data is still there.

@@ -19,14 +19,15 @@ describe("the Registry's files", () => {
         )
         .one(),
     );
-    // Twelve files each; only spec.js names the app. The runtime modules, and here the samples (same
+    // Fourteen files each; only spec.js names the app. The runtime modules, and here the samples (same
     // fields), the patterns stub (no pattern) and the handlers (no actions), are stored once for both.
-    expect(counts).toEqual({ rows: 24, contents: 13 });
+    expect(counts).toEqual({ rows: 28, contents: 15 });
     for (const name of names) {
       const bundle = await registry.getBundle(name, 1);
       expect(bundle?.files.map((f) => f.path)).toEqual([
         "actions.js",
         "app.js",
+        "data.js",
         "handlers.js",
         "index.js",
         "model.js",
@@ -36,6 +37,7 @@ describe("the Registry's files", () => {
         "realtime.js",
         "records.js",
         "samples.js",
+        "search.js",
         "spec.js",
       ]);
       expect(bundle?.files.find((f) => f.path === "spec.js")?.content).toContain(name);

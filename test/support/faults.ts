@@ -25,6 +25,11 @@ export function planFaults(stage: StageBinding, runId: string, count: number, po
   return inStage(stage, runId, (s) => s.faults.plan(count, point));
 }
 
+/** A deadline for a run's stage object, in place of AIDEVOS_STAGE_TIMEOUT_MS. */
+export function setStageDeadline(stage: StageBinding, runId: string, ms: number) {
+  return inStage(stage, runId, (s) => s.faults.setDeadline(ms));
+}
+
 /** The faults that fired in a run's stage, as that stage object recorded them. */
 export function faultsFired(stage: StageBinding, runId: string): Promise<FiredFault[]> {
   return inStage(stage, runId, (s) => s.faults.fired());

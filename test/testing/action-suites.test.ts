@@ -45,7 +45,7 @@ async function suites(spec: AppSpec) {
         spec,
         bundle.files,
         (r) => send(r.method, r.path, r.body, r.headers),
-        () => countRecords(spec, send),
+        () => countRecords(host, bundle),
       ),
     performance: () => runPerformanceSuite({ ...spec, performance: { requests: 20, p95Ms: 60_000 } }, send),
   };

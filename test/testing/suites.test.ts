@@ -57,14 +57,14 @@ describe("integration tests", () => {
 });
 
 describe("security tests", () => {
-  const run = async (bundle: CodeBundle) => {
-    const spec = AppSpec.parse(SPEC);
-    const send = await staging(bundle);
+  const run = async (bundle: CodeBundle, spec = AppSpec.parse(SPEC)) => {
+    const host = env.APP_HOST.get(env.APP_HOST.idFromName(`suite:${crypto.randomUUID()}`));
+    const send = stagingClient(host, bundle, spec);
     return runSecuritySuite(
       spec,
       bundle.files,
       (r) => send(r.method, r.path, r.body, r.headers),
-      () => countRecords(spec, send),
+      () => countRecords(host, bundle),
     );
   };
 
@@ -85,6 +85,27 @@ describe("security tests", () => {
     const report = await run(broken);
     expect(report.ok).toBe(false);
     expect(failing(report).join("\n")).toMatch(/answered 500/);
+  });
+
+  // The count reads storage, not the list route: an entity without `list` used to count as empty, so a
+  // write by rejected input went unseen there (and a clean app without `list` could not deploy).
+  it("catch a rejected create that still writes, in an entity whose operations leave out list", async () => {
+    const spec = AppSpec.parse({
+      ...SPEC,
+      entities: [{ ...SPEC.entities![0]!, operations: ["create", "get", "delete"] }],
+    });
+    const clean = await compileApp(spec);
+    expect(failing(await run(clean, spec))).toEqual([]);
+    const broken = await plant(
+      clean,
+      "records.js",
+      "const values = validateCreate(entity, body);",
+      "this.sql.exec(`INSERT INTO ${tableOf(entity)} (id, data, created_at, updated_at) VALUES (?, '{}', '', '')`, crypto.randomUUID());\n    const values = validateCreate(entity, body);",
+    );
+    const report = await run(broken, spec);
+    expect(failing(report).join("\n")).toMatch(
+      /storage changed only by accepted input: \d+ record\(s\) written, but only \d+/,
+    );
   });
 
   it("catch an eval in the source", async () => {

@@ -3,9 +3,10 @@ import type { StageJob } from "../../packages/pipeline/src/index";
 /**
  * Where a planned fault kills an attempt: `before` the stage does any work, or `after` its work is
  * done (for deploy: the version is recorded in the Registry and published) but before the stage
- * stores the outcome, as a worker dying at that moment would.
+ * stores the outcome, as a worker dying at that moment would; or it `hang`s before any work, at a step
+ * named "a step that never ends", awaiting a promise that never settles (the stage's deadline must end it).
  */
-export type FaultPoint = "before" | "after";
+export type FaultPoint = "before" | "after" | "hang";
 
 /** One fault that fired, as the stage object recorded it in its own SQLite storage. */
 export interface FiredFault {
@@ -27,6 +28,16 @@ export class Faults {
     sql.exec(`CREATE TABLE IF NOT EXISTS faults_fired (
       n INTEGER PRIMARY KEY AUTOINCREMENT, point TEXT NOT NULL, run_id TEXT NOT NULL,
       round INTEGER NOT NULL, attempt INTEGER NOT NULL)`);
+    sql.exec("CREATE TABLE IF NOT EXISTS fault_deadline (id INTEGER PRIMARY KEY CHECK (id = 1), ms INTEGER NOT NULL)");
+  }
+
+  /** A stage deadline for this stage object's attempts, in place of AIDEVOS_STAGE_TIMEOUT_MS. */
+  setDeadline(ms: number): void {
+    this.sql.exec("INSERT OR REPLACE INTO fault_deadline (id, ms) VALUES (1, ?)", ms);
+  }
+
+  deadlineMs(): number | null {
+    return this.sql.exec<{ ms: number }>("SELECT ms FROM fault_deadline").toArray()[0]?.ms ?? null;
   }
 
   /** The next `count` attempts of this stage object die at `point`. */
@@ -57,7 +68,13 @@ export class Faults {
   }
 
   /** Runs a stage's work with the planned faults around it. */
-  async around<T>(job: StageJob<unknown>, work: () => Promise<T>): Promise<T> {
+  async around<T>(job: StageJob<unknown>, work: () => Promise<T>, at?: (step: string) => void): Promise<T> {
+    try {
+      this.fire(job, "hang");
+    } catch {
+      at?.("a step that never ends");
+      await new Promise<never>(() => {});
+    }
     this.fire(job, "before");
     const outcome = await work();
     this.fire(job, "after");

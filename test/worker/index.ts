@@ -49,7 +49,16 @@ export class CodegenDO extends Codegen implements WithFaults {
 export class TestingDO extends Testing implements WithFaults {
   readonly faults = new Faults(this.ctx.storage.sql);
   protected override perform(job: StageJob<any>, log: StageLog) {
-    return this.faults.around(job, () => super.perform(job, log));
+    return this.faults.around(
+      job,
+      () => super.perform(job, log),
+      (step) => this.at(step),
+    );
+  }
+
+  // A test may shorten the stage's deadline (time.faults.test.ts), so a hang is seen failing in seconds.
+  protected override deadlineMs() {
+    return this.faults.deadlineMs() ?? super.deadlineMs();
   }
 }
 

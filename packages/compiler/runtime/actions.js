@@ -4,7 +4,15 @@
  * which reaches the partition's data through the same rules (and errors) as the HTTP routes.
  */
 import { HANDLERS } from "./handlers.js";
-import { encodeCursor, encodeSortCursor, HttpError, parseListQuery, SPEC, validationFailed } from "./model.js";
+import {
+  encodeCursor,
+  encodeSortCursor,
+  HttpError,
+  isPlainObject,
+  parseListQuery,
+  SPEC,
+  validationFailed,
+} from "./model.js";
 
 const ERROR_CODE = /^[a-z][a-z0-9_]{1,40}$/;
 const REDIRECT_STATUSES = [301, 302, 303, 307, 308];
@@ -99,9 +107,17 @@ function listQuery(options) {
   const query = new URLSearchParams();
   for (const [field, value] of Object.entries(options.where ?? {})) {
     if (value !== null && typeof value === "object") {
-      for (const [op, bound] of Object.entries(value)) query.append(field + "[" + op + "]", String(bound));
+      for (const [op, bound] of Object.entries(value)) {
+        // `in` takes an array; its values travel percent-encoded, as a query string's would (data.js splitIn).
+        if (op === "in") {
+          if (!Array.isArray(bound))
+            throw validationFailed([{ path: field + "[in]", message: "in takes an array of values" }]);
+          query.append(field + "[in]", bound.map((v) => encodeURIComponent(String(v))).join(","));
+        } else query.append(field + "[" + op + "]", String(bound));
+      }
     } else query.append(field, String(value));
   }
+  if (options.q !== undefined && options.q !== null) query.set("q", String(options.q));
   if (options.sort !== undefined) query.set("sort", String(options.sort));
   if (options.limit !== undefined) query.set("limit", String(options.limit));
   if (options.cursor !== undefined && options.cursor !== null) query.set("cursor", String(options.cursor));
@@ -111,8 +127,7 @@ function listQuery(options) {
 /** One page of a list, its cursors encoded as the HTTP list route encodes them (app.js). */
 function listPage(app, entity, options) {
   const query = parseListQuery(entity, listQuery(options));
-  const next = (seq, keys) =>
-    query.sort.length === 0 ? encodeCursor(seq) : encodeSortCursor(query.sortText, keys, seq);
+  const next = (seq, keys) => (query.keyed ? encodeSortCursor(query.sortText, keys, seq) : encodeCursor(seq));
   return app.records.list(entity, query, next);
 }
 
@@ -122,8 +137,13 @@ function entitiesApi(app) {
   for (const entity of SPEC.entities) {
     // Actions may use every operation, whatever the entity's `operations` offer over HTTP.
     api[entity.plural] = Object.freeze({
-      create: async (values) => {
-        const { record, expiresAt } = app.records.create(entity, values);
+      // `owner` (v3): the ownerId of a record of an owned entity when its values name none (ctx.user's id).
+      create: async (values, owner) => {
+        let ownerId = owner;
+        if (entity.owner === "user" && isPlainObject(values) && Object.hasOwn(values, "ownerId")) {
+          ({ ownerId, ...values } = values);
+        }
+        const { record, expiresAt } = app.records.create(entity, values, { ownerId });
         if (expiresAt !== null) await app.scheduleExpiry();
         return record;
       },
@@ -253,9 +273,25 @@ function outsideApi(env) {
   };
 }
 
+/**
+ * ctx.entities for one run: a create on an owned entity takes its ownerId from its values, else
+ * from the signed-in user (docs/appspec.md, "Ownership"); everything else is the shared API.
+ */
+function entitiesFor(entities, user) {
+  const owned = SPEC.entities.filter((e) => e.owner === "user");
+  if (owned.length === 0) return entities;
+  const api = { ...entities };
+  for (const entity of owned) {
+    const base = entities[entity.plural];
+    api[entity.plural] = Object.freeze({ ...base, create: (values) => base.create(values, user?.id) });
+  }
+  return Object.freeze(api);
+}
+
 /** The parts of ctx that reach storage and the outside, built once per app object. */
 export function storageApi(app) {
   return {
+    accounts: app.accounts ? app.accounts.api() : null,
     entities: entitiesApi(app),
     counters: countersApi(app.sql),
     kv: kvApi(app.sql),
@@ -274,6 +310,23 @@ function broadcaster(collected) {
 }
 
 /**
+ * ctx's storage and outside calls as this one run of an action holds them: once the action has
+ * answered, every call throws, so work it left running (a callback, a promise chain) writes nothing
+ * after its response. The sandbox's guard also clears its timers and stops its code at the next tick.
+ */
+function closable(value, open, depth) {
+  if (typeof value === "function")
+    return (...args) => {
+      if (!open()) throw new Error("ctx is closed: the action has already answered");
+      return value(...args);
+    };
+  if (value === null || typeof value !== "object" || depth === 0 || Array.isArray(value)) return value;
+  const out = {};
+  for (const [name, member] of Object.entries(value)) out[name] = closable(member, open, depth - 1);
+  return Object.freeze(out);
+}
+
+/**
  * Runs an action: its returned value is JSON 200, nothing is 204, a Response passes through. An
  * HttpError (ctx.error, body(), entities, counters) is answered as itself by the app; any other
  * error is a 500 internal_error naming the action (never its stack), which the host's monitor
@@ -282,12 +335,17 @@ function broadcaster(collected) {
 export async function runAction(storage, match, request, url, readBody, why = {}) {
   const { action, params } = match;
   let body;
+  let answered = false;
+  const open = () => !answered;
   const { outside, ...stored } = storage;
   const ctx = {
-    ...stored,
+    ...closable(stored, open, 3),
+    entities: closable(entitiesFor(stored.entities, why.user ?? null), open, 2),
+    // The signed-in user of the request (v3), or null: schedules run with none.
+    user: why.user ? Object.freeze({ ...why.user }) : null,
     ...RESPONSES,
     secrets: await outside.secrets(),
-    fetch: outside.fetch,
+    fetch: closable(outside.fetch, open, 0),
     action: action.name,
     params: Object.freeze({ ...params }),
     query: url.searchParams,
@@ -315,5 +373,7 @@ export async function runAction(storage, match, request, url, readBody, why = {}
   } catch (err) {
     if (err instanceof HttpError) throw err;
     throw new HttpError(500, "internal_error", "action " + action.name + " failed");
+  } finally {
+    answered = true;
   }
 }

@@ -1,6 +1,8 @@
 /** app.js of every generated app: the Durable Object that serves the contract from SQLite. */
 import { DurableObject } from "cloudflare:workers";
+import { Accounts } from "./accounts.js";
 import { matchAction, runAction, storageApi } from "./actions.js";
+import { rawInValues } from "./data.js";
 import {
   encodeCursor,
   encodeSortCursor,
@@ -13,12 +15,16 @@ import {
   methodNotAllowed,
   notFound,
   operationsOf,
+  parseFieldIncrement,
   parseIncrement,
+  parseJsonText,
   parseListQuery,
   SPEC,
   tooLarge,
+  validatePatch,
   validationFailed,
 } from "./model.js";
+import { isOwned, needsUser, Owners } from "./owners.js";
 import { tableOf } from "./query.js";
 import {
   adoptSchedulesHere,
@@ -63,11 +69,7 @@ async function readJson(request, required) {
     if (required) throw invalidJson();
     return undefined;
   }
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw invalidJson();
-  }
+  return parseJsonText(text);
 }
 
 /**
@@ -80,6 +82,9 @@ export class App extends DurableObject {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.records = new Records(ctx.storage);
+    // v3: end users and owned records, only for a spec that declares accounts (accounts.js, owners.js).
+    this.accounts = SPEC.accounts ? new Accounts(this) : null;
+    this.owners = new Owners(this);
     // A host that cannot give the app alarms (a facet) says so; expired rows are then purged as requests come.
     this.alarmsUnavailable = env?.EXPIRY === "on-request";
     // Without a host around it (the app's own Worker, on Cloudflare) the object holds its channel
@@ -102,6 +107,10 @@ export class App extends DurableObject {
       "CREATE TABLE IF NOT EXISTS _rate (bucket TEXT PRIMARY KEY, window_start INTEGER NOT NULL, count INTEGER NOT NULL)",
     );
     this.records.migrate();
+    if (this.accounts) {
+      this.accounts.migrate();
+      this.owners.migrate();
+    }
   }
 
   /** @override */
@@ -130,11 +139,14 @@ export class App extends DurableObject {
       const upgraded = upgradeHere(this, request, parts);
       if (upgraded) return upgraded;
     }
+    // The accounts' routes come first: no action or entity may live under /auth/ (the spec refuses it).
+    if (this.accounts && parts[0] === "auth") return this.accounts.route(request, parts, (req) => readJson(req, true));
+    const user = this.accounts ? await this.accounts.userOf(request) : null;
     // Actions first (docs/appspec.md): a path of an action with another method is 405 unless an entity route has it.
     const action = matchAction(request.method, parts);
     if (action.action) {
       const broadcasts = [];
-      return withBroadcasts(this, await this.runAction(action, request, { broadcasts }), broadcasts);
+      return withBroadcasts(this, await this.runAction(action, request, { broadcasts, user }), broadcasts);
     }
     channelRoute(parts);
     const entityPath =
@@ -152,23 +164,41 @@ export class App extends DurableObject {
     const match = allowed.find(([method]) => method === request.method);
     if (!match) throw methodNotAllowed(allowed.map(([method]) => method));
     const id = parts[1];
-    if (shape === "increment") return json(200, this.records.increment(entity, id, await readJson(request, true)));
+    // An owned entity's routes need a user (reads of a public one excepted); another user's record
+    // answers exactly as a missing one: checked where the record would be looked up (owners.js).
+    const reads = match[1] === "get" || match[1] === "list";
+    if (isOwned(entity) && !user && !(reads && entity.read === "public")) throw needsUser();
+    if (shape === "increment") {
+      const body = await readJson(request, true);
+      parseFieldIncrement(entity, body);
+      this.owners.check(entity, id, user, true);
+      return json(200, this.records.increment(entity, id, body));
+    }
+    if (match[1] === "get" || match[1] === "delete") this.owners.check(entity, id, user, match[1] === "delete");
     switch (match[1]) {
       case "create": {
-        const { record, expiresAt } = this.records.create(entity, await readJson(request, true));
+        const scope = { ownerId: user?.id, viewer: user };
+        const { record, expiresAt } = this.records.create(entity, await readJson(request, true), scope);
         if (expiresAt !== null) await this.scheduleExpiry();
         return json(201, record);
       }
       case "list": {
-        const query = parseListQuery(entity, url.searchParams);
-        const next = (seq, keys) =>
-          query.sort.length === 0 ? encodeCursor(seq) : encodeSortCursor(query.sortText, keys, seq);
+        const query = this.owners.scopeList(
+          entity,
+          user,
+          parseListQuery(entity, url.searchParams, rawInValues(url.search)),
+        );
+        const next = (seq, keys) => (query.keyed ? encodeSortCursor(query.sortText, keys, seq) : encodeCursor(seq));
         return json(200, this.records.list(entity, query, next));
       }
       case "get":
         return json(200, this.records.get(entity, id));
-      case "update":
-        return json(200, this.records.update(entity, id, await readJson(request, true)));
+      case "update": {
+        const body = await readJson(request, true);
+        validatePatch(entity, body);
+        this.owners.check(entity, id, user, true);
+        return json(200, this.records.update(entity, id, body, user));
+      }
       case "delete":
         this.records.remove(entity, id);
         return new Response(null, { status: 204 });
@@ -181,14 +211,23 @@ export class App extends DurableObject {
     return runAction(this.actionStorage, match, request, new URL(request.url), (req) => readJson(req, true), why);
   }
 
-  /** The platform's calls: `check` answers what the stored data breaks under another version's spec. */
+  /**
+   * The platform's calls: `check` answers what the stored data breaks under another version's spec,
+   * `count` how many live records the storage holds (the security suite's "nothing stored" check).
+   */
   async internal(request, name) {
+    if (name === "users" || name.startsWith("users/")) {
+      if (!this.accounts) throw notFound("accounts: the app's spec declares none");
+      const rest = name.split("/").slice(1).map(decodeURIComponent);
+      return this.accounts.internal(request, rest, (req) => readJson(req, true));
+    }
+    if (name === "count") return json(200, { records: this.records.count() });
     if (name !== "check") return realtimeCall(this, request, name);
     if (request.method !== "POST") throw methodNotAllowed(["POST"]);
     const body = await readJson(request, true);
     if (!isPlainObject(body) || !isPlainObject(body.spec) || !Array.isArray(body.spec.entities))
       throw validationFailed([{ path: "spec", message: "must be an AppSpec" }]);
-    return json(200, { problems: this.records.violations(body.spec) });
+    return json(200, { problems: this.records.violations(body.spec, { values: body.values === true }) });
   }
 
   async counter(request, parts) {

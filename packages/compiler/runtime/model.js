@@ -2,7 +2,9 @@
  * model.js of every generated app: the pure rules of the contract (validation, defaults, list
  * queries, cursors, errors) over the app's SPEC (spec.js, the one module the compiler writes per app).
  */
+import { checkDataValue, parseDataFilter, STRUCTURED, TIMESTAMPS } from "./data.js";
 import { RE2JS } from "./patterns.js";
+import { searchMatch } from "./search.js";
 import { SPEC } from "./spec.js";
 
 export { SPEC };
@@ -33,6 +35,35 @@ export function errorBody(err) {
 export const invalidJson = () => new HttpError(400, "invalid_json", "request body is not valid JSON");
 export const notFound = (what) => new HttpError(404, "not_found", `${what} not found`);
 export const tooLarge = () => new HttpError(413, "payload_too_large", "request body is larger than 1 MiB");
+/** As the gateway's limit (packages/core/src/json/depth.ts): deeper bodies overflow the stack of whatever walks them. */
+const MAX_JSON_DEPTH = 64;
+
+/**
+ * Parses a JSON body: invalid text is `invalid_json`, nesting past 64 levels `validation_failed`
+ * (counted without recursion; brackets inside strings do not count).
+ */
+export function parseJsonText(text) {
+  let value;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw invalidJson();
+  }
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_JSON_DEPTH)
+        throw validationFailed([{ path: "", message: `nests deeper than ${MAX_JSON_DEPTH} levels` }]);
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return value;
+}
 export function validationFailed(details) {
   const paths = details.map((d) => d.path || "(body)").join(", ");
   return new HttpError(400, "validation_failed", `invalid input: ${paths}`, details);
@@ -99,8 +130,10 @@ export function checkValue(field, value) {
       return typeof value === "string" && DATETIME.test(value) && !Number.isNaN(Date.parse(value))
         ? null
         : "must be an ISO 8601 date-time";
-    default:
-      return "has an unknown type";
+    default: {
+      const problem = checkDataValue(field, value, checkValue);
+      return problem === undefined ? "has an unknown type" : problem;
+    }
   }
 }
 
@@ -186,9 +219,12 @@ export function entityByName(name) {
 }
 
 export function shapeRecord(entity, row) {
+  const data = JSON.parse(row.data);
   return {
     id: row.id,
-    ...currentFields(entity, JSON.parse(row.data)),
+    // v3: an owned record names its owner (read-only: no body may set it).
+    ...(entity.owner === "user" ? { ownerId: data.ownerId ?? null } : {}),
+    ...currentFields(entity, data),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -245,8 +281,8 @@ export function parseSort(entity, raw) {
   for (const part of raw.split(",")) {
     const desc = part.startsWith("-");
     const name = desc ? part.slice(1) : part;
-    if (!sortable.includes(name) || sort.some((s) => s.name === name)) {
-      const allowed = sortable.length > 0 ? `one of ${sortable.join(", ")}` : "nothing: no field is sortable";
+    if (!(sortable.includes(name) || TIMESTAMPS.includes(name)) || sort.some((s) => s.name === name)) {
+      const allowed = `one of ${[...sortable, ...TIMESTAMPS].join(", ")}`;
       throw validationFailed([{ path: "sort", message: `sort by ${allowed}, each once, "-" for descending` }]);
     }
     sort.push({ name, desc });
@@ -256,6 +292,7 @@ export function parseSort(entity, raw) {
 
 /** A query value as the field's type, or undefined when it cannot be one. */
 export function parseFilterValue(field, raw) {
+  if (STRUCTURED.includes(field.type)) return undefined;
   switch (field.type) {
     case "integer":
       return /^-?\d{1,16}$/.test(raw) && Number.isSafeInteger(Number(raw)) ? Number(raw) : undefined;
@@ -275,16 +312,25 @@ export function parseFilterValue(field, raw) {
  * `{field}[gt|gte|lt|lte]=` ranges on integer, number and datetime fields. Throws validation_failed
  * naming every parameter that is wrong.
  */
-export function parseListQuery(entity, params) {
+export function parseListQuery(entity, params, rawIn = null) {
   const details = [];
   let limit = DEFAULT_LIMIT;
   let sort = [];
   let sortText = "";
+  let q = null;
   const filters = [];
   for (const key of new Set(params.keys())) {
     const raw = params.get(key);
     const range = /^([A-Za-z_][A-Za-z0-9_]*)\[([a-z]+)\]$/.exec(key);
-    if (key === "limit") {
+    const known = range && (Object.hasOwn(entity.fields, range[1]) || TIMESTAMPS.includes(range[1]));
+    const data = known ? parseDataFilter(entity, range[1], range[2], raw, rawIn?.get(key), parseFilterValue) : null;
+    if (data?.problem) details.push({ path: key, message: data.problem });
+    else if (data) filters.push(data.filter);
+    else if (key === "q") {
+      const found = (entity.search ?? []).length > 0 ? searchMatch(raw) : { problem: "this entity has no search" };
+      if (found.problem) details.push({ path: "q", message: found.problem });
+      else q = { text: raw, match: found.match };
+    } else if (key === "limit") {
       if (!/^\d{1,3}$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_LIMIT) {
         details.push({ path: "limit", message: `must be an integer from 1 to ${MAX_LIMIT}` });
       } else limit = Number(raw);
@@ -297,6 +343,9 @@ export function parseListQuery(entity, params) {
       } catch (err) {
         details.push(...err.details);
       }
+    } else if (key === "ownerId" && entity.owner === "user") {
+      // v3: an owned entity's records filter by their owner (actions: `where: { ownerId: ctx.user.id }`).
+      filters.push({ name: "ownerId", op: "eq", value: raw });
     } else if (Object.hasOwn(entity.fields, key)) {
       const value = parseFilterValue(entity.fields[key], raw);
       if (value === undefined)
@@ -317,19 +366,22 @@ export function parseListQuery(entity, params) {
   }
   let after = 0;
   let cursor = null;
+  // A search without a sort pages by relevance: its cursor holds the rank, for this very query.
+  const keyed = sort.length > 0 || q !== null;
+  if (q !== null && sort.length === 0) sortText = `q:${q.text}`;
   if (params.has("cursor")) {
     const raw = params.get("cursor");
-    if (sort.length === 0) {
+    if (!keyed) {
       const seq = decodeCursor(raw);
       if (seq === null) details.push({ path: "cursor", message: "not a cursor from this list" });
       else after = seq;
     } else {
-      cursor = decodeSortCursor(raw, sortText, sort.length);
+      cursor = decodeSortCursor(raw, sortText, Math.max(sort.length, 1));
       if (cursor === null) details.push({ path: "cursor", message: "not a cursor from this list and sort" });
     }
   }
   if (details.length > 0) throw validationFailed(details);
-  return { limit, after, sort, sortText, cursor, filters };
+  return { limit, after, sort, sortText, cursor, filters, q, keyed };
 }
 
 /** A range bound as the field's type: datetimes as an instant (seconds since the epoch, as SQLite's unixepoch). */

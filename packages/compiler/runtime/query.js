@@ -6,7 +6,12 @@
  * an expression only when the query names the very same expression).
  */
 
+import { prefixUpperBound } from "./data.js";
+import { searchTableOf } from "./search.js";
+
 const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+/** The record's timestamps, kept in columns of their own (UTC ISO 8601 with milliseconds: text sorts by time). */
+const TIMESTAMP_COLUMNS = { createdAt: "created_at", updatedAt: "updated_at" };
 
 export function tableOf(entity) {
   return `"e_${entity.name}"`;
@@ -47,6 +52,7 @@ const EMPTY = "-9e999";
  * empty value as EMPTY, first in ascending order as SQLite sorts NULL.
  */
 export function orderExpr(entity, name) {
+  if (Object.hasOwn(TIMESTAMP_COLUMNS, name)) return TIMESTAMP_COLUMNS[name];
   const value = valueExpr(entity, name);
   if (entity.fields[name]?.type !== "datetime") return `COALESCE(${value}, ${EMPTY})`;
   const v = `upper(${value})`;
@@ -64,6 +70,7 @@ export function cursorKey(value) {
  * the indexed form where there is an index (never EMPTY for a value a query can give).
  */
 export function equalsExpr(entity, name) {
+  if (Object.hasOwn(TIMESTAMP_COLUMNS, name)) return TIMESTAMP_COLUMNS[name];
   const indexed = indexedFields(entity).includes(name) && entity.fields[name]?.type !== "datetime";
   return indexed ? orderExpr(entity, name) : valueExpr(entity, name);
 }
@@ -74,11 +81,12 @@ function sqlValue(value) {
 
 /** Fields whose expressions are indexed: what lists sort by, compare by range, and follow refs by. */
 export function indexedFields(entity) {
-  const names = new Set(entity.sortable ?? []);
+  // createdAt and updatedAt are always sortable and range-filterable.
+  const names = new Set([...(entity.sortable ?? []), ...Object.keys(TIMESTAMP_COLUMNS)]);
   for (const [name, field] of Object.entries(entity.fields)) {
     if (["integer", "number", "datetime", "ref"].includes(field.type)) names.add(name);
   }
-  return [...names].filter((name) => Object.hasOwn(entity.fields, name));
+  return [...names].filter((name) => Object.hasOwn(entity.fields, name) || Object.hasOwn(TIMESTAMP_COLUMNS, name));
 }
 
 /** FNV-1a of an index's expression: its name changes when the expression does (a new default, say). */
@@ -111,6 +119,24 @@ export function listStatement(entity, query, now) {
     if (op === "eq") {
       where.push(`${equalsExpr(entity, name)} = ?`);
       args.push(sqlValue(value));
+    } else if (op === "in") {
+      where.push(`${equalsExpr(entity, name)} IN (${value.map(() => "?").join(", ")})`);
+      args.push(...value.map(sqlValue));
+    } else if (op === "prefix") {
+      // A range, not LIKE or GLOB: the text matches itself (no wildcards, case-sensitive) and an index serves it.
+      const upper = prefixUpperBound(value);
+      where.push(`${equalsExpr(entity, name)} >= ?`);
+      args.push(value);
+      if (upper !== null) {
+        where.push(`${equalsExpr(entity, name)} < ?`);
+        args.push(upper);
+      }
+    } else if (op === "has") {
+      where.push("seq IN (SELECT seq FROM _has WHERE entity = ? AND field = ? AND value = ?)");
+      args.push(entity.name, name, sqlValue(value));
+    } else if (Object.hasOwn(TIMESTAMP_COLUMNS, name)) {
+      where.push(`${TIMESTAMP_COLUMNS[name]} ${{ gt: ">", gte: ">=", lt: "<", lte: "<=" }[op]} ?`);
+      args.push(value);
     } else {
       const expr = orderExpr(entity, name);
       where.push(`${expr} ${{ gt: ">", gte: ">=", lt: "<", lte: "<=" }[op]} ?`);
@@ -119,7 +145,11 @@ export function listStatement(entity, query, now) {
       if (op === "lt" || op === "lte") where.push(`${expr} > ${EMPTY}`);
     }
   }
-  const keys = query.sort.map(({ name, desc }) => ({ expr: orderExpr(entity, name), desc }));
+  // A search without a sort is ordered by relevance (FTS5's rank: lower is better), ties oldest first.
+  const keys =
+    query.q && query.sort.length === 0
+      ? [{ expr: "s.search_rank", desc: false }]
+      : query.sort.map(({ name, desc }) => ({ expr: orderExpr(entity, name), desc }));
   if (keys.length === 0) {
     where.push("seq > ?");
     args.push(query.after);
@@ -131,7 +161,14 @@ export function listStatement(entity, query, now) {
   }
   const columns = keys.map((k, i) => `, ${k.expr} AS k${i}`).join("");
   const order = [...keys.map((k) => `${k.expr} ${k.desc ? "DESC" : "ASC"}`), "seq ASC"].join(", ");
-  const sql = `SELECT *${columns} FROM ${tableOf(entity)} WHERE ${where.join(" AND ")} ORDER BY ${order} LIMIT ?`;
+  let from = tableOf(entity);
+  if (query.q) {
+    // The matching rows and their rank, from the search table (search.js); the MATCH text is built from words only.
+    const f = searchTableOf(entity);
+    from += ` JOIN (SELECT rowid AS search_seq, rank AS search_rank FROM ${f} WHERE ${f} MATCH ?) s ON s.search_seq = seq`;
+    args.unshift(query.q.match);
+  }
+  const sql = `SELECT ${tableOf(entity)}.*${columns} FROM ${from} WHERE ${where.join(" AND ")} ORDER BY ${order} LIMIT ?`;
   return { sql, args: [...args, query.limit + 1], size: keys.length };
 }
 

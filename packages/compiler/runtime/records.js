@@ -5,6 +5,7 @@
  * those this version does not know: a write only ever sets the fields it knows.
  */
 import {
+  checkValue,
   currentFields,
   entityByName,
   HttpError,
@@ -19,7 +20,9 @@ import {
   validatePatch,
   validationFailed,
 } from "./model.js";
+import { isOwned, ownedTarget, readableBy } from "./owners.js";
 import { cursorKey, equalsExpr, listStatement, tableOf, tableStatements, wantedIndexes } from "./query.js";
+import { migrateSearch } from "./search.js";
 
 const LIVE = "(expires_at IS NULL OR expires_at > ?)";
 
@@ -39,6 +42,7 @@ export class Records {
     for (const entity of SPEC.entities) {
       for (const statement of tableStatements(entity)) this.sql.exec(statement);
       this.migrateIndexes(entity);
+      migrateSearch(this.sql, entity);
     }
     // When the unique rules changed since the last version, the index is rebuilt from the data.
     const rules = JSON.stringify(SPEC.entities.map((e) => [e.name, uniqueKeys(e)]));
@@ -47,9 +51,10 @@ export class Records {
       this.sql.exec("DELETE FROM _unique");
       for (const entity of SPEC.entities) {
         for (const row of this.sql.exec(`SELECT id, data FROM ${tableOf(entity)} ORDER BY seq`)) {
-          const values = currentFields(entity, JSON.parse(String(row.data)));
+          const data = JSON.parse(String(row.data));
+          const values = { ...currentFields(entity, data), ownerId: data.ownerId };
           for (const key of uniqueKeys(entity)) {
-            const value = uniqueValue(key, values);
+            const value = uniqueValue(key, values, entity);
             if (value === null) continue;
             this.sql.exec(
               "INSERT OR IGNORE INTO _unique (entity, field, value, id) VALUES (?, ?, ?, ?)",
@@ -68,14 +73,14 @@ export class Records {
   /** Creates the expression indexes this version lists by and drops those of other versions. */
   migrateIndexes(entity) {
     const wanted = new Map(wantedIndexes(entity));
+    // Matched in JS, not with LIKE: SQLite refuses LIKE patterns over 50 bytes (a 63-character entity
+    // name), and `_` in a name would be a wildcard there.
+    const prefix = `e_${entity.name}_x_`;
     const existing = this.sql
-      .exec(
-        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND name LIKE ?",
-        `e_${entity.name}`,
-        `e_${entity.name}_x_%`,
-      )
+      .exec("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", `e_${entity.name}`)
       .toArray()
-      .map((r) => String(r.name));
+      .map((r) => String(r.name))
+      .filter((name) => name.startsWith(prefix));
     for (const name of existing) if (!wanted.has(name)) this.sql.exec(`DROP INDEX "${name}"`);
     for (const statement of wanted.values()) this.sql.exec(statement);
   }
@@ -91,10 +96,19 @@ export class Records {
     return shapeRecord(entity, this.row(entity, id));
   }
 
-  /** The new record; its `expiresAt` (ms) tells the caller to schedule expiry. */
-  create(entity, body) {
+  /**
+   * The new record; its `expiresAt` (ms) tells the caller to schedule expiry. `scope` (v3): the
+   * `ownerId` of a record of an owned entity, and the `viewer` whose refs must be readable
+   * (HTTP routes; absent for actions, which are not scoped).
+   */
+  create(entity, body, scope = {}) {
     const values = validateCreate(entity, body);
-    this.checkRefs(entity, values, Object.keys(values));
+    if (isOwned(entity)) {
+      if (typeof scope.ownerId !== "string" || scope.ownerId.length === 0 || scope.ownerId.length > 200)
+        throw validationFailed([{ path: "ownerId", message: "an owned record needs an ownerId (a signed-in user)" }]);
+      values.ownerId = scope.ownerId;
+    }
+    this.checkRefs(entity, values, Object.keys(values), scope.viewer);
     const now = new Date().toISOString();
     const id = crypto.randomUUID();
     const expiresAt = entity.ttlSeconds ? Date.parse(now) + entity.ttlSeconds * 1000 : null;
@@ -112,10 +126,10 @@ export class Records {
     return { record: { id, ...values, createdAt: now, updatedAt: now }, expiresAt };
   }
 
-  update(entity, id, body) {
+  update(entity, id, body, viewer) {
     const changes = validatePatch(entity, body);
     const row = this.row(entity, id);
-    this.checkRefs(entity, changes, Object.keys(changes));
+    this.checkRefs(entity, changes, Object.keys(changes), viewer);
     return this.write(entity, row, changes);
   }
 
@@ -138,6 +152,8 @@ export class Records {
   write(entity, row, changes) {
     const stored = JSON.parse(String(row.data));
     const values = { ...currentFields(entity, stored), ...changes };
+    // An owned record keeps its owner: no write changes it.
+    if (isOwned(entity)) values.ownerId = stored.ownerId ?? null;
     const updatedAt = new Date().toISOString();
     this.storage.transactionSync(() => {
       this.claimUnique(entity, String(row.id), values);
@@ -183,12 +199,15 @@ export class Records {
         }
       }
     }
-    this.storage.transactionSync(() => {
-      for (const [target, targetId] of doomed.values()) {
-        this.sql.exec(`DELETE FROM ${tableOf(target)} WHERE id = ?`, targetId);
-        this.sql.exec("DELETE FROM _unique WHERE entity = ? AND id = ?", target.name, targetId);
-      }
-    });
+    this.storage.transactionSync(() => this.deleteRows(doomed.values()));
+  }
+
+  /** Deletes records and what is kept beside them ([entity, id] pairs): a delete's and an account deletion's last step. */
+  deleteRows(doomed) {
+    for (const [target, targetId] of doomed) {
+      this.sql.exec(`DELETE FROM ${tableOf(target)} WHERE id = ?`, targetId);
+      this.sql.exec("DELETE FROM _unique WHERE entity = ? AND id = ?", target.name, targetId);
+    }
   }
 
   /** One page of a parsed list query (model.js parseListQuery): { items, nextCursor }. */
@@ -204,17 +223,23 @@ export class Records {
     };
   }
 
-  /** 400 naming each ref field whose value is not the id of a live record of its entity in this partition. */
-  checkRefs(entity, values, names) {
+  /**
+   * 400 naming each ref field whose value is not the id of a live record of its entity in this
+   * partition; with a `viewer` (HTTP routes, v3), a record of an owned entity the viewer cannot
+   * read counts as missing.
+   */
+  checkRefs(entity, values, names, viewer) {
     const details = [];
     for (const name of names) {
       const field = entity.fields[name];
       if (field?.type !== "ref" || values[name] === null || values[name] === undefined) continue;
       const target = entityByName(field.entity);
-      const found =
+      const row =
         target &&
-        this.sql.exec(`SELECT 1 FROM ${tableOf(target)} WHERE id = ? AND ${LIVE}`, values[name], Date.now()).toArray()
-          .length > 0;
+        this.sql
+          .exec(`SELECT data FROM ${tableOf(target)} WHERE id = ? AND ${LIVE}`, values[name], Date.now())
+          .toArray()[0];
+      const found = Boolean(row) && (viewer === undefined || !ownedTarget(field) || readableBy(target, row, viewer));
       if (!found) details.push({ path: name, message: `no ${field.entity} with id ${values[name]}` });
     }
     if (details.length > 0) throw validationFailed(details);
@@ -225,7 +250,7 @@ export class Records {
     for (const key of uniqueKeys(entity)) {
       const field = key.join(",");
       this.sql.exec("DELETE FROM _unique WHERE entity = ? AND field = ? AND id = ?", entity.name, field, id);
-      const value = uniqueValue(key, values);
+      const value = uniqueValue(key, values, entity);
       if (value === null) continue;
       const holder = this.sql
         .exec("SELECT id FROM _unique WHERE entity = ? AND field = ? AND value = ?", entity.name, field, value)
@@ -255,11 +280,21 @@ export class Records {
     }
   }
 
+  /** Live records of every entity of this version, whatever routes its spec exposes. */
+  count() {
+    let total = 0;
+    for (const entity of SPEC.entities)
+      total += Number(this.sql.exec(`SELECT COUNT(*) AS n FROM ${tableOf(entity)} WHERE ${LIVE}`, Date.now()).one().n);
+    return total;
+  }
+
   /**
    * What the stored data breaks under another version's spec: its unique keys and refs, checked
-   * before that version goes live (the deploy stage asks through the host, never the public).
+   * before that version goes live (the deploy stage asks through the host, never the public). With
+   * `values` (a rollback, which no contract diff guards), each stored value is also held to the
+   * spec's field rules: required without a default, enum values, ranges, lengths, patterns.
    */
-  violations(spec) {
+  violations(spec, { values: checkValues = false } = {}) {
     const problems = [];
     const tables = new Set(
       this.sql
@@ -282,12 +317,14 @@ export class Records {
     spec.entities.forEach((entity, i) => {
       const keys = (entity.unique ?? []).map((key) => (Array.isArray(key) ? key : [key]));
       const refs = Object.entries(entity.fields).filter(([, f]) => f.type === "ref");
-      if (keys.length === 0 && refs.length === 0) return;
+      const checked = checkValues ? Object.entries(entity.fields).filter(([, f]) => SCALAR_TYPES.has(f.type)) : [];
+      if (keys.length === 0 && refs.length === 0 && checked.length === 0) return;
       const seen = keys.map(() => new Map());
       for (const row of rows(entity)) {
-        const values = currentFields(entity, JSON.parse(String(row.data)));
+        const data = JSON.parse(String(row.data));
+        const values = { ...currentFields(entity, data), ownerId: data.ownerId };
         keys.forEach((key, j) => {
-          const value = uniqueValue(key, values);
+          const value = uniqueValue(key, values, entity);
           if (value === null) return;
           const other = seen[j].get(value);
           if (other === undefined) seen[j].set(value, row.id);
@@ -297,6 +334,15 @@ export class Records {
               message: `${entity.name} ${other} and ${row.id} share ${key.join(", ")} = ${value}`,
             });
         });
+        for (const [name, field] of checked) {
+          const value = values[name];
+          const problem = value === null ? (field.required ? "is required and empty" : null) : checkValue(field, value);
+          if (problem && problems.length < 20)
+            problems.push({
+              path: `spec.entities.${i}.fields.${name}`,
+              message: `${entity.name} ${row.id}: ${name} ${problem}`,
+            });
+        }
         for (const [name, field] of refs) {
           const value = values[name];
           if (value !== null && value !== undefined && !idsOf(field.entity).has(value) && problems.length < 20)
@@ -311,9 +357,16 @@ export class Records {
   }
 }
 
-/** The unique index value of a key (JSON), or null when a field of it is empty: empty values never collide. */
-function uniqueValue(key, values) {
+/** Field types whose stored values a rollback holds to the target spec's rules (checkValue). */
+const SCALAR_TYPES = new Set(["string", "integer", "number", "boolean", "enum", "datetime", "ref"]);
+
+/**
+ * The unique index value of a key (JSON), or null when a field of it is empty: empty values never
+ * collide. Keys of an owned entity hold per owner (v3): the owner is part of the value.
+ */
+function uniqueValue(key, values, entity) {
   const parts = key.map((name) => values[name] ?? null);
   if (parts.some((v) => v === null)) return null;
-  return JSON.stringify(key.length === 1 ? parts[0] : parts);
+  const value = JSON.stringify(key.length === 1 ? parts[0] : parts);
+  return isOwned(entity) ? `${JSON.stringify(values.ownerId ?? null)}:${value}` : value;
 }

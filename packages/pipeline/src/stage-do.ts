@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { AidevosError, type StageName } from "@aidevos/core";
+import { AidevosError, type StageName, StageTimeoutError, setting } from "@aidevos/core";
 import type { StageJob, StageLog, StageOutcome, StageReport } from "./stage-report";
 
 type JobStatus = "pending" | "running" | "succeeded" | "failed" | "cancelled";
@@ -36,6 +36,8 @@ interface RunLedger {
  */
 export interface StageEnv {
   RUNS: { idFromString(id: string): DurableObjectId; get(id: DurableObjectId): RunLedger };
+  /** The deadline of one attempt (a setting: packages/core settings). */
+  AIDEVOS_STAGE_TIMEOUT_MS?: unknown;
 }
 
 /** If a worker dies mid-job, the alarm set before the work started runs the job again after this long. */
@@ -55,6 +57,37 @@ export abstract class StageDO<I, O, E extends StageEnv> extends DurableObject<E>
   protected readonly backoffMs: number = 250;
 
   protected abstract perform(job: StageJob<I>, log: StageLog): Promise<StageOutcome<O>>;
+
+  /** What the attempt in progress is doing (`at`), named by stage_timeout when its deadline passes. */
+  private step: string | null = null;
+
+  /** Marks the step the work is at: a stage that hangs there fails naming it. */
+  protected at(step: string): void {
+    this.step = step;
+  }
+
+  /** How long one attempt may take before the run fails with stage_timeout. */
+  protected deadlineMs(): number {
+    return setting(this.env, "AIDEVOS_STAGE_TIMEOUT_MS");
+  }
+
+  /**
+   * The work of one attempt, or StageTimeoutError once the deadline passes: a hung step (an app that
+   * never answers, a call that never returns) fails the run instead of leaving it running for good.
+   */
+  private async performBounded(job: StageJob<I>, log: StageLog): Promise<StageOutcome<O>> {
+    const deadlineMs = this.deadlineMs();
+    this.step = null;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new StageTimeoutError(this.stage, deadlineMs, this.step)), deadlineMs);
+    });
+    try {
+      return await Promise.race([this.perform(job, log), expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 
   constructor(ctx: DurableObjectState, env: E) {
     super(ctx, env);
@@ -154,7 +187,7 @@ export abstract class StageDO<I, O, E extends StageEnv> extends DurableObject<E>
         input: JSON.parse(row.input),
         ...(row.model ? { model: JSON.parse(row.model) } : {}),
       };
-      const outcome = await this.perform(job, log);
+      const outcome = await this.performBounded(job, log);
       if (this.isCancelled(row.round)) return this.row(row.round);
       this.ctx.storage.sql.exec(
         "UPDATE jobs SET status = 'succeeded', output = ?, usage = ?, summary = ?, finished_at = ? WHERE round = ?",

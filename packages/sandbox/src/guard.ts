@@ -6,11 +6,13 @@ import { GUARD_NATIVE_BUFFERS } from "./guard-runtime/native-buffers";
 import { GUARD_OUTBOUND } from "./guard-runtime/outbound";
 import { GUARD_PLATFORM_CALL } from "./guard-runtime/platform-call";
 import { GUARD_PRELUDE } from "./guard-runtime/prelude";
+import { GUARD_TIMERS } from "./guard-runtime/timers";
 
 /** The guard module as it runs: one ES module, in this order (budgets first: the rest charges them). */
 const GUARD_RUNTIME = [
   GUARD_PRELUDE,
   GUARD_BUDGET,
+  GUARD_TIMERS,
   GUARD_FROM_STRINGS,
   GUARD_LINEAR_REGEXP,
   GUARD_OUTBOUND,
@@ -27,6 +29,12 @@ export const IMPORT_CHECK = "__aidevos_specifier";
 
 /** Guard ticks allowed per invocation before the code is taken to be spinning. */
 export const DEFAULT_BUDGET_TICKS = 5_000_000;
+/**
+ * The wall-clock time a request (an app's fetch, alarm or channel frame; a unit test case) may take
+ * before it answers 504 `timeout` and everything it started is stopped. The app host passes the
+ * AIDEVOS_ACTION_TIMEOUT_MS setting, whose default this is.
+ */
+const DEFAULT_DEADLINE_MS = 30_000;
 /** The largest single allocation (a buffer, a typed array, a string or an array of 8-byte slots). */
 const DEFAULT_MAX_ALLOCATION_BYTES = 32 * 1024 * 1024;
 
@@ -37,6 +45,8 @@ export interface GuardOptions {
   /** Ticks allowed for module load and for each constructor outside a request. */
   loadBudgetTicks?: number;
   maxAllocationBytes?: number;
+  /** Wall-clock time per request; DEFAULT_DEADLINE_MS when unset. */
+  deadlineMs?: number;
   /**
    * Origins (`https://api.example.com`) the app's ctx.fetch may reach through `__aidevos_outbound`
    * (our entry module's alone). The global fetch() and `new WebSocket()` are refused whatever this says.
@@ -46,13 +56,14 @@ export interface GuardOptions {
 
 /**
  * The guard module's source. Evaluated before any generated module (each one imports it first),
- * it refuses code built from strings, meters native bulk work, blocks outbound network and keeps
- * a tick budget per request. The runtime itself is in guard-runtime/; only its limits vary.
+ * it refuses code built from strings, meters native bulk work, blocks outbound network, keeps
+ * a tick budget per request and ends each request's work with its response or its deadline. The runtime itself is in guard-runtime/; only its limits vary.
  */
 export function guardSource(opts: GuardOptions = {}): string {
   const config = {
     loadBudget: opts.loadBudgetTicks ?? DEFAULT_BUDGET_TICKS,
     maxBytes: opts.maxAllocationBytes ?? DEFAULT_MAX_ALLOCATION_BYTES,
+    deadlineMs: opts.deadlineMs ?? DEFAULT_DEADLINE_MS,
     outbound: [...(opts.outboundOrigins ?? [])],
   };
   return GUARD_RUNTIME.replace("/*CONFIG*/ {}", JSON.stringify(config));

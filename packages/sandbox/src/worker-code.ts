@@ -21,6 +21,8 @@ export interface SandboxOptions {
   maxAllocationBytes?: number;
   /** Origins the app may fetch; none by default. */
   outboundOrigins?: readonly string[];
+  /** Wall-clock time per request (then 504 `timeout`); the guard's DEFAULT_DEADLINE_MS when unset. */
+  deadlineMs?: number;
 }
 
 export const SANDBOX_COMPATIBILITY_DATE = "2026-11-01";
@@ -46,7 +48,11 @@ function instrumented(files: readonly GeneratedFile[]): Record<string, string> {
  */
 export function guardModules(opts: SandboxOptions = {}): Record<string, string> {
   return {
-    [GUARD_MODULE]: guardSource({ maxAllocationBytes: opts.maxAllocationBytes, outboundOrigins: opts.outboundOrigins }),
+    [GUARD_MODULE]: guardSource({
+      maxAllocationBytes: opts.maxAllocationBytes,
+      outboundOrigins: opts.outboundOrigins,
+      deadlineMs: opts.deadlineMs,
+    }),
     [RE2_MODULE]: linearEngineSource(),
   };
 }
@@ -130,7 +136,7 @@ function handlerEnv(env, platformCall) {
 function appEntry(bundle: AppModules, budget: number, exportAs: string, specModule?: string): string {
   const main = bundle.files.find((f) => f.path === bundle.mainModule);
   const withDefault = main !== undefined && hasDefaultExport(main.content);
-  return `import { __aidevos_within, __aidevos_outbound, __aidevos_platformCall } from "./${GUARD_MODULE}";
+  return `import { __aidevos_within, __aidevos_bounded, __aidevos_timedOut, __aidevos_outbound, __aidevos_platformCall } from "./${GUARD_MODULE}";
 ${ENGINE_IMPORT}
 ${specModule ? `import { __aidevos_inSpec, __aidevos_loaded } from "./${specModule}";\n` : ""}import * as main from "./${bundle.mainModule}";
 
@@ -145,10 +151,16 @@ function limited(tripped) {
   return Response.json({ error }, { status: 503 });
 }
 
+function timedOut() {
+  const error = { code: "timeout", message: "the app did not answer within its deadline; the work it started was stopped", details: [] };
+  return Response.json({ error }, { status: 504 });
+}
+
 function guarded(run) {
   return __aidevos_within(BUDGET, async (probe) => {
     try {
-      const response = await run();
+      const response = await __aidevos_bounded(run);
+      if (response === __aidevos_timedOut) return timedOut();
       const tripped = probe.tripped();
       return tripped ? limited(tripped) : response;
     } catch (err) {
@@ -156,6 +168,14 @@ function guarded(run) {
       if (tripped) return limited(tripped);
       throw err;
     }
+  });
+}
+
+/** An invocation without an answer (an alarm, a frame): bounded like a request, past its deadline it just ends. */
+function quiet(run) {
+  return __aidevos_within(BUDGET, async () => {
+    const result = await __aidevos_bounded(run);
+    return result === __aidevos_timedOut ? undefined : result;
   });
 }
 
@@ -171,18 +191,16 @@ class Guarded extends Inner {
   }
 
   alarm(info) {
-    return __aidevos_within(BUDGET, () => (typeof super.alarm === "function" ? super.alarm(info) : undefined));
+    return quiet(() => (typeof super.alarm === "function" ? super.alarm(info) : undefined));
   }
 
   // Channel members of an app that is its own host (its Worker on Cloudflare): each frame has a budget too.
   webSocketMessage(ws, message) {
-    return __aidevos_within(BUDGET, () =>
-      typeof super.webSocketMessage === "function" ? super.webSocketMessage(ws, message) : undefined,
-    );
+    return quiet(() => (typeof super.webSocketMessage === "function" ? super.webSocketMessage(ws, message) : undefined));
   }
 
   webSocketClose(ws, code, reason, wasClean) {
-    return __aidevos_within(BUDGET, () =>
+    return quiet(() =>
       typeof super.webSocketClose === "function" ? super.webSocketClose(ws, code, reason, wasClean) : undefined,
     );
   }
@@ -356,7 +374,7 @@ export function appWorkerCode(bundle: CodeBundle, opts: SandboxOptions = {}): Wo
 export function unitTestWorkerCode(bundle: CodeBundle, opts: SandboxOptions = {}): WorkerLoaderWorkerCode {
   const budget = opts.budgetTicks ?? DEFAULT_BUDGET_TICKS;
   const tests = bundle.files.filter((f) => f.role === "test");
-  const entry = `import { __aidevos_within } from "./${GUARD_MODULE}";
+  const entry = `import { __aidevos_within, __aidevos_bounded, __aidevos_timedOut } from "./${GUARD_MODULE}";
 ${ENGINE_IMPORT}
 ${tests.map((t) => `import "./${t.path}";`).join("\n")}
 import { __aidevos_cases } from "./${HARNESS_MODULE}";
@@ -365,7 +383,8 @@ function run(c) {
   return __aidevos_within(${budget}, async (probe) => {
     const started = Date.now();
     try {
-      await c.body();
+      if ((await __aidevos_bounded(() => c.body())) === __aidevos_timedOut)
+        return { name: c.name, ok: false, message: "the test did not finish within its deadline (a promise that never settles?)", durationMs: Date.now() - started };
       return { name: c.name, ok: true, durationMs: Date.now() - started };
     } catch (err) {
       const tripped = probe.tripped();

@@ -211,13 +211,22 @@ export class AppControlDO extends DurableObject<Env> {
     return { ok: true, ...deployed, ...(cloudflare ? { cloudflare } : {}), shipped };
   }
 
-  /** Returns the app to an earlier version, on Cloudflare first (when it is there) and then in the Registry. */
-  async rollback(version?: number, runId: string | null = null): Promise<VersionChange> {
+  /**
+   * Returns the app to an earlier version, on Cloudflare first (when it is there) and then in the
+   * Registry. Unless `force`, the live data is first held to the target's rules, as a deploy holds
+   * it to a new version's: a rollback has no contract diff to stop it, and the older version would
+   * otherwise serve records its own rules refuse (duplicates of a unique key, values off its enum).
+   */
+  async rollback(version?: number, runId: string | null = null, force = false): Promise<VersionChange> {
     return this.oneAtATime(async () => {
       const app = this.app;
       const registry = registryOf(this.env);
       const target = await registry.rollbackTarget(app, version);
       if (!target.ok) return target;
+      if (!force) {
+        const refused = await this.checkRollbackData(app, target.version);
+        if (refused) return refused;
+      }
       const cf = deployer(this.env);
       const cloud = target.cloudflare;
       if (cf && cloud) {
@@ -259,6 +268,21 @@ export class AppControlDO extends DurableObject<Env> {
     const first = `${problems[0]!.path}: ${problems[0]!.message}`;
     const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : "";
     throw new AidevosError("conflict", `the live data breaks the new spec: ${first}${more}`, 409, problems);
+  }
+
+  private async checkRollbackData(app: string, version: number): Promise<VersionChange | null> {
+    const target = await registryOf(this.env).specs(app, version);
+    if (!target) return null;
+    // No code hash: a rollback's target is never the code that is live, so the check always runs.
+    const problems = await appHostOf(this.env, app).checkData(app, target.spec, "", true);
+    if (problems.length === 0) return null;
+    const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : "";
+    return {
+      ok: false,
+      reason: "constraint_violation",
+      message: `live records break the rules of v${version}, so it was not made live (set options.force to roll back anyway): ${problems[0]!.message}${more}`,
+      details: problems,
+    };
   }
 
   private oneAtATime<T>(change: () => Promise<T>): Promise<T> {

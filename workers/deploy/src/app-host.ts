@@ -7,10 +7,13 @@ import {
   type ErrorDetail,
   PARTITION_KEY_HEADER,
   PartitionKey,
+  setting,
+  type UsersAnswer,
 } from "@aidevos/core";
 import { appControlOf, appHostOf, appMonitorOf, registryOf } from "@aidevos/objects";
 import type { LiveVersion } from "@aidevos/registry";
-import { appWorkerCode, sharedAppWorkerCode } from "@aidevos/sandbox";
+import { appWorkerCode, type SandboxOptions, sharedAppWorkerCode } from "@aidevos/sandbox";
+import { type UsersCall, usersAnswer, usersRequest } from "./accounts";
 import { keyDigest } from "./app-access";
 import { platformPropsOf, type StagingKind } from "./app-platform";
 import {
@@ -155,7 +158,10 @@ export class AppHostDO extends DurableObject<Env> {
     if (!key.success) return { kind: "bad_key" };
     this.notePartition(key.data);
     const path = match[2] ?? "/";
-    const forwarded = new Request(new URL(path + url.search, url), request);
+    // The path is set on a copy of the URL, never parsed as a reference: `//x/…` stays a path.
+    const inner = new URL(url);
+    inner.pathname = path;
+    const forwarded = new Request(inner, request);
     forwarded.headers.set(PARTITION_KEY_HEADER, key.data);
     return this.served(live, key.data, path, () => appHostOf(this.env, app, key.data).serve(forwarded, live));
   }
@@ -182,6 +188,16 @@ export class AppHostDO extends DurableObject<Env> {
     const { digests, generation } = await appControlOf(this.env, app).keyDigests();
     await this.setKeyDigests(digests, generation);
     return this.keys!;
+  }
+
+  /** The accounts management API (accounts/): a call on the users of the app, or of one key of a perKey app. */
+  async users(app: string, key: string | null, call: UsersCall): Promise<UsersAnswer> {
+    const live = await this.current(app);
+    if (!live) return { kind: "no_app" };
+    if (live.partition === "single") return usersAnswer(await this.serve(usersRequest(call, null), live));
+    if (key === null) return { kind: "needs_key" };
+    this.notePartition(key);
+    return usersAnswer(await appHostOf(this.env, app, key).serve(usersRequest(call, key), live));
   }
 
   /** Serves a request for the live version; the bundle is read from the Registry only on a cold load. */
@@ -337,11 +353,12 @@ export class AppHostDO extends DurableObject<Env> {
   }
 
   /**
-   * What the live data breaks under a new version's spec (its refs and unique keys), asked of the
+   * What the live data breaks under a new version's spec (its refs and unique keys, and with `values`
+   * every stored value against its field's rules, for a rollback), asked of the
    * live version in every partition that holds data, before the new version may go live. A runtime
    * from before the check answers 404 and is taken at its word that nothing is checked.
    */
-  async checkData(app: string, spec: AppSpec, codeHash: string): Promise<ErrorDetail[]> {
+  async checkData(app: string, spec: AppSpec, codeHash: string, values = false): Promise<ErrorDetail[]> {
     const live = await this.current(app);
     // Nothing live, or this very code already is (a retried deploy): nothing to check against.
     if (!live || live.codeHash === codeHash) return [];
@@ -349,7 +366,7 @@ export class AppHostDO extends DurableObject<Env> {
       const request = new Request("http://app/_aidevos/check", {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ spec }),
+        body: JSON.stringify({ spec, values }),
       });
       const res =
         key === null ? await this.serve(request, live) : await appHostOf(this.env, app, key).serve(request, live);
@@ -519,7 +536,7 @@ export class AppHostDO extends DurableObject<Env> {
         this.loadedWorker = id;
         const worker = this.env.LOADER.get(id, () => {
           const runtime = sharedRuntime();
-          return sharedAppWorkerCode(runtime, runtime.specModule);
+          return sharedAppWorkerCode(runtime, runtime.specModule, this.sandboxOptions());
         });
         return { class: worker.getDurableObjectClass("App", { props: { spec } }) };
       }
@@ -549,9 +566,14 @@ export class AppHostDO extends DurableObject<Env> {
     return name.split("/")[0]!.endsWith(":examples") ? "examples" : "suites";
   }
 
+  /** What the operator set of the sandbox's limits (the rest are the sandbox's own). */
+  private sandboxOptions(): SandboxOptions {
+    return { deadlineMs: setting(this.env, "AIDEVOS_ACTION_TIMEOUT_MS") };
+  }
+
   /** The sandboxed app, with the platform's entrypoint for its secrets and outbound calls (app-platform.ts). */
   private workerCode(bundle: CodeBundle, staging: StagingKind | undefined): WorkerLoaderWorkerCode {
-    const code = appWorkerCode(bundle);
+    const code = appWorkerCode(bundle, this.sandboxOptions());
     const props = platformPropsOf(bundle);
     if (!props) return code;
     const platform = this.ctx.exports.AppPlatform({ props: staging ? { ...props, staging } : props });
@@ -590,8 +612,13 @@ function internalRefused(live: LiveVersion, request: Request): Routed {
   };
 }
 
-/** The app key a request carries: a Bearer token, or a `key.<app key>` WebSocket subprotocol. */
+/**
+ * The app key a request carries: `X-App-Key` (always, v3: beside a user's Bearer token), else a
+ * Bearer token, or a `key.<app key>` WebSocket subprotocol.
+ */
 function appKeyOf(request: Request): string {
+  const header = request.headers.get("x-app-key");
+  if (header !== null) return header.trim();
   const auth = request.headers.get("authorization") ?? "";
   if (auth.slice(0, 7).toLowerCase() === "bearer ") return auth.slice(7).trim();
   const protocols = (request.headers.get("sec-websocket-protocol") ?? "").split(",");

@@ -9,6 +9,7 @@ import { RunDO } from "@aidevos/runs";
 import { TestingDO } from "@aidevos/testing";
 import { MonitorRelay, TrafficBufferDO } from "@aidevos/traffic";
 import { createGateway } from "./app";
+import { front } from "./apps/origins";
 import { recordTail } from "./apps/tail";
 import { bare, isBare } from "./bench";
 
@@ -35,8 +36,9 @@ export {
 const gateway = createGateway();
 
 export default {
-  // The proxy benchmark's baseline (AIDEVOS_BENCH=1 only) is answered before the gateway's router.
-  fetch: (request, env, ctx) => (isBare(request, env) ? bare(request, env) : gateway.fetch(request, env, ctx)),
+  // The proxy benchmark's baseline (AIDEVOS_BENCH=1 only) is answered before the gateway's router;
+  // everything else passes the routing function first (apps/origins.ts).
+  fetch: (request, env, ctx) => (isBare(request, env) ? bare(request, env) : front(request, env, ctx, gateway)),
   // Apps shipped to Cloudflare name this Worker their tail consumer: their schedule runs reach their monitors.
   tail: (events, env) => recordTail(events, env),
 } satisfies ExportedHandler<Env>;

@@ -14,35 +14,65 @@ export function lessonsFromReview(runId: string, review: NonNullable<LearningInp
   }));
 }
 
-/** A lesson from production: an error group that made monitoring roll a version back. */
+/**
+ * A lesson from production: a version monitoring rolled back, named by the spec's routes that
+ * failed and how often. Error messages are the app's (and its clients') text: never a lesson.
+ */
 export function lessonFromRollback(
   app: string,
   version: number,
-  errors: { message: string; frame: string }[],
+  errors: { route: string; count: number }[],
 ): NewKnowledge {
   const first = errors[0];
   return {
     kind: "lesson",
     stage: "codegen",
-    title: `Production error at ${first?.frame ?? "an unknown route"}: ${first?.message ?? "5xx spike"}`.slice(0, 200),
-    body: `${app} v${version} was rolled back after a 5xx spike in production. Errors: ${errors
-      .map((e) => `${e.message} at ${e.frame}`)
+    title: `Production error at ${first?.route ?? "an unknown route"}: a 5xx spike rolled the version back`.slice(
+      0,
+      200,
+    ),
+    body: `${app} v${version} was rolled back after a 5xx spike in production (server errors: ${errors
+      .map((e) => `${e.count}× on ${e.route}`)
       .join("; ")
-      .slice(0, 800)}. Tests did not catch it: cover this input.`,
+      .slice(0, 600)}). Its tests passed: cover these routes' inputs and failure paths.`,
     evidence: [`${app} v${version} rollback`],
   };
 }
 
-/** A lesson from a test that failed before the refiner fixed it: the case, without ids and timings. */
-function lessonsFrom(runId: string, failures: LearningInput["failures"]): NewKnowledge[] {
+/** A test case's name as a lesson may carry it: the pipeline's own wording, printable, capped. */
+function caseName(name: string): string {
+  const clean = name
+    .replace(/[^\w /:{}?=.,()'"*+-]/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+  return clean.length > 120 ? `${clean.slice(0, 120)}…` : clean;
+}
+
+/**
+ * Lessons from the tests that failed in a run, saying what happened to each: fixed by the
+ * refiner, still failing after refine rounds, or failing with no refine round at all. Only the
+ * case's name (the pipeline's words over the spec's names) is kept: the app's answer and the
+ * example's bodies are the app's and the request's text, never a lesson for other apps.
+ */
+function lessonsFromTests(
+  runId: string,
+  failures: LearningInput["failures"],
+  outcome: { refineRounds: number; failed?: { code: string } },
+): NewKnowledge[] {
+  const { refineRounds, failed } = outcome;
+  const happened = !failed
+    ? "failed until the refiner rewrote the code, then passed"
+    : refineRounds === 0
+      ? `failed, and the run ended with no refine round (${failed.code})`
+      : `still failed after ${refineRounds} refine round(s), and the run ended (${failed.code})`;
   return failures.flatMap((report) =>
     report.cases
       .filter((c) => !c.ok)
       .map((c) => ({
         kind: "lesson" as const,
         stage: "codegen" as const,
-        title: `Make sure: ${c.name}`.slice(0, 200),
-        body: `A ${report.kind} test failed until the refiner fixed it — "${c.name}": ${(c.message ?? "").split(": {")[0]!.slice(0, 300)}`,
+        title: `Make sure: ${caseName(c.name)}`.slice(0, 200),
+        body: `A ${report.kind} test ${happened} — "${caseName(c.name)}".`,
         evidence: [`run ${runId}`],
       })),
   );
@@ -70,7 +100,10 @@ export class LearningDO extends StageDO<LearningInput, LearningOutput, Env> {
       lessons:
         job.model?.learning === false
           ? []
-          : [...lessonsFrom(job.runId, failures), ...lessonsFromReview(job.runId, job.input.review ?? [])],
+          : [
+              ...lessonsFromTests(job.runId, failures, { refineRounds, failed }),
+              ...lessonsFromReview(job.runId, job.input.review ?? []),
+            ],
       passedFirstTime: refineRounds === 0 && !failed,
       model,
       prompt,

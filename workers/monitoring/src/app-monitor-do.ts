@@ -11,6 +11,7 @@ import {
   registryOf,
 } from "@aidevos/objects";
 import { AppMonitorStore } from "./app-monitor";
+import { quoted, routeLabel } from "./client-text";
 import { DIGEST_WINDOW_MS, InsightDigest, RouteRecords } from "./insights";
 import { decide, loopPolicy } from "./loop-policy";
 import { OutboundStore } from "./outbound";
@@ -52,18 +53,20 @@ export class AppMonitorDO extends DurableObject<Env> {
     const store = this.store;
     const now = Date.now();
     for (const group of store.ingest(events)) {
-      const message = `new error in v${group.version}: ${group.message} (${group.frame})`;
+      // The message and the route are the app's and the client's text: quoted as data, never as words.
+      const spec = await this.specOf(app, group.version);
+      const where = routeLabel(group.frame, spec);
+      const message = `new error in v${group.version} on ${where}: ${quoted(group.message, 48)}`;
       // With a drafted feedback request, so the user can start a fix from the feed.
       const feedback = {
         app,
-        message:
-          `Fix the error "${group.message}" at ${group.frame} (new in v${group.version}); add a test that covers the input that caused it.`.slice(
-            0,
-            2000,
-          ),
+        message: `Fix the server error on ${where}, new in v${group.version} (${group.count} request(s) so far; its message is in the app's error groups). Add a test that covers the input that caused it.`,
       };
-      store.addFeed("error_group", message, { fingerprint: group.fingerprint, feedback });
-      this.ctx.waitUntil(this.notify(app, "error_group", message, { group }));
+      store.addFeed("error_group", message, { version: group.version, route: where, feedback });
+      const { version, count, firstSeen, lastSeen } = group;
+      this.ctx.waitUntil(
+        this.notify(app, "error_group", message, { group: { version, count, firstSeen, lastSeen, route: where } }),
+      );
     }
     this.routes.ingest(events);
     if (now - this.compactedAt > COMPACT_EVERY_MS) {
@@ -215,15 +218,24 @@ export class AppMonitorDO extends DurableObject<Env> {
         .errors()
         .filter((g) => g.version === live.version)
         .slice(0, 5);
-      const request = `Critical fix for ${app}: v${live.version} was rolled back after ${percent}% of requests failed. Errors: ${groups
-        .map((g) => `${g.message} at ${g.frame} (${g.count}×)`)
-        .join("; ")}`;
+      // In the platform's words: the spec's routes and counts, never the errors' messages.
+      const failedSpec = await this.specOf(app, live.version);
+      const request = `Critical fix for ${app}: v${live.version} was rolled back after ${percent}% of requests failed. Server errors: ${groups
+        .map((g) => `${g.count}× on ${routeLabel(g.frame, failedSpec)}`)
+        .join("; ")}. Find the cause in the code of those routes and add tests that cover it.`;
       // The fix starts from what is live now, the last good version: its spec carries its actions'
       // code, while the rolled-back spec carries the very code that failed.
       const good = await registryOf(this.env).getApp(app);
       const runId = await this.startRun(app, request, (good ?? current).spec);
       store.addFeed("fix_run", `started fix run ${runId}`, { runId, errors: groups.map((g) => g.fingerprint) });
-      await knowledgeBaseOf(this.env).add(lessonFromRollback(app, live.version, groups), "learned");
+      await knowledgeBaseOf(this.env).add(
+        lessonFromRollback(
+          app,
+          live.version,
+          groups.map((g) => ({ route: routeLabel(g.frame, failedSpec), count: g.count })),
+        ),
+        "learned",
+      );
       await knowledgeBaseOf(this.env).noteRollback(app, live.version, `${percent}% of requests failed`);
     } else if (decision.kind === "refine" && current && store.claimAction("refine", live.version)) {
       store.addFeed("latency_breach", `v${live.version} p95 ${decision.p95} ms over its budget`);
@@ -242,6 +254,12 @@ export class AppMonitorDO extends DurableObject<Env> {
       this.specs.set(version, current.spec);
     }
     return this.budgets.get(version);
+  }
+
+  /** A version's spec, when it is (or was, once seen) the live one; null when the Registry has moved on. */
+  private async specOf(app: string, version: number): Promise<AppSpec | null> {
+    await this.budgetOf(app, version);
+    return this.specs.get(version) ?? null;
   }
 
   /** A run on the app's spec: offline it rebuilds correct code from the spec; with a model it can also fix custom code. */

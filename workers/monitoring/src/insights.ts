@@ -1,4 +1,5 @@
-import { type AppSpec, entityOperations, type RequestEvent, routeOf } from "@aidevos/core";
+import type { AppSpec, RequestEvent } from "@aidevos/core";
+import { quoted, routeLabel, specRoutes, splitFields } from "./client-text";
 import { addToHistogram, emptyHistogram, histogramPercentile, mergeHistograms } from "./histogram";
 
 type Row = Record<string, SqlStorageValue>;
@@ -110,45 +111,57 @@ export class RouteRecords {
   findNew(app: string, version: number, p95BudgetMs: number, spec: AppSpec | null): Insight[] {
     const found: Insight[] = [];
     const rows = this.sql.exec<Row>("SELECT * FROM route_stats WHERE version = ?", version).toArray();
+    // Paths the spec does not define are 404s whose first segment a client chose: no insight, no draft.
+    const routes = spec ? specRoutes(spec) : null;
     for (const row of rows) {
       const route = String(row.route);
+      if (routes && !routes.has(route)) continue;
       const requests = Number(row.requests);
       if (requests < MIN_ROUTE_REQUESTS) continue;
+      const label = routeLabel(route, spec);
       const p95 = histogramPercentile(JSON.parse(String(row.hist)), 95);
       if (p95 > p95BudgetMs && this.claim("slow_route", version, route)) {
         found.push({
           kind: "slow_route",
           version,
           route,
-          message: `${route} answers in ${p95} ms at p95, over the ${p95BudgetMs} ms budget (${requests} requests on v${version})`,
+          message: `${label} answers in ${p95} ms at p95, over the ${p95BudgetMs} ms budget (${requests} requests on v${version})`,
           evidence: { p95Ms: p95, budgetMs: p95BudgetMs, requests },
           feedback: {
             app,
-            message: `Make ${route} faster: its p95 latency is ${p95} ms in production, over the ${p95BudgetMs} ms budget. Keep its behaviour and answers unchanged.`,
+            message: `Make ${label} faster: its p95 latency is ${p95} ms in production, over the ${p95BudgetMs} ms budget. Keep its behaviour and answers unchanged.`,
           },
         });
       }
       const s4 = Number(row.s4);
       const share = s4 / requests;
       if (share >= HIGH_4XX_SHARE && this.claim("validation_heavy_route", version, route)) {
-        const fields = Object.entries(JSON.parse(String(row.invalid)) as Record<string, number>)
-          .sort((a, b) => b[1] - a[1])
-          .slice(0, 5);
+        const counts = Object.entries(JSON.parse(String(row.invalid)) as Record<string, number>).sort(
+          (a, b) => b[1] - a[1],
+        );
+        // Field names are client text unless the spec defines them: only the spec's are named.
+        const { known, unknown } = splitFields(counts, spec);
+        const fields = known.slice(0, 5);
         const named = fields.map(([f, n]) => `${f} (${n}×)`).join(", ");
+        const strangers = unknown.names
+          ? `${unknown.names} field name(s) the app does not have were sent ${unknown.requests} time(s) (client text, left out of this request)`
+          : "";
+        const percent = Math.round(share * 100);
         found.push({
           kind: "validation_heavy_route",
           version,
           route,
-          message: `${Math.round(share * 100)}% of ${route} requests are refused with 4xx (${s4} of ${requests} on v${version})${named ? `; most often invalid: ${named}` : ""}`,
+          message: `${percent}% of ${label} requests are refused with 4xx (${s4} of ${requests} on v${version})${named ? `; most often invalid: ${named}` : ""}${unknown.names ? `; ${unknown.names} field name(s) the app does not have` : ""}`,
           evidence: {
             requests,
             clientErrors: s4,
             share: Math.round(share * 100) / 100,
             invalidFields: Object.fromEntries(fields),
+            ...(unknown.names ? { unknownFields: unknown } : {}),
           },
           feedback: {
             app,
-            message: `Clients often send invalid requests to ${route} (${Math.round(share * 100)}% answered 4xx)${named ? `; the fields that fail validation most are ${named}` : ""}. Make these fields easier to get right (clear defaults, accept the common forms, explain the rule in the error message) without accepting invalid data.`,
+            message: `Clients often send invalid requests to ${label}: ${s4} of ${requests} were answered 4xx on v${version} (${percent}%).${named ? ` The app's fields that fail validation most are ${named}.` : ""}${strangers ? ` ${strangers}.` : ""} Make the app's fields easier to get right (clear defaults, accept the common forms, explain the rule in the error message) without accepting invalid data or adding fields.`,
           },
         });
       }
@@ -168,18 +181,7 @@ export class RouteRecords {
     );
     const total = [...served.values()].reduce((a, b) => a + b, 0);
     if (total < UNUSED_AFTER_REQUESTS) return [];
-    const routes = new Set<string>();
-    for (const entity of spec.entities) {
-      const ops = entityOperations(entity);
-      const collection = `/${entity.plural}`;
-      const one = `/${entity.plural}/:id`;
-      if (ops.includes("create")) routes.add(routeOf("POST", collection));
-      if (ops.includes("list")) routes.add(routeOf("GET", collection));
-      if (ops.includes("get")) routes.add(routeOf("GET", one));
-      if (ops.includes("update")) routes.add(routeOf("PATCH", one));
-      if (ops.includes("delete")) routes.add(routeOf("DELETE", one));
-    }
-    for (const action of spec.actions ?? []) routes.add(routeOf(action.method, action.path));
+    const routes = specRoutes(spec);
     return [...routes]
       .filter((route) => !served.has(route) && this.claim("unused_route", version, route))
       .map((route) => ({
@@ -212,7 +214,7 @@ export class RouteRecords {
         kind: "hot_partition",
         version,
         route: key,
-        message: `partition ${key} takes ${percent}% of v${version}'s requests (${top.requests} of ${total}, ${rows.length} keys)`,
+        message: `one partition (${quoted(key)}) takes ${percent}% of v${version}'s requests (${top.requests} of ${total}, ${rows.length} keys)`,
         evidence: {
           key,
           requests: Number(top.requests),
@@ -222,7 +224,7 @@ export class RouteRecords {
         },
         feedback: {
           app,
-          message: `Partition ${key} takes ${percent}% of all requests: one Durable Object serves it alone. Spread that partition's load (finer partition keys, or cache what it reads most) without changing the answers.`,
+          message: `One partition takes ${percent}% of all requests (${top.requests} of ${total}, across ${rows.length} partition keys; its key is in this insight's evidence): one Durable Object serves it alone. Spread that partition's load (finer partition keys, or cache what it reads most) without changing the answers.`,
         },
       },
     ];

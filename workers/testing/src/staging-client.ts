@@ -47,21 +47,14 @@ export function stagingClient(host: Host, bundle: CodeBundle, spec: AppSpec): Ap
   };
 }
 
-/** Counts every record the app lists, page by page (bounded). */
-export async function countRecords(spec: AppSpec, send: AppClient): Promise<number> {
-  let total = 0;
-  for (const entity of spec.entities) {
-    let cursor: string | null = null;
-    for (let page = 0; page < 100; page++) {
-      const res = await send(
-        "GET",
-        `/${entity.plural}?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
-      );
-      if (res.status !== 200) break;
-      total += res.body.items.length;
-      cursor = res.body.nextCursor;
-      if (!cursor) break;
-    }
-  }
-  return total;
+/**
+ * Counts every live record in the staging copy's storage, asked of the app's runtime rather than
+ * paged through its list routes: an entity whose `operations` leave out `list`, or whose list route
+ * an action shadows, has records no list request can see (such apps could not deploy).
+ */
+export async function countRecords(host: Host, bundle: CodeBundle): Promise<number> {
+  const res = await host.serveBundle(new Request("http://app/_aidevos/count"), bundle);
+  if (!res.ok) throw new Error(`the staging copy could not count its records (${res.status})`);
+  const { records } = (await res.json()) as { records: number };
+  return records;
 }

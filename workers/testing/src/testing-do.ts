@@ -1,7 +1,16 @@
-import { type AppSpec, type CodeBundle, PARTITION_KEY_HEADER, type TestReport } from "@aidevos/core";
-import { stagingHostOf } from "@aidevos/objects";
+import {
+  AidevosError,
+  type AppSpec,
+  type CodeBundle,
+  PARTITION_KEY_HEADER,
+  type Redactor,
+  secretRedactor,
+  type TestReport,
+} from "@aidevos/core";
+import { appControlOf, stagingHostOf } from "@aidevos/objects";
 import { StageDO, type StageJob, type StageLog, type TestingInput, type TestingOutput } from "@aidevos/pipeline";
 import { runUnitTests } from "@aidevos/sandbox";
+import { accountsCases, signedInClient, withCases } from "./accounts";
 import { runContractCheck } from "./contract-check";
 import { examplesOf, type PartitionFetch, runExamplesSuite } from "./examples/examples-suite";
 import { type AppClient, runIntegrationSuite } from "./integration-suite";
@@ -18,10 +27,33 @@ import { countRecords, stagingClient } from "./staging-client";
 export class TestingDO extends StageDO<TestingInput, TestingOutput, Env> {
   readonly stage = "testing";
 
+  /**
+   * The staging copies read the app's secrets, so whatever the suites saw of the app (a diff, a body,
+   * an error) may hold a value: every report, log line and error leaves this stage redacted
+   * (`[secret NAME]`), before it reaches the run, its events, the refiner's prompt or learning.
+   */
   protected async perform(job: StageJob<TestingInput>, log: StageLog) {
+    const redact = secretRedactor(await appControlOf(this.env, job.input.plan.spec.name).secretValues());
+    const redactedLog: StageLog = {
+      info: (message, data) => log.info(redact(message), redact(data)),
+      warn: (message, data) => log.warn(redact(message), redact(data)),
+    };
+    try {
+      return await this.test(job, redactedLog, redact);
+    } catch (err) {
+      if (!(err instanceof Error)) throw redact(String(err));
+      const message = redact(err.message);
+      if (message === err.message) throw err;
+      // Same kind of failure (permanent or not), without the value.
+      throw err instanceof AidevosError ? new AidevosError(err.code, message, err.status) : new Error(message);
+    }
+  }
+
+  private async test(job: StageJob<TestingInput>, log: StageLog, redact: Redactor) {
     const { plan, bundle } = job.input;
     const reports: TestReport[] = [];
-    const record = async (report: TestReport) => {
+    const record = async (seen: TestReport) => {
+      const report = redact(seen);
       reports.push(report);
       const extra = report.error ? ` (${report.error})` : "";
       await log.info(`${report.kind}: ${report.passed} passed, ${report.failed} failed${extra}`);
@@ -29,6 +61,11 @@ export class TestingDO extends StageDO<TestingInput, TestingOutput, Env> {
     };
     const spec = plan.spec;
     const hasExamples = examplesOf(spec).length > 0;
+    const unitTests = async () => {
+      this.at("the unit tests");
+      return record(await runUnitTests(this.env.LOADER, bundle));
+    };
+    this.at("the contract check");
     const contract = await runContractCheck(this.env, spec, job.input.allowBreaking === true);
     if (contract?.changes?.length)
       // The diff goes to the run's events whether or not it blocks the deploy.
@@ -41,21 +78,32 @@ export class TestingDO extends StageDO<TestingInput, TestingOutput, Env> {
       );
     if (
       (contract === null || (await record(contract))) &&
-      (await record(await runUnitTests(this.env.LOADER, bundle))) &&
+      (await unitTests()) &&
       (!hasExamples ||
         (await record(
           await this.onExampleStaging(job.runId, job.round, bundle, (send) => runExamplesSuite(spec, send)),
         )))
     ) {
-      await this.onStaging(job.runId, job.round, spec, bundle, async (send) => {
-        if (!(await record(await runIntegrationSuite(spec, send)))) return;
+      await this.onStaging(job.runId, job.round, spec, bundle, async (client, count) => {
+        // Each request names the step it is: a staging copy that never answers fails the stage naming it.
+        let suite = "integration";
+        const raw: AppClient = (method, path, ...rest) => {
+          this.at(`${suite}: ${method} ${path}`);
+          return client(method, path, ...rest);
+        };
+        // An app with owned entities is driven signed in; the accounts' own cases use the raw client.
+        const send = await signedInClient(spec, raw);
+        const integration = await runIntegrationSuite(spec, send);
+        if (!(await record(withCases(integration, await accountsCases(spec, raw))))) return;
+        suite = "security";
         const security = await runSecuritySuite(
           spec,
           bundle.files,
           (r) => send(r.method, r.path, r.body, r.headers),
-          () => countRecords(spec, send),
+          count,
         );
         if (!(await record(security))) return;
+        suite = "performance";
         await record(await runPerformanceSuite(spec, send));
       });
     }
@@ -88,6 +136,7 @@ export class TestingDO extends StageDO<TestingInput, TestingOutput, Env> {
       return await body(async (key, request) => {
         // What the live host tells a perKey app about its partition (workers/deploy app-host.ts).
         const req = new Request(request);
+        this.at(`examples: ${req.method} ${new URL(req.url).pathname}`);
         req.headers.delete(PARTITION_KEY_HEADER);
         if (key !== null) req.headers.set(PARTITION_KEY_HEADER, key);
         try {
@@ -109,12 +158,12 @@ export class TestingDO extends StageDO<TestingInput, TestingOutput, Env> {
     round: number,
     spec: AppSpec,
     bundle: CodeBundle,
-    body: (send: AppClient) => Promise<void>,
+    body: (send: AppClient, count: () => Promise<number>) => Promise<void>,
   ) {
     const host = stagingHostOf(this.env, runId, round);
     await host.discard();
     try {
-      await body(stagingClient(host, bundle, spec));
+      await body(stagingClient(host, bundle, spec), () => countRecords(host, bundle));
     } finally {
       await host.discard();
     }

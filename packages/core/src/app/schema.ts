@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AppSpec } from "../appspec";
+import type { ErrorDetail } from "../errors";
 
 /** Where a version runs on Cloudflare, when deploys go through the Cloudflare API too. */
 export const CloudflareVersion = z.object({
@@ -64,13 +65,27 @@ export type VersionChange =
   | (AppliedChange & { cloudflare: CloudflareVersion | null })
   | {
       ok: false;
-      reason: "no_app" | "no_version" | "already_live" | "nothing_to_promote" | "cloudflare_error";
+      reason:
+        | "no_app"
+        | "no_version"
+        | "already_live"
+        | "nothing_to_promote"
+        | "cloudflare_error"
+        | "constraint_violation";
       message: string;
+      /** constraint_violation: each stored value the target version's rules refuse, naming its record. */
+      details?: ErrorDetail[];
     };
 
 export const RollbackBody = z.strictObject({
   /** The version to return to; the one before the live version when omitted. */
   version: z.int().min(1).optional(),
+  options: z
+    .strictObject({
+      /** Roll back even when live records break the target version's rules (they are served as stored). */
+      force: z.boolean().optional(),
+    })
+    .optional(),
 });
 
 /** Where an app is served by the gateway: `/apps/{name}/` or, per key, `/apps/{name}/k/{key}/`. */

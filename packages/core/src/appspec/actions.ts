@@ -2,6 +2,7 @@ import { parse } from "acorn";
 import { z } from "zod";
 import { codeRegexProblem } from "./code-regex";
 import { Examples } from "./examples";
+import { isObjectName, OBJECT_NAME_MESSAGE } from "./names";
 
 /**
  * The header by which an app's host tells the app its partition key (`ctx.key` of an action); the
@@ -11,7 +12,8 @@ export const PARTITION_KEY_HEADER = "x-aidevos-partition-key";
 
 const ActionName = z
   .string()
-  .regex(/^[a-z][A-Za-z0-9]{0,39}$/, "must match ^[a-z][A-Za-z0-9]{0,39}$ (a camelCase name)");
+  .regex(/^[a-z][A-Za-z0-9]{0,39}$/, "must match ^[a-z][A-Za-z0-9]{0,39}$ (a camelCase name)")
+  .refine((name) => !isObjectName(name), OBJECT_NAME_MESSAGE);
 const ActionMethod = z.enum(["GET", "POST", "PUT", "PATCH", "DELETE"]);
 type ActionMethod = z.infer<typeof ActionMethod>;
 
@@ -27,6 +29,8 @@ function pathProblem(path: string): string | null {
   for (const segment of segments) {
     if (PARAM_SEGMENT.test(segment)) {
       if (params.has(segment)) return `repeats the parameter ${segment}`;
+      // `ctx.params` is a plain object: `:__proto__` would not survive as its key.
+      if (isObjectName(segment.slice(1))) return `parameter ${segment} ${OBJECT_NAME_MESSAGE}`;
       params.add(segment);
     } else if (segment === "." || segment === "..") {
       return `segment "${segment}" would be resolved away by URLs`;

@@ -1,4 +1,5 @@
 export * from "./access";
+export * from "./accounts";
 export * from "./actions";
 export * from "./examples";
 export * from "./realtime";

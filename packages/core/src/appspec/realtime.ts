@@ -1,10 +1,14 @@
 import { z } from "zod";
+import { isObjectName, OBJECT_NAME_MESSAGE } from "./names";
 
 /**
  * Schedules and channels of an AppSpec (docs/appspec.md): an action run every `everySeconds` in
  * every partition that holds data, and WebSocket rooms per partition held by the app's host.
  */
-const Name = z.string().regex(/^[a-z][A-Za-z0-9_-]{0,39}$/, "must match ^[a-z][A-Za-z0-9_-]{0,39}$");
+const Name = z
+  .string()
+  .regex(/^[a-z][A-Za-z0-9_-]{0,39}$/, "must match ^[a-z][A-Za-z0-9_-]{0,39}$")
+  .refine((name) => !isObjectName(name), OBJECT_NAME_MESSAGE);
 
 /** The shortest period: a schedule is housekeeping, not a busy loop. */
 const MIN_SCHEDULE_SECONDS = 60;

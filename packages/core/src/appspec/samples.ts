@@ -50,11 +50,24 @@ export function validValue(field: Field, variant = 0): unknown {
     case "ref":
       // A ref is valid only when its record exists: nothing can be made up without storage.
       return undefined;
+    case "json":
+      return { sample: variant };
+    case "array": {
+      const item = validValue(field.items as Field, variant);
+      return item === undefined ? [] : [item];
+    }
+    case "file":
+      // Files come by their own route; a JSON body may only clear one.
+      return undefined;
   }
 }
 
 /** A value of the wrong JSON type for the field. */
 export function wrongTypeValue(field: Field): unknown {
+  // Every JSON value is a json field's value: it has no wrong type.
+  if (field.type === "json") return undefined;
+  if (field.type === "array") return "not-an-array";
+  if (field.type === "file") return "not-a-file";
   return field.type === "string" || field.type === "enum" || field.type === "datetime" || field.type === "ref"
     ? 12345
     : "not-a-value";
@@ -105,6 +118,20 @@ export function invalidValues(field: Field): [label: string, value: unknown][] {
       break;
     case "datetime":
       out.push(["a word", "yesterday"], ["an impossible date", "2024-13-45T99:00:00Z"]);
+      break;
+    case "json":
+      out.push(["a value larger than maxBytes", "x".repeat(field.maxBytes ?? 65_536)]);
+      break;
+    case "array": {
+      const item = validValue(field.items as Field);
+      const max = field.maxItems ?? 100;
+      if (item !== undefined) out.push(["more than maxItems items", Array.from({ length: max + 1 }, () => item)]);
+      out.push(["an item of the wrong type", [wrongTypeValue(field.items as Field)]]);
+      for (const [label, value] of invalidValues(field.items as Field)) out.push([`an item that is ${label}`, [value]]);
+      break;
+    }
+    case "file":
+      out.push(["file metadata in a JSON body", { size: 1, contentType: "text/plain", sha256: "00" }]);
       break;
   }
   return out;

@@ -1,7 +1,10 @@
 import { z } from "zod";
 import { accessMembers, repeats } from "./access";
+import { accountsSchema, checkAccounts, checkModules, Module } from "./accounts";
 import { Action, checkActions } from "./actions";
+import { ARRAY_MAX_ITEMS_DEFAULT, checkDataEntity, dataFields, JSON_MAX_BYTES_DEFAULT } from "./data-fields";
 import { Examples } from "./examples";
+import { isObjectName, OBJECT_NAME_MESSAGE } from "./names";
 import { Channel, checkRealtime, Schedule } from "./realtime";
 import { compileSafePattern, MAX_PATTERN_LENGTH, patternProblem } from "./safe-pattern";
 
@@ -13,11 +16,19 @@ export const AppName = z
 /** Keys of a perKey app, as they appear in `/apps/{name}/k/{key}`. */
 export const PartitionKey = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 
-const Identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, "must be an identifier (letters, digits, _)");
-const UrlSegment = z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, "must be a lower-case URL segment");
+const Identifier = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, "must be an identifier (letters, digits, _)")
+  .refine((name) => !isObjectName(name), OBJECT_NAME_MESSAGE);
+const UrlSegment = z
+  .string()
+  .regex(/^[a-z][a-z0-9_-]{0,62}$/, "must be a lower-case URL segment")
+  .refine((name) => !isObjectName(name), OBJECT_NAME_MESSAGE);
 
 /** Names a record already carries, or that the list route reads as query parameters. */
-const RESERVED_FIELD_NAMES = ["id", "createdAt", "updatedAt", "limit", "cursor", "sort"] as const;
+const RESERVED_FIELD_NAMES = ["id", "createdAt", "updatedAt", "ownerId", "limit", "cursor", "sort", "q"] as const;
+/** Plurals whose paths the runtime answers itself (counters, channels, v3 accounts and files). */
+const RESERVED_PLURALS = ["counters", "channels", "auth", "files"];
 
 const common = {
   required: z.boolean().optional(),
@@ -72,6 +83,16 @@ const RefField = z.strictObject({
   default: z.string().min(1).max(200).optional(),
 });
 
+/** What an array's items may be: a scalar field definition with its constraints (data-fields.ts). */
+const ItemField = z.discriminatedUnion("type", [
+  StringField,
+  IntegerField,
+  NumberField,
+  BooleanField,
+  EnumField,
+  DatetimeField,
+]);
+
 export const Field = z.discriminatedUnion("type", [
   StringField,
   IntegerField,
@@ -80,8 +101,21 @@ export const Field = z.discriminatedUnion("type", [
   EnumField,
   DatetimeField,
   RefField,
+  ...dataFields(ItemField, common),
 ]);
 export type Field = z.infer<typeof Field>;
+
+/** v3 account fields (accounts.ts): the scalar field types, each of which may be `unique`. */
+const unique = { unique: z.boolean().optional() };
+const AccountField = z.discriminatedUnion("type", [
+  StringField.extend(unique),
+  IntegerField.extend(unique),
+  NumberField.extend(unique),
+  BooleanField.extend(unique),
+  EnumField.extend(unique),
+  DatetimeField.extend(unique),
+]);
+const Accounts = accountsSchema(AccountField);
 
 export const Operation = z.enum(["create", "get", "update", "delete", "list"]);
 export type Operation = z.infer<typeof Operation>;
@@ -98,8 +132,14 @@ export const Entity = z.strictObject({
     .optional(),
   /** Fields a list may be sorted by (`sort=-price,qty`). */
   sortable: z.array(Identifier).max(16).optional(),
+  /** String fields `?q=` searches (full text, FTS5 in the app's SQLite). */
+  search: z.array(Identifier).min(1).max(16).optional(),
   ttlSeconds: z.int().min(1).max(31_536_000).optional(),
   operations: z.array(Operation).optional(),
+  /** v3: records belong to the signed-in user who created them (a read-only `ownerId`). */
+  owner: z.literal("user").optional(),
+  /** v3, owned entities: anyone may get and list; writes stay the owner's. */
+  read: z.literal("public").optional(),
 });
 export type Entity = z.infer<typeof Entity>;
 
@@ -158,6 +198,18 @@ function fieldProblems(field: Field): string[] {
       if (field.default !== undefined && !field.values.includes(field.default))
         problems.push("default is not one of values");
       break;
+    case "array":
+      for (const problem of fieldProblems(field.items as Field)) problems.push(`items: ${problem}`);
+      if (field.default !== undefined && field.default.length > (field.maxItems ?? ARRAY_MAX_ITEMS_DEFAULT))
+        problems.push("default has more than maxItems items");
+      break;
+    case "json":
+      if (
+        field.default !== undefined &&
+        new TextEncoder().encode(JSON.stringify(field.default)).length > (field.maxBytes ?? JSON_MAX_BYTES_DEFAULT)
+      )
+        problems.push("default is larger than maxBytes");
+      break;
   }
   return problems;
 }
@@ -180,12 +232,14 @@ export const AppSpec = z
     ...accessMembers,
     schedules: z.array(Schedule).max(16).optional(),
     channels: z.array(Channel).max(16).optional(),
+    accounts: Accounts.optional(),
+    modules: z.array(Module).max(32).optional(),
   })
   .superRefine((spec, ctx) => {
     const plurals = new Set<string>();
     const names = new Set<string>();
     spec.entities.forEach((entity, i) => {
-      if (plurals.has(entity.plural) || entity.plural === "counters" || entity.plural === "channels")
+      if (plurals.has(entity.plural) || RESERVED_PLURALS.includes(entity.plural))
         ctx.addIssue({ code: "custom", path: ["entities", i, "plural"], message: "plural repeats or is reserved" });
       // `GET {base}/docs` is the app's docs page, served by the gateway (RESERVED_APP_PATHS).
       if (entity.plural === "docs")
@@ -232,6 +286,7 @@ export const AppSpec = z
         if (new Set(names).size !== names.length)
           ctx.addIssue({ code: "custom", path: ["entities", i, "unique", j], message: "names a field twice" });
       });
+      checkDataEntity(entity, i, ctx);
       entity.sortable?.forEach((name, j) => {
         if (!Object.hasOwn(entity.fields, name))
           ctx.addIssue({ code: "custom", path: ["entities", i, "sortable", j], message: `unknown field "${name}"` });
@@ -248,6 +303,14 @@ export const AppSpec = z
     for (const issue of [...repeats(spec.secrets, "secrets"), ...repeats(spec.outbound, "outbound")])
       ctx.addIssue({ code: "custom", ...issue });
     checkRealtime(spec, ctx);
+    for (const [fieldName, field] of Object.entries(spec.accounts?.fields ?? {})) {
+      for (const message of fieldProblems(field))
+        ctx.addIssue({ code: "custom", path: ["accounts", "fields", fieldName], message });
+      const unsafe = field.type === "string" && field.pattern !== undefined ? patternProblem(field.pattern) : null;
+      if (unsafe) ctx.addIssue({ code: "custom", path: ["accounts", "fields", fieldName, "pattern"], message: unsafe });
+    }
+    checkAccounts(spec, ctx);
+    checkModules(spec, ctx);
   });
 export type AppSpec = z.infer<typeof AppSpec>;
 export type AppSpecInput = z.input<typeof AppSpec>;

@@ -1,5 +1,7 @@
 import type { Action, ExampleStep } from "../appspec";
 import type { Entity, Field } from "../appspec/schema";
+import { addAccounts } from "./accounts";
+import { dataFieldSchema, dataListParameters } from "./data-document";
 import { type ContractRoute, type ContractSpec, contractRoutes, routeKey, schemaName } from "./routes";
 
 /** An OpenAPI 3.1 document as plain JSON (no library types: the document is data). */
@@ -47,7 +49,7 @@ function errorResponses(names: ErrorName[]): Json {
 
 /** The JSON Schema of a field's value; `nullable` adds null (optional fields read as null). */
 function fieldSchema(field: Field, nullable: boolean): Json {
-  const schema: Json = {};
+  const schema: Json = dataFieldSchema(field, nullable, fieldSchema) ?? {};
   const type = (t: string) => (nullable ? [t, "null"] : t);
   switch (field.type) {
     case "string":
@@ -135,14 +137,15 @@ function listParameters(entity: Entity): Json[] {
     },
     { name: "cursor", in: "query", description: "`nextCursor` of the previous page", schema: { type: "string" } },
   ];
-  if (sortable.length)
-    params.push({
-      name: "sort",
-      in: "query",
-      description: `comma-separated fields of ${sortable.join(", ")}; a leading - sorts descending; ties oldest first`,
-      schema: { type: "string" },
-    });
+  // createdAt and updatedAt are always sortable.
+  params.push({
+    name: "sort",
+    in: "query",
+    description: `comma-separated fields of ${[...sortable, "createdAt", "updatedAt"].join(", ")}; a leading - sorts descending; ties oldest first`,
+    schema: { type: "string" },
+  });
   for (const [name, field] of Object.entries(entity.fields)) {
+    if (field.type === "json" || field.type === "array" || field.type === "file") continue;
     params.push({
       name,
       in: "query",
@@ -158,7 +161,7 @@ function listParameters(entity: Entity): Json[] {
           schema: fieldSchema({ ...field, default: undefined } as Field, false),
         });
   }
-  return params;
+  return [...params, ...dataListParameters(entity, fieldSchema)];
 }
 
 const pathParams = (path: string, described: Record<string, string> = {}): Json[] =>
@@ -524,6 +527,7 @@ export function appContract(spec: ContractSpec, options: { serverUrl: string; ve
     // A public app asks for no credentials: the empty requirement says so explicitly.
     security: spec.access === "key" ? [{ appKey: [] }] : [{}],
   };
+  addAccounts(document, spec);
   pruneSchemas(document);
   return document;
 }

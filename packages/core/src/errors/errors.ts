@@ -64,6 +64,13 @@ export class PayloadTooLargeError extends AidevosError {
   }
 }
 
+/** Live records break the rules of the version a change would make live; details name each record. */
+export class ConstraintViolationError extends AidevosError {
+  constructor(message: string, details: ErrorDetail[]) {
+    super("constraint_violation", message, 409, details);
+  }
+}
+
 export class IdempotencyKeyReusedError extends AidevosError {
   constructor() {
     super("idempotency_key_reused", "this Idempotency-Key was already used with a different request body", 422);
@@ -110,5 +117,19 @@ export function detailsFromIssues(
 export class UnsupportedMediaTypeError extends AidevosError {
   constructor() {
     super("unsupported_media_type", "send the body as JSON (Content-Type: application/json)", 415);
+  }
+}
+
+/**
+ * A pipeline stage's attempt ran past its deadline (AIDEVOS_STAGE_TIMEOUT_MS): the run fails with
+ * it at once (a retry would hang the same way), naming the step the stage was at.
+ */
+export class StageTimeoutError extends AidevosError {
+  constructor(stage: string, deadlineMs: number, step: string | null) {
+    super(
+      "stage_timeout",
+      `${stage} did not finish within ${deadlineMs} ms${step ? `; it was at ${step}` : " (before its first step)"}`,
+      500,
+    );
   }
 }

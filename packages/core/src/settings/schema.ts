@@ -47,10 +47,27 @@ export const Settings = z.object({
   AIDEVOS_ROLLBACK_WINDOW_SECONDS: number(300, z.number().positive()),
   AIDEVOS_ROLLBACK_MIN_REQUESTS: number(20, z.number().int().min(0)),
   AIDEVOS_LATENCY_P95_MS: number(1000, z.number().positive()),
+  /** Wall-clock time an app request (an action, a route, a schedule or channel message) may take: then 504 `timeout`. */
+  AIDEVOS_ACTION_TIMEOUT_MS: number(30_000, z.number().int().min(100).max(600_000)),
+  /** Wall-clock time one attempt of a pipeline stage may take: then the run fails with `stage_timeout`. */
+  AIDEVOS_STAGE_TIMEOUT_MS: number(900_000, z.number().int().min(1_000).max(3_600_000)),
   AIDEVOS_ALERT_WEBHOOK_URL: text,
   /** "1" only for `pnpm bench`. */
   AIDEVOS_BENCH: z.preprocess((v) => v === "1" || v === true, z.boolean()),
   AIDEVOS_API_TOKEN: secret,
+  /**
+   * On Cloudflare, every app is also served on `https://{name}.{APPS_DOMAIN}` (a wildcard route and
+   * DNS record the operator sets up); unset: apps on the gateway's origin only (and `{name}.localhost`).
+   */
+  APPS_DOMAIN: z.preprocess(
+    unset,
+    z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/)
+      .optional(),
+  ),
   /** The root of the keys that encrypt apps' secret values at rest (AppControlDO); unset: a generated key per app. */
   AIDEVOS_SECRETS_KEY: secret,
 });

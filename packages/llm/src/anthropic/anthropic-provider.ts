@@ -1,5 +1,5 @@
 import { ModelOutputInvalidError, ModelTruncatedError } from "@aidevos/core";
-import { answerSchema, inputMessage, issuesText, knowledgeText, PREAMBLE } from "../prompting";
+import { answerSchema, inputMessage, issuesText, PREAMBLE } from "../prompting";
 import type { LlmProvider, LlmTask, StructuredCall, StructuredResult, Usage } from "../provider";
 import { NO_USAGE } from "../provider";
 import { fromStrict, strictSchema } from "../schema/strict";
@@ -54,7 +54,8 @@ export class AnthropicProvider implements LlmProvider {
     const model = this.settings.models[call.task] ?? this.settings.models.default;
     const { wrapped, json } = answerSchema(call.schema);
     const inputSchema = strictSchema(json, { allRequired: false });
-    const messages: any[] = [{ role: "user", content: inputMessage(call.input) }];
+    // Knowledge is data in the user turn, never instructions in the system block (docs/security.md).
+    const messages: any[] = [{ role: "user", content: inputMessage(call.input, call.knowledge) }];
     let usage: Usage = NO_USAGE;
     const repairs = this.settings.maxRepairs ?? 2;
     const cap = this.settings.maxTokensCap ?? 64_000;
@@ -69,16 +70,14 @@ export class AnthropicProvider implements LlmProvider {
       const params = {
         model,
         max_tokens: maxTokens,
-        // Rules with the contract, then knowledge: the stable prefix (tools → system) of a run's
-        // calls. A breakpoint after each block: the rules and contract are the same for every
-        // action's code call (and every run on this prompt version) even when the knowledge differs.
+        // Rules with the contract: the stable prefix (tools → system) of every call on this prompt version.
         system: [
           {
             type: "text" as const,
             text: `${PREAMBLE} Answer only by calling the ${ANSWER_TOOL} tool.\n\n${call.system}`,
+            cache_control: { type: "ephemeral" as const },
           },
-          ...(call.knowledge?.length ? [{ type: "text" as const, text: knowledgeText(call.knowledge) }] : []),
-        ].map((block) => ({ ...block, cache_control: { type: "ephemeral" as const } })),
+        ],
         tools: [
           {
             name: ANSWER_TOOL,

@@ -5,7 +5,7 @@ import {
   ModelTruncatedError,
   ModelUnreachableError,
 } from "@aidevos/core";
-import { answerSchema, inputMessage, issuesText, knowledgeText, PREAMBLE } from "../prompting";
+import { answerSchema, inputMessage, issuesText, PREAMBLE } from "../prompting";
 import type { LlmProvider, LlmTask, StructuredCall, StructuredResult, Usage } from "../provider";
 import { NO_USAGE } from "../provider";
 import { fromStrict, strictSchema } from "../schema/strict";
@@ -53,9 +53,9 @@ export class OpenAiCompatibleProvider implements LlmProvider {
     const messages: { role: string; content: string }[] = [
       {
         role: "system",
-        content: `${PREAMBLE} Answer with JSON only.\n\n${call.system}${call.knowledge?.length ? `\n\n${knowledgeText(call.knowledge)}` : ""}`,
+        content: `${PREAMBLE} Answer with JSON only.\n\n${call.system}`,
       },
-      { role: "user", content: inputMessage(call.input) },
+      { role: "user", content: inputMessage(call.input, call.knowledge) },
     ];
     const long = LONG.includes(call.task);
     const cap = this.settings.maxTokensCap ?? 64_000;

@@ -7,7 +7,7 @@
  */
 export const GUARD_BUDGET = String.raw`const requests = new AsyncLocalStorage();
 /** Module load and anything else that runs outside a request; never refilled. */
-const loading = { ticks: 0, budget: CONFIG.loadBudget, tripped: null };
+const loading = { ticks: 0, budget: CONFIG.loadBudget, tripped: null, ended: null, timers: null, bounded: false };
 
 function trip(state, kind, message) {
   if (state.tripped === null) state.tripped = { kind, message };
@@ -17,6 +17,11 @@ function trip(state, kind, message) {
 }
 
 function over(state) {
+  // A request that has answered (or passed its deadline) runs nothing more: see timers.ts.
+  if (state.ended !== null) {
+    every = 1;
+    throw new SandboxLimitError("ended", state.ended);
+  }
   trip(state, "cpu", "sandbox: CPU budget exceeded (an endless loop, runaway recursion or too much native work?)");
 }
 
@@ -65,7 +70,7 @@ function allocate(bytes, what) {
 export function __aidevos_within(budget, body) {
   const outer = requests.getStore();
   if (outer !== undefined) return body(probeOf(outer));
-  const state = { ticks: 0, budget: typeof budget === "number" && budget > 0 ? budget : CONFIG.loadBudget, tripped: null };
+  const state = { ticks: 0, budget: typeof budget === "number" && budget > 0 ? budget : CONFIG.loadBudget, tripped: null, ended: null, timers: null, bounded: false };
   return requests.run(state, () => body(probeOf(state)));
 }
 

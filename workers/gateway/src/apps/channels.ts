@@ -1,6 +1,7 @@
 import { AidevosError, NotFoundError, PARTITION_KEY_HEADER } from "@aidevos/core";
 import { LIVE_HEADER } from "@aidevos/deploy";
 import { appHostOf } from "@aidevos/objects";
+import { appUrl } from "./routing";
 
 /** `/channels/{name}` or `/k/{key}/channels/{name}` (the path after `/apps/{name}`), already checked by servedTarget. */
 const CHANNEL_PATH = /^(?:\/k\/([^/]+))?\/channels\/([^/]+)$/;
@@ -30,5 +31,5 @@ export async function channelUpgrade(env: Env, name: string, path: string, reque
   if (key !== null) headers.set(PARTITION_KEY_HEADER, key);
   headers.set(LIVE_HEADER, JSON.stringify(live));
   const host = key === null ? appHostOf(env, name) : appHostOf(env, name, key);
-  return host.fetch(new Request(new URL(`/channels/${channel}`, "http://app"), { headers }));
+  return host.fetch(new Request(appUrl(`/channels/${channel}`, ""), { headers }));
 }

@@ -13,6 +13,12 @@ import { docsPage } from "../dashboard";
  */
 export const contract = new Hono<{ Bindings: Env }>();
 
+/**
+ * The docs page beside the document runs sandboxed in an opaque origin (apps/origins.ts), so its
+ * fetch of the document is cross-origin: the public document says anyone may read it.
+ */
+const PUBLIC = { "access-control-allow-origin": "*" };
+
 async function document(env: Env, rawName: string, origin: string, key: string | null) {
   const name = AppName.safeParse(rawName);
   if (!name.success) throw new NotFoundError("an app (app names match ^[a-z][a-z0-9-]{1,38}$)");
@@ -27,7 +33,7 @@ async function document(env: Env, rawName: string, origin: string, key: string |
 
 contract.get("/apps/:name/openapi.json", async (c) => {
   const { doc } = await document(c.env, c.req.param("name"), new URL(c.req.url).origin, null);
-  return c.json(doc);
+  return c.json(doc, 200, PUBLIC);
 });
 
 contract.get("/apps/:name/docs", async (c) => {
@@ -41,7 +47,7 @@ contract.get("/apps/:name/k/:key/openapi.json", async (c, next) => {
   const { perKey, doc } = await document(c.env, c.req.param("name"), new URL(c.req.url).origin, key.data);
   // A single-partition app has no /k/{key} base: the path is the app's own (served by the proxy).
   if (!perKey) return next();
-  return c.json(doc);
+  return c.json(doc, 200, PUBLIC);
 });
 
 contract.get("/apps/:name/k/:key/docs", async (c, next) => {

@@ -3,12 +3,12 @@ import {
   type AppliedChange,
   AppName,
   ConflictError,
+  ConstraintViolationError,
   contractDiff,
   type ErrorGroup,
   type FeedEntry,
   NotFoundError,
   OfflineNeedsSpecError,
-  PartitionKey,
   routeOf,
   ValidationError,
   type VersionChange,
@@ -17,7 +17,7 @@ import { type Routed, runScheduleOnCloudflare } from "@aidevos/deploy";
 import { providerName } from "@aidevos/llm";
 import { appControlOf, appHostOf, appMonitorOf, newRunOf, registryOf, trafficBufferOf } from "@aidevos/objects";
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { appKeyRequired } from "../auth";
 import { limitBody } from "../body";
 import { validationHook } from "../errors";
@@ -37,6 +37,7 @@ import {
   runScheduleRoute,
   usageRoute,
 } from "./routes";
+import { appRouteOf, appUrl } from "./routing";
 import { errorOf, recordRequest, redactedSample } from "./traffic";
 
 export const apps = new OpenAPIHono<{ Bindings: Env }>({ defaultHook: validationHook });
@@ -117,6 +118,8 @@ function applied(change: VersionChange): AppliedChange {
       throw new AidevosError("not_found", change.message, 404);
     case "cloudflare_error":
       throw new AidevosError("cloudflare_api_error", change.message, 502);
+    case "constraint_violation":
+      throw new ConstraintViolationError(change.message, change.details ?? []);
     default:
       throw new ConflictError(change.message);
   }
@@ -124,8 +127,8 @@ function applied(change: VersionChange): AppliedChange {
 
 apps.openapi(rollbackAppRoute, async (c) => {
   const { name } = c.req.valid("param");
-  const { version } = c.req.valid("json");
-  return c.json(applied(await appControlOf(c.env, name).rollback(version)), 200);
+  const { version, options } = c.req.valid("json");
+  return c.json(applied(await appControlOf(c.env, name).rollback(version, null, options?.force === true)), 200);
 });
 
 apps.openapi(promoteAppRoute, async (c) => {
@@ -182,13 +185,22 @@ export const served = new Hono<{ Bindings: Env }>();
 
 served.use("/apps/*", limitBody);
 
-served.all("/apps/:name/*", async (c) => {
-  const url = new URL(c.req.url);
-  const { name, path } = servedTarget(c.req.param("name"), url.pathname);
+served.all("/apps/:name/*", (c) => {
+  const target = appRouteOf(c.req.raw, c.env);
+  if (target.kind !== "app") throw new NotFoundError(target.kind === "refused" ? target.message : "app");
+  return serveApp(c, target);
+});
+
+/**
+ * Serves a request for an app: `target` is the app and its path as the routing function checked
+ * them (apps/routing.ts), on the gateway's origin or the app's own (apps/origins.ts).
+ */
+export async function serveApp(c: Context<{ Bindings: Env }>, target: { name: string; path: string }) {
+  const { name, path } = target;
   // The body is read here, whole and bounded, before the host is called: a body still streaming
   // across RPC to an app that answers without reading it could leave the client with no answer.
   const body = c.req.method === "GET" || c.req.method === "HEAD" ? null : await c.req.arrayBuffer();
-  const request = new Request(new URL(path + url.search, "http://app"), {
+  const request = new Request(appUrl(path, new URL(c.req.url).search), {
     method: c.req.method,
     headers: c.req.raw.headers,
     body,
@@ -282,34 +294,6 @@ served.all("/apps/:name/*", async (c) => {
       : { ...base, status: res.status, ms, ...invalidFieldsOf(refused) },
   );
   return res;
-});
-
-/**
- * The app and its path, checked before any Durable Object is touched: a name off the app-name rule,
- * or a `/k/{key}` segment off the partition-key rule, is `not_found` (no app or host can have it).
- * A single-partition app with an entity called `k` sees the same check on its ids, which it
- * generates within that rule, so nothing it serves is refused.
- */
-function servedTarget(rawName: string, pathname: string): { name: string; path: string } {
-  const name = AppName.safeParse(rawName);
-  if (!name.success) throw new AidevosError("not_found", "no such app (app names match ^[a-z][a-z0-9-]{1,38}$)", 404);
-  // The path after `/apps/{name}` as sent, so an escaped name cannot shift it.
-  const afterName = pathname.indexOf("/", "/apps/".length);
-  const path = afterName === -1 ? "/" : pathname.slice(afterName);
-  if (path.startsWith("/k/")) {
-    const end = path.indexOf("/", 3);
-    const key = PartitionKey.safeParse(decodeSegment(path.slice(3, end === -1 ? undefined : end)));
-    if (!key.success) throw new AidevosError("not_found", "no such key (keys match ^[A-Za-z0-9_-]{1,64}$)", 404);
-  }
-  return { name: name.data, path };
-}
-
-function decodeSegment(raw: string): string | null {
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    return null;
-  }
 }
 
 /** The field paths a 400 validation_failed answer names (its details), for usage insights. */

@@ -61,6 +61,9 @@ export const rollbackAppRoute = createRoute({
     200: json(AppliedChange, "the version now live"),
     400: error("no such version, or already live"),
     404: error("no such app"),
+    409: error(
+      "constraint_violation: live records break the target version's rules (details name them); options.force rolls back anyway",
+    ),
   },
 });
 

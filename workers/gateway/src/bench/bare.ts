@@ -1,5 +1,6 @@
 import { setting } from "@aidevos/core";
 import { appHostOf } from "@aidevos/objects";
+import { appUrl, unsafePath } from "../apps/routing";
 
 const BARE = "/__bench/bare/";
 
@@ -20,7 +21,9 @@ export async function bare(request: Request, env: Env): Promise<Response> {
   const name = slash < 0 ? rest : rest.slice(0, slash);
   const path = slash < 0 ? "/" : rest.slice(slash);
   // As the proxy hands it on (redirects left to the client), so the host does the same work for both.
-  const forwarded = new Request(new URL(path + url.search, "http://app"), {
+  if (unsafePath(path))
+    return Response.json({ error: { code: "not_found", message: path, details: [] } }, { status: 404 });
+  const forwarded = new Request(appUrl(path, url.search), {
     method: request.method,
     headers: request.headers,
     body: request.body,

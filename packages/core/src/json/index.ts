@@ -1,0 +1,1 @@
+export { jsonDepthExceeds, MAX_JSON_DEPTH, protoKeyPath } from "./depth";
