@@ -123,7 +123,8 @@ it("list with sort and range filter: 100,000 records against 1,000 in one partit
         benchmark: "  the same without the runtime's indexes",
         figure: `${ms(median(t.bare))} (${spread(t.bare)})`,
         baseline: `indexed ${ms(median(t.large))}`,
-        ratio: `${(median(t.bare) / base).toFixed(2)}×`,
+        // Against the indexed list of the same 100,000 records, the baseline this row names.
+        ratio: `${(median(t.bare) / median(t.large)).toFixed(2)}×`,
         floor: floor("≥ 10× the indexed list", median(t.bare) >= 10 * median(t.large)),
       },
     );

@@ -1,7 +1,7 @@
 // Proves the contract diff (packages/core contract/diff.ts) names every kind of change between two
 // versions of a spec and marks exactly the breaking ones: removed routes and fields, new required
-// fields, tightened constraints and changed types break; additions, loosened constraints and new
-// defaults do not.
+// fields without a default, tightened constraints and changed types break; additions (a required
+// field with a default included), loosened constraints and new defaults do not.
 import { AppSpec, type AppSpecInput, type ContractChange, contractDiff } from "@aidevos/core";
 import { describe, expect, it } from "vitest";
 
@@ -32,6 +32,18 @@ const TABLE: Row[] = [
     base({ title }),
     base({ title, sku: { type: "string", required: true } }),
     [{ change: "added", subject: "field", at: "items.sku", breaking: true }],
+  ],
+  [
+    "a required field with a default added (SQL's NOT NULL DEFAULT: not breaking)",
+    base({ title }),
+    base({ title, severity: { type: "enum", values: ["low", "normal"], required: true, default: "normal" } }),
+    [{ change: "added", subject: "field", at: "items.severity", breaking: false }],
+  ],
+  [
+    "a field made required with a default (not breaking)",
+    base({ title, note: { type: "string", default: "-" } }),
+    base({ title, note: { type: "string", required: true, default: "-" } }),
+    [{ change: "tightened", subject: "required", at: "items.note", breaking: false }],
   ],
   [
     "a field made required",

@@ -120,6 +120,8 @@ describe("schedules of an app on Cloudflare", () => {
       get: (script: string) => ({
         fetch: async (request: Request) => {
           const path = new URL(request.url).pathname;
+          // The runtime's answer to a write says what the partition stores (app.js).
+          if (path === "/") return new Response("{}", { headers: { "x-aidevos-stored": "4096" } });
           const carried = request.headers.get("x-aidevos-platform-token") === token ? "token" : "no token";
           seen.push(`${script} ${request.method} ${path} ${carried}`);
           if (path.startsWith("/k/b/"))
@@ -133,9 +135,20 @@ describe("schedules of an app on Cloudflare", () => {
       }),
     };
     const withDispatcher = { ...env, DISPATCHER: dispatcher } as unknown as Env;
-    // Requests through the dispatch route note their keys as partitions that may hold data.
-    for (const key of ["a", "b"])
-      await dispatched(withDispatcher, { waitUntil: () => {} }, name, `/k/${key}/tidy`, new Request("http://app/"), 0);
+    // Writes through the dispatch route make their keys partitions once the answer says they store data;
+    // a read of another key does not.
+    for (const key of ["a", "b"]) {
+      const res = await dispatched(
+        withDispatcher,
+        { waitUntil: () => {} },
+        name,
+        `/k/${key}/tidy`,
+        new Request("http://app/", { method: "POST" }),
+        0,
+      );
+      expect(res.headers.has("x-aidevos-stored")).toBe(false);
+    }
+    await dispatched(withDispatcher, { waitUntil: () => {} }, name, "/k/junk/tidy", new Request("http://app/"), 0);
     seen.length = 0;
 
     expect(await runScheduleOnCloudflare(withDispatcher, dispatcher, name, "nightly", null)).toEqual({

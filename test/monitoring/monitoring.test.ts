@@ -105,8 +105,14 @@ describe("monitoring deployed apps", () => {
     expect(groups[0].sample.headers.authorization).toBe("[redacted]");
     expect(JSON.stringify(groups)).not.toContain("user-secret");
 
-    const hooks = (await (await fetch(webhookUrl.replace(/\/hook$/, "/received"))).json()) as { app: string }[];
-    expect(hooks.filter((h: { app: string }) => h.app === "ledger")).toHaveLength(1);
+    // The new group waits for the digest window (the monitor's alarm): one message, not a POST per group.
+    const received = async () =>
+      (
+        (await (await fetch(webhookUrl.replace(/\/hook$/, "/received"))).json()) as { app: string; kind: string }[]
+      ).filter((h) => h.app === "ledger");
+    expect(await received()).toHaveLength(0);
+    expect(await runDurableObjectAlarm(appMonitorOf(env, "ledger"))).toBe(true);
+    expect((await received()).map((h) => h.kind)).toEqual(["error_digest"]);
 
     // The rollback is a lesson for the next code generator.
     const lessons = (await json(await api("/v1/knowledge?q=production%20error%20entries"))).items;

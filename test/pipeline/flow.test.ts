@@ -1,12 +1,41 @@
 // Proves the pipeline's routing (nextStep) stage by stage: where each finished report sends the
-// run, for passed and failed rounds, at and below the refine limit, and when the refiner stalls.
+// run, for passed and failed rounds, at and below the refine limit, and when the refiner stalls;
+// and what findings block (docs/appspec.md, "What gates a deploy"): never code the spec gave unless
+// the run is strict, code a model wrote only after its refine rounds; a run's error names its stage,
+// the failing request, its status and answer, and what the user can change.
 
 import type { CodeBundle, Plan, StageName, TestReport } from "@aidevos/core";
 import type { FinishedReport, StageOutput } from "@aidevos/pipeline";
 import { describe, expect, it } from "vitest";
 import { type FlowContext, nextStep } from "../../workers/runs/src/flow";
 
-const plan = { spec: { name: "todo" } } as Plan;
+// `a` has no code in the plan: a model writes it. `given` came with its code.
+const plan = {
+  spec: {
+    name: "todo",
+    actions: [
+      { name: "a", method: "GET", path: "/a" },
+      { name: "given", method: "POST", path: "/say", code: "export default async () => ({})" },
+    ],
+  },
+} as Plan;
+const given = { spec: { name: "todo", actions: [plan.spec.actions![1]!] } } as Plan;
+const finding = (action: string) => ({
+  check: "fuzz" as const,
+  name: `action ${action}: fuzz: POST /say: JSON null`,
+  message: "POST /say answered 500",
+  action,
+  exchange: { method: "POST", path: "/say", body: "null", status: 500, answer: '{"error":{"code":"internal_error"}}' },
+});
+const withFinding = (action: string): TestReport => ({
+  kind: "security",
+  ok: true,
+  passed: 3,
+  failed: 0,
+  durationMs: 1,
+  cases: [],
+  findings: [finding(action)],
+});
 const bundle = (n: number) => ({ hash: `code-${n}` }) as CodeBundle;
 const failing = (name: string): TestReport => ({
   kind: "integration",
@@ -137,7 +166,9 @@ describe("nextStep", () => {
       {
         kind: "fail",
         code: "failures_repeated",
-        message: "round 1 failed exactly as round 0 did; the refiner is not converging",
+        message: expect.stringMatching(
+          /^testing: round 1 failed exactly as round 0 did; the refiner is not converging/,
+        ),
       },
     ],
     [
@@ -147,7 +178,9 @@ describe("nextStep", () => {
       {
         kind: "fail",
         code: "tests_failed",
-        message: "integration tests still fail after 1 refine round(s); the live version is unchanged",
+        message: expect.stringMatching(
+          /^testing: integration tests still fail after 1 refine round\(s\); the live version is unchanged; integration failed at b: boom/,
+        ),
       },
     ],
     [
@@ -157,7 +190,7 @@ describe("nextStep", () => {
       {
         kind: "fail",
         code: "tests_failed",
-        message: "integration tests still fail after 0 refine round(s); the live version is unchanged",
+        message: expect.stringMatching(/^testing: integration tests still fail after 0 refine round\(s\)/),
       },
     ],
     [
@@ -194,7 +227,92 @@ describe("nextStep", () => {
       },
     ],
     ["learning → the run succeeds", succeeded("learning", 0, { lessons: [] }), {}, { kind: "succeed" }],
+    [
+      "a finding on code the spec gave → deployed all the same (a warning)",
+      succeeded("testing", 1, { passed: true, reports: [withFinding("given")] }),
+      {},
+      { kind: "handoff", stage: "deploy", round: 0, input: { plan, bundle: bundle(1) } },
+    ],
+    [
+      "a finding on code a model wrote → refined, with the finding as the refiner's failure",
+      succeeded("testing", 0, { passed: true, reports: [passing, withFinding("a")] }),
+      {},
+      {
+        kind: "handoff",
+        stage: "codegen",
+        round: 1,
+        input: {
+          plan,
+          previous: bundle(0),
+          previousSpec: plan.spec,
+          failures: [
+            {
+              kind: "security",
+              ok: false,
+              passed: 0,
+              failed: 1,
+              durationMs: 1,
+              cases: [
+                {
+                  name: "action a: fuzz: POST /say: JSON null",
+                  ok: false,
+                  message: expect.stringContaining("POST /say with body null answered 500"),
+                  durationMs: 0,
+                },
+              ],
+            },
+          ],
+        },
+      },
+    ],
+    [
+      "a finding on code a model wrote at the refine limit → blocks, saying the request and answer",
+      succeeded("testing", 1, { passed: true, reports: [withFinding("a")] }),
+      { maxRefineRounds: 1 },
+      {
+        kind: "fail",
+        code: "findings_blocked",
+        message: expect.stringContaining(
+          'POST /say with body null answered 500: {"error":{"code":"internal_error"}}. To change:',
+        ),
+      },
+    ],
+    [
+      "options.strict → a finding on code the spec gave blocks too",
+      succeeded("testing", 1, { passed: true, reports: [withFinding("given")] }),
+      { strict: true },
+      {
+        kind: "fail",
+        code: "findings_blocked",
+        message: expect.stringMatching(
+          /^testing: security finding on code the spec gave, blocking because options.strict is set/,
+        ),
+      },
+    ],
   ])("%s", (_name, report, extra, step) => {
     expect(nextStep(report, context(ledger, extra))).toEqual(step);
+  });
+
+  it("a failing gate in code no model wrote ends the run at once, naming the stage, the request, the answer and what to change", () => {
+    const failed: TestReport = {
+      ...failing("orders: create answers 201"),
+      cases: [
+        {
+          name: "orders: create answers 201",
+          ok: false,
+          message: "POST /orders: status 500, want 201",
+          durationMs: 1,
+          exchange: { method: "POST", path: "/orders", body: '{"qty":1}', status: 500, answer: "x".repeat(300) },
+        },
+      ],
+    };
+    const ledgerGiven = { ...ledger, "planning/0": given, "codegen/0": { ...ledger["codegen/0"], spec: given.spec } };
+    const step = nextStep(succeeded("testing", 0, { passed: false, reports: [failed] }), context(ledgerGiven));
+    expect(step).toMatchObject({ kind: "fail", code: "tests_failed" });
+    const message = (step as { message: string }).message;
+    expect(message).toMatch(/^testing: integration failed at orders: create answers 201/);
+    expect(message).toContain(`POST /orders with body {"qty":1} answered 500: ${"x".repeat(300)}`);
+    expect(message).toContain("To change:");
+    expect(message).not.toContain("codegen");
   });
 });

@@ -17,6 +17,7 @@ const HAND_WRITTEN = [
   "fails-example",
   "wrong-ctx-api",
   "never-converges",
+  "refine-two-actions",
 ];
 
 /** The spec a fixture's model writes (its spec answer). */

@@ -60,6 +60,23 @@ describe("replayed model runs", () => {
     expect((await api("/apps/shelf/shelve", { method: "POST", json: { title: "Emma" } })).status).toBe(201);
   });
 
+  // Hand-written fixture with no refine answer for `count`: a refiner that rewrote it too would miss the
+  // replay and fail the run, and the deployed count must be the code generator's, byte for byte.
+  it("rewrites only the failing one of two model-written actions", async () => {
+    const run = await waitForRun(
+      (await startRun({ request: "a shelf of books with a count", options: { replay: "refine-two-actions" } })).id,
+    );
+    expect(run.status, JSON.stringify(run.error)).toBe("succeeded");
+    const events = await (await api(`/v1/runs/${run.id}/events`)).text();
+    expect(events).toContain("codegen succeeded (round 1): refined 1 action(s) (shelve)");
+    const { files } = await json(await api(`/v1/runs/${run.id}/files`));
+    const count = files.find((f: { path: string }) => f.path === "actions/count.js");
+    const written = FIXTURES["refine-two-actions"]!.calls.find((c) => c.task === "code" && c.action === "count")!;
+    expect(count.content).toContain((written.answer as { code: string }).code.trim());
+    expect((await api("/apps/two-shelf/shelve", { method: "POST", json: { title: "Emma" } })).status).toBe(201);
+    expect(await json(await api("/apps/two-shelf/count"))).toEqual({ books: 1 });
+  });
+
   it("stops when the refiner repeats itself, and leaves the live version alone", async () => {
     // v1 has the contract the fixture's spec keeps (books with a title), so v2 breaks no client.
     const books = { name: "book", plural: "books", fields: { title: { type: "string", required: true } } } as const;

@@ -128,6 +128,15 @@ describe("linear-time regular expressions", () => {
       expect(body.error.code).toBe("validation_failed");
       expect(JSON.stringify(body.error.details)).toMatch(new RegExp(`${shape}.*needs a backtracking engine`));
     }
+    const withModule = {
+      ...actionSpec(uniqueName("btm"), "export default async () => ({ ok: true });"),
+      modules: [{ name: "words", code: "export const twice = (s) => /(\\w+) \\1/.test(s);" }],
+    };
+    const res = await api("/v1/runs", { method: "POST", json: { request: "r", spec: withModule } });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify((await json(res)).error.details)).toMatch(
+      /module words: .*backreference.*needs a backtracking engine/,
+    );
   });
 
   it("refuses a RegExp built at run time that needs backtracking when it is made", async () => {

@@ -55,6 +55,15 @@ const ROUTE_METHODS = {
 /** Where the platform (the app's host) talks to the app; the host never lets a public request reach it. */
 const INTERNAL = "/_aidevos/";
 
+/**
+ * How much this partition stores, in bytes (0 while it holds no record, counter or key-value row),
+ * on the answer to every request that may write: the host counts a partition only once it holds
+ * data (docs/security.md, Quotas) and keeps its storage quotas from these figures.
+ */
+const STORED_HEADER = "x-aidevos-stored";
+/** Tables that hold the platform's bookkeeping, not the app's data. */
+const BOOKKEEPING = ["_meta", "_rate", "_unique", "_schedules"];
+
 function json(status, body, headers = {}) {
   return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
 }
@@ -96,7 +105,9 @@ export class App extends DurableObject {
     this.heldBroadcasts = new Map();
     ctx.blockConcurrencyWhile(async () => {
       this.migrate();
-      if (this.ownHost) adoptSchedulesHere(this.sql);
+      // Where the object is its own host, a perKey partition runs schedules only once it holds data:
+      // a key that was only read must not start an alarm for good (docs/security.md, Quotas).
+      if (this.ownHost && (SPEC.partition !== "perKey" || this.storedBytes() > 0)) this.adoptSchedules();
       await this.scheduleExpiry();
     });
   }
@@ -115,12 +126,43 @@ export class App extends DurableObject {
 
   /** @override */
   async fetch(request) {
+    let response;
     try {
-      return await this.route(request);
+      response = await this.route(request);
     } catch (err) {
-      if (err instanceof HttpError) return json(err.status, errorBody(err), err.headers);
-      return json(500, { error: { code: "internal_error", message: "internal error", details: [] } });
+      if (err instanceof HttpError) response = json(err.status, errorBody(err), err.headers);
+      else response = json(500, { error: { code: "internal_error", message: "internal error", details: [] } });
     }
+    if (request.method === "GET" || request.method === "HEAD" || response.webSocket) return response;
+    const stored = this.storedBytes();
+    if (this.ownHost && stored > 0 && !this.schedulesAdopted) {
+      this.adoptSchedules();
+      await this.scheduleExpiry();
+    }
+    const told = new Response(response.body, response);
+    told.headers.set(STORED_HEADER, String(stored));
+    return told;
+  }
+
+  adoptSchedules() {
+    this.schedulesAdopted = true;
+    adoptSchedulesHere(this.sql);
+  }
+
+  /** The partition's size when any table of the app's holds a row, else 0 (tables alone are not data). */
+  storedBytes() {
+    const tables = this.sql
+      .exec(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'",
+      )
+      .toArray()
+      .map((r) => String(r.name))
+      .filter((name) => !BOOKKEEPING.includes(name));
+    for (const name of tables) {
+      const row = this.sql.exec(`SELECT 1 AS one FROM "${name.replaceAll('"', '""')}" LIMIT 1`).toArray()[0];
+      if (row) return this.sql.databaseSize;
+    }
+    return 0;
   }
 
   async route(request) {
@@ -277,7 +319,7 @@ export class App extends DurableObject {
   /** @override */
   async alarm() {
     this.purgeExpired();
-    if (this.ownHost) await runDueHere(this);
+    if (this.ownHost && this.schedulesAdopted) await runDueHere(this);
     await this.scheduleExpiry();
   }
 
@@ -318,7 +360,7 @@ export class App extends DurableObject {
       const { at } = this.sql.exec(`SELECT MIN(expires_at) AS at FROM ${tableOf(entity)}`).one();
       if (at !== null && (next === null || at < next)) next = at;
     }
-    if (this.ownHost) {
+    if (this.ownHost && this.schedulesAdopted) {
       const schedule = nextScheduleHere(this.sql);
       if (schedule !== null && (next === null || schedule < next)) next = schedule;
     }

@@ -150,6 +150,12 @@ export function validateCreate(entity, body) {
   const values = {};
   for (const [name, field] of Object.entries(entity.fields)) {
     const value = Object.hasOwn(body, name) ? body[name] : undefined;
+    // As SQL's NOT NULL DEFAULT: an omitted field takes its default; `required` refuses only what
+    // is left with no value (omitted with no default, or an explicit null).
+    if (value === undefined && field.default !== undefined) {
+      values[name] = field.default;
+      continue;
+    }
     if (value === undefined || value === null) {
       if (field.required) details.push({ path: name, message: "required" });
       else values[name] = field.default ?? null;

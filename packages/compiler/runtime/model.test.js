@@ -51,7 +51,15 @@ for (const entity of SPEC.entities) {
     it("rejects unknown fields in a patch", () => rejects({ createdAt: "x" }, entity, "createdAt", validatePatch));
     for (const [name, field] of Object.entries(entity.fields)) {
       const s = samples.fields[name];
-      if (field.required) it(`${name} is required`, () => rejects({}, entity, name));
+      // Required with a default (SQL's NOT NULL DEFAULT): omitting it takes the default, only null is refused.
+      if (field.required && field.default === undefined) it(`${name} is required`, () => rejects({}, entity, name));
+      if (field.required && field.default !== undefined)
+        it(`${name} is required: null is refused, omitting it takes its default`, () => {
+          rejects({ [name]: null }, entity, name);
+          if (!samples.valid) return;
+          const { [name]: _omitted, ...rest } = samples.valid;
+          expect(validateCreate(entity, rest)[name]).toEqual(field.default);
+        });
       if (field.required)
         it(`${name} cannot be cleared by a patch`, () => rejects({ [name]: null }, entity, name, validatePatch));
       // A json field has no wrong type (every JSON value is one): its sample has none.

@@ -8,6 +8,7 @@ import prodBug from "../fixtures/prod-bug.json";
 import refineExhausts from "../fixtures/refine-exhausts.json";
 import refineFixesStatus from "../fixtures/refine-fixes-status.json";
 import refineStalls from "../fixtures/refine-stalls.json";
+import refineTwoActions from "../fixtures/refine-two-actions.json";
 import reviewFindsBug from "../fixtures/review-finds-bug.json";
 import truncated from "../fixtures/truncated.json";
 import wrongCtxApi from "../fixtures/wrong-ctx-api.json";
@@ -16,7 +17,8 @@ import type { Fixture } from "./replay/replay-provider";
 /**
  * Model conversations a run can replay (`options.replay`). The first seven are hand-written, shaped
  * like real model answers (fences, a made-up hash, a cut answer, a review error, a failed example, a
- * wrong ctx API, a refiner that never converges), each with the outcome it must produce; the rest are
+ * wrong ctx API, a refiner that never converges), each with the outcome it must produce, as is
+ * `refine-two-actions` (one failing action of two: the refiner must rewrite it alone); the rest are
  * written by `pnpm fixtures` (scripts/fixtures.record.ts) with planted defects. None is recorded from a
  * live model, and all usage figures are illustrative.
  */
@@ -30,6 +32,7 @@ export const FIXTURES: Record<string, Fixture> = Object.fromEntries(
       failsExample,
       wrongCtxApi,
       neverConverges,
+      refineTwoActions,
       catalogStatus,
       notesFromText,
       prodBug,

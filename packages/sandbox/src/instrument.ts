@@ -16,11 +16,35 @@ type WithSource = Node & { source?: (Node & { value?: unknown }) | null };
 /** What a generated module may import statically: its bundle's own modules and the Workers runtime API. */
 const ALLOWED_BUILTINS = new Set(["cloudflare:workers"]);
 
+/**
+ * What a module may take from cloudflare:workers: the classes it extends. Never `env` or `exports`
+ * (the loaded Worker's bindings, including the platform's entrypoint), nor the whole namespace.
+ */
+const RUNTIME_CLASSES = new Set(["DurableObject", "WorkerEntrypoint", "RpcTarget"]);
+
+type WithSpecifiers = Node & { specifiers?: (Node & { type: string; imported?: { name?: string; value?: string } })[] };
+
+function takesOnlyClasses(node: Node): boolean {
+  if (node.type !== "ImportDeclaration") return false;
+  return ((node as WithSpecifiers).specifiers ?? []).every(
+    (s) => s.type === "ImportSpecifier" && RUNTIME_CLASSES.has(s.imported?.name ?? s.imported?.value ?? ""),
+  );
+}
+
 function checkImport(node: Node, file: string): void {
   const source = (node as WithSource).source;
   if (!source) return;
   const name = String(source.value);
   const own = name.startsWith("./") || name.startsWith("../");
+  if (ALLOWED_BUILTINS.has(name) && !takesOnlyClasses(node)) {
+    const at = source.loc?.start;
+    throw new SandboxCodeError(
+      `${name} is imported for ${[...RUNTIME_CLASSES].join(", ")} only: its env and exports are the platform's`,
+      file,
+      at?.line,
+      at?.column,
+    );
+  }
   if (name.includes("__aidevos") || (!own && !ALLOWED_BUILTINS.has(name))) {
     const at = source.loc?.start;
     throw new SandboxCodeError(

@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { declarativeSpecOf, sharedRuntime } from "@aidevos/compiler";
 import {
   type AppSpec,
+  type AppStorage,
   bundleHash,
   type CodeBundle,
   type ErrorDetail,
@@ -16,6 +17,7 @@ import { appWorkerCode, type SandboxOptions, sharedAppWorkerCode } from "@aidevo
 import { type UsersCall, usersAnswer, usersRequest } from "./accounts";
 import { keyDigest } from "./app-access";
 import { platformPropsOf, type StagingKind } from "./app-platform";
+import { Partitions, storedOf, withoutStored } from "./partitions";
 import {
   acceptMember,
   BROADCASTS_HEADER,
@@ -49,7 +51,8 @@ export type Routed =
   | { kind: "no_app" }
   | { kind: "no_key" }
   | { kind: "bad_key" }
-  | { kind: "unauthorized"; keySent: boolean };
+  | { kind: "unauthorized"; keySent: boolean }
+  | { kind: "quota_exceeded"; message: string };
 
 /** What `POST /v1/apps/{name}/schedules/{schedule}/run` came to. */
 export type ScheduleRun = { kind: "ran"; partitions: number } | { kind: "no_app" } | { kind: "no_schedule" };
@@ -60,6 +63,12 @@ export type SchedulePlaces = { kind: "places"; places: Place[] } | { kind: "no_a
 export const LIVE_HEADER = "x-aidevos-live";
 /** Where this host last served the live version: its schedules run there. */
 const PLACE = "place";
+/** A key's host: whether its partition has ever stored data (only then does it run schedules). */
+const STORES = "stores";
+/** A key's host: the size it last told the app's host, when a schedule or a message wrote. */
+const REPORTED = "reported";
+/** How far a partition's size moves before a schedule's or a message's write is told to the app's host. */
+const REPORT_STEP_BYTES = 64 * 1024;
 
 const FACET = "app";
 const POINTER = "live";
@@ -91,8 +100,8 @@ export class AppHostDO extends DurableObject<Env> {
   /** Undefined until known; null while the Registry has no such app (kept in memory only). */
   private pointer: LiveVersion | null | undefined;
   private checkedAt = 0;
-  /** Keys noted in `partitions` since this object started. */
-  private readonly partitions = new Set<string>();
+  /** The app's own host: the partitions of the app, with their sizes (partitions/index.ts). */
+  private readonly partitions: Partitions;
   /** Digests of the app's access keys (app's own host only), as AppControlDO last said; undefined until asked. */
   private keys: { digests: Set<string>; generation: number } | undefined;
   /** Whether a bundle served here has outbound origins, by code hash (read from its spec once). */
@@ -110,7 +119,7 @@ export class AppHostDO extends DurableObject<Env> {
     this.tally = new ChannelTally(env, ctx);
     // A synchronous read: nothing can interleave, and hosts never told a pointer write nothing.
     this.pointer = ctx.storage.kv.get<LiveVersion>(POINTER);
-    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS partitions (key TEXT PRIMARY KEY)");
+    this.partitions = new Partitions(ctx.storage.sql);
   }
 
   /** The Registry's word on what this app serves; an older word never replaces a newer one. */
@@ -124,13 +133,32 @@ export class AppHostDO extends DurableObject<Env> {
   }
 
   /**
-   * What a channel upgrade of one key connects to: the live version, with the key noted as a
-   * partition (its members must hear of the next version even if it never had an HTTP request).
+   * What a channel upgrade of one key connects to: the live version, with the key noted for its
+   * members (they must hear of the next version even if the key never stored anything).
    */
   async liveForKey(app: string, key: string): Promise<LiveVersion | null> {
     const live = await this.current(app);
-    if (live?.partition === "perKey") this.notePartition(key);
+    if (live?.partition === "perKey") this.partitions.noteMembers(key);
     return live;
+  }
+
+  /**
+   * What a partition stores after a write the gateway did not route through here: a key's host after
+   * a schedule's or a message's write, or the dispatch route on Cloudflare (key null: a single app).
+   */
+  async partitionStored(key: string | null, bytes: number): Promise<void> {
+    this.partitions.noteStored(key, bytes);
+  }
+
+  /** Why a write to the partition would pass a quota (the dispatch route asks before the app's Worker), or null. */
+  async refusal(key: string | null, method: string): Promise<string | null> {
+    return this.partitions.refusal(this.env, key, method);
+  }
+
+  /** The app's partitions and bytes against their quotas (the app page). */
+  async storage(app: string): Promise<AppStorage | null> {
+    const live = await this.current(app);
+    return live ? this.partitions.storage(this.env, live.partition === "single") : null;
   }
 
   /**
@@ -150,20 +178,40 @@ export class AppHostDO extends DurableObject<Env> {
       // Only the host says which partition a request is for (an action's ctx.key): never the client.
       const own = request.headers.has(PARTITION_KEY_HEADER) ? new Request(request) : request;
       own.headers.delete(PARTITION_KEY_HEADER);
-      return this.served(live, null, url.pathname, () => this.serve(own, live));
+      const refused = this.partitions.refusal(this.env, null, request.method);
+      if (refused) return { kind: "quota_exceeded", message: refused };
+      return this.counted(
+        request.method,
+        null,
+        await this.served(live, null, url.pathname, () => this.serve(own, live)),
+      );
     }
     const match = /^\/k\/([^/]*)(\/.*)?$/.exec(url.pathname);
     if (!match) return { kind: "no_key" };
     const key = PartitionKey.safeParse(decodeKey(match[1]!));
     if (!key.success) return { kind: "bad_key" };
-    this.notePartition(key.data);
+    // A key is not a partition until it stores data: a read of a key never written records nothing.
+    const refused = this.partitions.refusal(this.env, key.data, request.method);
+    if (refused) return { kind: "quota_exceeded", message: refused };
     const path = match[2] ?? "/";
     // The path is set on a copy of the URL, never parsed as a reference: `//x/…` stays a path.
     const inner = new URL(url);
     inner.pathname = path;
     const forwarded = new Request(inner, request);
     forwarded.headers.set(PARTITION_KEY_HEADER, key.data);
-    return this.served(live, key.data, path, () => appHostOf(this.env, app, key.data).serve(forwarded, live));
+    return this.counted(
+      request.method,
+      key.data,
+      await this.served(live, key.data, path, () => appHostOf(this.env, app, key.data).serve(forwarded, live)),
+    );
+  }
+
+  /** What the partition's answer says it stores, noted here and taken off the answer. */
+  private counted(method: string, key: string | null, routed: Routed): Routed {
+    if (routed.kind !== "served") return routed;
+    const bytes = storedOf(method, routed.response);
+    if (bytes !== null) this.partitions.noteStored(key, bytes);
+    return { ...routed, response: withoutStored(routed.response) };
   }
 
   /**
@@ -194,10 +242,14 @@ export class AppHostDO extends DurableObject<Env> {
   async users(app: string, key: string | null, call: UsersCall): Promise<UsersAnswer> {
     const live = await this.current(app);
     if (!live) return { kind: "no_app" };
-    if (live.partition === "single") return usersAnswer(await this.serve(usersRequest(call, null), live));
-    if (key === null) return { kind: "needs_key" };
-    this.notePartition(key);
-    return usersAnswer(await appHostOf(this.env, app, key).serve(usersRequest(call, key), live));
+    if (live.partition === "perKey" && key === null) return { kind: "needs_key" };
+    const request = usersRequest(call, key);
+    const answer =
+      key === null ? await this.serve(request, live) : await appHostOf(this.env, app, key).serve(request, live);
+    // Users are data too: a key whose users call stored one becomes a partition.
+    const bytes = storedOf(request.method, answer);
+    if (bytes !== null) this.partitions.noteStored(key, bytes);
+    return usersAnswer(withoutStored(answer));
   }
 
   /** Serves a request for the live version; the bundle is read from the Registry only on a cold load. */
@@ -205,7 +257,10 @@ export class AppHostDO extends DurableObject<Env> {
     const response = await this.facetFetch(request, target);
     if (INTERNAL_PATH.test(new URL(request.url).pathname)) return response;
     const key = request.headers.get(PARTITION_KEY_HEADER);
-    this.noteServed({ app: target.app, version: target.version, codeHash: target.codeHash, key });
+    // A key's host runs schedules only once its partition stores data (the app's host counts it).
+    if (key !== null && (storedOf(request.method, response) ?? 0) > 0) this.ctx.storage.kv.put(STORES, true);
+    if (key === null || this.ctx.storage.kv.get<boolean>(STORES))
+      this.noteServed({ app: target.app, version: target.version, codeHash: target.codeHash, key });
     const held = response.headers.get(BROADCASTS_HEADER);
     if (held === null) return response;
     // An action broadcast: its messages go to this partition's members before the answer does.
@@ -292,13 +347,7 @@ export class AppHostDO extends DurableObject<Env> {
     const place: Place = { ...pick(live), key: null };
     if (!(await this.realtime(place)).schedules.some((s) => s.name === name)) return { kind: "no_schedule" };
     if (live.partition === "single") return { kind: "places", places: [place] };
-    const keys =
-      key !== null
-        ? [key]
-        : this.ctx.storage.sql
-            .exec<{ key: string }>("SELECT key FROM partitions ORDER BY key")
-            .toArray()
-            .map((r) => r.key);
+    const keys = key !== null ? [key] : this.partitions.withData();
     return { kind: "places", places: keys.map((k) => ({ ...place, key: k })) };
   }
 
@@ -376,10 +425,10 @@ export class AppHostDO extends DurableObject<Env> {
       return key === null ? problems : problems.map((p) => ({ ...p, message: `key ${key}: ${p.message}` }));
     };
     if (live.partition === "single") return ask(null);
-    const keys = this.ctx.storage.sql.exec<{ key: string }>("SELECT key FROM partitions ORDER BY key").toArray();
+    const keys = this.partitions.withData();
     const problems: ErrorDetail[] = [];
     for (let i = 0; i < keys.length && problems.length < 20; i += 8) {
-      const batch = await Promise.all(keys.slice(i, i + 8).map((k) => ask(k.key)));
+      const batch = await Promise.all(keys.slice(i, i + 8).map((k) => ask(k)));
       problems.push(...batch.flat());
     }
     return problems.slice(0, 20);
@@ -420,6 +469,7 @@ export class AppHostDO extends DurableObject<Env> {
         place,
       );
       if (!res.ok) throw new Error(`the app answered ${res.status}`);
+      this.tellStored(place, storedOf("POST", res));
       return (await res.json()) as Outcome;
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
@@ -431,22 +481,41 @@ export class AppHostDO extends DurableObject<Env> {
     }
   }
 
+  /**
+   * What a schedule's or a channel message's write left in this partition: a key's host tells the
+   * app's host when the partition first stores data, and after that when its size moved a step.
+   */
+  private tellStored(place: Place, bytes: number | null): void {
+    if (bytes === null) return;
+    if (place.key === null) {
+      this.partitions.noteStored(null, bytes);
+      return;
+    }
+    const stores = this.ctx.storage.kv.get<boolean>(STORES) === true;
+    if (!stores && bytes === 0) return;
+    const reported = this.ctx.storage.kv.get<number>(REPORTED) ?? 0;
+    if (stores && Math.abs(bytes - reported) < REPORT_STEP_BYTES) return;
+    this.ctx.storage.kv.put(STORES, true);
+    this.ctx.storage.kv.put(REPORTED, bytes);
+    if (!stores) this.noteServed(place);
+    this.ctx.waitUntil(
+      appHostOf(this.env, place.app)
+        .partitionStored(place.key, bytes)
+        .catch((err) => console.warn(`the size of ${place.app}/${place.key} was not told`, String(err))),
+    );
+  }
+
   /** Members of the old version leave with 1012, in this host and (perKey) every partition's host. */
   private async newVersion(live: LiveVersion): Promise<void> {
     await this.versionLive(live);
     if (live.partition === "perKey") {
-      const keys = this.ctx.storage.sql.exec<{ key: string }>("SELECT key FROM partitions").toArray();
+      const keys = this.partitions.all();
       for (let i = 0; i < keys.length; i += 8)
-        await Promise.all(keys.slice(i, i + 8).map((k) => appHostOf(this.env, live.app, k.key).versionLive(live)));
+        await Promise.all(keys.slice(i, i + 8).map((k) => appHostOf(this.env, live.app, k).versionLive(live)));
+      // Keys noted only for their members: those members were just closed, so nobody is left to tell.
+      this.partitions.forgetMembersOnly();
     }
     await appMonitorOf(this.env, live.app).channelActivity([], true);
-  }
-
-  /** The app's own host remembers each key it has routed to: the partitions that may hold data. */
-  private notePartition(key: string): void {
-    if (this.partitions.has(key)) return;
-    this.partitions.add(key);
-    this.ctx.storage.sql.exec("INSERT OR IGNORE INTO partitions (key) VALUES (?)", key);
   }
 
   /** Drops the app and all its data: staging hosts are thrown away after their tests. */

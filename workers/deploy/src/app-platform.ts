@@ -7,6 +7,8 @@ export interface PlatformProps {
   app: string;
   /** The spec's `outbound` origins: the only ones `ctx.fetch` reaches. */
   outbound: string[];
+  /** The spec's `secrets` names: the only values `secrets()` hands over (what ctx.secrets holds). */
+  secrets: string[];
 }
 
 /**
@@ -24,10 +26,12 @@ export function platformPropsOf(bundle: CodeBundle): PlatformProps | null {
     const spec = JSON.parse(file.content.slice(start + "export const SPEC = ".length, end)) as {
       name?: unknown;
       outbound?: unknown;
+      secrets?: unknown;
     };
     if (typeof spec.name !== "string") return null;
     const outbound = Array.isArray(spec.outbound) ? spec.outbound.filter((o) => typeof o === "string") : [];
-    return { app: spec.name, outbound };
+    const secrets = Array.isArray(spec.secrets) ? spec.secrets.filter((s) => typeof s === "string") : [];
+    return { app: spec.name, outbound, secrets };
   } catch {
     return null;
   }
@@ -58,8 +62,12 @@ function blocked(origin: string): Error {
  * and its outbound calls go through the guard's allow-listed fetch (the same origins only).
  */
 export class AppPlatform extends WorkerEntrypoint<Env, PlatformProps & { staging?: StagingKind }> {
+  /** The values of the secrets the spec declares, no others: code that reached env.PLATFORM gains nothing ctx lacks. */
   async secrets(): Promise<Record<string, string>> {
-    return appControlOf(this.env, this.ctx.props.app).secretValues();
+    const declared = new Set(this.ctx.props.secrets ?? []);
+    if (declared.size === 0) return {};
+    const all = await appControlOf(this.env, this.ctx.props.app).secretValues();
+    return Object.fromEntries(Object.entries(all).filter(([name]) => declared.has(name)));
   }
 
   async outbound(request: Request): Promise<Response> {

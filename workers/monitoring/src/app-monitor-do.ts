@@ -12,6 +12,7 @@ import {
 } from "@aidevos/objects";
 import { AppMonitorStore } from "./app-monitor";
 import { quoted, routeLabel } from "./client-text";
+import { ErrorDigest, type NewErrorGroup } from "./error-digest";
 import { DIGEST_WINDOW_MS, InsightDigest, RouteRecords } from "./insights";
 import { decide, loopPolicy } from "./loop-policy";
 import { OutboundStore } from "./outbound";
@@ -33,6 +34,7 @@ export class AppMonitorDO extends DurableObject<Env> {
   private readonly routes: RouteRecords;
   private readonly outboundCalls: OutboundStore;
   private readonly digest: InsightDigest;
+  private readonly errorDigest: ErrorDigest;
   private compactedAt = 0;
   private readonly budgets = new Map<number, number | undefined>();
   /** The live version's spec (a version's spec never changes), for the routes nobody uses. */
@@ -40,11 +42,17 @@ export class AppMonitorDO extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.store = new AppMonitorStore(ctx.storage.sql);
+    // Read on use, like every setting, so a changed var applies to the next batch.
+    this.store = new AppMonitorStore(ctx.storage.sql, () => ({
+      errorGroups: setting(env, "AIDEVOS_MAX_ERROR_GROUPS"),
+      feedRows: setting(env, "AIDEVOS_MAX_FEED_ROWS"),
+      usageKeysPerDay: setting(env, "AIDEVOS_MAX_USAGE_KEYS_PER_DAY"),
+    }));
     this.realtimeStats = new RealtimeStats(ctx.storage.sql);
     this.routes = new RouteRecords(ctx.storage.sql);
     this.outboundCalls = new OutboundStore(ctx.storage.sql);
     this.digest = new InsightDigest(ctx.storage.sql);
+    this.errorDigest = new ErrorDigest(ctx.storage.sql);
     ctx.blockConcurrencyWhile(() => this.takeOver());
   }
 
@@ -52,6 +60,7 @@ export class AppMonitorDO extends DurableObject<Env> {
   async record(app: string, events: RequestEvent[]): Promise<void> {
     const store = this.store;
     const now = Date.now();
+    const fresh: NewErrorGroup[] = [];
     for (const group of store.ingest(events)) {
       // The message and the route are the app's and the client's text: quoted as data, never as words.
       const spec = await this.specOf(app, group.version);
@@ -64,9 +73,12 @@ export class AppMonitorDO extends DurableObject<Env> {
       };
       store.addFeed("error_group", message, { version: group.version, route: where, feedback });
       const { version, count, firstSeen, lastSeen } = group;
-      this.ctx.waitUntil(
-        this.notify(app, "error_group", message, { group: { version, count, firstSeen, lastSeen, route: where } }),
-      );
+      fresh.push({ message, group: { version, count, firstSeen, lastSeen, route: where } });
+    }
+    // New groups reach the webhook as one digest when the window closes, never a POST each.
+    if (fresh.length > 0 && setting(this.env, "AIDEVOS_ALERT_WEBHOOK_URL")) {
+      this.errorDigest.add(fresh);
+      await this.openDigestWindow();
     }
     this.routes.ingest(events);
     if (now - this.compactedAt > COMPACT_EVERY_MS) {
@@ -94,12 +106,30 @@ export class AppMonitorDO extends DurableObject<Env> {
     }
     if (!insights.length || !setting(this.env, "AIDEVOS_ALERT_WEBHOOK_URL")) return;
     this.digest.add(insights);
+    await this.openDigestWindow();
+  }
+
+  private async openDigestWindow(): Promise<void> {
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + DIGEST_WINDOW_MS);
   }
 
   /** The digest window closed. */
   override async alarm(): Promise<void> {
     await this.sendDigest();
+    await this.sendErrorDigest();
+  }
+
+  /** The new error groups of the window as one webhook message (the first of them, and how many more). */
+  private async sendErrorDigest(): Promise<void> {
+    const { groups, more } = this.errorDigest.take();
+    const app = this.ctx.id.name;
+    if (!app || groups.length === 0) return;
+    const lines = groups.map((g) => `- ${g.message}`).join("\n");
+    const also = more > 0 ? `\n(and ${more} more)` : "";
+    await this.notify(app, "error_digest", `${groups.length + more} new error group(s) for ${app}:\n${lines}${also}`, {
+      groups,
+      more,
+    });
   }
 
   /** The waiting insights as one webhook message (the rest, past a digest's bound, in the next window). */

@@ -8,6 +8,14 @@ const MINUTES_KEPT_MS = 2 * HOUR;
 const HOURS_KEPT_MS = 30 * 24 * HOUR;
 
 type Row = Record<string, SqlStorageValue>;
+
+/** What an app's monitor keeps at most (docs/security.md, Quotas; read from settings by AppMonitorDO). */
+export interface MonitorQuotas {
+  errorGroups: number;
+  feedRows: number;
+  usageKeysPerDay: number;
+}
+const UNBOUNDED: MonitorQuotas = { errorGroups: Infinity, feedRows: Infinity, usageKeysPerDay: Infinity };
 /** Requests, then 2xx, 3xx, 4xx and 5xx: the columns of a bucket or a usage day. */
 type Counts = [number, number, number, number, number];
 const noCounts = (): Counts => [0, 0, 0, 0, 0];
@@ -25,7 +33,10 @@ export const MONITOR_TABLES = ["buckets", "error_groups", "usage_days", "usage_k
  * are folded into buckets as they arrive, and old minutes fold into hours, so storage stays bounded.
  */
 export class AppMonitorStore {
-  constructor(private readonly sql: SqlStorage) {
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly quotas: () => MonitorQuotas = () => UNBOUNDED,
+  ) {
     sql.exec(`CREATE TABLE IF NOT EXISTS buckets (
       granularity TEXT NOT NULL, start INTEGER NOT NULL, version INTEGER NOT NULL,
       requests INTEGER NOT NULL, s2 INTEGER NOT NULL, s3 INTEGER NOT NULL, s4 INTEGER NOT NULL, s5 INTEGER NOT NULL,
@@ -97,8 +108,18 @@ export class AppMonitorStore {
         ...d.counts,
       );
     }
-    for (const k of keys.values())
-      this.sql.exec("INSERT OR IGNORE INTO usage_keys (day, route, key) VALUES (?, ?, ?)", ...k);
+    // Keys per day are counted up to the quota: junk header values cannot grow the table without bound.
+    const { usageKeysPerDay, errorGroups } = this.quotas();
+    const keysOf = new Map<string, number>();
+    for (const k of keys.values()) {
+      const day = k[0];
+      const known =
+        keysOf.get(day) ??
+        this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM usage_keys WHERE day = ?", day).one().n;
+      if (known >= usageKeysPerDay) continue;
+      const added = this.sql.exec("INSERT OR IGNORE INTO usage_keys (day, route, key) VALUES (?, ?, ?)", ...k);
+      keysOf.set(day, known + added.rowsWritten);
+    }
     const fresh: ErrorGroup[] = [];
     for (const e of events) {
       if (!e.error) continue;
@@ -118,6 +139,12 @@ export class AppMonitorStore {
       );
       if (!seen) fresh.push(this.errors().find((g) => g.fingerprint === fingerprint)!);
     }
+    // The least recently seen groups go past the quota (a fresh group is the most recent, so it stays).
+    if (fresh.length > 0 && Number.isFinite(errorGroups))
+      this.sql.exec(
+        "DELETE FROM error_groups WHERE fingerprint NOT IN (SELECT fingerprint FROM error_groups ORDER BY last_seen DESC, rowid DESC LIMIT ?)",
+        errorGroups,
+      );
     return fresh;
   }
 
@@ -253,6 +280,12 @@ export class AppMonitorStore {
       message,
       data === undefined ? null : JSON.stringify(data),
     );
+    const { feedRows } = this.quotas();
+    if (Number.isFinite(feedRows))
+      this.sql.exec(
+        "DELETE FROM feed WHERE seq <= (SELECT seq FROM feed ORDER BY seq DESC LIMIT 1 OFFSET ?)",
+        feedRows,
+      );
   }
 
   feed(): FeedEntry[] {

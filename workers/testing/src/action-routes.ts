@@ -1,4 +1,4 @@
-import type { Action, AppSpec, Entity, Operation } from "@aidevos/core";
+import type { Action, AppSpec } from "@aidevos/core";
 
 /** An action's path with each `:param` filled in (`/s/:slug` → `/s/value`). */
 export function actionPath(action: Pick<Action, "path">, value: string): string {
@@ -18,34 +18,20 @@ export function declaredServerErrors(action: Action, spec?: Pick<AppSpec, "outbo
   return declared;
 }
 
+/** Codes the sandbox or the runtime answer for an action's code, not ones it chose (docs/appspec.md). */
+const PLATFORM_ERROR_CODES = new Set(["internal_error", "cpu_limit_exceeded", "memory_limit_exceeded", "timeout"]);
+
+/**
+ * True when an answer is an error the action chose (`ctx.error(503, "not_configured", …)`): by the
+ * contract that is the action's answer, whatever its status, and no check reports it.
+ */
+export function deliberateError(res: { body: any }): boolean {
+  const code = res.body?.error?.code;
+  return typeof code === "string" && !PLATFORM_ERROR_CODES.has(code);
+}
+
 /** True when an entity or counter route could answer this path too (actions shadow them, but share methods). */
 export function sharesEntityRoute(spec: AppSpec, action: Action): boolean {
   const first = action.path.split("/").filter(Boolean)[0] ?? "";
   return first === "counters" || first.startsWith(":") || spec.entities.some((e) => e.plural === first);
-}
-
-const ROUTE_OF: Record<Operation, [method: string, item: boolean]> = {
-  create: ["POST", false],
-  list: ["GET", false],
-  get: ["GET", true],
-  update: ["PATCH", true],
-  delete: ["DELETE", true],
-};
-
-/** Entity operations whose HTTP route an action answers instead (actions are matched first). */
-export function shadowedOperations(spec: AppSpec, entity: Entity): Set<Operation> {
-  const shadowed = new Set<Operation>();
-  for (const [op, [method, item]] of Object.entries(ROUTE_OF) as [Operation, [string, boolean]][]) {
-    const parts = item ? [entity.plural, "some-id"] : [entity.plural];
-    const hit = (spec.actions ?? []).some((a) => {
-      const segments = a.path.split("/").filter(Boolean);
-      return (
-        a.method === method &&
-        segments.length === parts.length &&
-        segments.every((s, i) => s.startsWith(":") || s === parts[i])
-      );
-    });
-    if (hit) shadowed.add(op);
-  }
-  return shadowed;
 }

@@ -2,16 +2,18 @@ import {
   type Action,
   type AppSpec,
   type Entity,
-  entityOperations,
-  type Operation,
+  type Exchange,
+  excerpt,
   routeShape,
   type TestCaseResult,
+  type TestFinding,
   type TestReport,
   testReport,
   validRecord,
   wrongTypeValue,
 } from "@aidevos/core";
-import { actionPath, declaredServerErrors, shadowedOperations, sharesEntityRoute } from "./action-routes";
+import { actionPath, declaredServerErrors, deliberateError, sharesEntityRoute } from "./action-routes";
+import { destinationOf, reachesAction, reachesEntity } from "./routing";
 
 /** Sends one request to the app under test; paths are relative to the app's base. */
 export type AppClient = (
@@ -34,14 +36,30 @@ function expectErrorCode(res: { body: any }, code: string) {
     throw new CaseFailure(`want error code ${code}, got ${JSON.stringify(res.body)?.slice(0, 200)}`);
 }
 
+/** A client that remembers its last request and answer, so a failed case can say what it sent. */
+function recording(send: AppClient): { send: AppClient; last: () => Exchange | undefined } {
+  let last: Exchange | undefined;
+  return {
+    send: async (method, path, body, headers) => {
+      last = { method, path, ...(body === undefined ? {} : { body: excerpt(body) }) };
+      const res = await send(method, path, body, headers);
+      last = { ...last, status: res.status, ...(res.body === undefined ? {} : { answer: excerpt(res.body) }) };
+      return res;
+    },
+    last: () => last,
+  };
+}
+
 /**
  * Integration tests: drive the app over HTTP through the same host as production, against the
  * contract the spec promises (docs/appspec.md): every declared route, validation, error codes,
  * uniqueness and counters. Runs against throwaway staging storage.
  */
-export async function runIntegrationSuite(spec: AppSpec, send: AppClient): Promise<TestReport> {
+export async function runIntegrationSuite(spec: AppSpec, client: AppClient): Promise<TestReport> {
   const cases: TestCaseResult[] = [];
+  const findings: TestFinding[] = [];
   const started = Date.now();
+  const { send, last } = recording(client);
   // Without a key header every request shares one rate-limit bucket: a small limit leaves room for its own check only.
   const sharedBucket = spec.rateLimit !== undefined && !spec.rateLimit.keyHeader && spec.rateLimit.requests < 200;
   const check = async (name: string, body: () => Promise<void>) => {
@@ -51,22 +69,37 @@ export async function runIntegrationSuite(spec: AppSpec, send: AppClient): Promi
       cases.push({ name, ok: true, durationMs: Date.now() - t0 });
     } catch (err) {
       const message = err instanceof CaseFailure ? err.message : `threw: ${String(err)}`;
-      cases.push({ name, ok: false, message, durationMs: Date.now() - t0 });
+      const exchange = last();
+      cases.push({ name, ok: false, message, durationMs: Date.now() - t0, ...(exchange ? { exchange } : {}) });
+    }
+  };
+  // A check of action code: what it finds is a finding (a warning), never a failed gate.
+  const inspect = async (name: string, check: TestFinding["check"], action: Action, body: () => Promise<void>) => {
+    try {
+      await body();
+    } catch (err) {
+      const message = err instanceof CaseFailure ? err.message : `could not be checked: ${String(err)}`;
+      const exchange = last();
+      findings.push({ check, name, message, action: action.name, ...(exchange ? { exchange } : {}) });
     }
   };
 
-  if (!sharedBucket) await contractCases(spec, send, check);
+  if (!sharedBucket) await contractCases(spec, send, check, inspect);
   const limited = await rateLimitCase(spec, send);
   if (limited) cases.push(limited);
 
-  return testReport("integration", cases, started);
+  return testReport("integration", cases, started, { findings });
 }
 
 type Check = (name: string, body: () => Promise<void>) => Promise<void>;
+type Inspect = (name: string, check: TestFinding["check"], action: Action, body: () => Promise<void>) => Promise<void>;
 
-async function contractCases(spec: AppSpec, send: AppClient, check: Check) {
-  for (const entity of spec.entities) await entityCases(entity, shadowedOperations(spec, entity), send, check);
+async function contractCases(spec: AppSpec, send: AppClient, check: Check, inspect: Inspect) {
+  for (const entity of spec.entities) await entityCases(spec, entity, send, check);
   for (const counter of spec.counters ?? []) {
+    // An action may answer a counter's path instead (`GET /:a/:b`): then it is the action's route.
+    if (destinationOf(spec, "GET", `/counters/${counter.name}`).to !== "counter") continue;
+    if (destinationOf(spec, "POST", `/counters/${counter.name}/increment`).to !== "counter") continue;
     await check(`counter ${counter.name}: reads 0, increments atomically, validates "by"`, async () => {
       const first = await send("GET", `/counters/${counter.name}`);
       expectStatus(first, 200, "GET counter");
@@ -79,50 +112,70 @@ async function contractCases(spec: AppSpec, send: AppClient, check: Check) {
       expectErrorCode(bad, "validation_failed");
     });
   }
-  for (const action of spec.actions ?? []) await actionCases(spec, action, send, check);
-  await check("unknown routes answer a JSON 404", async () => {
-    const res = await send("GET", "/__no_such_route__");
-    expectStatus(res, 404, "unknown route");
-    expectErrorCode(res, "not_found");
-  });
-  await check("an unknown counter answers 404", async () => {
-    expectStatus(await send("GET", "/counters/__no_such_counter__"), 404, "unknown counter");
-  });
+  for (const action of spec.actions ?? []) await actionCases(spec, action, send, inspect);
+  if (destinationOf(spec, "GET", "/__no_such_route__").to === "none")
+    await check("unknown routes answer a JSON 404", async () => {
+      const res = await send("GET", "/__no_such_route__");
+      expectStatus(res, 404, "unknown route");
+      expectErrorCode(res, "not_found");
+    });
+  if (destinationOf(spec, "GET", "/counters/__no_such_counter__").to !== "action")
+    await check("an unknown counter answers 404", async () => {
+      expectStatus(await send("GET", "/counters/__no_such_counter__"), 404, "unknown counter");
+    });
 }
 
 /**
- * What the contract says of every action route, whatever its code: it answers (no 5xx but those
- * its examples declare), and another method on its path is 405 naming the action's method.
+ * Checks derived for each action's code (findings, not gates): it answers a plain request without
+ * an undeclared 5xx, and another method on its path is 405 naming the action's method. Each
+ * request goes only where the app's routing sends it to this action (or, for the 405, to no route).
  */
-async function actionCases(spec: AppSpec, action: Action, send: AppClient, check: Check) {
+async function actionCases(spec: AppSpec, action: Action, send: AppClient, inspect: Inspect) {
   const route = `${action.method} ${action.path}`;
-  await check(`action ${action.name} (${route}): answers without an undeclared 5xx`, async () => {
-    const res = await send(action.method, actionPath(action, "integration"), action.method === "GET" ? undefined : {});
-    if (res.status >= 500 && !declaredServerErrors(action, spec).has(res.status))
-      throw new CaseFailure(`status ${res.status}: ${JSON.stringify(res.body)?.slice(0, 200)}`);
-  });
+  const path = actionPath(action, "integration");
+  if (reachesAction(spec, action, action.method, path))
+    await inspect(`action ${action.name} (${route}): answers without an undeclared 5xx`, "status", action, async () => {
+      const res = await send(action.method, path, action.method === "GET" ? undefined : {});
+      if (res.status >= 500 && !declaredServerErrors(action, spec).has(res.status) && !deliberateError(res))
+        throw new CaseFailure(
+          `${route} answers ${res.status} to a plain request: ${JSON.stringify(res.body)?.slice(0, 200)}`,
+        );
+    });
   if (sharesEntityRoute(spec, action)) return;
   const shape = (a: Action) => routeShape(a).split(" ")[1];
   const taken = new Set<string>((spec.actions ?? []).filter((a) => shape(a) === shape(action)).map((a) => a.method));
-  const other = ["GET", "POST", "PUT", "PATCH", "DELETE"].find((m) => !taken.has(m));
+  // A method no action of this shape has, and that no other action answers on this very path
+  // (`POST /recipes/upload` beside `GET /recipes/:id`: GET /recipes/upload is the `:id` action's).
+  const other = ["GET", "POST", "PUT", "PATCH", "DELETE"].find(
+    (m) => !taken.has(m) && destinationOf(spec, m, path).to === "none",
+  );
   if (!other) return;
-  await check(`action ${action.name}: ${other} on its path is 405 method_not_allowed`, async () => {
-    const res = await send(other, actionPath(action, "integration"), other === "GET" ? undefined : {});
-    expectStatus(res, 405, `${other} ${action.path}`);
-    expectErrorCode(res, "method_not_allowed");
-    if (!(res.headers.get("allow") ?? "").includes(action.method))
-      throw new CaseFailure(`Allow is ${res.headers.get("allow")}, want it to name ${action.method}`);
-  });
+  await inspect(
+    `action ${action.name} (${route}): ${other} on its path is 405 method_not_allowed`,
+    "route",
+    action,
+    async () => {
+      const res = await send(other, actionPath(action, "integration"), other === "GET" ? undefined : {});
+      expectStatus(res, 405, `${other} ${action.path}`);
+      expectErrorCode(res, "method_not_allowed");
+      if (!(res.headers.get("allow") ?? "").includes(action.method))
+        throw new CaseFailure(`Allow is ${res.headers.get("allow")}, want it to name ${action.method}`);
+    },
+  );
 }
 
-/** The contract of an entity's routes; those an action answers instead (`shadowed`) are the action's to keep. */
-async function entityCases(entity: Entity, shadowed: Set<Operation>, send: AppClient, check: Check) {
-  const ops = entityOperations(entity).filter((op) => !shadowed.has(op));
+/**
+ * The contract of an entity's routes. Each case sends only requests the app's routing delivers to
+ * this entity's route: an operation the spec leaves out, or a request an action answers instead,
+ * is not this entity's to keep.
+ */
+async function entityCases(spec: AppSpec, entity: Entity, send: AppClient, check: Check) {
   const base = `/${entity.plural}`;
+  const reaches = (method: string, ...paths: string[]) => paths.every((p) => reachesEntity(spec, entity, method, p));
   const sample = validRecord(entity, 0);
   let created: any = null;
 
-  if (ops.includes("create")) {
+  if (reaches("POST", base)) {
     if (sample === null) {
       await check(`${entity.name}: create (no sample value fits the spec's patterns; skipped)`, async () => {});
     } else {
@@ -157,7 +210,8 @@ async function entityCases(entity: Entity, shadowed: Set<Operation>, send: AppCl
         if (!JSON.stringify(res.body.error.details ?? []).includes(name))
           throw new CaseFailure(`details do not name "${name}": ${JSON.stringify(res.body.error.details)}`);
       });
-      if (field.required && sample) {
+      // A required field with a default takes the default when a create omits it (SQL's NOT NULL DEFAULT).
+      if (field.required && field.default === undefined && sample) {
         await check(`${entity.name}.${name}: missing a required field is validation_failed`, async () => {
           const { [name]: _, ...rest } = sample;
           const res = await send("POST", base, rest);
@@ -178,14 +232,14 @@ async function entityCases(entity: Entity, shadowed: Set<Operation>, send: AppCl
         expectErrorCode(res, "conflict");
       });
     }
-  } else if (!shadowed.has("create")) {
+  } else if (destinationOf(spec, "POST", base).to === "none") {
     await check(`${entity.name}: create is not offered`, async () => {
       expectStatus(await send("POST", base, sample ?? {}), [404, 405], `POST ${base}`);
     });
   }
 
   const id = created?.id ?? "00000000-0000-0000-0000-000000000000";
-  if (ops.includes("get")) {
+  if (reaches("GET", `${base}/${id}`, `${base}/no-such-id`)) {
     await check(`${entity.name}: get answers the record, and 404 for an unknown id`, async () => {
       if (created) {
         const res = await send("GET", `${base}/${id}`);
@@ -197,7 +251,7 @@ async function entityCases(entity: Entity, shadowed: Set<Operation>, send: AppCl
       expectErrorCode(missing, "not_found");
     });
   }
-  if (ops.includes("list")) {
+  if (reaches("GET", base)) {
     await check(`${entity.name}: list pages with limit and rejects bad queries`, async () => {
       const res = await send("GET", `${base}?limit=1`);
       expectStatus(res, 200, "list");
@@ -209,7 +263,7 @@ async function entityCases(entity: Entity, shadowed: Set<Operation>, send: AppCl
       expectStatus(await send("GET", `${base}?__unknown_filter=1`), 400, "unknown filter");
     });
   }
-  if (ops.includes("update") && created) {
+  if (created && reaches("PATCH", `${base}/${id}`, `${base}/no-such-id`)) {
     await check(`${entity.name}: patch validates and answers the updated record`, async () => {
       const bad = await send("PATCH", `${base}/${id}`, { __unknown_field: 1 });
       expectStatus(bad, 400, "patch with unknown field");
@@ -218,11 +272,11 @@ async function entityCases(entity: Entity, shadowed: Set<Operation>, send: AppCl
       expectStatus(await send("PATCH", `${base}/no-such-id`, {}), 404, "patch unknown id");
     });
   }
-  if (ops.includes("delete") && created) {
+  if (created && reaches("DELETE", `${base}/${id}`)) {
     await check(`${entity.name}: delete answers 204, then the record is gone`, async () => {
       const res = await send("DELETE", `${base}/${id}`);
       expectStatus(res, 204, "delete");
-      if (ops.includes("get")) expectStatus(await send("GET", `${base}/${id}`), 404, "get after delete");
+      if (reaches("GET", `${base}/${id}`)) expectStatus(await send("GET", `${base}/${id}`), 404, "get after delete");
       expectStatus(await send("DELETE", `${base}/${id}`), 404, "second delete");
     });
   }
@@ -234,7 +288,13 @@ async function rateLimitCase(spec: AppSpec, send: AppClient): Promise<TestCaseRe
   if (!limit || limit.requests > 200) return null;
   const t0 = Date.now();
   const headers: Record<string, string> = limit.keyHeader ? { [limit.keyHeader]: "integration-rate-check" } : {};
-  const path = spec.entities[0] ? `/${spec.entities[0].plural}/no-such-id` : "/counters/__none__";
+  // The limit holds across every route; a path no action answers keeps action code out of it.
+  const candidates = [
+    ...spec.entities.map((e) => `/${e.plural}/no-such-id`),
+    "/counters/__none__",
+    "/__rate_limit_check__",
+  ];
+  const path = candidates.find((p) => destinationOf(spec, "GET", p).to !== "action") ?? candidates.at(-1)!;
   for (let i = 0; i < limit.requests; i++) {
     const res = await send("GET", path, undefined, headers);
     if (res.status === 429) {

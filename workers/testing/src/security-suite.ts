@@ -1,7 +1,17 @@
-import { type AppSpec, type GeneratedFile, type TestCaseResult, type TestReport, testReport } from "@aidevos/core";
+import {
+  type AppSpec,
+  type Exchange,
+  excerpt,
+  type GeneratedFile,
+  type TestCaseResult,
+  type TestFinding,
+  type TestReport,
+  testReport,
+} from "@aidevos/core";
 import { scanSource } from "@aidevos/sandbox";
-import { actionPath, declaredServerErrors } from "./action-routes";
+import { actionPath, declaredServerErrors, deliberateError } from "./action-routes";
 import type { AppClient } from "./integration-suite";
+import { type Destination, destinationOf } from "./routing";
 
 /** Text that must never reach a client: stack frames, runtime internals, secrets. */
 const LEAKS: [string, RegExp][] = [
@@ -13,6 +23,8 @@ const LEAKS: [string, RegExp][] = [
 
 interface FuzzRequest {
   name: string;
+  /** The route the request means to test; it is sent only when the app's routing takes it there. */
+  target?: "entity" | "counter" | "action";
   /** 5xx statuses this route may answer on purpose (an action's examples declare them). */
   allowed5xx?: Set<number>;
   method: string;
@@ -45,25 +57,47 @@ function fuzzRequests(spec: AppSpec): FuzzRequest[] {
   for (const entity of spec.entities) {
     const base = `/${entity.plural}`;
     for (const [name, body] of bodies) {
-      requests.push({ name: `POST ${base}: ${name}`, method: "POST", path: base, body });
-      requests.push({ name: `PATCH ${base}/x: ${name}`, method: "PATCH", path: `${base}/x`, body });
+      requests.push({ name: `POST ${base}: ${name}`, target: "entity", method: "POST", path: base, body });
+      requests.push({ name: `PATCH ${base}/x: ${name}`, target: "entity", method: "PATCH", path: `${base}/x`, body });
     }
     for (const [field, def] of Object.entries(entity.fields)) {
       for (const value of [null, [], {}, true, -1, 1.5, "", "x".repeat(5000), "2024-13-45T99:99:99Z"]) {
         requests.push({
           name: `POST ${base}: ${field} (${def.type}) = ${JSON.stringify(value).slice(0, 20)}`,
+          target: "entity",
           method: "POST",
           path: base,
           body: JSON.stringify({ [field]: value }),
         });
       }
-      requests.push({ name: `GET ${base}?${field}= odd value`, method: "GET", path: `${base}?${field}=%00%ff'"` });
+      requests.push({
+        name: `GET ${base}?${field}= odd value`,
+        target: "entity",
+        method: "GET",
+        path: `${base}?${field}=%00%ff'"`,
+      });
     }
-    requests.push({ name: `GET ${base} with bad cursor`, method: "GET", path: `${base}?cursor=%27%22;DROP` });
-    requests.push({ name: `GET ${base} with huge limit`, method: "GET", path: `${base}?limit=99999999999999999999` });
-    requests.push({ name: `GET ${base}/id with SQL`, method: "GET", path: `${base}/1'%20OR%20'1'='1` });
+    requests.push({
+      name: `GET ${base} with bad cursor`,
+      target: "entity",
+      method: "GET",
+      path: `${base}?cursor=%27%22;DROP`,
+    });
+    requests.push({
+      name: `GET ${base} with huge limit`,
+      target: "entity",
+      method: "GET",
+      path: `${base}?limit=99999999999999999999`,
+    });
+    requests.push({
+      name: `GET ${base}/id with SQL`,
+      target: "entity",
+      method: "GET",
+      path: `${base}/1'%20OR%20'1'='1`,
+    });
     requests.push({
       name: `POST ${base} with wrong content-type`,
+      target: "entity",
       method: "POST",
       path: base,
       body: "a=1&b=2",
@@ -71,6 +105,7 @@ function fuzzRequests(spec: AppSpec): FuzzRequest[] {
     });
     requests.push({
       name: `POST ${base} with abusive headers`,
+      target: "entity",
       method: "POST",
       path: base,
       body: "{}",
@@ -81,6 +116,7 @@ function fuzzRequests(spec: AppSpec): FuzzRequest[] {
     for (const body of ['{"by":1e400}', '{"by":"1"}', '{"by":9007199254740993}', "[]", "{bad"]) {
       requests.push({
         name: `increment ${counter.name} with ${body}`,
+        target: "counter",
         method: "POST",
         path: `/counters/${counter.name}/increment`,
         body,
@@ -103,17 +139,19 @@ function actionFuzzRequests(spec: AppSpec): FuzzRequest[] {
     const path = actionPath(action, "fuzz");
     if (action.method !== "GET") {
       for (const [name, body] of MALFORMED_BODIES)
-        requests.push({ name: `${route}: ${name}`, method: action.method, path, body, allowed5xx });
+        requests.push({ name: `${route}: ${name}`, target: "action", method: action.method, path, body, allowed5xx });
     }
     if (path !== action.path) {
       requests.push({
         name: `${route}: odd parameter`,
+        target: "action",
         method: action.method,
         path: actionPath(action, "%00%ff'%22"),
         allowed5xx,
       });
       requests.push({
         name: `${route}: long parameter`,
+        target: "action",
         method: action.method,
         path: actionPath(action, "p".repeat(4000)),
         allowed5xx,
@@ -121,6 +159,7 @@ function actionFuzzRequests(spec: AppSpec): FuzzRequest[] {
     }
     requests.push({
       name: `${route}: odd query`,
+      target: "action",
       method: action.method,
       path: `${path}?limit=-1&cursor=%27&q=%00%ff`,
       allowed5xx,
@@ -131,7 +170,11 @@ function actionFuzzRequests(spec: AppSpec): FuzzRequest[] {
 
 /**
  * Security tests: the policy scan of the source, then an HTTP fuzz of every route with bad input.
- * Passing means no 5xx, nothing leaked in any response, and storage unchanged by rejected input.
+ * The compiled routes (entities, counters, the router) are gates: no 5xx, nothing leaked, storage
+ * unchanged by rejected input. What the scan and the fuzz find in action code is a finding
+ * (docs/appspec.md, "What gates a deploy"): the action's answer is its own, whatever its status.
+ * A request is sent only where the app's routing takes it to the route it means to test; one that
+ * lands on an action (a generic probe `GET /:slug` answers) is that action's finding.
  */
 export async function runSecuritySuite(
   spec: AppSpec,
@@ -141,19 +184,46 @@ export async function runSecuritySuite(
 ): Promise<TestReport> {
   const started = Date.now();
   const cases: TestCaseResult[] = [];
-  const findings = scanSource(files).filter((f) => f.severity === "error");
+  const findings: TestFinding[] = [];
+  const scanned = scanSource(files).filter((f) => f.severity === "error");
+  const ofAction = (file: string | undefined) => /^actions\/([A-Za-z0-9]+)\.js$/.exec(file ?? "")?.[1];
+  for (const f of scanned) {
+    const action = ofAction(f.file);
+    if (action)
+      findings.push({
+        check: "review",
+        name: `review: ${f.rule} in action ${action} (${f.file}:${f.line ?? ""})`,
+        message: f.message,
+        action,
+      });
+  }
+  const compiled = scanned.filter((f) => !ofAction(f.file));
   cases.push({
-    name: "policy scan: no forbidden APIs, secrets or network calls in the source",
-    ok: findings.length === 0,
-    message: findings.length
-      ? findings.map((f) => `${f.rule} ${f.file ?? ""}:${f.line ?? ""} ${f.message}`).join("; ")
+    name: "policy scan: no forbidden APIs, secrets or network calls in the compiled source",
+    ok: compiled.length === 0,
+    message: compiled.length
+      ? compiled.map((f) => `${f.rule} ${f.file ?? ""}:${f.line ?? ""} ${f.message}`).join("; ")
       : undefined,
     durationMs: 0,
   });
 
+  const routed = (req: FuzzRequest): Destination | null => {
+    const d = destinationOf(spec, req.method, req.path);
+    // A request meant for one route that the app sends elsewhere tests nothing it means to: not sent.
+    if (req.target && req.target !== d.to) return null;
+    return d;
+  };
+  const onActions: [FuzzRequest, string][] = [];
   const before = await countRecords();
   let created = 0;
   for (const req of fuzzRequests(spec)) {
+    const d = routed(req);
+    if (!d) continue;
+    // Action code may write on any answer: it is fuzzed after the storage check.
+    if (d.to === "action") {
+      onActions.push([req, d.action.name]);
+      continue;
+    }
     const result = await fuzz(req, send);
     if (result.status === 201) created += 1;
     cases.push(result.case);
@@ -168,9 +238,25 @@ export async function runSecuritySuite(
         : `${after - before} record(s) written, but only ${created} request(s) were answered 201`,
     durationMs: 0,
   });
-  for (const req of actionFuzzRequests(spec)) cases.push((await fuzz(req, send)).case);
+  for (const req of actionFuzzRequests(spec)) {
+    const d = routed(req);
+    if (d?.to === "action") onActions.push([req, d.action.name]);
+  }
+  for (const [req, action] of onActions) {
+    const declared = spec.actions?.find((a) => a.name === action);
+    const allowed5xx = req.allowed5xx ?? (declared ? declaredServerErrors(declared, spec) : undefined);
+    const result = await fuzz({ ...req, allowed5xx }, send);
+    if (!result.case.ok)
+      findings.push({
+        check: "fuzz",
+        name: `action ${action}: ${result.case.name}`,
+        message: result.case.message ?? "failed",
+        action,
+        ...(result.case.exchange ? { exchange: result.case.exchange } : {}),
+      });
+  }
 
-  return testReport("security", cases, started);
+  return testReport("security", cases, started, { findings });
 }
 
 /** One fuzz request: passing means no undeclared 5xx and nothing leaked in the answer. */
@@ -181,19 +267,29 @@ async function fuzz(
   const t0 = Date.now();
   let message: string | undefined;
   let status: number | null = null;
+  const exchange: Exchange = { method: req.method, path: req.path.slice(0, 300), body: excerpt(req.body) };
   try {
     const res = await send(req);
     status = res.status;
     const text = typeof res.body === "string" ? res.body : JSON.stringify(res.body ?? "");
-    if (res.status >= 500 && !req.allowed5xx?.has(res.status))
-      message = `answered ${res.status}: ${text.slice(0, 160)}`;
+    exchange.status = res.status;
+    exchange.answer = text.slice(0, 300);
+    if (res.status >= 500 && !req.allowed5xx?.has(res.status) && !deliberateError(res))
+      message = `${req.method} ${req.path.slice(0, 80)} answered ${res.status}: ${text.slice(0, 160)}`;
     const leak = LEAKS.find(([, re]) => re.test(text));
     if (leak) message = `response leaks a ${leak[0]}: ${text.slice(0, 160)}`;
   } catch (err) {
     message = `request failed: ${String(err).slice(0, 160)}`;
   }
+  if (exchange.body === undefined) delete exchange.body;
   return {
     status,
-    case: { name: `fuzz: ${req.name}`, ok: message === undefined, message, durationMs: Date.now() - t0 },
+    case: {
+      name: `fuzz: ${req.name}`,
+      ok: message === undefined,
+      message,
+      durationMs: Date.now() - t0,
+      ...(message === undefined ? {} : { exchange }),
+    },
   };
 }

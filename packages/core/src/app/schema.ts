@@ -43,10 +43,23 @@ export const AppSummary = z.object({
 });
 export type AppSummary = z.infer<typeof AppSummary>;
 
+/** What an app stores against its quotas (docs/security.md, "Quotas"), as its own host counts it. */
+export const AppStorage = z.object({
+  /** perKey: partitions that hold data (a key only read holds none); single: 1 once it holds data. */
+  partitions: z.int(),
+  maxPartitions: z.int(),
+  bytes: z.int(),
+  maxAppBytes: z.int(),
+  maxPartitionBytes: z.int(),
+});
+
+export type AppStorage = z.infer<typeof AppStorage>;
+
 export const AppDetail = AppSummary.extend({
   spec: AppSpec,
   versions: z.array(AppVersion),
   history: z.array(DeployAction),
+  storage: AppStorage.optional(),
 });
 export type AppDetail = z.infer<typeof AppDetail>;
 

@@ -95,7 +95,39 @@ function actionCodeProblem(code: string): string | null {
         (node.specifiers as AnyNode[]).some((s) => (s.exported?.name ?? s.exported?.value) === "default")),
   );
   if (!exportsDefault) return "has no default export (write `export default async (request, ctx) => { … }`)";
-  return codeRegexProblem(program);
+  return importProblem(program) ?? codeRegexProblem(program);
+}
+
+/**
+ * Why action code imports what it may not, or null. Action code imports nothing but the app's own
+ * modules (`./<name>.js`, which the modules check holds to the spec's modules): no `cloudflare:*`
+ * (`import { env } from "cloudflare:workers"` would hand it the loaded Worker's env), no `node:*`,
+ * no bare or URL specifiers, no `../`, and no dynamic `import()`, whose specifier is known only when it runs.
+ */
+function importProblem(program: AnyNode): string | null {
+  const found: string[] = [];
+  let dynamic = false;
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      for (const child of node) visit(child);
+      return;
+    }
+    if (!node || typeof node !== "object") return;
+    const n = node as AnyNode;
+    if (n.type === "ImportExpression") dynamic = true;
+    else if (
+      (n.type === "ImportDeclaration" || n.type === "ExportNamedDeclaration" || n.type === "ExportAllDeclaration") &&
+      n.source
+    )
+      found.push(String(n.source.value));
+    for (const [key, value] of Object.entries(n)) if (key !== "type" && typeof value === "object") visit(value);
+  };
+  visit(program.body);
+  if (dynamic)
+    return "uses import(): action code imports only the app's own modules, statically (`import … from './<module>.js'`)";
+  const refused = found.find((specifier) => !/^\.\/[A-Za-z0-9_-]+\.js$/.test(specifier));
+  if (refused === undefined) return null;
+  return `imports ${JSON.stringify(refused.slice(0, 80))}: action code imports only the app's own modules (./<module>.js), never cloudflare:*, node:*, packages or URLs`;
 }
 
 interface IssueSink {

@@ -1,4 +1,5 @@
 import { RegExpParser } from "@eslint-community/regexpp";
+import { parse } from "acorn";
 import { RE2JS } from "re2js";
 
 /**
@@ -91,4 +92,15 @@ export function codeRegexProblem(program: AnyNode): string | null {
     }
   }
   return null;
+}
+
+/** codeRegexProblem of module source text (null when it does not parse: that is reported apart). */
+export function sourceRegexProblem(code: string): string | null {
+  let program: AnyNode;
+  try {
+    program = parse(code, { ecmaVersion: "latest", sourceType: "module", locations: true }) as unknown as AnyNode;
+  } catch {
+    return null;
+  }
+  return codeRegexProblem(program);
 }

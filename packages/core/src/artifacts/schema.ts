@@ -90,13 +90,51 @@ export type ReviewFinding = z.infer<typeof ReviewFinding>;
 export const TestKind = z.enum(["contract", "unit", "examples", "integration", "security", "performance"]);
 export type TestKind = z.infer<typeof TestKind>;
 
+/**
+ * One request a check sent and what came back: enough for a user to replay it. Bodies are cut to
+ * their first 300 characters, so a report never carries a whole answer (or a whole upload).
+ */
+export const Exchange = z.strictObject({
+  method: z.string(),
+  path: z.string(),
+  body: z.string().max(300).optional(),
+  status: z.int().optional(),
+  answer: z.string().max(300).optional(),
+});
+export type Exchange = z.infer<typeof Exchange>;
+
+/** The first 300 characters of a request's or an answer's body, as text. */
+export function excerpt(body: unknown): string | undefined {
+  if (body === undefined) return undefined;
+  const text = typeof body === "string" ? body : JSON.stringify(body);
+  return text === undefined ? undefined : text.slice(0, 300);
+}
+
 export const TestCaseResult = z.strictObject({
   name: z.string(),
   ok: z.boolean(),
   message: z.string().optional(),
   durationMs: z.number(),
+  /** The request that failed the case and its answer, when one did. */
+  exchange: Exchange.optional(),
 });
 export type TestCaseResult = z.infer<typeof TestCaseResult>;
+
+/**
+ * What a check the platform derives for action code found (docs/appspec.md, "What gates a deploy"):
+ * fuzzed input, an undeclared 5xx, a route's shape, performance against its baseline, static
+ * review. A finding is not a failed gate: it never refuses code the spec gave (unless the run is
+ * `strict`); on code a model wrote it sends the action back to the refiner.
+ */
+export const TestFinding = z.strictObject({
+  check: z.enum(["fuzz", "status", "route", "performance", "review"]),
+  name: z.string(),
+  message: z.string(),
+  /** The action whose code it is about; absent when it names no action's code. */
+  action: z.string().optional(),
+  exchange: Exchange.optional(),
+});
+export type TestFinding = z.infer<typeof TestFinding>;
 
 export const TestReport = z.strictObject({
   kind: TestKind,
@@ -111,6 +149,8 @@ export const TestReport = z.strictObject({
   figures: z.record(z.string(), z.record(z.string(), z.number())).optional(),
   /** For `contract`: the new version's changes against the live version's contract. */
   changes: z.array(ContractChange).optional(),
+  /** Findings of checks derived for action code: warnings, apart from the gate's cases. */
+  findings: z.array(TestFinding).optional(),
 });
 export type TestReport = z.infer<typeof TestReport>;
 
@@ -131,9 +171,10 @@ export function testReport(
   kind: TestKind,
   cases: TestCaseResult[],
   startedAt: number,
-  extra: Pick<TestReport, "error" | "figures" | "changes"> = {},
+  extra: Pick<TestReport, "error" | "figures" | "changes" | "findings"> = {},
 ): TestReport {
   const failed = cases.filter((c) => !c.ok).length;
+  const { findings, ...rest } = extra;
   return {
     kind,
     ok: failed === 0 && extra.error === undefined,
@@ -141,6 +182,7 @@ export function testReport(
     failed,
     durationMs: Date.now() - startedAt,
     cases,
-    ...extra,
+    ...rest,
+    ...(findings?.length ? { findings } : {}),
   };
 }

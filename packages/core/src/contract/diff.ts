@@ -41,8 +41,15 @@ function compareField(at: string, before: Field, after: Field, add: Sink): void 
     add({ change: "changed", subject: "type", at, message: `${what(before)} → ${what(after)}`, breaking: true });
     return;
   }
+  // Made required with a default: a client that omits it gets the default (SQL's NOT NULL DEFAULT).
   if (!before.required && after.required)
-    add({ change: "tightened", subject: "required", at, message: "now required", breaking: true });
+    add({
+      change: "tightened",
+      subject: "required",
+      at,
+      message: after.default === undefined ? "now required" : "now required, with a default",
+      breaking: after.default === undefined,
+    });
   if (before.required && !after.required)
     add({ change: "loosened", subject: "required", at, message: "now optional", breaking: false });
   const b = before as Record<string, unknown>;
@@ -135,9 +142,9 @@ function compareEntity(before: Entity, after: Entity, add: Sink): void {
         change: "added",
         subject: "field",
         at: `${at}.${name}`,
-        message: `field ${name} (${field.type}${field.required ? ", required" : ", optional"}) added`,
-        // Old clients never send it: a new field must be optional.
-        breaking: field.required === true,
+        message: `field ${name} (${field.type}${field.required ? ", required" : ", optional"}${field.default !== undefined ? ", with a default" : ""}) added`,
+        // Old clients never send it: a new field must be optional or have a default.
+        breaking: field.required === true && field.default === undefined,
       });
     } else compareField(`${at}.${name}`, old, field, add);
   }

@@ -4,7 +4,7 @@ export interface ErrorDetail {
   message: string;
 }
 
-export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 429 | 500 | 502 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 429 | 500 | 502 | 503 | 507;
 
 /**
  * Every error AIDevOS reports on purpose. The gateway turns it into

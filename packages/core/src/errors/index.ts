@@ -1,3 +1,4 @@
 export * from "./envelope";
 export * from "./errors";
 export * from "./model";
+export * from "./quota";

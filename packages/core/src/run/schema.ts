@@ -31,6 +31,12 @@ export const RunOptions = z.strictObject({
    * with `breaking_change` and the list of changes.
    */
   allowBreaking: z.boolean().optional(),
+  /**
+   * Findings of the checks the platform derives for action code (fuzzing, undeclared statuses,
+   * route shapes, performance, static review) block code the spec gave too; without it they are
+   * reported as warnings and block only code a model wrote, once its refine rounds are spent.
+   */
+  strict: z.boolean().optional(),
 });
 export type RunOptions = z.infer<typeof RunOptions>;
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { QuotaSettings } from "./quotas";
 
 /** A var left empty in wrangler.toml (or unset) means "the default", never 0 or "". */
 const unset = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
@@ -70,6 +71,7 @@ export const Settings = z.object({
   ),
   /** The root of the keys that encrypt apps' secret values at rest (AppControlDO); unset: a generated key per app. */
   AIDEVOS_SECRETS_KEY: secret,
+  ...QuotaSettings,
 });
 export type Settings = z.infer<typeof Settings>;
 export type SettingName = keyof Settings;

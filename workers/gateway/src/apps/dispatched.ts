@@ -1,4 +1,5 @@
-import { NotFoundError, routeOf } from "@aidevos/core";
+import { NotFoundError, QuotaExceededError, routeOf } from "@aidevos/core";
+import { storedOf, withoutStored } from "@aidevos/deploy";
 import { appHostOf } from "@aidevos/objects";
 import { errorOf, recordRequest, redactedSample } from "./traffic";
 
@@ -14,12 +15,21 @@ export async function dispatched(
   request: Request,
   started: number,
 ): Promise<Response> {
-  const key = /^\/k\/([^/]+)/.exec(path)?.[1] ?? null;
+  const raw = /^\/k\/([^/]+)/.exec(path)?.[1] ?? null;
+  const key = raw === null ? null : decodeURIComponent(raw);
   const host = appHostOf(env, name);
-  // A key is noted as a partition that may hold data: a schedule run now reaches it (runScheduleOnCloudflare).
-  const live = key === null ? await host.live(name) : await host.liveForKey(name, decodeURIComponent(key));
+  // The app's own Worker holds its channel members and moves them to a new version itself.
+  const live = await host.live(name);
   if (!live || !env.DISPATCHER) throw new NotFoundError(`app ${name}`);
-  const res = await env.DISPATCHER.get(name).fetch(request);
+  // The app's host keeps the partitions and their sizes: a write over a quota never reaches the Worker.
+  const refused =
+    request.method === "GET" || request.method === "HEAD" ? null : await host.refusal(key, request.method);
+  if (refused) throw new QuotaExceededError(refused);
+  const answered = await env.DISPATCHER.get(name).fetch(request);
+  // A key becomes a partition (a schedule run now reaches it) once its answer says it stores data.
+  const stored = storedOf(request.method, answered);
+  if (stored !== null) await host.partitionStored(key, stored);
+  const res = withoutStored(answered);
   const appPath = key === null ? path : path.slice(3 + key.length) || "/";
   const base = {
     at: started,

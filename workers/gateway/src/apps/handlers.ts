@@ -9,6 +9,7 @@ import {
   type FeedEntry,
   NotFoundError,
   OfflineNeedsSpecError,
+  QuotaExceededError,
   routeOf,
   ValidationError,
   type VersionChange,
@@ -53,7 +54,8 @@ apps.openapi(getAppRoute, async (c) => {
   const { name } = c.req.valid("param");
   const app = await registryOf(c.env).getApp(name);
   if (!app) throw new NotFoundError(`app ${name}`);
-  return c.json(app, 200);
+  const storage = await appHostOf(c.env, name).storage(name);
+  return c.json(storage ? { ...app, storage } : app, 200);
 });
 
 apps.openapi(contractDiffRoute, async (c) => {
@@ -248,6 +250,8 @@ export async function serveApp(c: Context<{ Bindings: Env }>, target: { name: st
       throw new AidevosError("not_found", "no such key (keys match ^[A-Za-z0-9_-]{1,64}$)", 404);
     case "unauthorized":
       throw appKeyRequired(name, routed.keySent);
+    case "quota_exceeded":
+      throw new QuotaExceededError(routed.message);
   }
   const base = {
     at: started,

@@ -155,7 +155,7 @@ async function ownershipCase(
 export function withCases(report: TestReport, cases: TestCaseResult[]): TestReport {
   if (cases.length === 0) return report;
   const started = Date.now() - report.durationMs - cases.reduce((sum, c) => sum + (c.durationMs ?? 0), 0);
-  const extra = { error: report.error, figures: report.figures, changes: report.changes };
+  const extra = { error: report.error, figures: report.figures, changes: report.changes, findings: report.findings };
   const defined = Object.fromEntries(Object.entries(extra).filter(([, v]) => v !== undefined));
   return testReport(report.kind, [...report.cases, ...cases], started, defined);
 }

@@ -1,4 +1,12 @@
-import { type AppSpec, type ExampleStep, type TestCaseResult, type TestReport, testReport } from "@aidevos/core";
+import {
+  type AppSpec,
+  type ExampleStep,
+  type Exchange,
+  excerpt,
+  type TestCaseResult,
+  type TestReport,
+  testReport,
+} from "@aidevos/core";
 import { fill, match, pick } from "./expect";
 
 /** Sends one request to one partition of the app under test (`key` null: the app's only one). */
@@ -22,7 +30,19 @@ export function examplesOf(spec: AppSpec): Played[] {
   ];
 }
 
-class StepFailure extends Error {}
+class StepFailure extends Error {
+  constructor(
+    message: string,
+    readonly exchange?: Exchange,
+  ) {
+    super(message);
+  }
+}
+
+/** A request body as a report shows it: password values read `***` (docs/appspec.md, Accounts). */
+function shownBody(body: string | undefined): string | undefined {
+  return excerpt(body?.replace(/("(?:password|currentPassword)"\s*:\s*)"(?:[^"\\]|\\.)*"/g, '$1"***"'));
+}
 
 /**
  * The examples gate: the app's and each action's examples, played in one partition of a staging
@@ -46,11 +66,13 @@ export async function runExamplesSuite(spec: AppSpec, send: PartitionFetch): Pro
     } catch (err) {
       const left = played.length - n - 1;
       const message = err instanceof StepFailure ? err.message : `threw: ${String(err)}`;
+      const exchange = err instanceof StepFailure ? err.exchange : undefined;
       cases.push({
         name,
         ok: false,
         message: `${message}${left > 0 ? ` (${left} later step(s) not played)` : ""}`.slice(0, 1000),
         durationMs: Date.now() - t0,
+        ...(exchange ? { exchange } : {}),
       });
       break;
     }
@@ -109,11 +131,22 @@ async function playStep(step: ExampleStep, vars: Record<string, unknown>, send: 
   }
   const times = step.repeat ?? 1;
   for (let n = 0; n < times; n++) {
-    const got = await answer(await send(requestOf(step, vars)));
+    const request = requestOf(step, vars);
+    const sent = step.raw ?? (step.body === undefined ? undefined : JSON.stringify(fill(step.body, vars)));
+    const got = await answer(await send(request));
     const last = n === times - 1;
     const problems = expectations(step, got, vars, last);
-    if (problems.length > 0)
-      throw new StepFailure(`${times > 1 ? `request ${n + 1} of ${times}: ` : ""}${problems.join("; ")}`);
+    if (problems.length > 0) {
+      const url = new URL(request.url);
+      const body = shownBody(sent);
+      throw new StepFailure(`${times > 1 ? `request ${n + 1} of ${times}: ` : ""}${problems.join("; ")}`, {
+        method: request.method,
+        path: `${url.pathname}${url.search}`.slice(0, 300),
+        ...(body === undefined ? {} : { body }),
+        status: got.status,
+        answer: got.text.slice(0, 300),
+      });
+    }
     if (last && step.save) for (const [k, p] of Object.entries(step.save)) vars[k] = pick(got.json, p);
   }
 }
