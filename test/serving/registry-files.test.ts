@@ -19,19 +19,23 @@ describe("the Registry's files", () => {
         )
         .one(),
     );
-    // Fourteen files each; only spec.js names the app. The runtime modules, and here the samples (same
+    // Eighteen files each; only spec.js names the app. The runtime modules, and here the samples (same
     // fields), the patterns stub (no pattern) and the handlers (no actions), are stored once for both.
-    expect(counts).toEqual({ rows: 28, contents: 15 });
+    expect(counts).toEqual({ rows: 36, contents: 19 });
     for (const name of names) {
       const bundle = await registry.getBundle(name, 1);
       expect(bundle?.files.map((f) => f.path)).toEqual([
+        "accounts.js",
         "actions.js",
         "app.js",
         "data.js",
+        "files.js",
         "handlers.js",
         "index.js",
         "model.js",
         "model.test.js",
+        "owners.js",
+        "passwords.js",
         "patterns.js",
         "query.js",
         "realtime.js",

@@ -62,7 +62,7 @@ describe("which Worker runs an app", () => {
   it("gives code the compiler did not write a Worker of its own, and serves it as written", async () => {
     const compiled = await compileApp(AppSpec.parse(tasks));
     const runtime = await edited(compiled, "app.js", (t) =>
-      t.replace("json(201, record)", 'json(201, { ...record, mine: "yes" })'),
+      t.replace("multipart.files) : record)", 'multipart.files) : { ...record, mine: "yes" })'),
     );
     const spec = await edited(compiled, "spec.js", (t) => `${t}export const MORE = 1;\n`);
     for (const bundle of [runtime, spec]) {

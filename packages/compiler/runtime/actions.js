@@ -3,6 +3,7 @@
  * action is matched before the entity routes and runs its module's default export with `ctx`,
  * which reaches the partition's data through the same rules (and errors) as the HTTP routes.
  */
+import { filesApi, readFileField } from "./files.js";
 import { HANDLERS } from "./handlers.js";
 import {
   encodeCursor,
@@ -154,6 +155,7 @@ function entitiesApi(app) {
       },
       list: async (options) => listPage(app, entity, options),
       increment: async (id, field, by = 1) => app.records.increment(entity, String(id), { field, by }),
+      file: async (id, field) => readFileField(app, entity, id, field),
     });
   }
   return Object.freeze(api);
@@ -295,6 +297,7 @@ export function storageApi(app) {
     entities: entitiesApi(app),
     counters: countersApi(app.sql),
     kv: kvApi(app.sql),
+    files: filesApi(app),
     outside: outsideApi(app.env),
   };
 }

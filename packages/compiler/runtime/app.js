@@ -3,6 +3,7 @@ import { DurableObject } from "cloudflare:workers";
 import { Accounts } from "./accounts.js";
 import { matchAction, runAction, storageApi } from "./actions.js";
 import { rawInValues } from "./data.js";
+import { dropGoneFiles, fileRoute, isMultipart, noteGone, readMultipart, storeParts } from "./files.js";
 import {
   encodeCursor,
   encodeSortCursor,
@@ -91,6 +92,8 @@ export class App extends DurableObject {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.records = new Records(ctx.storage);
+    // Files whose record or field went are deleted from the bucket once the request is answered (files.js).
+    this.records.onGone = (entityName, id, data, only) => noteGone(this, entityName, id, data, only);
     // v3: end users and owned records, only for a spec that declares accounts (accounts.js, owners.js).
     this.accounts = SPEC.accounts ? new Accounts(this) : null;
     this.owners = new Owners(this);
@@ -132,6 +135,8 @@ export class App extends DurableObject {
     } catch (err) {
       if (err instanceof HttpError) response = json(err.status, errorBody(err), err.headers);
       else response = json(500, { error: { code: "internal_error", message: "internal error", details: [] } });
+    } finally {
+      await dropGoneFiles(this);
     }
     if (request.method === "GET" || request.method === "HEAD" || response.webSocket) return response;
     const stored = this.storedBytes();
@@ -157,7 +162,8 @@ export class App extends DurableObject {
       )
       .toArray()
       .map((r) => String(r.name))
-      .filter((name) => !BOOKKEEPING.includes(name));
+      // The search index and array items (search.js) only mirror records.
+      .filter((name) => !BOOKKEEPING.includes(name) && name !== "_has" && !name.startsWith("f_"));
     for (const name of tables) {
       const row = this.sql.exec(`SELECT 1 AS one FROM "${name.replaceAll('"', '""')}" LIMIT 1`).toArray()[0];
       if (row) return this.sql.databaseSize;
@@ -187,8 +193,19 @@ export class App extends DurableObject {
     // Actions first (docs/appspec.md): a path of an action with another method is 405 unless an entity route has it.
     const action = matchAction(request.method, parts);
     if (action.action) {
+      // An action may read its body once, in any form: bodies over 1 MiB never reach it.
+      if (Number(request.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) throw tooLarge();
       const broadcasts = [];
       return withBroadcasts(this, await this.runAction(action, request, { broadcasts, user }), broadcasts);
+    }
+    // B/{plural}/{id}/files/{field} (files.js): after actions, as every entity route.
+    if (parts.length === 4 && parts[2] === "files" && entityByPlural(parts[0])) {
+      const owned = entityByPlural(parts[0]);
+      // A file is part of its record: the record's owner rules hold (owners.js), reads of a public entity excepted.
+      const write = request.method !== "GET" && request.method !== "HEAD";
+      if (isOwned(owned) && !user && !(!write && owned.read === "public")) throw needsUser();
+      this.owners.check(owned, parts[1], user, write);
+      return fileRoute(this, owned, parts[1], parts[3], request);
     }
     channelRoute(parts);
     const entityPath =
@@ -219,10 +236,15 @@ export class App extends DurableObject {
     if (match[1] === "get" || match[1] === "delete") this.owners.check(entity, id, user, match[1] === "delete");
     switch (match[1]) {
       case "create": {
+        const multipart = isMultipart(request) ? await readMultipart(entity, request) : null;
         const scope = { ownerId: user?.id, viewer: user };
-        const { record, expiresAt } = this.records.create(entity, await readJson(request, true), scope);
+        const { record, expiresAt } = this.records.create(
+          entity,
+          multipart?.body ?? (await readJson(request, true)),
+          scope,
+        );
         if (expiresAt !== null) await this.scheduleExpiry();
-        return json(201, record);
+        return json(201, multipart ? await storeParts(this, entity, record, multipart.files) : record);
       }
       case "list": {
         const query = this.owners.scopeList(
@@ -236,10 +258,12 @@ export class App extends DurableObject {
       case "get":
         return json(200, this.records.get(entity, id));
       case "update": {
-        const body = await readJson(request, true);
+        const multipart = isMultipart(request) ? await readMultipart(entity, request) : null;
+        const body = multipart?.body ?? (await readJson(request, true));
         validatePatch(entity, body);
         this.owners.check(entity, id, user, true);
-        return json(200, this.records.update(entity, id, body, user));
+        const record = this.records.update(entity, id, body, user);
+        return json(200, multipart ? await storeParts(this, entity, record, multipart.files) : record);
       }
       case "delete":
         this.records.remove(entity, id);
@@ -319,6 +343,7 @@ export class App extends DurableObject {
   /** @override */
   async alarm() {
     this.purgeExpired();
+    await dropGoneFiles(this);
     if (this.ownHost && this.schedulesAdopted) await runDueHere(this);
     await this.scheduleExpiry();
   }
@@ -341,6 +366,12 @@ export class App extends DurableObject {
     const now = Date.now();
     this.lastPurge = now;
     for (const entity of SPEC.entities.filter((e) => e.ttlSeconds)) {
+      // An expired record's files go with it (dropped after the request, or by the alarm).
+      const withFiles = this.sql.exec(
+        `SELECT id, data FROM ${tableOf(entity)} WHERE expires_at <= ? AND data LIKE '%"sha256"%'`,
+        now,
+      );
+      for (const row of withFiles) noteGone(this, entity.name, String(row.id), JSON.parse(String(row.data)));
       this.ctx.storage.transactionSync(() => {
         this.sql.exec(
           "DELETE FROM _unique WHERE entity = ? AND id IN (SELECT id FROM " +

@@ -31,6 +31,8 @@ export class Records {
   constructor(storage) {
     this.storage = storage;
     this.sql = storage.sql;
+    /** Told of file values whose record or field went: (entity name, id, stored data, only these fields?). */
+    this.onGone = null;
   }
 
   /** Tables, indexes and the unique index as this version wants them, on whatever data is there. */
@@ -151,6 +153,8 @@ export class Records {
   /** Writes changes over a stored record, keeping every field this version does not know. */
   write(entity, row, changes) {
     const stored = JSON.parse(String(row.data));
+    const cleared = Object.keys(changes).filter((n) => changes[n] === null && entity.fields[n]?.type === "file");
+    if (cleared.length > 0) this.onGone?.(entity.name, String(row.id), stored, cleared);
     const values = { ...currentFields(entity, stored), ...changes };
     // An owned record keeps its owner: no write changes it.
     if (isOwned(entity)) values.ownerId = stored.ownerId ?? null;
@@ -205,7 +209,9 @@ export class Records {
   /** Deletes records and what is kept beside them ([entity, id] pairs): a delete's and an account deletion's last step. */
   deleteRows(doomed) {
     for (const [target, targetId] of doomed) {
-      this.sql.exec(`DELETE FROM ${tableOf(target)} WHERE id = ?`, targetId);
+      // Its files go too, those of fields this version no longer knows included.
+      for (const row of this.sql.exec(`DELETE FROM ${tableOf(target)} WHERE id = ? RETURNING data`, targetId))
+        this.onGone?.(target.name, targetId, JSON.parse(String(row.data)));
       this.sql.exec("DELETE FROM _unique WHERE entity = ? AND id = ?", target.name, targetId);
     }
   }

@@ -19,6 +19,7 @@ import ACCOUNTS_RUNTIME from "#runtime/accounts.js";
 import ACTIONS_RUNTIME from "#runtime/actions.js";
 import APP_RUNTIME from "#runtime/app.js";
 import DATA_RUNTIME from "#runtime/data.js";
+import FILES_RUNTIME from "#runtime/files.js";
 import ENTRY_RUNTIME from "#runtime/index.js";
 import MODEL_RUNTIME from "#runtime/model.js";
 import UNIT_TESTS_RUNTIME from "#runtime/model.test.js";
@@ -55,7 +56,8 @@ function samples(spec: AppSpec) {
 
 /** RE2 for the spec's patterns (patterns.js and re2js.js), or a stub when the spec has none. */
 function patternFiles(spec: AppSpec): GeneratedFile[] {
-  const hasPattern = spec.entities.some((e) => Object.values(e.fields).some((f) => f.type === "string" && f.pattern));
+  const fieldSets = [...spec.entities.map((e) => e.fields), spec.accounts?.fields ?? {}];
+  const hasPattern = fieldSets.some((fields) => Object.values(fields).some((f) => f.type === "string" && f.pattern));
   if (!hasPattern) {
     const stub = "\n/** No field of this spec has a pattern: re2js is not shipped. */\nexport const RE2JS = null;\n";
     return [{ path: "patterns.js", role: "source", content: HEADER + stub }];
@@ -115,6 +117,7 @@ function runtimeFiles(spec: AppSpec): GeneratedFile[] {
     { path: "passwords.js", role: "source", content: HEADER + PASSWORDS_RUNTIME },
     { path: "data.js", role: "source", content: HEADER + DATA_RUNTIME },
     { path: "search.js", role: "source", content: HEADER + SEARCH_RUNTIME },
+    { path: "files.js", role: "source", content: HEADER + FILES_RUNTIME },
     ...patternFiles(spec),
     { path: "actions.js", role: "source", content: HEADER + ACTIONS_RUNTIME },
     { path: "realtime.js", role: "source", content: HEADER + REALTIME_RUNTIME },
@@ -175,7 +178,16 @@ export function sharedRuntime(): { mainModule: string; className: string; files:
  */
 function declarativeOnly(spec: AppSpec): boolean {
   const none = (list: readonly unknown[] | undefined) => (list ?? []).length === 0;
-  return none(spec.actions) && none(spec.modules) && none(spec.schedules) && none(spec.channels) && none(spec.outbound);
+  // File fields reach the bucket through the app's platform (env.PLATFORM), which only an app's own Worker gets.
+  const files = spec.entities.some((e) => Object.values(e.fields).some((f) => f.type === "file"));
+  return (
+    none(spec.actions) &&
+    none(spec.modules) &&
+    none(spec.schedules) &&
+    none(spec.channels) &&
+    none(spec.outbound) &&
+    !files
+  );
 }
 
 /**

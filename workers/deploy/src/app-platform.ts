@@ -1,6 +1,16 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { CodeBundle } from "@aidevos/core";
 import { appControlOf, appMonitorOf } from "@aidevos/objects";
+import {
+  deleteFiles,
+  type FileListed,
+  type FilePut,
+  type FilePutOptions,
+  type FileRead,
+  getFile,
+  listFiles,
+  putFile,
+} from "./files";
 
 /** Who a loaded app is: fixed per bundle, so one loaded Worker (cached by code hash) can carry it in its env. */
 export interface PlatformProps {
@@ -68,6 +78,42 @@ export class AppPlatform extends WorkerEntrypoint<Env, PlatformProps & { staging
     if (declared.size === 0) return {};
     const all = await appControlOf(this.env, this.ctx.props.app).secretValues();
     return Object.fromEntries(Object.entries(all).filter(([name]) => declared.has(name)));
+  }
+
+  /**
+   * The app's files (AppSpec v3 "Files"), in APP_FILES under the app's own prefix: the runtime names
+   * the rest of the key (partition scope, record and field, or a ctx.files key), never another app's.
+   */
+  async filePut(
+    key: string,
+    body: ReadableStream<Uint8Array> | string | ArrayBuffer | ArrayBufferView,
+    options: FilePutOptions,
+  ): Promise<FilePut> {
+    return putFile(this.env.APP_FILES, this.fileKey(key), body, options);
+  }
+
+  async fileGet(key: string): Promise<FileRead | null> {
+    return getFile(this.env.APP_FILES, this.fileKey(key));
+  }
+
+  async fileDelete(keys: string[]): Promise<void> {
+    await deleteFiles(
+      this.env.APP_FILES,
+      keys.map((k) => this.fileKey(k)),
+    );
+  }
+
+  async fileList(prefix: string, limit: number): Promise<FileListed[]> {
+    const own = this.fileKey("");
+    const listed = await listFiles(this.env.APP_FILES, this.fileKey(prefix), Math.min(Math.max(limit, 0), 1000));
+    return listed.map((f) => ({ ...f, key: f.key.slice(own.length) }));
+  }
+
+  private fileKey(key: string): string {
+    if (typeof key !== "string" || key.length > 2048)
+      throw new Error("files: a key is a string of at most 2048 characters");
+    // Staging copies keep their files apart from the live app's.
+    return `${this.ctx.props.staging ? "staging/" : "apps/"}${this.ctx.props.app}/${key}`;
   }
 
   async outbound(request: Request): Promise<Response> {

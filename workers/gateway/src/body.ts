@@ -8,6 +8,7 @@ import {
   ValidationError,
 } from "@aidevos/core";
 import type { MiddlewareHandler } from "hono";
+import { streamedUploadLimit } from "./apps/uploads";
 
 const MAX_BODY_BYTES = 1024 * 1024;
 /** How much of a refused body is read and dropped so the client still gets its 413 (Cloudflare's own cap is 100 MB). */
@@ -22,6 +23,12 @@ export const limitBody: MiddlewareHandler = async (c, next) => {
   const raw = c.req.raw;
   if (!raw.body) return next();
   const declared = raw.headers.get("content-length");
+  // A file upload streams on to the app, which counts its bytes; only a declared length over the most is refused here.
+  const upload = streamedUploadLimit(raw);
+  if (upload !== null) {
+    if (declared !== null && Number(declared) > upload) await refuse(raw.body, upload);
+    return next();
+  }
   if (declared !== null && !raw.headers.has("transfer-encoding")) {
     if (Number(declared) > MAX_BODY_BYTES) await refuse(raw.body);
     return next();
@@ -53,7 +60,10 @@ export const limitBody: MiddlewareHandler = async (c, next) => {
  * `DRAIN_BYTES` the body is cancelled and the connection may close: Cloudflare's edge refuses
  * bodies of that size itself.
  */
-async function refuse(body: ReadableStream<Uint8Array> | ReadableStreamDefaultReader<Uint8Array>): Promise<never> {
+async function refuse(
+  body: ReadableStream<Uint8Array> | ReadableStreamDefaultReader<Uint8Array>,
+  limit = MAX_BODY_BYTES,
+): Promise<never> {
   const reader = body instanceof ReadableStream ? body.getReader() : body;
   let drained = 0;
   try {
@@ -66,7 +76,7 @@ async function refuse(body: ReadableStream<Uint8Array> | ReadableStreamDefaultRe
   } catch {
     // The client went away: nobody is left to tell.
   }
-  throw new PayloadTooLargeError(MAX_BODY_BYTES);
+  throw new PayloadTooLargeError(limit);
 }
 
 /** Parses the body once so malformed JSON is `invalid_json`; the validators then reuse the cached text. */

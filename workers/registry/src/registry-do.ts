@@ -12,9 +12,11 @@ import {
   encodeCursor,
   type GeneratedFile,
   type RunSummary,
+  setting,
   sha256Hex,
   type VersionChange,
 } from "@aidevos/core";
+import { pruneVersions } from "./prune";
 
 export interface DeployRequest {
   app: string;
@@ -126,6 +128,8 @@ export class RegistryDO extends DurableObject<Env> {
         app ? Number(app.live_version) : null,
         req.runId,
       );
+      // Versions kept per app are bounded (13 identical versions from one flood were all kept).
+      pruneVersions(this.sql, req.app, setting(this.env, "AIDEVOS_VERSIONS_KEPT"));
       return { version, created: true, url: appUrl(req.app, partition) };
     });
   }

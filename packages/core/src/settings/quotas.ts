@@ -24,4 +24,6 @@ export const QuotaSettings = {
   AIDEVOS_MAX_FEED_ROWS: count(500),
   /** Distinct partition keys an app's usage counts per day (all routes); keys past it are not recorded. */
   AIDEVOS_MAX_USAGE_KEYS_PER_DAY: count(1000),
+  /** Versions the Registry keeps per app (at least 2); older ones are pruned, never the live one or its rollback target. */
+  AIDEVOS_VERSIONS_KEPT: count(20, 2),
 };

@@ -40,6 +40,7 @@ import {
 } from "./routes";
 import { appRouteOf, appUrl } from "./routing";
 import { errorOf, recordRequest, redactedSample } from "./traffic";
+import { streamedUploadLimit } from "./uploads";
 
 export const apps = new OpenAPIHono<{ Bindings: Env }>({ defaultHook: validationHook });
 
@@ -201,7 +202,13 @@ export async function serveApp(c: Context<{ Bindings: Env }>, target: { name: st
   const { name, path } = target;
   // The body is read here, whole and bounded, before the host is called: a body still streaming
   // across RPC to an app that answers without reading it could leave the client with no answer.
-  const body = c.req.method === "GET" || c.req.method === "HEAD" ? null : await c.req.arrayBuffer();
+  // File uploads (apps/uploads.ts) stream on instead: a 10 MiB upload never sits whole in the gateway's memory.
+  const body =
+    c.req.method === "GET" || c.req.method === "HEAD"
+      ? null
+      : streamedUploadLimit(c.req.raw) !== null
+        ? c.req.raw.body
+        : await c.req.arrayBuffer();
   const request = new Request(appUrl(path, new URL(c.req.url).search), {
     method: c.req.method,
     headers: c.req.raw.headers,

@@ -1,0 +1,293 @@
+/**
+ * files.js of every generated app: AppSpec v3 "Files". `file` fields (PUT/GET/DELETE
+ * B/{plural}/{id}/files/{field}, multipart/form-data creates and updates, a JSON null deletes),
+ * ctx.files and ctx.entities.<plural>.file(). The bytes live in object storage (R2), reached through
+ * the app's platform (env.PLATFORM: locally the host's AppPlatform, by RPC; bodies stream through
+ * it); this partition's SQLite holds each field's `{ size, contentType, sha256 }`. Keys are
+ * `{scope}/r/{entity}/{id}/{field}` and `{scope}/f/{ctx.files key}`, where the scope is a random id
+ * kept in this partition's storage: partitions, and staging copies with empty storage, never meet.
+ */
+import {
+  currentFields,
+  HttpError,
+  isPlainObject,
+  MAX_BODY_BYTES,
+  methodNotAllowed,
+  notFound,
+  operationsOf,
+  parseFilterValue,
+  tooLarge,
+  validationFailed,
+} from "./model.js";
+
+export const FILE_MAX_BYTES = 10 * 1024 * 1024;
+const KEY_MAX = 512;
+const LIST_LIMIT = 1000;
+
+const unsupported = (message) => new HttpError(415, "unsupported_media_type", message);
+const fileTooLarge = (max) => new HttpError(413, "payload_too_large", `the file is larger than ${max} bytes`);
+
+function platformOf(app) {
+  const platform = app.env?.PLATFORM;
+  if (!platform || typeof platform.filePut !== "function")
+    throw new HttpError(404, "not_found", "files are not available to this app");
+  return platform;
+}
+
+/** This partition's scope in the bucket, made once and kept in its storage. */
+function scopeOf(app) {
+  if (app.filesScope) return app.filesScope;
+  const row = app.sql.exec("SELECT value FROM _meta WHERE key = 'files_scope'").toArray()[0];
+  let scope = row ? String(row.value) : null;
+  if (!scope) {
+    scope = crypto.randomUUID();
+    app.sql.exec("INSERT OR IGNORE INTO _meta (key, value) VALUES ('files_scope', ?)", scope);
+    scope = String(app.sql.exec("SELECT value FROM _meta WHERE key = 'files_scope'").one().value);
+  }
+  app.filesScope = scope;
+  return scope;
+}
+
+const recordKey = (app, entityName, id, field) => `${scopeOf(app)}/r/${entityName}/${id}/${field}`;
+
+/** A stored value that is a file's metadata. */
+function isFileValue(v) {
+  return isPlainObject(v) && typeof v.sha256 === "string" && typeof v.size === "number";
+}
+
+/** `type/subtype` of a Content-Type, lower-case, parameters dropped. */
+function mediaType(header) {
+  return (header ?? "").split(";")[0].trim().toLowerCase();
+}
+
+/** Whether a media type is one the field takes (`type/*` takes the whole type). */
+function allowed(field, type) {
+  if (!field.contentTypes) return true;
+  return field.contentTypes.some((r) => r === type || (r.endsWith("/*") && type.startsWith(r.slice(0, -1))));
+}
+
+/**
+ * Files whose record went (a delete, a cascade, an expiry, a JSON null), noted by records.js and
+ * app.js as they happen, deleted from the bucket once the request is answered (app.js).
+ */
+export function noteGone(app, entityName, id, data, only) {
+  const names = Object.keys(data).filter((k) => isFileValue(data[k]) && (!only || only.includes(k)));
+  if (names.length === 0) return;
+  app.goneFiles ??= [];
+  for (const name of names) app.goneFiles.push(recordKey(app, entityName, id, name));
+}
+
+/** Deletes the noted files; a failure leaves a blob behind, never an error for the request. */
+export async function dropGoneFiles(app) {
+  const keys = app.goneFiles;
+  if (!keys || keys.length === 0) return;
+  app.goneFiles = [];
+  try {
+    await platformOf(app).fileDelete(keys);
+  } catch {
+    // An orphaned blob costs storage only: no record points at it.
+  }
+}
+
+/** The bytes of an upload into the bucket, checked against the field: size first (413), then type (415). */
+async function store(app, entity, id, name, field, body, length, contentTypeHeader) {
+  const max = field.maxBytes ?? FILE_MAX_BYTES;
+  if (length !== null && length > max) throw fileTooLarge(max);
+  const type = mediaType(contentTypeHeader) || "application/octet-stream";
+  if (!allowed(field, type)) throw unsupported(`${name} takes ${field.contentTypes.join(", ")}, not ${type}`);
+  const contentType = (contentTypeHeader ?? "").trim() || type;
+  const key = recordKey(app, entity.name, id, name);
+  const put = await platformOf(app).filePut(key, body ?? "", { contentType, maxBytes: max, length });
+  if (!put.ok) throw fileTooLarge(max);
+  return { size: put.size, contentType, sha256: put.sha256 };
+}
+
+/** Writes file metadata on a record; if the record went meanwhile, its new blob goes too. */
+function setFiles(app, entity, id, values) {
+  try {
+    return app.records.write(entity, app.records.row(entity, id), values);
+  } catch (err) {
+    app.goneFiles ??= [];
+    for (const name of Object.keys(values)) app.goneFiles.push(recordKey(app, entity.name, id, name));
+    throw err;
+  }
+}
+
+/** PUT, GET and DELETE of `B/{plural}/{id}/files/{field}`. */
+export async function fileRoute(app, entity, id, name, request) {
+  const field = Object.hasOwn(entity.fields, name) ? entity.fields[name] : null;
+  if (!field || field.type !== "file") throw notFound(`file field ${name}`);
+  const ops = operationsOf(entity);
+  const methods = [];
+  if (ops.includes("get")) methods.push("GET");
+  if (ops.includes("update")) methods.push("PUT", "DELETE");
+  if (methods.length === 0) throw notFound(`route /${entity.plural}/${id}/files/${name}`);
+  const method = request.method === "HEAD" ? "GET" : request.method;
+  if (!methods.includes(method)) throw methodNotAllowed(methods);
+  const row = app.records.row(entity, id);
+  const current = currentFields(entity, JSON.parse(String(row.data)))[name];
+  if (method === "GET") {
+    if (!isFileValue(current)) throw notFound(`${entity.name} ${id} has no ${name}`);
+    const etag = `"${current.sha256}"`;
+    const wanted = (request.headers.get("if-none-match") ?? "").split(",").map((t) => t.trim().replace(/^W\//, ""));
+    if (wanted.includes(etag) || wanted.includes("*")) return new Response(null, { status: 304, headers: { etag } });
+    const file = await platformOf(app).fileGet(recordKey(app, entity.name, id, name));
+    if (!file) throw notFound(`${entity.name} ${id} has no ${name}`);
+    return new Response(request.method === "HEAD" ? null : file.body, {
+      headers: {
+        "content-type": current.contentType,
+        "content-length": String(file.size),
+        etag,
+        "content-disposition": "attachment",
+      },
+    });
+  }
+  if (method === "DELETE") {
+    // records.js notes the file as gone (a JSON null does the same).
+    app.records.write(entity, row, { [name]: null });
+    return new Response(null, { status: 204 });
+  }
+  const declared = request.headers.get("content-length");
+  const length = declared !== null && /^\d+$/.test(declared) ? Number(declared) : null;
+  const value = await store(app, entity, id, name, field, request.body, length, request.headers.get("content-type"));
+  return Response.json(setFiles(app, entity, id, { [name]: value }));
+}
+
+/** Whether a body is multipart/form-data (a create or update may be). */
+export function isMultipart(request) {
+  return mediaType(request.headers.get("content-type")) === "multipart/form-data";
+}
+
+/** A text part as the field's value, as a query filter reads it (json and array as JSON text; empty is null). */
+function textValue(field, text) {
+  if (text === "") return { value: null };
+  if (!field) return { value: text };
+  if (field.type === "json" || field.type === "array") {
+    try {
+      return { value: JSON.parse(text) };
+    } catch {
+      return { problem: "must be JSON text" };
+    }
+  }
+  if (field.type === "file") return { problem: "takes a file part (or an empty part to delete it)" };
+  if (field.type === "string" || field.type === "ref") return { value: text };
+  const value = parseFilterValue(field, text);
+  return value === undefined ? { problem: `not a valid ${field.type}` } : { value };
+}
+
+/**
+ * A multipart create or update: its text parts as a JSON body would give them, and its file parts,
+ * each checked against its field (size, then type) before anything is written.
+ */
+export async function readMultipart(entity, request) {
+  const fileFields = Object.values(entity.fields).filter((f) => f.type === "file");
+  const budget = MAX_BODY_BYTES + fileFields.reduce((sum, f) => sum + (f.maxBytes ?? FILE_MAX_BYTES), 0);
+  const declared = Number(request.headers.get("content-length") ?? 0);
+  if (declared > budget) throw tooLarge();
+  let form;
+  try {
+    form = await request.formData();
+  } catch {
+    throw validationFailed([{ path: "", message: "not a valid multipart/form-data body" }]);
+  }
+  const body = {};
+  const files = [];
+  const details = [];
+  let textBytes = 0;
+  for (const [name, part] of form.entries()) {
+    const field = Object.hasOwn(entity.fields, name) ? entity.fields[name] : null;
+    if (typeof part === "string") {
+      textBytes += part.length;
+      const { value, problem } = textValue(field, part);
+      if (problem) details.push({ path: name, message: problem });
+      else body[name] = value;
+    } else if (field?.type === "file") {
+      const max = field.maxBytes ?? FILE_MAX_BYTES;
+      if (part.size > max) throw fileTooLarge(max);
+      const type = mediaType(part.type) || "application/octet-stream";
+      if (!allowed(field, type)) throw unsupported(`${name} takes ${field.contentTypes.join(", ")}, not ${type}`);
+      files.push({ name, field, part });
+    } else details.push({ path: name, message: field ? "takes text, not a file" : "unknown field" });
+  }
+  if (textBytes > MAX_BODY_BYTES) throw tooLarge();
+  if (details.length > 0) throw validationFailed(details);
+  return { body, files };
+}
+
+/** Stores the file parts of a multipart write on the record it made; the record as it ends. */
+export async function storeParts(app, entity, record, files) {
+  if (files.length === 0) return record;
+  const values = {};
+  for (const { name, field, part } of files)
+    values[name] = await store(app, entity, record.id, name, field, part.stream(), part.size, part.type);
+  return setFiles(app, entity, record.id, values);
+}
+
+function keyOf(key, what) {
+  if (typeof key !== "string" || key.length === 0 || key.length > KEY_MAX)
+    throw validationFailed([{ path: "key", message: `${what}: key must be a string of 1 to ${KEY_MAX} characters` }]);
+  return key;
+}
+
+async function readAll(file) {
+  return { body: await new Response(file.body).arrayBuffer(), contentType: file.contentType, size: file.size };
+}
+
+/** ctx.files: blobs per partition, a namespace apart from file fields. */
+export function filesApi(app) {
+  const prefix = () => `${scopeOf(app)}/f/`;
+  return Object.freeze({
+    async put(key, body, options = {}) {
+      keyOf(key, "ctx.files.put");
+      const ok =
+        typeof body === "string" ||
+        body instanceof ArrayBuffer ||
+        ArrayBuffer.isView(body) ||
+        body instanceof ReadableStream;
+      if (!ok)
+        throw validationFailed([
+          { path: "body", message: "ctx.files.put: body must be a string, ArrayBuffer, typed array or stream" },
+        ]);
+      const contentType =
+        typeof options?.contentType === "string" && options.contentType
+          ? options.contentType
+          : typeof body === "string"
+            ? "text/plain; charset=utf-8"
+            : "application/octet-stream";
+      const put = await platformOf(app).filePut(prefix() + key, body, {
+        contentType,
+        maxBytes: FILE_MAX_BYTES,
+        length: null,
+      });
+      if (!put.ok) throw fileTooLarge(FILE_MAX_BYTES);
+    },
+    async get(key) {
+      keyOf(key, "ctx.files.get");
+      const file = await platformOf(app).fileGet(prefix() + key);
+      return file ? readAll(file) : undefined;
+    },
+    async delete(key) {
+      keyOf(key, "ctx.files.delete");
+      await platformOf(app).fileDelete([prefix() + key]);
+    },
+    async list(start = "") {
+      if (typeof start !== "string")
+        throw validationFailed([{ path: "prefix", message: "ctx.files.list: prefix must be a string" }]);
+      const own = prefix();
+      const listed = await platformOf(app).fileList(own + start, LIST_LIMIT);
+      return listed.map((f) => ({ key: f.key.slice(own.length), size: f.size, contentType: f.contentType }));
+    },
+  });
+}
+
+/** ctx.entities.<plural>.file(id, field): the bytes of a file field, or undefined when unset. */
+export async function readFileField(app, entity, id, name) {
+  const field = Object.hasOwn(entity.fields, name) ? entity.fields[name] : null;
+  if (!field || field.type !== "file")
+    throw validationFailed([{ path: "field", message: `${String(name)} is not a file field of ${entity.name}` }]);
+  const row = app.records.row(entity, String(id));
+  const current = currentFields(entity, JSON.parse(String(row.data)))[name];
+  if (!isFileValue(current)) return undefined;
+  const file = await platformOf(app).fileGet(recordKey(app, entity.name, String(id), name));
+  return file ? { ...(await readAll(file)), contentType: current.contentType } : undefined;
+}

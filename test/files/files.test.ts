@@ -1,0 +1,277 @@
+// Proves AppSpec v3 "Files" in a served app, with the real R2 simulation behind it: file uploads
+// (size checked before type, parameters ignored, `type/*`), downloads with Content-Type, a quoted
+// sha256 ETag, Content-Disposition and 304; file fields take only null in JSON; blobs go with their
+// record (delete, cascade, expiry, JSON null) but stay across redeploys, also for a field a version
+// removed; multipart creates and updates; ctx.files and ctx.entities.<plural>.file().
+
+import { env } from "cloudflare:workers";
+import { compileApp } from "@aidevos/compiler";
+import { AppSpec, type AppSpecInput, type CodeBundle } from "@aidevos/core";
+import { describe, expect, it } from "vitest";
+
+function spec(name: string, photo: object | null = {}, ttlSeconds?: number): AppSpecInput {
+  return {
+    name,
+    entities: [
+      {
+        name: "product",
+        plural: "products",
+        fields: {
+          title: { type: "string", required: true },
+          tags: { type: "array", items: { type: "string" } },
+          ...(photo ? { photo: { type: "file", maxBytes: 10, contentTypes: ["image/png", "text/*"], ...photo } } : {}),
+          doc: { type: "file" },
+        },
+        ...(ttlSeconds ? { ttlSeconds } : {}),
+      },
+    ],
+    actions: [
+      {
+        name: "blobs",
+        method: "POST",
+        path: "/blobs",
+        code: `export default async (req, ctx) => {
+  const o = await ctx.body();
+  if (o.op === "put") { await ctx.files.put(o.key, o.text ?? new Uint8Array(o.bytes ?? []), o.contentType ? { contentType: o.contentType } : undefined); return { ok: true }; }
+  if (o.op === "get") { const f = await ctx.files.get(o.key); return f ? { text: new TextDecoder().decode(f.body), contentType: f.contentType, size: f.size } : null; }
+  if (o.op === "delete") { await ctx.files.delete(o.key); return { ok: true }; }
+  if (o.op === "list") return ctx.files.list(o.prefix);
+  if (o.op === "field") { const f = await ctx.entities.products.file(o.id, o.field); return f ? { text: new TextDecoder().decode(f.body), contentType: f.contentType, size: f.size } : null; }
+};`,
+      },
+      {
+        name: "raw",
+        method: "POST",
+        path: "/raw",
+        code: "export default async (req) => { const b = await req.arrayBuffer(); return { bytes: b.byteLength }; }",
+      },
+    ],
+  };
+}
+
+async function served(input: AppSpecInput) {
+  let bundle: CodeBundle = await compileApp(AppSpec.parse(input));
+  const host = env.APP_HOST.get(env.APP_HOST.idFromName(`files:${crypto.randomUUID()}`));
+  const send = async (method: string, path: string, body?: BodyInit | object, headers: Record<string, string> = {}) => {
+    const init: RequestInit = { method, headers: { ...headers } };
+    if (body !== undefined) {
+      const raw =
+        typeof body === "string" ||
+        body instanceof Uint8Array ||
+        body instanceof FormData ||
+        body instanceof ReadableStream;
+      init.body = raw ? (body as BodyInit) : JSON.stringify(body);
+      if (!raw) (init.headers as Record<string, string>)["content-type"] = "application/json";
+    }
+    const res = await host.serveBundle(new Request(`http://app${path}`, init), bundle);
+    const text = await res.text();
+    let json: any;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    return { status: res.status, headers: res.headers, text, json };
+  };
+  const blobs = async () => (await env.APP_FILES.list({ prefix: `apps/${input.name}/` })).objects.map((o) => o.key);
+  return {
+    send,
+    blobs,
+    async redeploy(next: AppSpecInput) {
+      bundle = await compileApp(AppSpec.parse(next));
+    },
+  };
+}
+
+const unique = () => `f${crypto.randomUUID().slice(0, 8)}`;
+const sha256 = async (text: string) =>
+  [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)))]
+    .map((b) => b.toString(16).padStart(2, "0"))
+    .join("");
+
+describe("file fields", () => {
+  it("upload, download with ETag and Content-Disposition, 304, delete", async () => {
+    const app = await served(spec(unique()));
+    const { json: product } = await app.send("POST", "/products", { title: "lamp" });
+    expect(product.photo).toBeNull();
+    const path = `/products/${product.id}/files/photo`;
+    expect((await app.send("GET", path)).status).toBe(404);
+    const put = await app.send("PUT", path, "PNGDATA", { "content-type": "image/png" });
+    expect(put.status).toBe(200);
+    expect(put.json.photo).toEqual({ size: 7, contentType: "image/png", sha256: await sha256("PNGDATA") });
+    expect(put.json.updatedAt > product.updatedAt).toBe(true);
+    const got = await app.send("GET", path);
+    expect(got.status).toBe(200);
+    expect(got.text).toBe("PNGDATA");
+    expect(got.headers.get("content-type")).toBe("image/png");
+    expect(got.headers.get("etag")).toBe(`"${await sha256("PNGDATA")}"`);
+    expect(got.headers.get("content-disposition")).toBe("attachment");
+    const cached = await app.send("GET", path, undefined, { "if-none-match": got.headers.get("etag")! });
+    expect(cached.status).toBe(304);
+    expect((await app.send("GET", path, undefined, { "if-none-match": '"other"' })).status).toBe(200);
+    expect((await app.send("GET", `/products/${product.id}`)).json.photo.size).toBe(7);
+    const deleted = await app.send("DELETE", path);
+    expect(deleted.status).toBe(204);
+    expect((await app.send("GET", path)).status).toBe(404);
+    expect((await app.send("GET", `/products/${product.id}`)).json.photo).toBeNull();
+    expect(await app.blobs()).toEqual([]);
+    expect((await app.send("PUT", `/products/${product.id}/files/title`, "x")).status).toBe(404);
+    expect((await app.send("PUT", "/products/nope/files/photo", "x", { "content-type": "image/png" })).status).toBe(
+      404,
+    );
+  });
+
+  it("checks size before type (413, then 415), ignores parameters, takes type/*", async () => {
+    const app = await served(spec(unique()));
+    const { json: product } = await app.send("POST", "/products", { title: "lamp" });
+    const path = `/products/${product.id}/files/photo`;
+    const big = await app.send("PUT", path, "x".repeat(11), { "content-type": "application/zip" });
+    expect(big.status).toBe(413);
+    expect(big.json.error.code).toBe("payload_too_large");
+    const wrong = await app.send("PUT", path, "x".repeat(10), { "content-type": "application/zip" });
+    expect(wrong.status).toBe(415);
+    expect(wrong.json.error.code).toBe("unsupported_media_type");
+    expect((await app.send("PUT", path, "x", { "content-type": "IMAGE/PNG; charset=binary" })).status).toBe(200);
+    const text = await app.send("PUT", path, "hello", { "content-type": "text/markdown; charset=utf-8" });
+    expect(text.status).toBe(200);
+    expect(text.json.photo.contentType).toBe("text/markdown; charset=utf-8");
+    expect((await app.send("GET", path)).headers.get("content-type")).toBe("text/markdown; charset=utf-8");
+    expect(await app.blobs()).toHaveLength(1);
+    // A body of no declared length is counted as it streams: over maxBytes, refused, and the file kept.
+    const chunked = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode("x".repeat(6)));
+        controller.enqueue(new TextEncoder().encode("x".repeat(6)));
+        controller.close();
+      },
+    });
+    expect((await app.send("PUT", path, chunked as unknown as BodyInit, { "content-type": "image/png" })).status).toBe(
+      413,
+    );
+    expect((await app.send("GET", path)).text).toBe("hello");
+  });
+
+  it("take only null in JSON bodies; null deletes the file", async () => {
+    const app = await served(spec(unique()));
+    const meta = { size: 1, contentType: "image/png", sha256: "00" };
+    const refused = await app.send("POST", "/products", { title: "a", photo: meta });
+    expect(refused.status).toBe(400);
+    expect(refused.json.error.details[0].path).toBe("photo");
+    const { json: product } = await app.send("POST", "/products", { title: "a", photo: null });
+    expect((await app.send("PATCH", `/products/${product.id}`, { photo: meta })).status).toBe(400);
+    await app.send("PUT", `/products/${product.id}/files/photo`, "x", { "content-type": "image/png" });
+    expect(await app.blobs()).toHaveLength(1);
+    expect((await app.send("PATCH", `/products/${product.id}`, { photo: null })).json.photo).toBeNull();
+    expect(await app.blobs()).toEqual([]);
+    expect((await app.send("GET", `/products?photo=x`)).status).toBe(400);
+  });
+
+  it("go with their record (delete and expiry), stay across redeploys, also for a field a version removed", async () => {
+    const name = unique();
+    const app = await served(spec(name));
+    const { json: a } = await app.send("POST", "/products", { title: "a" });
+    const { json: b } = await app.send("POST", "/products", { title: "b" });
+    await app.send("PUT", `/products/${a.id}/files/photo`, "aa", { "content-type": "image/png" });
+    await app.send("PUT", `/products/${a.id}/files/doc`, "doc", { "content-type": "application/pdf" });
+    await app.send("PUT", `/products/${b.id}/files/photo`, "bb", { "content-type": "image/png" });
+    expect(await app.blobs()).toHaveLength(3);
+    await app.redeploy(spec(name, null));
+    expect((await app.send("GET", `/products/${a.id}/files/doc`)).text).toBe("doc");
+    expect((await app.send("GET", `/products/${a.id}/files/photo`)).status).toBe(404);
+    expect(await app.blobs()).toHaveLength(3);
+    await app.send("DELETE", `/products/${a.id}`);
+    expect(await app.blobs()).toHaveLength(1);
+    await app.redeploy(spec(name));
+    expect((await app.send("GET", `/products/${b.id}/files/photo`)).text).toBe("bb");
+
+    const expiring = await served(spec(unique(), {}, 1));
+    const { json: c } = await expiring.send("POST", "/products", { title: "c" });
+    await expiring.send("PUT", `/products/${c.id}/files/photo`, "cc", { "content-type": "image/png" });
+    expect(await expiring.blobs()).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 2100));
+    expect((await expiring.send("GET", "/products")).json.items).toEqual([]);
+    expect(await expiring.blobs()).toEqual([]);
+  });
+
+  it("multipart/form-data creates and updates: text parts as query values, file parts checked", async () => {
+    const app = await served(spec(unique()));
+    const form = new FormData();
+    form.append("title", "lamp");
+    form.append("tags", '["a","b"]');
+    form.append("photo", new File(["PNG"], "p.png", { type: "image/png" }));
+    const created = await app.send("POST", "/products", form);
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({
+      title: "lamp",
+      tags: ["a", "b"],
+      photo: { size: 3, contentType: "image/png" },
+    });
+    expect((await app.send("GET", `/products/${created.json.id}/files/photo`)).text).toBe("PNG");
+    const patch = new FormData();
+    patch.append("tags", "");
+    patch.append("doc", new File(["DOC"], "d.txt", { type: "text/plain" }));
+    const updated = await app.send("PATCH", `/products/${created.json.id}`, patch);
+    expect(updated.status).toBe(200);
+    expect(updated.json).toMatchObject({ tags: null, doc: { size: 3, contentType: "text/plain" } });
+    const tooBig = new FormData();
+    tooBig.append("title", "x");
+    tooBig.append("photo", new File(["x".repeat(11)], "p.png", { type: "image/png" }));
+    expect((await app.send("POST", "/products", tooBig)).status).toBe(413);
+    const badType = new FormData();
+    badType.append("title", "x");
+    badType.append("photo", new File(["x"], "p.zip", { type: "application/zip" }));
+    expect((await app.send("POST", "/products", badType)).status).toBe(415);
+    const badJson = new FormData();
+    badJson.append("title", "x");
+    badJson.append("tags", "[oops");
+    expect((await app.send("POST", "/products", badJson)).status).toBe(400);
+    expect((await app.send("GET", "/products")).json.items).toHaveLength(1);
+  });
+});
+
+describe("ctx.files and ctx.entities.<plural>.file()", () => {
+  it("put, get, list in key order, delete; keys of 1 to 512 characters; a namespace apart from file fields", async () => {
+    const app = await served(spec(unique()));
+    const blobs = (body: object) => app.send("POST", "/blobs", body);
+    expect((await blobs({ op: "put", key: "b/2", text: "two" })).status).toBe(200);
+    expect((await blobs({ op: "put", key: "a", bytes: [1, 2, 3], contentType: "application/x-a" })).status).toBe(200);
+    expect((await blobs({ op: "put", key: "b/1", text: "one" })).status).toBe(200);
+    expect((await blobs({ op: "get", key: "b/2" })).json).toEqual({
+      text: "two",
+      contentType: "text/plain; charset=utf-8",
+      size: 3,
+    });
+    expect((await blobs({ op: "get", key: "none" })).json).toBeNull();
+    expect((await blobs({ op: "list" })).json.map((f: { key: string }) => f.key)).toEqual(["a", "b/1", "b/2"]);
+    expect((await blobs({ op: "list", prefix: "b/" })).json).toEqual([
+      { key: "b/1", size: 3, contentType: "text/plain; charset=utf-8" },
+      { key: "b/2", size: 3, contentType: "text/plain; charset=utf-8" },
+    ]);
+    await blobs({ op: "delete", key: "b/1" });
+    expect((await blobs({ op: "list", prefix: "b/" })).json).toHaveLength(1);
+    for (const key of ["", "k".repeat(513)]) {
+      const res = await blobs({ op: "put", key, text: "x" });
+      expect(res.status).toBe(400);
+      expect(res.json.error.code).toBe("validation_failed");
+    }
+    expect((await blobs({ op: "put", key: "k".repeat(512), text: "x" })).status).toBe(200);
+    const { json: product } = await app.send("POST", "/products", { title: "lamp" });
+    await app.send("PUT", `/products/${product.id}/files/photo`, "PNG", { "content-type": "image/png" });
+    expect((await blobs({ op: "list" })).json).toHaveLength(3);
+    expect((await blobs({ op: "field", id: product.id, field: "photo" })).json).toEqual({
+      text: "PNG",
+      contentType: "image/png",
+      size: 3,
+    });
+    expect((await blobs({ op: "field", id: product.id, field: "doc" })).json).toBeNull();
+    expect((await blobs({ op: "field", id: product.id, field: "title" })).status).toBe(400);
+  });
+
+  it("actions read a raw body; bodies over 1 MiB answer 413 before the action runs", async () => {
+    const app = await served(spec(unique()));
+    expect((await app.send("POST", "/raw", new Uint8Array(1000))).json).toEqual({ bytes: 1000 });
+    const res = await app.send("POST", "/raw", new Uint8Array(1024 * 1024 + 1));
+    expect(res.status).toBe(413);
+    expect(res.json.error.code).toBe("payload_too_large");
+  });
+});
