@@ -41,13 +41,15 @@ describe("deploying to Cloudflare", () => {
       // Our gateway (wrangler.toml name) gets its tail events: schedule runs reach the app's monitor.
       tail_consumers: [{ service: "aidevos" }],
     });
-    // Every module the compiler wrote for the app (the runtime's files and spec.js), the guard and our entry.
+    // Every module the compiler wrote for the app (the runtime's files and spec.js), the guard with its
+    // linear-time regex engine, and our entry.
     const compiled = await compileApp(AppSpec.parse(todoSpec(name)));
     expect(Object.keys(put.modules).sort()).toEqual(
       [
         ...compiled.files.filter((f) => f.role === "source").map((f) => f.path),
         "__aidevos_entry.js",
         "__aidevos_guard.js",
+        "__aidevos_re2.js",
       ].sort(),
     );
     expect(Object.keys(put.modules)).toEqual(expect.arrayContaining(["app.js", "index.js", "records.js", "spec.js"]));
@@ -104,7 +106,7 @@ describe("deploying to Cloudflare", () => {
     const bundle = await compileApp(AppSpec.parse(todoSpec(name)));
     const sources = bundle.files.filter((f) => f.role === "source");
     expect(Object.keys(modules).sort()).toEqual(
-      [...sources.map((f) => f.path), "__aidevos_entry.js", "__aidevos_guard.js"].sort(),
+      [...sources.map((f) => f.path), "__aidevos_entry.js", "__aidevos_guard.js", "__aidevos_re2.js"].sort(),
     );
     for (const file of sources) {
       expect(modules[file.path], file.path).toBe(instrumentModule(file.content, file.path));
