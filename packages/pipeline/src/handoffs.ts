@@ -45,6 +45,8 @@ export interface DeployInput {
   bundle: CodeBundle;
   /** On Cloudflare: the share of traffic the new version starts on. */
   canaryPercent?: number;
+  /** The run's `options.allowWidening`: a version that widens outbound, access, secret reads or outgoing records deploys. */
+  allowWidening?: boolean;
 }
 export type DeployOutput = DeployedApp & { codeHash: string; created: boolean };
 

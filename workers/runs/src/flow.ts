@@ -120,6 +120,7 @@ export interface FlowContext {
   input: PlanningInput;
   canaryPercent?: number;
   allowBreaking?: boolean;
+  allowWidening?: boolean;
   /** The run's `options.strict`: findings block code the spec gave too. */
   strict?: boolean;
   costUsd: number;
@@ -188,7 +189,12 @@ export function nextStep(report: FinishedReport, ctx: FlowContext): Step {
         };
       }
       if (result.passed && findings.length === 0 && blockers.length === 0) {
-        const input = { plan, bundle, ...(ctx.canaryPercent ? { canaryPercent: ctx.canaryPercent } : {}) };
+        const input = {
+          plan,
+          bundle,
+          ...(ctx.canaryPercent ? { canaryPercent: ctx.canaryPercent } : {}),
+          ...(ctx.allowWidening ? { allowWidening: true } : {}),
+        };
         return { kind: "handoff", stage: "deploy", round: 0, input };
       }
       const examples = result.reports.find((r) => r.kind === "examples" && !r.ok);
