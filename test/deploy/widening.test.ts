@@ -70,5 +70,5 @@ describe("widening review", () => {
     expect(allowed.app?.version).toBe(2);
     const events = await (await api(`/v1/runs/${allowed.id}/events`)).text();
     expect(events).toContain("widening deployed because options.allowWidening is set");
-  });
+  }, 180_000);
 });

@@ -47,6 +47,8 @@ export interface DeployInput {
   canaryPercent?: number;
   /** The run's `options.allowWidening`: a version that widens outbound, access, secret reads or outgoing records deploys. */
   allowWidening?: boolean;
+  /** The run's `options.allowBreaking`: the deploy lock's breaking-change check lets it through. */
+  allowBreaking?: boolean;
 }
 export type DeployOutput = DeployedApp & { codeHash: string; created: boolean };
 

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { type AppSpec, type RequestEvent, setting, sha256Hex } from "@aidevos/core";
+import { type AppSpec, type RequestEvent, secretRedactor, setting, sha256Hex } from "@aidevos/core";
 import { lessonFromRollback } from "@aidevos/learning";
 import {
   appControlOf,
@@ -60,8 +60,19 @@ export class AppMonitorDO extends DurableObject<Env> {
     ctx.blockConcurrencyWhile(() => this.takeOver());
   }
 
+  /**
+   * An error's message is the app's text (a 5xx body, a thrown error), a sample the client's: the
+   * values of the app's secrets are replaced (`[secret NAME]`) before either reaches an error group,
+   * the feed or the webhook.
+   */
+  private async redacted(app: string, events: RequestEvent[]): Promise<RequestEvent[]> {
+    if (!events.some((e) => e.error || e.sample)) return events;
+    return secretRedactor(await appControlOf(this.env, app).secretValues())(events);
+  }
+
   /** A batch of requests from the gateway. */
-  async record(app: string, events: RequestEvent[]): Promise<void> {
+  async record(app: string, seen: RequestEvent[]): Promise<void> {
+    const events = await this.redacted(app, seen);
     const store = this.store;
     const now = Date.now();
     const fresh: NewErrorGroup[] = [];

@@ -194,6 +194,7 @@ export function nextStep(report: FinishedReport, ctx: FlowContext): Step {
           bundle,
           ...(ctx.canaryPercent ? { canaryPercent: ctx.canaryPercent } : {}),
           ...(ctx.allowWidening ? { allowWidening: true } : {}),
+          ...(ctx.allowBreaking ? { allowBreaking: true } : {}),
         };
         return { kind: "handoff", stage: "deploy", round: 0, input };
       }
