@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Entity, Field } from "../appspec/schema";
+import { compareDataField, compareSearch } from "./data-diff";
 import { type ContractSpec, contractRoutes, routeKey } from "./routes";
 
 /**
@@ -10,7 +11,7 @@ import { type ContractSpec, contractRoutes, routeKey } from "./routes";
 export const ContractChange = z.object({
   change: z.enum(["added", "removed", "changed", "tightened", "loosened"]),
   /** What changed: `route`, `field`, `type`, `required`, `constraint`, `default`, `unique`, `sort`, `app`. */
-  subject: z.enum(["route", "field", "type", "required", "constraint", "default", "unique", "sort", "app"]),
+  subject: z.enum(["route", "field", "type", "required", "constraint", "default", "unique", "sort", "search", "app"]),
   /** Where: `GET /todos/{id}`, `todos.title`, `todos.title.maxLength`, `access`. */
   at: z.string(),
   message: z.string(),
@@ -111,6 +112,7 @@ function compareField(at: string, before: Field, after: Field, add: Sink): void 
       breaking: restrict,
     });
   }
+  compareDataField(at, before, after, add, compareField);
   if (show(b.default) !== show(a.default))
     add({
       change: "changed",
@@ -180,6 +182,7 @@ function compareEntity(before: Entity, after: Entity, add: Sink): void {
         message: `sorting by ${s} added`,
         breaking: false,
       });
+  compareSearch(before, after, add);
   if (before.ttlSeconds !== after.ttlSeconds)
     add({
       change: "changed",
