@@ -282,6 +282,25 @@ describe("accounts", () => {
     ).toBe(401);
   });
 
+  it("checks an account field's pattern in an app with actions (the pattern engine ships for account fields too)", async () => {
+    const app = await hostApp(
+      spec({ accounts: { fields: { handle: { type: "string", required: true, pattern: "^[a-z]{3,8}$" } } } }),
+    );
+    const good = await app.send("POST", "/auth/signup", {
+      email: "h@example.com",
+      password: "long password",
+      handle: "ann",
+    });
+    expect(good.status).toBe(201);
+    const bad = await app.send("POST", "/auth/signup", {
+      email: "i@example.com",
+      password: "long password",
+      handle: "A!",
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details.map((d: { path: string }) => d.path)).toEqual(["handle"]);
+  });
+
   it("closed signup answers 403 before any validation; ctx.accounts creates (also closed), gets and signs in", async () => {
     const app = await hostApp(spec({ accounts: { signup: "closed" } }));
     const closed = await app.send("POST", "/auth/signup", "{not json");

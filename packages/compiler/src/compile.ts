@@ -56,7 +56,8 @@ function samples(spec: AppSpec) {
 
 /** RE2 for the spec's patterns (patterns.js and re2js.js), or a stub when the spec has none. */
 function patternFiles(spec: AppSpec): GeneratedFile[] {
-  const hasPattern = spec.entities.some((e) => Object.values(e.fields).some((f) => f.type === "string" && f.pattern));
+  const fieldSets = [...spec.entities.map((e) => e.fields), spec.accounts?.fields ?? {}];
+  const hasPattern = fieldSets.some((fields) => Object.values(fields).some((f) => f.type === "string" && f.pattern));
   if (!hasPattern) {
     const stub = "\n/** No field of this spec has a pattern: re2js is not shipped. */\nexport const RE2JS = null;\n";
     return [{ path: "patterns.js", role: "source", content: HEADER + stub }];

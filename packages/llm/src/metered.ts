@@ -1,4 +1,4 @@
-import type { RunUsage } from "@aidevos/core";
+import { ModelCallLimitError, type RunUsage } from "@aidevos/core";
 import type { LlmProvider, LlmTask, StructuredCall, StructuredResult } from "./provider";
 import { addCounts, costUsd, type TokenBudget } from "./usage";
 
@@ -23,6 +23,8 @@ export class MeteredProvider implements LlmProvider {
   constructor(
     private readonly inner: LlmProvider,
     private readonly budget?: TokenBudget,
+    /** The calls this stage may still make: the run's hard bound on model calls, less what it made. */
+    private readonly callsLeft?: number,
   ) {}
 
   get name(): string {
@@ -42,6 +44,7 @@ export class MeteredProvider implements LlmProvider {
 
   async structured<T>(call: StructuredCall<T>): Promise<StructuredResult<T>> {
     this.budget?.check();
+    if (this.callsLeft !== undefined && this.total.calls >= this.callsLeft) throw new ModelCallLimitError();
     const result = await this.inner.structured(call);
     const { usage, model } = result;
     this.budget?.charge(usage);

@@ -17,6 +17,8 @@ export interface ModelOptions {
   replay?: string;
   /** Tokens left in the run's budget. */
   budgetLeft?: number;
+  /** Model calls the run may still make (its hard bound less the calls made). */
+  callsLeft?: number;
   /** False when the run neither retrieves nor learns knowledge. */
   learning?: boolean;
   /** The model updater's choice for writing code, over the configured default. */
@@ -112,5 +114,5 @@ export function createProvider(settings: ProviderSettings, options: ModelOptions
     default:
       provider = new OfflineProvider();
   }
-  return new MeteredProvider(provider, budget);
+  return new MeteredProvider(provider, budget, options.callsLeft);
 }

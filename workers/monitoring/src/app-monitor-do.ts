@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { type AppSpec, type RequestEvent, setting, sha256Hex } from "@aidevos/core";
+import { type AppSpec, type RequestEvent, secretRedactor, setting, sha256Hex } from "@aidevos/core";
 import { lessonFromRollback } from "@aidevos/learning";
 import {
   appControlOf,
@@ -9,8 +9,10 @@ import {
   legacyAppMonitorOf,
   newRunOf,
   registryOf,
+  runOf,
 } from "@aidevos/objects";
 import { AppMonitorStore } from "./app-monitor";
+import { AutoRuns } from "./auto-runs";
 import { quoted, routeLabel } from "./client-text";
 import { ErrorDigest, type NewErrorGroup } from "./error-digest";
 import { DIGEST_WINDOW_MS, InsightDigest, RouteRecords } from "./insights";
@@ -34,6 +36,7 @@ export class AppMonitorDO extends DurableObject<Env> {
   private readonly routes: RouteRecords;
   private readonly outboundCalls: OutboundStore;
   private readonly digest: InsightDigest;
+  private readonly autoRuns: AutoRuns;
   private readonly errorDigest: ErrorDigest;
   private compactedAt = 0;
   private readonly budgets = new Map<number, number | undefined>();
@@ -52,12 +55,24 @@ export class AppMonitorDO extends DurableObject<Env> {
     this.routes = new RouteRecords(ctx.storage.sql);
     this.outboundCalls = new OutboundStore(ctx.storage.sql);
     this.digest = new InsightDigest(ctx.storage.sql);
+    this.autoRuns = new AutoRuns(ctx.storage.sql);
     this.errorDigest = new ErrorDigest(ctx.storage.sql);
     ctx.blockConcurrencyWhile(() => this.takeOver());
   }
 
+  /**
+   * An error's message is the app's text (a 5xx body, a thrown error), a sample the client's: the
+   * values of the app's secrets are replaced (`[secret NAME]`) before either reaches an error group,
+   * the feed or the webhook.
+   */
+  private async redacted(app: string, events: RequestEvent[]): Promise<RequestEvent[]> {
+    if (!events.some((e) => e.error || e.sample)) return events;
+    return secretRedactor(await appControlOf(this.env, app).secretValues())(events);
+  }
+
   /** A batch of requests from the gateway. */
-  async record(app: string, events: RequestEvent[]): Promise<void> {
+  async record(app: string, seen: RequestEvent[]): Promise<void> {
+    const events = await this.redacted(app, seen);
     const store = this.store;
     const now = Date.now();
     const fresh: NewErrorGroup[] = [];
@@ -256,8 +271,13 @@ export class AppMonitorDO extends DurableObject<Env> {
       // The fix starts from what is live now, the last good version: its spec carries its actions'
       // code, while the rolled-back spec carries the very code that failed.
       const good = await registryOf(this.env).getApp(app);
-      const runId = await this.startRun(app, request, (good ?? current).spec);
-      store.addFeed("fix_run", `started fix run ${runId}`, { runId, errors: groups.map((g) => g.fingerprint) });
+      const fix = await this.startAutoRun(app, "fix", request, (good ?? current).spec);
+      if ("held" in fix) store.addFeed("auto_run_held", `no fix run started: ${fix.held}`);
+      else
+        store.addFeed("fix_run", `started fix run ${fix.runId}`, {
+          runId: fix.runId,
+          errors: groups.map((g) => ({ route: routeLabel(g.frame, failedSpec), count: g.count })),
+        });
       await knowledgeBaseOf(this.env).add(
         lessonFromRollback(
           app,
@@ -270,8 +290,9 @@ export class AppMonitorDO extends DurableObject<Env> {
     } else if (decision.kind === "refine" && current && store.claimAction("refine", live.version)) {
       store.addFeed("latency_breach", `v${live.version} p95 ${decision.p95} ms over its budget`);
       const request = `Scaling need for ${app}: v${live.version} p95 latency is ${decision.p95} ms, over budget. Make it faster.`;
-      const runId = await this.startRun(app, request, current.spec);
-      store.addFeed("refine_run", `started refine run ${runId}`, { runId });
+      const refine = await this.startAutoRun(app, "refine", request, current.spec);
+      if ("held" in refine) store.addFeed("auto_run_held", `no refine run started: ${refine.held}`);
+      else store.addFeed("refine_run", `started refine run ${refine.runId}`, { runId: refine.runId });
     }
   }
 
@@ -292,11 +313,36 @@ export class AppMonitorDO extends DurableObject<Env> {
     return this.specs.get(version) ?? null;
   }
 
-  /** A run on the app's spec: offline it rebuilds correct code from the spec; with a model it can also fix custom code. */
-  private async startRun(app: string, request: string, spec: unknown): Promise<string> {
+  /**
+   * An automatic run on the app's spec (offline it rebuilds correct code from the spec; with a model
+   * it can also fix custom code), with the automatic-run token budget — unless the app's cooldown or
+   * its last automatic run still working holds it back, or today's spend cap refuses it.
+   */
+  private async startAutoRun(
+    app: string,
+    kind: "refine" | "fix",
+    request: string,
+    spec: unknown,
+  ): Promise<{ runId: string } | { held: string }> {
+    const now = Date.now();
+    const held = await this.autoRuns.heldBack(
+      this.env,
+      now,
+      async (id) => (await runOf(this.env, id)?.get())?.status ?? null,
+    );
+    if (held) return { held };
     const { id, run } = newRunOf(this.env);
-    await run.start({ request, app, spec: spec as never, bodyHash: await sha256Hex(request) });
-    return id;
+    const started = await run.start({
+      request,
+      app,
+      spec: spec as never,
+      bodyHash: await sha256Hex(request),
+      options: { tokenBudget: setting(this.env, "AIDEVOS_AUTO_RUN_TOKEN_BUDGET") },
+    });
+    if (started.kind === "refused")
+      return { held: `today's model spend reached the daily cap (AIDEVOS_DAILY_SPEND_USD, $${started.capUsd})` };
+    this.autoRuns.record(kind, id, now);
+    return { runId: id };
   }
 
   /** Tells the configured webhook about a new error group or insights; a webhook that fails is only logged. */

@@ -14,6 +14,7 @@ import {
   type RunSummary,
   setting,
   sha256Hex,
+  TERMINAL_RUN_STATUSES,
   type VersionChange,
 } from "@aidevos/core";
 import { pruneVersions } from "./prune";
@@ -37,6 +38,8 @@ export interface LiveVersion {
   generation: number;
 }
 
+import { RunSlots, type SlotAnswer, utcDay } from "./run-slots";
+
 type Row = Record<string, SqlStorageValue>;
 type Page<T> = { items: T[]; nextCursor: string | null };
 
@@ -50,6 +53,7 @@ const isPosition = (v: unknown): v is [string, string] =>
  */
 export class RegistryDO extends DurableObject<Env> {
   private readonly sql = this.ctx.storage.sql;
+  private readonly slots = new RunSlots(this.ctx.storage.sql);
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -338,6 +342,52 @@ export class RegistryDO extends DurableObject<Env> {
       run.app,
       run.createdAt,
     );
+  }
+
+  /**
+   * A run asks to start: a slot (AIDEVOS_MAX_CONCURRENT_RUNS), a place in the queue, or a refusal
+   * once today's model spend reached AIDEVOS_DAILY_SPEND_USD. `start` lists waiting runs that took
+   * slots freed by runs that ended without saying so (the index says they ended): the caller starts them.
+   */
+  async acquireRunSlot(runId: string): Promise<SlotAnswer & { start: string[] }> {
+    const now = Date.now();
+    const capUsd = setting(this.env, "AIDEVOS_DAILY_SPEND_USD");
+    const spentUsd = this.slots.spent(utcDay(now));
+    if (spentUsd >= capUsd) return { kind: "refused", spentUsd, capUsd, start: [] };
+    for (const id of this.slots.stale(now)) {
+      const status = this.sql.exec<Row>("SELECT status FROM runs WHERE id = ?", id).toArray()[0]?.status;
+      if (status === undefined || TERMINAL_RUN_STATUSES.includes(status as never)) this.slots.release(id);
+    }
+    const max = setting(this.env, "AIDEVOS_MAX_CONCURRENT_RUNS");
+    const start = this.slots.promote(max, now);
+    return { ...this.slots.acquire(runId, max, now), start };
+  }
+
+  /** A run ended (or was cancelled while waiting): its slot goes to the oldest waiting runs, returned to be started. */
+  async releaseRunSlot(runId: string): Promise<string[]> {
+    this.slots.release(runId);
+    return this.slots.promote(setting(this.env, "AIDEVOS_MAX_CONCURRENT_RUNS"), Date.now());
+  }
+
+  /** A run given a slot could not be told: it waits at the head of the queue again. */
+  async requeueRun(runId: string): Promise<void> {
+    this.slots.requeue(runId, Date.now());
+  }
+
+  /** What a run's model calls cost, added to today's platform-wide spend. */
+  async addRunSpend(usd: number): Promise<void> {
+    this.slots.addSpend(utcDay(Date.now()), usd);
+  }
+
+  /** The run limits as they stand now (the dashboard shows them). */
+  async runLimits() {
+    return {
+      running: this.slots.running(),
+      waiting: this.slots.waiting(),
+      maxConcurrent: setting(this.env, "AIDEVOS_MAX_CONCURRENT_RUNS"),
+      spentTodayUsd: this.slots.spent(utcDay(Date.now())),
+      dailySpendCapUsd: setting(this.env, "AIDEVOS_DAILY_SPEND_USD"),
+    };
   }
 
   /** Runs, newest first. Null for a cursor this index did not give out. */

@@ -16,7 +16,7 @@ import {
   type TestReport,
 } from "@aidevos/core";
 import { addRunUsage, type ModelOptions, NO_RUN_USAGE, totalTokens } from "@aidevos/llm";
-import { registryOf, stageOf } from "@aidevos/objects";
+import { registryOf, runOf, stageOf } from "@aidevos/objects";
 import type { PlanningInput, StageOutput, StageReport, TestingOutput } from "@aidevos/pipeline";
 import { eventStream } from "./event-stream";
 import { failedRunLearning } from "./failed-run-learning";
@@ -28,7 +28,10 @@ interface StartRunInput extends PlanningInput {
   options?: RunOptions;
 }
 
-type StartRunResult = { kind: "created" | "existing"; run: Run } | { kind: "mismatch" };
+type StartRunResult =
+  | { kind: "created" | "existing"; run: Run }
+  | { kind: "mismatch" }
+  | { kind: "refused"; spentUsd: number; capUsd: number };
 
 interface RunRow {
   id: string;
@@ -51,7 +54,7 @@ interface RunRow {
 
 interface OutboxRow {
   id: number;
-  kind: "handoff" | "index" | "cancel";
+  kind: "handoff" | "index" | "cancel" | "release" | "spend";
   stage: StageName | null;
   round: number | null;
   payload: string | null;
@@ -59,6 +62,8 @@ interface OutboxRow {
 }
 
 const RETRY_MS = 500;
+/** Set while a run waits in the queue for a slot (AIDEVOS_MAX_CONCURRENT_RUNS); its planning hand-off waits with it. */
+const WAITING = "waiting-for-slot";
 
 /**
  * The ledger and conductor of one run: its request, stage states, ordered events and artifacts
@@ -107,8 +112,16 @@ export class RunDO extends DurableObject<Env> {
         ? { kind: "existing", run: this.view(existing) }
         : { kind: "mismatch" };
     }
+    // A slot among the runs working now, or a place in the queue: a flood waits, it never fails.
+    const slot = await registryOf(this.env).acquireRunSlot(this.id);
+    await this.admitAll(slot.start);
+    const raced = this.row();
+    if (raced)
+      return raced.body_hash === input.bodyHash ? { kind: "existing", run: this.view(raced) } : { kind: "mismatch" };
+    if (slot.kind === "refused") return slot;
     const now = new Date().toISOString();
     const { bodyHash, options, ...planning } = input;
+    const limits = this.limits(options ?? {});
     this.ctx.storage.transactionSync(() => {
       this.sql.exec(
         "INSERT INTO run (id, request, input, body_hash, options, usage, status, stage, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'queued', 'planning', ?, ?)",
@@ -125,11 +138,66 @@ export class RunDO extends DurableObject<Env> {
         this.sql.exec("INSERT INTO stages (name, position, status) VALUES (?, ?, 'pending')", name, position);
       }
       this.event("run", null, "info", "run queued", { request: input.request.slice(0, 200) });
+      this.event(
+        "log",
+        null,
+        "info",
+        `limits: a budget of ${limits.tokenBudget} tokens${options?.tokenBudget ? "" : " (the default, AIDEVOS_RUN_TOKEN_BUDGET)"} and at most ${limits.maxModelCalls} model calls (AIDEVOS_RUN_MAX_MODEL_CALLS)`,
+        limits,
+      );
       this.enqueue({ kind: "index" });
-      this.enqueue({ kind: "handoff", stage: "planning", round: 0, input: planning });
+      if (slot.kind === "admitted") this.enqueue({ kind: "handoff", stage: "planning", round: 0, input: planning });
+      else {
+        this.ctx.storage.kv.put(WAITING, true);
+        this.event(
+          "run",
+          null,
+          "info",
+          `waiting for a run slot: ${slot.running} of ${slot.max} runs are working (AIDEVOS_MAX_CONCURRENT_RUNS), ${slot.waiting} waiting; it starts when one frees`,
+          { running: slot.running, waiting: slot.waiting, max: slot.max },
+        );
+      }
     });
     await this.drain();
     return { kind: "created", run: this.view(this.row()!) };
+  }
+
+  /** The run took a slot a finished run freed: its planning hand-off goes now. Repeats are no-ops. */
+  async admit(): Promise<void> {
+    const row = this.row();
+    if (!row || !this.ctx.storage.kv.get(WAITING)) return;
+    this.ctx.storage.transactionSync(() => {
+      this.ctx.storage.kv.delete(WAITING);
+      if (TERMINAL_RUN_STATUSES.includes(row.status)) {
+        this.enqueue({ kind: "release" });
+        return;
+      }
+      this.event("run", null, "info", "a run slot freed: the run starts");
+      this.enqueue({ kind: "handoff", stage: "planning", round: 0, input: JSON.parse(row.input) });
+    });
+    await this.drain();
+  }
+
+  /** Starts runs the Registry gave slots to; one that cannot be told goes back to the head of the queue. */
+  private async admitAll(ids: string[]): Promise<void> {
+    for (const id of ids) {
+      try {
+        const run = runOf(this.env, id);
+        if (!run) throw new Error(`not a run id: ${id}`);
+        await run.admit();
+      } catch (err) {
+        console.warn("could not start a queued run", id, String(err));
+        await registryOf(this.env).requeueRun(id);
+      }
+    }
+  }
+
+  /** The run's token budget (its own, or the default) and its hard bound on model calls. */
+  private limits(options: RunOptions): { tokenBudget: number; maxModelCalls: number } {
+    return {
+      tokenBudget: options.tokenBudget ?? setting(this.env, "AIDEVOS_RUN_TOKEN_BUDGET"),
+      maxModelCalls: setting(this.env, "AIDEVOS_RUN_MAX_MODEL_CALLS"),
+    };
   }
 
   async get(): Promise<Run | null> {
@@ -182,8 +250,10 @@ export class RunDO extends DurableObject<Env> {
         this.setStatus("cancelled", row.stage);
         this.sql.exec("UPDATE stages SET status = 'cancelled' WHERE status IN ('pending', 'running')");
         this.event("run", row.stage, "warn", "run cancelled");
-        if (row.stage) this.enqueue({ kind: "cancel", stage: row.stage });
+        if (row.stage && !this.ctx.storage.kv.get(WAITING)) this.enqueue({ kind: "cancel", stage: row.stage });
+        this.ctx.storage.kv.delete(WAITING);
         this.enqueue({ kind: "index" });
+        this.enqueue({ kind: "release" });
       });
       await this.drain();
     }
@@ -255,6 +325,7 @@ export class RunDO extends DurableObject<Env> {
     if (report.usage) {
       const total = addRunUsage(this.usage(), report.usage);
       this.sql.exec("UPDATE run SET usage = ? WHERE id = ?", JSON.stringify(total), this.id);
+      if (report.usage.costUsd > 0) this.enqueue({ kind: "spend", input: report.usage.costUsd });
     }
     this.event(
       "stage",
@@ -290,6 +361,7 @@ export class RunDO extends DurableObject<Env> {
         this.setStatus("succeeded", null);
         this.event("run", null, "info", "run succeeded");
         this.enqueue({ kind: "index" });
+        this.enqueue({ kind: "release" });
         return;
       case "fail":
         this.sql.exec(
@@ -301,6 +373,7 @@ export class RunDO extends DurableObject<Env> {
         this.setStatus("failed", this.row()!.stage);
         this.event("run", null, "error", `run failed: ${step.message}`, { code: step.code });
         this.enqueue({ kind: "index" });
+        this.enqueue({ kind: "release" });
         this.handFailureToLearning(step);
         return;
     }
@@ -426,6 +499,14 @@ export class RunDO extends DurableObject<Env> {
       });
       return;
     }
+    if (item.kind === "release") {
+      await this.admitAll(await registryOf(this.env).releaseRunSlot(this.id));
+      return;
+    }
+    if (item.kind === "spend") {
+      await registryOf(this.env).addRunSpend(JSON.parse(item.payload!) as number);
+      return;
+    }
     const stage = stageOf(this.env, item.stage!, this.id);
     if (item.kind === "cancel") await stage.cancel();
     else
@@ -444,11 +525,13 @@ export class RunDO extends DurableObject<Env> {
   /** What the next stage may use: the run's replay fixture and what is left of its token budget. */
   private modelOptions(): ModelOptions {
     const options = JSON.parse(this.row()!.options) as RunOptions;
-    const spent = totalTokens(this.usage());
+    const usage = this.usage();
+    const { tokenBudget, maxModelCalls } = this.limits(options);
     return {
       ...(options.replay ? { replay: options.replay } : {}),
       ...(options.learning === false ? { learning: false } : {}),
-      ...(options.tokenBudget ? { budgetLeft: Math.max(0, options.tokenBudget - spent) } : {}),
+      budgetLeft: Math.max(0, tokenBudget - totalTokens(usage)),
+      callsLeft: Math.max(0, maxModelCalls - usage.calls),
     };
   }
 

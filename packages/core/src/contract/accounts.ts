@@ -252,3 +252,78 @@ export function addAccounts(document: Json & { paths: Record<string, Record<stri
   const tags = (document.tags as Json[] | undefined) ?? [];
   document.tags = [...tags, { name: "auth", description: "accounts: signup, login, logout, me" }];
 }
+
+interface AccountsChange {
+  change: "added" | "removed" | "changed" | "tightened" | "loosened";
+  subject: "accounts" | "owner";
+  at: string;
+  message: string;
+  breaking: boolean;
+}
+
+/**
+ * What changed in accounts and ownership (docs/appspec.md, "What gates a deploy"): breaking when an
+ * existing entity becomes owned or loses `read: "public"`, when accounts go or signup closes; adding
+ * accounts, opening signup or new owned entities break no client.
+ */
+export function accountsDiff(before: ContractSpec, after: ContractSpec): AccountsChange[] {
+  const changes: AccountsChange[] = [];
+  if (before.accounts && !after.accounts)
+    changes.push({
+      change: "removed",
+      subject: "accounts",
+      at: "accounts",
+      message: "accounts removed (every /auth/ route and session goes)",
+      breaking: true,
+    });
+  if (!before.accounts && after.accounts)
+    changes.push({ change: "added", subject: "accounts", at: "accounts", message: "accounts added", breaking: false });
+  const signup = (s: ContractSpec) => s.accounts?.signup ?? "open";
+  if (before.accounts && after.accounts && signup(before) !== signup(after))
+    changes.push({
+      change: signup(after) === "closed" ? "tightened" : "loosened",
+      subject: "accounts",
+      at: "accounts.signup",
+      message: `signup ${signup(before)} → ${signup(after)}`,
+      breaking: signup(after) === "closed",
+    });
+  for (const entity of after.entities) {
+    const old = before.entities.find((e) => e.plural === entity.plural);
+    if (!old) continue;
+    const owned = (e: typeof entity) => e.owner === "user";
+    if (!owned(old) && owned(entity))
+      changes.push({
+        change: "tightened",
+        subject: "owner",
+        at: `${entity.plural}.owner`,
+        message: "made owned: every route now needs a signed-in user and sees only their records",
+        breaking: true,
+      });
+    if (owned(old) && !owned(entity))
+      changes.push({
+        change: "loosened",
+        subject: "owner",
+        at: `${entity.plural}.owner`,
+        message: "no longer owned",
+        breaking: false,
+      });
+    const isPublic = (e: typeof entity) => owned(e) && e.read === "public";
+    if (isPublic(old) && !isPublic(entity) && owned(entity))
+      changes.push({
+        change: "tightened",
+        subject: "owner",
+        at: `${entity.plural}.read`,
+        message: 'read: "public" removed: only owners read',
+        breaking: true,
+      });
+    if (!isPublic(old) && isPublic(entity) && owned(old))
+      changes.push({
+        change: "loosened",
+        subject: "owner",
+        at: `${entity.plural}.read`,
+        message: 'read: "public" added: anyone reads',
+        breaking: false,
+      });
+  }
+  return changes;
+}

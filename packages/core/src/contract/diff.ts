@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Entity, Field } from "../appspec/schema";
+import { accountsDiff } from "./accounts";
 import { compareDataField, compareSearch } from "./data-diff";
 import { type ContractSpec, contractRoutes, routeKey } from "./routes";
 
@@ -10,8 +11,21 @@ import { type ContractSpec, contractRoutes, routeKey } from "./routes";
  */
 export const ContractChange = z.object({
   change: z.enum(["added", "removed", "changed", "tightened", "loosened"]),
-  /** What changed: `route`, `field`, `type`, `required`, `constraint`, `default`, `unique`, `sort`, `app`. */
-  subject: z.enum(["route", "field", "type", "required", "constraint", "default", "unique", "sort", "search", "app"]),
+  /** What changed: `route`, `field`, `type`, `required`, `constraint`, `default`, `unique`, `sort`, `app`, `accounts`, `owner`, `search`. */
+  subject: z.enum([
+    "route",
+    "field",
+    "type",
+    "required",
+    "constraint",
+    "default",
+    "unique",
+    "sort",
+    "app",
+    "accounts",
+    "owner",
+    "search",
+  ]),
   /** Where: `GET /todos/{id}`, `todos.title`, `todos.title.maxLength`, `access`. */
   at: z.string(),
   message: z.string(),
@@ -251,5 +265,6 @@ export function contractDiff(before: ContractSpec, after: ContractSpec): Contrac
     const old = before.entities.find((e) => e.plural === entity.plural);
     if (old) compareEntity(old, entity, add);
   }
+  for (const change of accountsDiff(before, after)) add(change);
   return changes;
 }

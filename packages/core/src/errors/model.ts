@@ -60,3 +60,21 @@ export class BudgetExceededError extends AidevosError {
     super("budget_exceeded", `the run used ${used} tokens of its budget of ${limit}; it was stopped`, 422);
   }
 }
+
+/** The run reached its hard bound on model calls (AIDEVOS_RUN_MAX_MODEL_CALLS), whatever tokens were left. */
+export class ModelCallLimitError extends AidevosError {
+  constructor() {
+    super("budget_exceeded", "the run made as many model calls as its bound allows; it was stopped", 422);
+  }
+}
+
+/** The platform's model spend for today reached AIDEVOS_DAILY_SPEND_USD: no new run starts until tomorrow (UTC). */
+export class SpendCapReachedError extends AidevosError {
+  constructor(spentUsd: number, capUsd: number) {
+    super(
+      "spend_cap_reached",
+      `today's model spend is $${spentUsd.toFixed(2)} of the daily cap of $${capUsd.toFixed(2)} (AIDEVOS_DAILY_SPEND_USD); new runs start again tomorrow (UTC)`,
+      429,
+    );
+  }
+}

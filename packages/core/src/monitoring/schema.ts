@@ -70,6 +70,7 @@ export const FeedEntry = z.object({
     "fix_run",
     "latency_breach",
     "refine_run",
+    "auto_run_held",
     "feedback",
     "insight",
   ]),

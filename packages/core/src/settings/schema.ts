@@ -52,6 +52,25 @@ export const Settings = z.object({
   AIDEVOS_ACTION_TIMEOUT_MS: number(30_000, z.number().int().min(100).max(600_000)),
   /** Wall-clock time one attempt of a pipeline stage may take: then the run fails with `stage_timeout`. */
   AIDEVOS_STAGE_TIMEOUT_MS: number(900_000, z.number().int().min(1_000).max(3_600_000)),
+  /** Tokens a run may spend when its request sets no `options.tokenBudget` (docs/security.md, model spend). */
+  AIDEVOS_RUN_TOKEN_BUDGET: number(2_000_000, z.number().int().min(1_000).max(50_000_000)),
+  /** Model calls one run may make at most, whatever its token budget. */
+  AIDEVOS_RUN_MAX_MODEL_CALLS: number(300, z.number().int().min(1).max(10_000)),
+  /** Tokens an automatic run (refine, fix) may spend. */
+  AIDEVOS_AUTO_RUN_TOKEN_BUDGET: number(500_000, z.number().int().min(1_000).max(50_000_000)),
+  /** After an automatic run starts for an app, no other starts for it for this long, whatever its version. */
+  AIDEVOS_AUTO_RUN_COOLDOWN_SECONDS: number(
+    3_600,
+    z
+      .number()
+      .int()
+      .min(0)
+      .max(30 * 86_400),
+  ),
+  /** Runs that may work at once; more wait in a queue (status `queued`) and start as slots free. */
+  AIDEVOS_MAX_CONCURRENT_RUNS: number(8, z.number().int().min(1).max(1_000)),
+  /** Model spend (USD) of all runs per UTC day; past it new runs are refused and automatic runs held back. */
+  AIDEVOS_DAILY_SPEND_USD: number(50, z.number().min(0).max(1_000_000)),
   AIDEVOS_ALERT_WEBHOOK_URL: text,
   /** "1" only for `pnpm bench`. */
   AIDEVOS_BENCH: z.preprocess((v) => v === "1" || v === true, z.boolean()),

@@ -11,6 +11,7 @@ import {
   OfflineNeedsSpecError,
   QuotaExceededError,
   routeOf,
+  SpendCapReachedError,
   ValidationError,
   type VersionChange,
 } from "@aidevos/core";
@@ -109,6 +110,7 @@ apps.openapi(feedbackRoute, async (c) => {
   if (providerName(c.env) === "offline") throw new OfflineNeedsSpecError();
   const started = await newRunOf(c.env).run.start({ request: message, app, bodyHash: crypto.randomUUID() });
   if (started.kind === "mismatch") throw new ConflictError("run id collision");
+  if (started.kind === "refused") throw new SpendCapReachedError(started.spentUsd, started.capUsd);
   await monitor.addFeed("feedback", message.slice(0, 500), { runId: started.run.id });
   return c.json(started.run, 202);
 });

@@ -1,4 +1,10 @@
-import { IdempotencyKeyReusedError, NotFoundError, sha256Hex, ValidationError } from "@aidevos/core";
+import {
+  IdempotencyKeyReusedError,
+  NotFoundError,
+  SpendCapReachedError,
+  sha256Hex,
+  ValidationError,
+} from "@aidevos/core";
 import { assertFixture, providerName } from "@aidevos/llm";
 import { idempotentRunOf, newRunOf, registryOf, runOf } from "@aidevos/objects";
 import { OpenAPIHono } from "@hono/zod-openapi";
@@ -57,6 +63,7 @@ runs.openapi(createRunRoute, async (c) => {
     bodyHash: await sha256Hex(await c.req.text()),
   });
   if (started.kind === "mismatch") throw new IdempotencyKeyReusedError();
+  if (started.kind === "refused") throw new SpendCapReachedError(started.spentUsd, started.capUsd);
   if (fromPattern && started.kind === "created") {
     const { title, score, threshold } = fromPattern.pattern;
     await run.log(

@@ -6,6 +6,7 @@ import {
   type TestReport,
   testReport,
   validRecord,
+  validValue,
 } from "@aidevos/core";
 import type { AppClient } from "../integration-suite";
 
@@ -26,27 +27,20 @@ interface Signed {
 }
 
 /** A new user of the app under test and a session of theirs, or null when the app could not make one. */
-async function stagingUser(spec: AppSpec, send: AppClient, name: string): Promise<Signed | null> {
+async function stagingUser(spec: AppSpec, send: AppClient, name: string, variant: number): Promise<Signed | null> {
   const email = `${name}-${crypto.randomUUID().slice(0, 8)}@staging.invalid`;
   const password = stagingPassword();
+  // Required fields get a sample value; unique ones a different value per user (the variant).
   const fields = Object.fromEntries(
     Object.entries(spec.accounts?.fields ?? {})
       .filter(([, f]) => f.required && f.default === undefined)
-      .map(([n, f]) => [n, uniqueSample(f, validRecord({ name: "user", plural: "users", fields: { [n]: f } })?.[n])]),
+      .map(([n, f]) => [n, validValue(f, f.unique ? variant + 1 : 0)]),
   );
   const created = await send("POST", "/_aidevos/users", { email, password, ...fields });
   if (created.status !== 201) return null;
   const login = await send("POST", "/auth/login", { email, password });
   if (login.status !== 200 || typeof login.body?.token !== "string") return null;
   return { id: created.body.id, token: login.body.token };
-}
-
-/** A sample account value, made different per user where a unique string field allows it. */
-function uniqueSample(field: { type: string; unique?: boolean; pattern?: string; maxLength?: number }, value: unknown) {
-  if (field.type !== "string" || !field.unique || field.pattern !== undefined || typeof value !== "string")
-    return value;
-  const text = `${value}${crypto.randomUUID().slice(0, 8)}`;
-  return text.slice(-(field.maxLength ?? text.length));
 }
 
 /** Whether a spec has records that need a signed-in user. */
@@ -60,7 +54,7 @@ function hasOwned(spec: AppSpec): boolean {
  */
 export async function signedInClient(spec: AppSpec, send: AppClient): Promise<AppClient> {
   if (!spec.accounts || !hasOwned(spec)) return send;
-  const user = await stagingUser(spec, send, "platform");
+  const user = await stagingUser(spec, send, "platform", 0);
   if (!user) return send;
   return (method, path, body, headers = {}) => {
     const named = Object.keys(headers).some((h) => h.toLowerCase() === "authorization");
@@ -96,13 +90,13 @@ export async function accountsCases(spec: AppSpec, send: AppClient): Promise<Tes
   let alice: Signed | null = null;
   let bob: Signed | null = null;
   await check("accounts: a user is created, logs in, reads me, and logs out (the token then fails)", async () => {
-    alice = await stagingUser(spec, send, "alice");
-    bob = await stagingUser(spec, send, "bob");
+    alice = await stagingUser(spec, send, "alice", 1);
+    bob = await stagingUser(spec, send, "bob", 2);
     if (!alice || !bob) throw new CaseFailure("creating a user and logging in failed");
     const me = await send("GET", "/auth/me", undefined, bearer(alice));
     expect(me, 200, "GET /auth/me");
     if (me.body?.id !== alice.id || "password" in (me.body ?? {})) throw new CaseFailure("me is not the user alone");
-    const session = await stagingUser(spec, send, "carol");
+    const session = await stagingUser(spec, send, "carol", 3);
     if (!session) throw new CaseFailure("a third user could not log in");
     expect(await send("POST", "/auth/logout", undefined, bearer(session)), 204, "POST /auth/logout");
     expect(await send("GET", "/auth/me", undefined, bearer(session)), 401, "GET /auth/me after logout");
