@@ -66,8 +66,15 @@ describe("one change at a time per app", () => {
     expect(second).toMatchObject({ ok: true, version: 2 });
 
     // Canaries: each upload names the version it splits traffic with, which must be the one live before it.
+    // Each variant drops the others' field: allowBreaking, as this is about order, not the contract
+    // (the deploy lock's breaking-change check: test/deploy/breaking-race.test.ts).
     const runs = await Promise.all(
-      [2, 3, 4].map(async (n) => ({ runId: crypto.randomUUID(), canaryPercent: 10, ...(await variant(name, n)) })),
+      [2, 3, 4].map(async (n) => ({
+        runId: crypto.randomUUID(),
+        canaryPercent: 10,
+        allowBreaking: true,
+        ...(await variant(name, n)),
+      })),
     );
     const [a, b, c, rolledBack] = await Promise.all([
       app.deploy(runs[0]!),

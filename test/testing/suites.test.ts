@@ -127,8 +127,8 @@ describe("security tests", () => {
     const broken = await plant(
       clean,
       "app.js",
-      'return json(500, { error: { code: "internal_error", message: "internal error", details: [] } });',
-      'return json(400, { error: { code: "bad", message: String(err.stack), details: [] } });',
+      'response = json(500, { error: { code: "internal_error", message: "internal error", details: [] } });',
+      'response = json(400, { error: { code: "bad", message: String(err.stack), details: [] } });',
     );
     const withBug = await plant(
       broken,

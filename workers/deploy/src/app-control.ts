@@ -4,6 +4,7 @@ import {
   type AppSpec,
   type CloudflareVersion,
   type CodeBundle,
+  contractDiff,
   setting,
   type VersionChange,
 } from "@aidevos/core";
@@ -22,6 +23,8 @@ interface AppDeploy {
   canaryPercent?: number;
   /** An upload an earlier attempt of this run made before uploads were kept here (by DeployDO). */
   uploaded?: CloudflareVersion;
+  /** The run's `options.allowBreaking`: a breaking change against the live version is deployed anyway. */
+  allowBreaking?: boolean;
 }
 
 /**
@@ -197,6 +200,7 @@ export class AppControlDO extends DurableObject<Env> {
 
   private async record(request: AppDeploy): Promise<AppDeployResult> {
     const app = this.app;
+    await this.checkContract(app, request);
     await this.checkLiveData(app, request);
     const { cloudflare, shipped } = await this.shipToCloudflare(app, request);
     const deployed = await registryOf(this.env).deploy({
@@ -261,6 +265,28 @@ export class AppControlDO extends DurableObject<Env> {
    * checks its data against the new spec first, and a violation refuses the deploy with the live
    * version untouched (the new runtime would otherwise start on data that breaks its rules).
    */
+  /**
+   * The breaking-change check again, under the deploy lock, against the version live now
+   * (docs/appspec.md, "What gates a deploy"): testing compared with the version live when it ran,
+   * and a run of the same app may have deployed since. Of racing runs whose changes break each
+   * other, the first to take the lock deploys and the others fail with `breaking_change`.
+   */
+  private async checkContract(app: string, request: AppDeploy): Promise<void> {
+    if (request.allowBreaking) return;
+    const live = await registryOf(this.env).specs(app);
+    if (!live) return;
+    const broken = contractDiff(live.spec, request.spec).filter((c) => c.breaking);
+    if (broken.length === 0) return;
+    throw new AidevosError(
+      "breaking_change",
+      `breaking changes against v${live.version}, live since this run was tested, so nothing was deployed (set options.allowBreaking to deploy anyway): ${broken.map((c) => c.message).join("; ")}`.slice(
+        0,
+        2000,
+      ),
+      409,
+    );
+  }
+
   private async checkLiveData(app: string, request: AppDeploy): Promise<void> {
     const problems = await appHostOf(this.env, app).checkData(app, request.spec, request.bundle.hash);
     if (problems.length === 0) return;

@@ -13,17 +13,18 @@ export class DeployDO extends StageDO<DeployInput, DeployOutput, Env> {
   readonly stage = "deploy";
 
   protected async perform(job: StageJob<DeployInput>, log: StageLog) {
-    const { plan, bundle, canaryPercent } = job.input;
+    const { plan, bundle, canaryPercent, allowBreaking } = job.input;
     const app = plan.spec.name;
     const result = await appControlOf(this.env, app).deploy({
       runId: job.runId,
       spec: plan.spec,
       bundle,
       ...(canaryPercent ? { canaryPercent } : {}),
+      ...(allowBreaking ? { allowBreaking } : {}),
       ...this.earlierUpload(),
     });
     // A refusal that retrying cannot fix (Cloudflare rejected the code) fails the stage with its own code.
-    if (!result.ok) throw new AidevosError(result.code, result.message, 502);
+    if (!result.ok) throw new AidevosError(result.code, result.message, result.code === "breaking_change" ? 409 : 502);
     const deployed = result;
     const cloudflare = deployed.cloudflare;
     if (cloudflare && deployed.shipped)

@@ -188,7 +188,12 @@ export function nextStep(report: FinishedReport, ctx: FlowContext): Step {
         };
       }
       if (result.passed && findings.length === 0 && blockers.length === 0) {
-        const input = { plan, bundle, ...(ctx.canaryPercent ? { canaryPercent: ctx.canaryPercent } : {}) };
+        const input = {
+          plan,
+          bundle,
+          ...(ctx.canaryPercent ? { canaryPercent: ctx.canaryPercent } : {}),
+          ...(ctx.allowBreaking ? { allowBreaking: true } : {}),
+        };
         return { kind: "handoff", stage: "deploy", round: 0, input };
       }
       const examples = result.reports.find((r) => r.kind === "examples" && !r.ok);

@@ -6,8 +6,8 @@ import { registryOf } from "@aidevos/objects";
  * constraints, defaults; packages/core contract/diff.ts). Every change is a case; a breaking one
  * fails unless the run allows breaking changes. The first version has nothing to break: no report.
  *
- * It runs in the testing stage, before any code runs, so a breaking spec costs no staging work; a
- * deploy of another run that lands between this check and this run's deploy is not re-checked.
+ * It runs in the testing stage, before any code runs, so a breaking spec costs no staging work; the
+ * deploy checks again under the app's deploy lock (AppControlDO), against the version live then.
  */
 export async function runContractCheck(env: Env, spec: AppSpec, allowBreaking: boolean): Promise<TestReport | null> {
   const started = Date.now();

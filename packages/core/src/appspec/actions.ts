@@ -28,8 +28,6 @@ function pathProblem(path: string): string | null {
   for (const segment of segments) {
     if (PARAM_SEGMENT.test(segment)) {
       if (params.has(segment)) return `repeats the parameter ${segment}`;
-      // `ctx.params` is a plain object: `:__proto__` would not survive as its key.
-      if (isObjectName(segment.slice(1))) return `parameter ${segment} ${OBJECT_NAME_MESSAGE}`;
       params.add(segment);
     } else if (segment === "." || segment === "..") {
       return `segment "${segment}" would be resolved away by URLs`;
