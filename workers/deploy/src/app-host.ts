@@ -26,12 +26,14 @@ import {
   closeAll,
   deliver,
   type Member,
+  membersOf,
   type Outcome,
   onFrame,
   type Place,
   type Realtime,
   recordScheduleRun,
 } from "./realtime-host";
+import { CLOSE_POLICY, FrameRate, roomFull } from "./room-limits";
 import { ScheduleClock } from "./schedule-clock";
 
 /** The version a host should serve, as the Registry names it. */
@@ -108,6 +110,7 @@ export class AppHostDO extends DurableObject<Env> {
   private readonly callsOut = new Map<string, boolean>();
   private readonly clock: ScheduleClock;
   private readonly tally: ChannelTally;
+  private readonly frameRate = new FrameRate();
   /** The code whose schedules this host has adopted since it started. */
   private armedFor: string | null = null;
   /** Each version's schedules and channels, asked of its realtime.js once. */
@@ -293,6 +296,9 @@ export class AppHostDO extends DurableObject<Env> {
     if (!channel) return errorResponse(404, "not_found", `channel ${name.slice(0, 40)} not found`);
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket")
       return errorResponse(426, "upgrade_required", `channel ${name} needs a WebSocket upgrade (Upgrade: websocket)`);
+    const maxMembers = setting(this.env, "AIDEVOS_MAX_ROOM_MEMBERS");
+    if (membersOf(this.ctx, name) >= maxMembers)
+      return roomFull(maxMembers, request.headers.get("sec-websocket-protocol")?.split(",")[0]?.trim());
     this.tally.add(place.app, name, { connected: 1 });
     return acceptMember(
       this.ctx,
@@ -302,6 +308,15 @@ export class AppHostDO extends DurableObject<Env> {
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const maxFrames = setting(this.env, "AIDEVOS_MAX_FRAMES_PER_SECOND");
+    if (!this.frameRate.allow(ws, maxFrames)) {
+      try {
+        ws.close(CLOSE_POLICY, `more than ${maxFrames} frames a second (AIDEVOS_MAX_FRAMES_PER_SECOND)`);
+      } catch {
+        // Frames sent before the close still arrive: the member is already closing.
+      }
+      return;
+    }
     const member = await onFrame(this.ctx, ws, message, (m: Member, text: string) =>
       this.call(m, `message/${encodeURIComponent(m.channel)}`, text),
     );

@@ -49,6 +49,11 @@ function trySend(ws: WebSocket, data: string): void {
   }
 }
 
+/** How many members of `channel` this host holds (the room's size). */
+export function membersOf(ctx: DurableObjectState, channel: string): number {
+  return ctx.getWebSockets(TAG(channel)).length;
+}
+
 /** Accepts a member of `channel` with the hibernation API: the host may sleep while it stays connected. */
 export function acceptMember(ctx: DurableObjectState, member: Member, offered: string | null): Response {
   const pair = new WebSocketPair();
