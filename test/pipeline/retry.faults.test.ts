@@ -1,5 +1,6 @@
-// Proves a failing stage is retried with backoff and its attempts counted, and that a run fails with the
-// stage's error once retries are exhausted. Faults come from the test subclasses of the `faults` project.
+// Proves a failing stage is retried with backoff and its attempts counted, that a run fails with the
+// stage's error once retries are exhausted, and that a deterministic failure (the same one on a
+// retry of the same input) is not retried again. Faults come from the test subclasses of the `faults` project.
 import type { Run } from "@aidevos/core";
 import { describe, expect, it } from "vitest";
 import { api, json, startRun, todoSpec, uniqueName, waitForRun } from "../support/api";
@@ -46,5 +47,17 @@ describe("a failing stage", () => {
     expect(stageOf(run, "planning")).toMatchObject({ status: "failed", attempts: 3 });
     expect(stageOf(run, "codegen").status).toBe("pending");
     expect(await faultsFired("PLANNING", runId)).toHaveLength(3);
+  });
+
+  it("stops retrying a failure that repeats exactly on a retry of the same input", async () => {
+    const key = crypto.randomUUID();
+    const runId = runIdFor(key);
+    await planFaults("PLANNING", runId, 10, "same");
+    await startRun({ request: "tasks", spec: todoSpec(uniqueName("determ")) }, { "idempotency-key": key });
+    const run = await waitForRun(runId);
+    expect(run.status).toBe("failed");
+    expect(run.error?.message).toContain("injected deterministic fault");
+    expect(stageOf(run, "planning")).toMatchObject({ status: "failed", attempts: 2 });
+    expect(await faultsFired("PLANNING", runId)).toHaveLength(2);
   });
 });

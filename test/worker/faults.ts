@@ -6,7 +6,8 @@ import type { StageJob } from "../../packages/pipeline/src/index";
  * stores the outcome, as a worker dying at that moment would; or it `hang`s before any work, at a step
  * named "a step that never ends", awaiting a promise that never settles (the stage's deadline must end it).
  */
-export type FaultPoint = "before" | "after" | "hang";
+/** `same`: before the work, with the same message every attempt (a deterministic failure). */
+export type FaultPoint = "before" | "after" | "hang" | "same";
 
 /** One fault that fired, as the stage object recorded it in its own SQLite storage. */
 export interface FiredFault {
@@ -76,6 +77,7 @@ export class Faults {
       await new Promise<never>(() => {});
     }
     this.fire(job, "before");
+    this.fire(job, "same");
     const outcome = await work();
     this.fire(job, "after");
     return outcome;
@@ -98,6 +100,7 @@ export class Faults {
       job.round,
       attempts,
     );
+    if (point === "same") throw new Error("injected deterministic fault");
     throw new Error(`injected fault (${point} the work, attempt ${attempts})`);
   }
 }

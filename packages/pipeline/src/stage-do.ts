@@ -201,11 +201,14 @@ export abstract class StageDO<I, O, E extends StageEnv> extends DurableObject<E>
       if (this.isCancelled(row.round)) return this.row(row.round);
       const permanent = err instanceof AidevosError;
       const message = err instanceof Error ? err.message : String(err);
-      if (!permanent && attempts < this.maxAttempts) {
+      // The same failure on a retry of the same input is deterministic: a third try cannot help.
+      const repeated = attempts > 1 && row.error_message === message;
+      if (!permanent && !repeated && attempts < this.maxAttempts) {
         const delay = this.backoffMs * 2 ** (attempts - 1);
         this.ctx.storage.sql.exec(
-          "UPDATE jobs SET status = 'pending', next_at = ? WHERE round = ?",
+          "UPDATE jobs SET status = 'pending', next_at = ?, error_message = ? WHERE round = ?",
           Date.now() + delay,
+          message,
           row.round,
         );
         await log.warn(`attempt ${attempts} of ${this.maxAttempts} failed: ${message}; retrying in ${delay} ms`);
@@ -215,7 +218,7 @@ export abstract class StageDO<I, O, E extends StageEnv> extends DurableObject<E>
         "UPDATE jobs SET status = 'failed', error_code = ?, error_message = ?, summary = ?, finished_at = ? WHERE round = ?",
         permanent ? err.code : "stage_failed",
         message,
-        `failed after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${message}`,
+        `failed after ${attempts} attempt${attempts === 1 ? "" : "s"}${repeated ? " (the same failure twice: not retried again)" : ""}: ${message}`,
         new Date().toISOString(),
         row.round,
       );
