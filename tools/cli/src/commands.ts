@@ -39,6 +39,15 @@ async function watch(client: Client, runId: string, out: Output): Promise<any> {
     out.print(stageLine(run));
     if (run.app) out.print(`app: ${new URL(run.app.url, client.baseUrl).href}`);
     if (run.error) out.print(`error: ${run.error.code}: ${run.error.message}`);
+    // Findings are warnings, apart from failures: what the checks of action code saw, with the request.
+    const tests = await client.call("GET", `/v1/runs/${runId}/tests`);
+    for (const report of tests.reports ?? []) {
+      for (const f of report.findings ?? []) {
+        const x = f.exchange;
+        const sent = x ? ` (${x.method} ${x.path}${x.status !== undefined ? ` → ${x.status}` : ""})` : "";
+        out.print(`warning: ${report.kind} finding: ${f.name}: ${f.message}${sent}`);
+      }
+    }
   }
   return run;
 }
