@@ -44,6 +44,7 @@ describe("deploying to Cloudflare", () => {
     expect(Object.keys(put.modules).sort()).toEqual([
       "__aidevos_entry.js",
       "__aidevos_guard.js",
+      "__aidevos_re2.js",
       "actions.js",
       "app.js",
       "handlers.js",
@@ -108,7 +109,7 @@ describe("deploying to Cloudflare", () => {
     const bundle = await compileApp(AppSpec.parse(todoSpec(name)));
     const sources = bundle.files.filter((f) => f.role === "source");
     expect(Object.keys(modules).sort()).toEqual(
-      [...sources.map((f) => f.path), "__aidevos_entry.js", "__aidevos_guard.js"].sort(),
+      [...sources.map((f) => f.path), "__aidevos_entry.js", "__aidevos_guard.js", "__aidevos_re2.js"].sort(),
     );
     for (const file of sources) {
       expect(modules[file.path], file.path).toBe(instrumentModule(file.content, file.path));

@@ -63,6 +63,18 @@ export const BOMBS: Record<string, string> = {
   "a Blob of one buffer many times": "new Blob(new Array(Math.min(N / 1000, 4096)).fill(new Uint8Array(1 << 20)))",
   "join of one long string many times":
     '(() => { const s = "x".repeat(Math.min(N, 1 << 24)); return new Array(Math.min(N / 1000, 4096)).fill(s).join(""); })()',
+  "includes on a long string, again and again":
+    '(() => { const s = "x".repeat(Math.min(N, 1 << 24)); let n = 0; for (let i = 0; i < 64; i++) if (s.includes("y")) n++; return n; })()',
+  "indexOf on a long string, again and again":
+    '(() => { const s = "x".repeat(Math.min(N, 1 << 24)); let n = 0; for (let i = 0; i < 64; i++) n += s.indexOf("y"); return n; })()',
+  "JSON.parse of a long text, again and again":
+    '(() => { const t = JSON.stringify("x".repeat(Math.min(N, 1 << 23))); for (let i = 0; i < 8; i++) JSON.parse(t); })()',
+  "TextEncoder.encode, again and again":
+    '(() => { const s = "x".repeat(Math.min(N, 1 << 23)); const e = new TextEncoder(); for (let i = 0; i < 8; i++) e.encode(s); })()',
+  "TextDecoder.decode, again and again":
+    "(() => { const b = new Uint8Array(Math.min(N, 1 << 23)); const d = new TextDecoder(); for (let i = 0; i < 8; i++) d.decode(b); })()",
+  "structuredClone of a buffer, again and again":
+    "(() => { const b = new Uint8Array(Math.min(N, 1 << 23)); for (let i = 0; i < 8; i++) structuredClone(b); })()",
 };
 
 /** An app with one route per bomb (/0, /1, ...) at size N, and an ordinary route for anything else. */

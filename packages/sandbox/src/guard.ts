@@ -1,7 +1,9 @@
 import { GUARD_BUDGET } from "./guard-runtime/budget";
 import { GUARD_FROM_STRINGS } from "./guard-runtime/from-strings";
+import { GUARD_LINEAR_REGEXP } from "./guard-runtime/linear-regexp";
 import { GUARD_NATIVE_ARRAYS } from "./guard-runtime/native-arrays";
 import { GUARD_NATIVE_BUFFERS } from "./guard-runtime/native-buffers";
+import { GUARD_NATIVE_TEXT } from "./guard-runtime/native-text";
 import { GUARD_OUTBOUND } from "./guard-runtime/outbound";
 import { GUARD_PLATFORM_CALL } from "./guard-runtime/platform-call";
 import { GUARD_PRELUDE } from "./guard-runtime/prelude";
@@ -13,10 +15,12 @@ const GUARD_RUNTIME = [
   GUARD_BUDGET,
   GUARD_TIMERS,
   GUARD_FROM_STRINGS,
+  GUARD_LINEAR_REGEXP,
   GUARD_OUTBOUND,
   GUARD_PLATFORM_CALL,
   GUARD_NATIVE_ARRAYS,
   GUARD_NATIVE_BUFFERS,
+  GUARD_NATIVE_TEXT,
 ].join("\n");
 
 /** The module every instrumented module imports. Its name starts with `__aidevos`, which generated code may not mention. */

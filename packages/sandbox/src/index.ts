@@ -7,6 +7,7 @@ export { runUnitTests } from "./unit-runner";
 export {
   APP_CPU_MS,
   appWorkerCode,
+  guardModules,
   SANDBOX_COMPATIBILITY_DATE,
   SANDBOX_COMPATIBILITY_FLAGS,
   type SandboxOptions,

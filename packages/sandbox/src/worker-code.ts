@@ -3,13 +3,19 @@ import { parse } from "acorn";
 import { DEFAULT_BUDGET_TICKS, GUARD_COMPATIBILITY_FLAGS, GUARD_MODULE, guardSource } from "./guard";
 import { HARNESS_MODULE, HARNESS_SOURCE } from "./harness";
 import { instrumentModule } from "./instrument";
+import { linearEngineSource, RE2_MODULE } from "./linear-engine";
 import { PLATFORM_TOKEN_HEADER, PLATFORM_TOKEN_SECRET } from "./platform-token";
 
 export interface SandboxOptions {
   /** Guard ticks per invocation (a request, an alarm, a test case). */
   budgetTicks?: number;
-  /** Enforced by Cloudflare (also on uploaded apps); workerd ignores it locally, which is why the guard exists. */
+  /**
+   * The Worker Loader's `limits.cpuMs`: enforced by Cloudflare (also on uploaded apps); workerd under
+   * `wrangler dev` ignores it (docs/security.md, measured), which is why the guard exists.
+   */
   cpuMs?: number;
+  /** The Worker Loader's `limits.subRequests` per invocation: enforced by Cloudflare, ignored by workerd locally. */
+  subRequests?: number;
   compatibilityDate?: string;
   /** The largest single allocation the guard lets through. */
   maxAllocationBytes?: number;
@@ -23,21 +29,38 @@ export const SANDBOX_COMPATIBILITY_DATE = "2026-11-01";
 export const SANDBOX_COMPATIBILITY_FLAGS: readonly string[] = GUARD_COMPATIBILITY_FLAGS;
 /** CPU per request that Cloudflare (and the loader, where enforced) allows a served app. */
 export const APP_CPU_MS = 100;
+/**
+ * Subrequests per invocation a loaded app Worker may make (its platform calls: secrets, ctx.fetch
+ * through the host's entrypoint). Cloudflare's own default for a Worker on the free plan is 50.
+ */
+const APP_SUBREQUESTS = 50;
+/** CPU for one run of a bundle's unit tests (every case in one invocation). */
+const UNIT_TESTS_CPU_MS = 5_000;
 const SANDBOX_ENTRY = "__aidevos_entry.js";
 
 function instrumented(files: readonly GeneratedFile[]): Record<string, string> {
   return Object.fromEntries(files.map((f) => [f.path, instrumentModule(f.content, f.path)]));
 }
 
-function guardOf(opts: SandboxOptions): string {
-  return guardSource({
-    maxAllocationBytes: opts.maxAllocationBytes,
-    outboundOrigins: opts.outboundOrigins,
-    deadlineMs: opts.deadlineMs,
-  });
+/**
+ * The sandbox's own modules in every loaded Worker: the guard and the linear-time regex engine it
+ * matches every RegExp with. An entry imports the guard first and the engine second.
+ */
+export function guardModules(opts: SandboxOptions = {}): Record<string, string> {
+  return {
+    [GUARD_MODULE]: guardSource({
+      maxAllocationBytes: opts.maxAllocationBytes,
+      outboundOrigins: opts.outboundOrigins,
+      deadlineMs: opts.deadlineMs,
+    }),
+    [RE2_MODULE]: linearEngineSource(),
+  };
 }
 
+const ENGINE_IMPORT = `import "./${RE2_MODULE}";`;
+
 function base(opts: SandboxOptions, cpuMs: number) {
+  const limits = { cpuMs: opts.cpuMs ?? cpuMs, subRequests: opts.subRequests ?? APP_SUBREQUESTS };
   return {
     compatibilityDate: opts.compatibilityDate ?? SANDBOX_COMPATIBILITY_DATE,
     compatibilityFlags: [...SANDBOX_COMPATIBILITY_FLAGS],
@@ -45,7 +68,9 @@ function base(opts: SandboxOptions, cpuMs: number) {
     globalOutbound: null,
     // Apps run as facets, which cannot set alarms: generated apps then expire records on request.
     env: { EXPIRY: "on-request" },
-    limits: { cpuMs: opts.cpuMs ?? cpuMs },
+    // Every loaded app Worker carries the loader's limits. Cloudflare enforces them; workerd locally does
+    // not (its server has only a no-op limit enforcer), so locally the guard's budgets are what holds.
+    limits,
   };
 }
 
@@ -112,6 +137,7 @@ function appEntry(bundle: AppModules, budget: number, exportAs: string, specModu
   const main = bundle.files.find((f) => f.path === bundle.mainModule);
   const withDefault = main !== undefined && hasDefaultExport(main.content);
   return `import { __aidevos_within, __aidevos_bounded, __aidevos_timedOut, __aidevos_outbound, __aidevos_platformCall } from "./${GUARD_MODULE}";
+${ENGINE_IMPORT}
 ${specModule ? `import { __aidevos_inSpec, __aidevos_loaded } from "./${specModule}";\n` : ""}import * as main from "./${bundle.mainModule}";
 
 const BUDGET = ${budget};
@@ -308,7 +334,7 @@ export function sharedAppWorkerCode(
     modules: {
       ...instrumented(sources),
       [specModule]: SHARED_SPEC_SOURCE,
-      [GUARD_MODULE]: guardOf(opts),
+      ...guardModules(opts),
       [SANDBOX_ENTRY]: appEntry(runtime, opts.budgetTicks ?? DEFAULT_BUDGET_TICKS, "App", specModule),
     },
   };
@@ -329,7 +355,7 @@ export function sandboxedApp(
     mainModule: SANDBOX_ENTRY,
     modules: {
       ...instrumented(sources),
-      [GUARD_MODULE]: guardOf(opts),
+      ...guardModules(opts),
       [SANDBOX_ENTRY]: appEntry(bundle, opts.budgetTicks ?? DEFAULT_BUDGET_TICKS, exportAs),
     },
   };
@@ -349,6 +375,7 @@ export function unitTestWorkerCode(bundle: CodeBundle, opts: SandboxOptions = {}
   const budget = opts.budgetTicks ?? DEFAULT_BUDGET_TICKS;
   const tests = bundle.files.filter((f) => f.role === "test");
   const entry = `import { __aidevos_within, __aidevos_bounded, __aidevos_timedOut } from "./${GUARD_MODULE}";
+${ENGINE_IMPORT}
 ${tests.map((t) => `import "./${t.path}";`).join("\n")}
 import { __aidevos_cases } from "./${HARNESS_MODULE}";
 
@@ -380,12 +407,12 @@ export default {
 };
 `;
   return {
-    ...base(opts, 5_000),
+    ...base(opts, UNIT_TESTS_CPU_MS),
     mainModule: SANDBOX_ENTRY,
     modules: {
       ...instrumented(bundle.files),
       [HARNESS_MODULE]: HARNESS_SOURCE,
-      [GUARD_MODULE]: guardOf(opts),
+      ...guardModules(opts),
       [SANDBOX_ENTRY]: entry,
     },
   };

@@ -1,5 +1,6 @@
 import { parse } from "acorn";
 import { z } from "zod";
+import { sourceRegexProblem } from "./code-regex";
 
 /**
  * AppSpec v3 accounts, ownership and modules (docs/appspec.md, "v3 additions"): the parts of the
@@ -174,6 +175,9 @@ export function checkModules(spec: OwnedSpec, ctx: IssueSink): void {
   });
   modules.forEach((m, i) => {
     edges.set(m.name, checkImports(m.code, ["modules", i, "code"], `module ${m.name}`));
+    // Modules run on the sandbox's linear-time regex engine, as actions do (code-regex.ts).
+    const regex = sourceRegexProblem(m.code);
+    if (regex) ctx.addIssue({ code: "custom", path: ["modules", i, "code"], message: `module ${m.name}: ${regex}` });
   });
   // Depth-first search for a cycle; each cycle is reported once, at its first module.
   const state = new Map<string, "open" | "done">();

@@ -1,5 +1,6 @@
 import { parse } from "acorn";
 import { z } from "zod";
+import { codeRegexProblem } from "./code-regex";
 import { Examples } from "./examples";
 import { isObjectName, OBJECT_NAME_MESSAGE } from "./names";
 
@@ -77,11 +78,11 @@ export function routeShape(action: Pick<Action, "method" | "path">): string {
 
 type AnyNode = { type: string; [key: string]: any };
 
-/** Why action code is not an ES module with a default export, or null when it is. */
+/** Why action code is not an ES module with a default export whose regexes run in linear time, or null. */
 function actionCodeProblem(code: string): string | null {
   let program: AnyNode;
   try {
-    program = parse(code, { ecmaVersion: "latest", sourceType: "module" }) as unknown as AnyNode;
+    program = parse(code, { ecmaVersion: "latest", sourceType: "module", locations: true }) as unknown as AnyNode;
   } catch (err) {
     return `does not parse as an ES module: ${err instanceof Error ? err.message : String(err)}`.slice(0, 300);
   }
@@ -92,7 +93,7 @@ function actionCodeProblem(code: string): string | null {
         (node.specifiers as AnyNode[]).some((s) => (s.exported?.name ?? s.exported?.value) === "default")),
   );
   if (!exportsDefault) return "has no default export (write `export default async (request, ctx) => { … }`)";
-  return importProblem(program);
+  return importProblem(program) ?? codeRegexProblem(program);
 }
 
 /**

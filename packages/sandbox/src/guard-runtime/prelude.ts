@@ -6,7 +6,8 @@ export const GUARD_PRELUDE = String.raw`import { AsyncLocalStorage } from "node:
 
 const CONFIG = /*CONFIG*/ {};
 const { apply, construct, defineProperty, getOwnPropertyDescriptor, getPrototypeOf } = Reflect;
-const { create, freeze } = Object;
+const { create, freeze, is } = Object;
+const toObject = Object;
 const NativeProxy = Proxy;
 const NativeArray = Array;
 const isArray = Array.isArray;
