@@ -224,3 +224,43 @@ export type UsersAnswer =
   | { kind: "no_app" }
   | { kind: "needs_key" }
   | { kind: "answer"; status: number; body: unknown };
+
+/** The shape of a session token the runtime issues (passwords.js newToken): a leak scan looks for it. */
+const SESSION_TOKEN = /aus_[0-9a-f]{64}/g;
+const PASSWORD_KEYS = new Set(["password", "currentPassword"]);
+
+/** Text with every session token in it as `***` (reports, events: docs/appspec.md, Accounts). */
+export function redactTokens(text: string): string {
+  return text.replace(SESSION_TOKEN, "***");
+}
+
+/** A step body with its password values as `***`, at any depth. */
+function redactBody(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactBody);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, PASSWORD_KEYS.has(k) && typeof v === "string" ? "***" : redactBody(v)]),
+  );
+}
+
+/**
+ * A spec as the API shows it: password values in its example steps read `***` (the spec as stored
+ * keeps them, so its examples still play on staging).
+ */
+export function redactSpecPasswords<S extends { examples?: unknown[]; actions?: { examples?: unknown[] }[] }>(
+  spec: S,
+): S {
+  const steps = (list: unknown[] | undefined) =>
+    list?.map((step) =>
+      step && typeof step === "object" && "body" in step
+        ? { ...step, body: redactBody((step as { body: unknown }).body) }
+        : step,
+    );
+  return {
+    ...spec,
+    ...(spec.examples ? { examples: steps(spec.examples) } : {}),
+    ...(spec.actions
+      ? { actions: spec.actions.map((a) => (a.examples ? { ...a, examples: steps(a.examples) } : a)) }
+      : {}),
+  };
+}

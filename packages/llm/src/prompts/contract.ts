@@ -45,6 +45,10 @@ export const CTX_API: readonly (readonly [member: string, what: string])[] = [
     "`schedule`, `message`",
     "the schedule's name when a schedule runs the action (the request is then a POST to the action's path with an empty JSON body), the text a channel member sent when the action is the channel's `onMessage`; both `null` otherwise",
   ],
+  [
+    "`user`, `accounts`",
+    "v3: the signed-in user `{ id, email, createdAt, ...fields }` or `null` (schedules run with `null`); `accounts.get(id)` → the user or `undefined`, `accounts.create({ email, password, ...fields })` → the user (as signup, also when signup is closed), `accounts.signIn(id)` → a new session token (invites, magic links)",
+  ],
 ];
 
 /** The members of `ctx`, by name: anything else an action calls on `ctx` does not exist. */
@@ -66,6 +70,8 @@ const CTX_MEMBERS = [
   "broadcast",
   "schedule",
   "message",
+  "user",
+  "accounts",
 ] as const;
 
 /**
@@ -78,6 +84,9 @@ export const HTTP_RULES: readonly string[] = [
   'Errors are JSON, `{ "error": { "code", "message", "details": [...] } }`, with these codes: `invalid_json` (400), `validation_failed` (400; `details` names each field path: unknown fields and wrong types are validation failures too), `not_found` (404), `conflict` (409), `rate_limited` (429, with `Retry-After`), `method_not_allowed` (405).',
   "`code` is an ES module whose default export is `async (request, ctx)`. It returns a `Response` (passed through as it is), a JSON value (200), or nothing (204).",
   "Any other uncaught error answers `500 internal_error` with the message `action <name> failed` and no stack;",
+  'An entity with `"owner": "user"` gets a read-only `ownerId`.',
+  "Actions are the app's own code: `ctx.entities` is not scoped (filter with `where: { ownerId: ctx.user.id }`), and a create on an owned entity takes `ownerId` from its values, else `ctx.user.id`, else answers 400.",
+  "Modules run in the sandbox under the same rules as actions.",
 ];
 
 /** The contract as the prompts carry it: the stable, cached part of every code call. */
@@ -87,7 +96,7 @@ export function contractText(): string {
     ...HTTP_RULES.map((r) => `- ${r}`),
     "The action context `ctx` has exactly these members (nothing else exists on it):",
     ...CTX_API.map(([member, what]) => `- ${member}: ${what}`),
-    "Globals: `crypto.subtle`, `URL`, `URLSearchParams`, `Response`, `Request`, `Headers`. No global `fetch` (only `ctx.fetch`), no `eval`, no `new Function`, no dynamic `import()`, no imports at all.",
+    "Globals: `crypto.subtle`, `URL`, `URLSearchParams`, `Response`, `Request`, `Headers`. No global `fetch` (only `ctx.fetch`), no `eval`, no `new Function`, no dynamic `import()`, no imports but the app's own modules (`import { x } from './<module>.js'`).",
   ].join("\n");
 }
 

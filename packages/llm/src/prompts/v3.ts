@@ -25,6 +25,10 @@ cannot express. Each action has a camelCase name, a method, a path relative to t
 saying exactly what it does and answers, and examples drawn from the request's acceptance criteria (method,
 path, body, the expected status and json; save ids as {{vars}}; create the records an example needs in earlier
 steps). Leave every action's code out: code generation writes it, one action at a time.
+When the request has users who sign up or log in, add "accounts" (never hand-written password hashing or
+tokens) and mark each entity whose records belong to one user "owner": "user" ("read": "public" when anyone
+may read them); examples sign up, save the token and send it as "authorization": "Bearer {{token}}".
+Code several actions share goes in "modules" ({ name, code }), imported as ./<name>.js.
 If <input> carries a spec, keep it and its code unless the request asks for a change. If <input> carries
 currentSpec (the live app), start from it and change only what the request needs: keep its actions and their
 code as they are, and leave out the code only of actions the request changes or adds. Keep the app's name.
@@ -64,7 +68,7 @@ the other actions' routes). Answer with the module's source only, as plain JavaS
 
 Before you answer, check each of these and fix the code if one fails:
 1. Every ctx member it uses is in the table above, spelled as there; it uses only the globals listed above
-   (no global fetch, no require, no process, no imports).
+   (no global fetch, no require, no process, no imports but ./<module>.js of the app's modules).
 2. Walk every step of <input>.action.examples through the code: each gets exactly the status and json expected.
 3. Bad input answers ctx.error(400, "validation_failed", message, details) naming the field; nothing throws
    a plain Error for input the user got wrong; a missing record answers 404 (get(id) throws not_found).

@@ -10,6 +10,7 @@ import {
   NotFoundError,
   OfflineNeedsSpecError,
   QuotaExceededError,
+  redactSpecPasswords,
   routeOf,
   SpendCapReachedError,
   ValidationError,
@@ -57,7 +58,9 @@ apps.openapi(getAppRoute, async (c) => {
   const app = await registryOf(c.env).getApp(name);
   if (!app) throw new NotFoundError(`app ${name}`);
   const storage = await appHostOf(c.env, name).storage(name);
-  return c.json(storage ? { ...app, storage } : app, 200);
+  // Password values in the spec's example steps read *** (docs/appspec.md, Accounts).
+  const shown = { ...app, spec: redactSpecPasswords(app.spec) };
+  return c.json(storage ? { ...shown, storage } : shown, 200);
 });
 
 apps.openapi(contractDiffRoute, async (c) => {

@@ -3,6 +3,7 @@ import {
   type ExampleStep,
   type Exchange,
   excerpt,
+  redactTokens,
   type TestCaseResult,
   type TestReport,
   testReport,
@@ -65,8 +66,17 @@ export async function runExamplesSuite(spec: AppSpec, send: PartitionFetch): Pro
       cases.push({ name, ok: true, durationMs: Date.now() - t0 });
     } catch (err) {
       const left = played.length - n - 1;
-      const message = err instanceof StepFailure ? err.message : `threw: ${String(err)}`;
-      const exchange = err instanceof StepFailure ? err.exchange : undefined;
+      // Session tokens an answer issued (a signup saved for later steps) read *** in the report.
+      const message = redactTokens(err instanceof StepFailure ? err.message : `threw: ${String(err)}`);
+      const failed = err instanceof StepFailure ? err.exchange : undefined;
+      const exchange = failed
+        ? {
+            ...failed,
+            path: redactTokens(failed.path),
+            ...(failed.answer === undefined ? {} : { answer: redactTokens(failed.answer) }),
+            ...(failed.body === undefined ? {} : { body: redactTokens(failed.body) }),
+          }
+        : undefined;
       cases.push({
         name,
         ok: false,
