@@ -45,6 +45,8 @@ export interface DeployInput {
   bundle: CodeBundle;
   /** On Cloudflare: the share of traffic the new version starts on. */
   canaryPercent?: number;
+  /** The run's `options.allowWidening`: a version that widens outbound, access, secret reads or outgoing records deploys. */
+  allowWidening?: boolean;
   /** The run's `options.allowBreaking`: the deploy lock's breaking-change check lets it through. */
   allowBreaking?: boolean;
 }

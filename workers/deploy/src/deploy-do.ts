@@ -1,6 +1,7 @@
 import { AidevosError, type CloudflareVersion } from "@aidevos/core";
-import { appControlOf, dumpTables } from "@aidevos/objects";
+import { appControlOf, dumpTables, registryOf } from "@aidevos/objects";
 import { type DeployInput, type DeployOutput, StageDO, type StageJob, type StageLog } from "@aidevos/pipeline";
+import { WideningChangeError, wideningOf } from "./widening";
 
 /**
  * Deploy stage: the DO creator (first version) and DO updater (later versions) of one run. The
@@ -15,6 +16,12 @@ export class DeployDO extends StageDO<DeployInput, DeployOutput, Env> {
   protected async perform(job: StageJob<DeployInput>, log: StageLog) {
     const { plan, bundle, canaryPercent, allowBreaking } = job.input;
     const app = plan.spec.name;
+    // A later version (a feedback or fix run) is reviewed against the live one before it ships.
+    const live = await registryOf(this.env).getApp(app);
+    const widening = live ? wideningOf(live.spec, plan.spec) : [];
+    if (widening.length && !job.input.allowWidening) throw new WideningChangeError(widening);
+    if (widening.length)
+      await log.warn(`widening deployed because options.allowWidening is set: ${widening.join("; ")}`, { widening });
     const result = await appControlOf(this.env, app).deploy({
       runId: job.runId,
       spec: plan.spec,

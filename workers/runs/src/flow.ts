@@ -120,6 +120,7 @@ export interface FlowContext {
   input: PlanningInput;
   canaryPercent?: number;
   allowBreaking?: boolean;
+  allowWidening?: boolean;
   /** The run's `options.strict`: findings block code the spec gave too. */
   strict?: boolean;
   costUsd: number;
@@ -192,6 +193,7 @@ export function nextStep(report: FinishedReport, ctx: FlowContext): Step {
           plan,
           bundle,
           ...(ctx.canaryPercent ? { canaryPercent: ctx.canaryPercent } : {}),
+          ...(ctx.allowWidening ? { allowWidening: true } : {}),
           ...(ctx.allowBreaking ? { allowBreaking: true } : {}),
         };
         return { kind: "handoff", stage: "deploy", round: 0, input };

@@ -395,6 +395,7 @@ export class RunDO extends DurableObject<Env> {
       input: JSON.parse(this.row()!.input) as PlanningInput,
       canaryPercent: options.canaryPercent,
       allowBreaking: options.allowBreaking,
+      allowWidening: options.allowWidening,
       strict: options.strict,
       costUsd: this.usage().costUsd,
       maxRefineRounds: setting(this.env, "AIDEVOS_MAX_REFINE_ROUNDS"),

@@ -37,6 +37,12 @@ export const RunOptions = z.strictObject({
    * reported as warnings and block only code a model wrote, once its refine rounds are spent.
    */
   strict: z.boolean().optional(),
+  /**
+   * Deploy a feedback or fix run even when its version widens the app's security: a new `outbound`
+   * origin, a changed `access`, an action that starts reading secrets or calling out while it reads
+   * records. Without it such a run fails with `widening_change` and the list.
+   */
+  allowWidening: z.boolean().optional(),
 });
 export type RunOptions = z.infer<typeof RunOptions>;
 
