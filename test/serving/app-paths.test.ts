@@ -2,8 +2,11 @@
 // an app path with an empty segment, a backslash, an encoded slash or backslash, or a dot segment is refused
 // with 404 `not_found` before any app is touched, and no outside request, in any spelling, reaches the
 // platform's internal calls into an app (check, schedule, message, realtime, broadcasts): the schedule's
-// counter stays at 0 and no stored value leaks. The routing function's every spelling is checked directly too.
+// counter stays at 0 and no stored value leaks. Those calls are RPC: not even the host's own fetch of a
+// /_aidevos/ path reaches them. The routing function's every spelling is checked directly too.
+import { env } from "cloudflare:workers";
 import type { AppSpecInput } from "@aidevos/core";
+import { appHostOf } from "@aidevos/objects";
 import { describe, expect, it } from "vitest";
 import { appRoute, ownOriginApp, unsafePath } from "../../workers/gateway/src/apps/routing";
 import { api, json, startRun, uniqueName, waitForRun } from "../support/api";
@@ -101,6 +104,24 @@ describe("app paths an attacker sends", () => {
     expect((await api(`/apps/${name}/k/acme/sweep`, { method: "POST" })).status).toBe(200);
     expect((await api(`/v1/apps/${name}/schedules/tick/run?key=acme`, { method: "POST" })).status).toBe(200);
     expect((await json(await api(`/apps/${name}/k/acme/counters/sweeps`))).value).toBe(2);
+  }, 60_000);
+});
+
+describe("the platform's calls into an app", () => {
+  it("have no HTTP path at all: even the host's own fetch of /_aidevos/… is a route the app lacks (they are RPC)", async () => {
+    const name = await deployed();
+    const live = await appHostOf(env, name).live(name);
+    const partition = appHostOf(env, name, "acme");
+    for (const call of INTERNAL) {
+      const request = new Request(`http://app/_aidevos/${call}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-aidevos-partition-key": "acme" },
+        body: JSON.stringify({ spec: spec(name) }),
+      });
+      const res = await partition.serve(request, live!);
+      expect({ call, status: res.status }).toEqual({ call, status: 404 });
+    }
+    expect((await json(await api(`/apps/${name}/k/acme/counters/sweeps`))).value).toBe(0);
   }, 60_000);
 });
 

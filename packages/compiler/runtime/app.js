@@ -53,9 +53,6 @@ const ROUTE_METHODS = {
   increment: [["POST", "update"]],
 };
 
-/** Where the platform (the app's host) talks to the app; the host never lets a public request reach it. */
-const INTERNAL = "/_aidevos/";
-
 /**
  * How much this partition stores, in bytes (0 while it holds no record, counter or key-value row),
  * on the answer to every request that may write: the host counts a partition only once it holds
@@ -138,6 +135,11 @@ export class App extends DurableObject {
     } finally {
       await dropGoneFiles(this);
     }
+    return this.told(request, response);
+  }
+
+  /** The answer to a request that may write, with what the partition now stores (STORED_HEADER). */
+  async told(request, response) {
     if (request.method === "GET" || request.method === "HEAD" || response.webSocket) return response;
     const stored = this.storedBytes();
     if (this.ownHost && stored > 0 && !this.schedulesAdopted) {
@@ -171,10 +173,27 @@ export class App extends DurableObject {
     return 0;
   }
 
+  /**
+   * The platform's calls into the app (`check`, `realtime`, `schedule/{name}`, `message/{channel}`,
+   * `broadcasts/{id}`), by RPC only: no HTTP path reaches them, so no public request can, however
+   * it is spelled. Locally the app's host calls this on its facet; on Cloudflare the Worker's entry
+   * (index.js) does, once the sandbox's entry has verified the platform token.
+   */
+  async platformCall(name, request) {
+    let response;
+    try {
+      if (this.ownHost) notePartitionHere(this, request);
+      response = await this.internal(request, name);
+    } catch (err) {
+      if (err instanceof HttpError) response = json(err.status, errorBody(err), err.headers);
+      else response = json(500, { error: { code: "internal_error", message: "internal error", details: [] } });
+    }
+    return this.told(request, response);
+  }
+
   async route(request) {
     const url = new URL(request.url);
     if (this.ownHost) notePartitionHere(this, request);
-    if (url.pathname.startsWith(INTERNAL)) return this.internal(request, url.pathname.slice(INTERNAL.length));
     if (SPEC.rateLimit) this.rateLimit(request);
     if (this.alarmsUnavailable && Date.now() - (this.lastPurge ?? 0) > 1000) this.purgeExpired();
     let parts;

@@ -8,17 +8,38 @@ const KEY = /^[A-Za-z0-9_-]{1,64}$/;
 const KEY_HEADER = "x-aidevos-partition-key";
 
 /**
- * The platform's calls into an app (app.js INTERNAL): only the platform may make them. On Cloudflare
- * the sandbox's entry module verifies the platform token and says so with AIDEVOS_PLATFORM_CALL.
+ * The platform's calls into an app (app.js platformCall): only the platform may make them. On
+ * Cloudflare the sandbox's entry module verifies the platform token and says so with
+ * AIDEVOS_PLATFORM_CALL; the call then reaches the object by RPC, never as an HTTP path.
  */
 const INTERNAL = /^(\/k\/[^/]*)?\/_aidevos(\/|$)/;
+const PLATFORM_CALL = /^(?:\/k\/([^/]+))?\/_aidevos\/(.+)$/;
+
+function notFound(message) {
+  return Response.json({ error: { code: "not_found", message, details: [] } }, { status: 404 });
+}
+
+/** A verified platform call: to the partition's object, by RPC. */
+function platformCall(request, env, pathname) {
+  const match = PLATFORM_CALL.exec(pathname);
+  if (!match) return notFound("route not found");
+  const key = match[1];
+  const own = new Request(request, { redirect: "manual" });
+  own.headers.delete(KEY_HEADER);
+  if (SPEC.partition !== "perKey") {
+    if (key !== undefined) return notFound("route not found");
+    return env.APP.get(env.APP.idFromName("app")).platformCall(match[2], own);
+  }
+  if (key === undefined || !KEY.test(key)) return notFound("use /k/{key}/... with a key of letters, digits, _ or -");
+  own.headers.set(KEY_HEADER, key);
+  return env.APP.get(env.APP.idFromName(key)).platformCall(match[2], own);
+}
 
 export default {
   async fetch(request, env) {
-    if (INTERNAL.test(new URL(request.url).pathname) && env.AIDEVOS_PLATFORM_CALL !== true) {
-      const error = { code: "not_found", message: "route not found", details: [] };
-      return Response.json({ error }, { status: 404 });
-    }
+    const { pathname } = new URL(request.url);
+    if (INTERNAL.test(pathname))
+      return env.AIDEVOS_PLATFORM_CALL === true ? platformCall(request, env, pathname) : notFound("route not found");
     if (SPEC.partition !== "perKey") {
       const own = new Request(request, { redirect: "manual" });
       own.headers.delete(KEY_HEADER);

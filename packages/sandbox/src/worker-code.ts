@@ -194,6 +194,14 @@ class Guarded extends Inner {
     return quiet(() => (typeof super.alarm === "function" ? super.alarm(info) : undefined));
   }
 
+  // The platform's calls into the app, by RPC only (the runtime's app.js): a budget of their own.
+  // A class without them (a bundle of its own code) answers as a runtime from before them did: 404.
+  platformCall(name, request) {
+    if (typeof super.platformCall !== "function")
+      return Response.json({ error: { code: "not_found", message: "route not found", details: [] } }, { status: 404 });
+    return guarded(() => super.platformCall(name, request));
+  }
+
   // Channel members of an app that is its own host (its Worker on Cloudflare): each frame has a budget too.
   webSocketMessage(ws, message) {
     return quiet(() => (typeof super.webSocketMessage === "function" ? super.webSocketMessage(ws, message) : undefined));

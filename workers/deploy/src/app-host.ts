@@ -36,6 +36,14 @@ import {
 import { CLOSE_POLICY, FrameRate, roomFull } from "./room-limits";
 import { ScheduleClock } from "./schedule-clock";
 
+/**
+ * What an app's facet offers the host besides fetch: the platform's calls (the runtime's app.js
+ * platformCall, wrapped with a budget by the sandbox's entry), by RPC only.
+ */
+export interface AppFacet extends Rpc.DurableObjectBranded {
+  platformCall(name: string, request: Request): Promise<Response>;
+}
+
 /** The version a host should serve, as the Registry names it. */
 export interface LiveTarget {
   app: string;
@@ -246,9 +254,11 @@ export class AppHostDO extends DurableObject<Env> {
     const live = await this.current(app);
     if (!live) return { kind: "no_app" };
     if (live.partition === "perKey" && key === null) return { kind: "needs_key" };
-    const request = usersRequest(call, key);
+    const { name, request } = usersRequest(call, key);
     const answer =
-      key === null ? await this.serve(request, live) : await appHostOf(this.env, app, key).serve(request, live);
+      key === null
+        ? await this.platformCallHere(name, request, live)
+        : await appHostOf(this.env, app, key).platformCallHere(name, request, live);
     // Users are data too: a key whose users call stored one becomes a partition.
     const bytes = storedOf(request.method, answer);
     if (bytes !== null) this.partitions.noteStored(key, bytes);
@@ -258,7 +268,6 @@ export class AppHostDO extends DurableObject<Env> {
   /** Serves a request for the live version; the bundle is read from the Registry only on a cold load. */
   async serve(request: Request, target: LiveTarget): Promise<Response> {
     const response = await this.facetFetch(request, target);
-    if (INTERNAL_PATH.test(new URL(request.url).pathname)) return response;
     const key = request.headers.get(PARTITION_KEY_HEADER);
     // A key's host runs schedules only once its partition stores data (the app's host counts it).
     if (key !== null && (storedOf(request.method, response) ?? 0) > 0) this.ctx.storage.kv.put(STORES, true);
@@ -275,12 +284,28 @@ export class AppHostDO extends DurableObject<Env> {
   }
 
   private facetFetch(request: Request, target: LiveTarget): Promise<Response> {
-    const facet = this.facet(target.codeHash, async () => {
+    return this.liveFacet(target).fetch(unfollowed(request));
+  }
+
+  /**
+   * The platform's call `name` into the live version's facet (app.js platformCall), by RPC: no HTTP
+   * path leads there, so no public request can reach it, however its path is spelled.
+   */
+  private facetCall(name: string, request: Request, target: LiveTarget): Promise<Response> {
+    return this.liveFacet(target).platformCall(name, request);
+  }
+
+  /** A platform call into this partition's live version (the app's own host hands calls for a key here). */
+  async platformCallHere(name: string, request: Request, target: LiveTarget): Promise<Response> {
+    return this.facetCall(name, request, target);
+  }
+
+  private liveFacet(target: LiveTarget): Fetcher<AppFacet> {
+    return this.facet(target.codeHash, async () => {
       const bundle = await registryOf(this.env).getBundle(target.app, target.version);
       if (!bundle) throw new Error(`bundle of ${target.app} v${target.version} is missing`);
       return bundle;
     });
-    return facet.fetch(unfollowed(request));
   }
 
   /**
@@ -405,15 +430,22 @@ export class AppHostDO extends DurableObject<Env> {
 
   /** Serves a request with the given bundle: staging runs and tests use it without a Registry entry. */
   async serveBundle(request: Request, bundle: CodeBundle): Promise<Response> {
+    return this.bundleFacet(bundle).fetch(unfollowed(request));
+  }
+
+  /** A platform call (app.js platformCall: `count`, `users`…) into the given bundle, as staging makes them. */
+  async platformCallBundle(name: string, request: Request, bundle: CodeBundle): Promise<Response> {
+    return this.bundleFacet(bundle).platformCall(name, request);
+  }
+
+  private bundleFacet(bundle: CodeBundle): Fetcher<AppFacet> {
     // Only an app that can call out behaves differently on staging: the others share the live app's loaded Worker.
     let callsOut = this.callsOut.get(bundle.hash);
     if (callsOut === undefined) {
       callsOut = (platformPropsOf(bundle)?.outbound.length ?? 0) > 0;
       this.callsOut.set(bundle.hash, callsOut);
     }
-    return this.facet(bundle.hash, async () => bundle, callsOut ? this.stagingKind() : undefined).fetch(
-      unfollowed(request),
-    );
+    return this.facet(bundle.hash, async () => bundle, callsOut ? this.stagingKind() : undefined);
   }
 
   /**
@@ -427,13 +459,10 @@ export class AppHostDO extends DurableObject<Env> {
     // Nothing live, or this very code already is (a retried deploy): nothing to check against.
     if (!live || live.codeHash === codeHash) return [];
     const ask = async (key: string | null) => {
-      const request = new Request("http://app/_aidevos/check", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ spec, values }),
-      });
       const res =
-        key === null ? await this.serve(request, live) : await appHostOf(this.env, app, key).serve(request, live);
+        key === null
+          ? await this.checkHere(spec, values, live)
+          : await appHostOf(this.env, app, key).checkHere(spec, values, live);
       if (res.status === 404) return [];
       if (!res.ok) throw new Error(`${app} v${live.version} could not check its data (${res.status})`);
       const { problems } = (await res.json()) as { problems: ErrorDetail[] };
@@ -447,6 +476,16 @@ export class AppHostDO extends DurableObject<Env> {
       problems.push(...batch.flat());
     }
     return problems.slice(0, 20);
+  }
+
+  /** What this partition's data breaks under `spec` (the facet's `check`): its answer, for checkData. */
+  async checkHere(spec: AppSpec, values: boolean, live: LiveTarget): Promise<Response> {
+    const request = new Request("http://app/", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ spec, values }),
+    });
+    return this.facetCall("check", request, live);
   }
 
   /** The partition this host serves: its schedules are adopted once per version (and per start). */
@@ -468,7 +507,7 @@ export class AppHostDO extends DurableObject<Env> {
   private async realtime(place: Place): Promise<Realtime> {
     const known = this.realtimeOf.get(place.codeHash);
     if (known) return known;
-    const res = await this.facetFetch(new Request("http://app/_aidevos/realtime"), place);
+    const res = await this.facetCall("realtime", new Request("http://app/"), place);
     const realtime: Realtime = res.ok ? await res.json() : { schedules: [], channels: [] };
     this.realtimeOf.set(place.codeHash, realtime);
     return realtime;
@@ -479,10 +518,7 @@ export class AppHostDO extends DurableObject<Env> {
     const headers: Record<string, string> = { "content-type": "text/plain; charset=utf-8" };
     if (place.key !== null) headers[PARTITION_KEY_HEADER] = place.key;
     try {
-      const res = await this.facetFetch(
-        new Request(`http://app/_aidevos/${path}`, { method: "POST", headers, body }),
-        place,
-      );
+      const res = await this.facetCall(path, new Request("http://app/", { method: "POST", headers, body }), place);
       if (!res.ok) throw new Error(`the app answered ${res.status}`);
       this.tellStored(place, storedOf("POST", res));
       return (await res.json()) as Outcome;
@@ -609,11 +645,11 @@ export class AppHostDO extends DurableObject<Env> {
    * Any other bundle (actions, hand-written code) gets a Worker of its own, named by its code hash;
    * `staging`: a staging copy of an app that calls out gets one of its own, whose env says what it may reach.
    */
-  private facet(codeHash: string, bundle: () => Promise<CodeBundle>, staging?: StagingKind): Fetcher {
+  private facet(codeHash: string, bundle: () => Promise<CodeBundle>, staging?: StagingKind): Fetcher<AppFacet> {
     // After a restart of this host the facet may still run whatever class it had: unknown counts as different.
     if (this.loadedHash !== codeHash) this.ctx.facets.abort(FACET, new Error("a new version of the app was deployed"));
     this.loadedHash = codeHash;
-    return this.ctx.facets.get(FACET, async () => {
+    return this.ctx.facets.get<AppFacet>(FACET, async () => {
       const spec = await this.sharedSpecOf(codeHash, bundle);
       if (spec) {
         const id = await sharedRuntimeId();
@@ -680,7 +716,11 @@ function unfollowed(request: Request): Request {
   return request.redirect === "manual" ? request : new Request(request, { redirect: "manual" });
 }
 
-/** The platform's calls into an app (`/_aidevos/…`, app.js), with or without a `/k/{key}` in front. */
+/**
+ * What the platform's calls into an app were named as paths (`/_aidevos/…`), with or without a
+ * `/k/{key}` in front. They are RPC now (AppFacet); a public request for such a path is still
+ * answered here, as a route the app lacks, so no app code ever sees one.
+ */
 const INTERNAL_PATH = /^(\/k\/[^/]*)?\/_aidevos(\/|$)/;
 
 /** A public request for the platform's calls into the app: answered here, as a route the app lacks. */

@@ -3,7 +3,11 @@ import type { AppClient } from "./integration-suite";
 
 interface Host {
   serveBundle(request: Request, bundle: CodeBundle): Promise<Response>;
+  platformCallBundle(name: string, request: Request, bundle: CodeBundle): Promise<Response>;
 }
+
+/** The platform's own calls a suite makes (`/_aidevos/users`…): RPC into the app (app.js platformCall), never HTTP. */
+const PLATFORM = "/_aidevos/";
 
 /**
  * An HTTP client for the app under test on a staging host. With a rate-limit key header in the
@@ -27,7 +31,9 @@ export function stagingClient(host: Host, bundle: CodeBundle, spec: AppSpec): Ap
     });
     let res: Response;
     try {
-      res = await host.serveBundle(request, bundle);
+      res = path.startsWith(PLATFORM)
+        ? await host.platformCallBundle(path.slice(PLATFORM.length).split("?")[0]!, request, bundle)
+        : await host.serveBundle(request, bundle);
     } catch (err) {
       // The app could not even answer (it threw while starting, or broke its object): a failed request.
       return {
@@ -53,7 +59,7 @@ export function stagingClient(host: Host, bundle: CodeBundle, spec: AppSpec): Ap
  * an action shadows, has records no list request can see (such apps could not deploy).
  */
 export async function countRecords(host: Host, bundle: CodeBundle): Promise<number> {
-  const res = await host.serveBundle(new Request("http://app/_aidevos/count"), bundle);
+  const res = await host.platformCallBundle("count", new Request("http://app/"), bundle);
   if (!res.ok) throw new Error(`the staging copy could not count its records (${res.status})`);
   const { records } = (await res.json()) as { records: number };
   return records;

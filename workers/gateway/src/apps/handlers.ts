@@ -21,7 +21,7 @@ import { providerName } from "@aidevos/llm";
 import { appControlOf, appHostOf, appMonitorOf, newRunOf, registryOf, trafficBufferOf } from "@aidevos/objects";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { type Context, Hono } from "hono";
-import { appKeyRequired } from "../auth";
+import { appKeyRequired, appRequestHeaders } from "../auth";
 import { limitBody } from "../body";
 import { validationHook } from "../errors";
 import { channelUpgrade, isChannelUpgrade } from "./channels";
@@ -203,7 +203,10 @@ served.all("/apps/:name/*", (c) => {
  * Serves a request for an app: `target` is the app and its path as the routing function checked
  * them (apps/routing.ts), on the gateway's origin or the app's own (apps/origins.ts).
  */
-export async function serveApp(c: Context<{ Bindings: Env }>, target: { name: string; path: string }) {
+export async function serveApp(
+  c: Context<{ Bindings: Env }>,
+  target: { name: string; path: string; origin: "gateway" | "own" },
+) {
   const { name, path } = target;
   // The body is read here, whole and bounded, before the host is called: a body still streaming
   // across RPC to an app that answers without reading it could leave the client with no answer.
@@ -216,7 +219,8 @@ export async function serveApp(c: Context<{ Bindings: Env }>, target: { name: st
         : await c.req.arrayBuffer();
   const request = new Request(appUrl(path, new URL(c.req.url).search), {
     method: c.req.method,
-    headers: c.req.raw.headers,
+    // Never the operator's API token, nor (on the gateway's origin) the gateway's cookies.
+    headers: await appRequestHeaders(c.req.raw.headers, c.env, target.origin),
     body,
     redirect: "manual",
   });

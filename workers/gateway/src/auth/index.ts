@@ -1,1 +1,2 @@
 export { appKeyRequired, bearerAuth, challengeOf } from "./bearer";
+export { appRequestHeaders } from "./operator-token";
