@@ -77,3 +77,86 @@ export function dataListParameters(entity: Entity, scalar: FieldSchema): Json[] 
     });
   return params;
 }
+
+const errorRef = (name: string) => ({ $ref: `#/components/responses/${name}` });
+
+/**
+ * The file routes of an entity's file fields: `PUT` with the raw bytes (any `contentTypes` it takes),
+ * `GET` the bytes with their ETag, `DELETE`. Keyed by path; `schemaName` names the record's schema.
+ */
+export function fileRoutePaths(entity: Entity, schemaName: string): Record<string, Record<string, unknown>> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  const ops = entity.operations ?? ["create", "get", "update", "delete", "list"];
+  for (const [name, field] of Object.entries(entity.fields)) {
+    if (field.type !== "file") continue;
+    const path = `/${entity.plural}/{id}/files/${name}`;
+    const params = [
+      { name: "id", in: "path", required: true, description: "the record's id", schema: { type: "string" } },
+    ];
+    const types = field.contentTypes ?? ["application/octet-stream"];
+    const binary = { type: "string", format: "binary" };
+    const item: Record<string, unknown> = {};
+    if (ops.includes("get"))
+      item.get = {
+        operationId: `get${cap(entity.name)}${cap(name)}`,
+        summary: `The ${name} file of a ${entity.name}`,
+        tags: [entity.plural],
+        parameters: [
+          ...params,
+          { name: "If-None-Match", in: "header", description: "the ETag you have", schema: { type: "string" } },
+        ],
+        responses: {
+          "200": {
+            description: 'the bytes, with their Content-Type, `ETag: "<sha256>"` and `Content-Disposition: attachment`',
+            content: Object.fromEntries(types.map((t) => [t, { schema: binary }])),
+          },
+          "304": { description: "unchanged since the ETag in If-None-Match" },
+          "404": errorRef("NotFound"),
+        },
+      };
+    if (ops.includes("update")) {
+      item.put = {
+        operationId: `put${cap(entity.name)}${cap(name)}`,
+        summary: `Upload the ${name} file of a ${entity.name} (at most ${field.maxBytes ?? 10 * 1024 * 1024} bytes)`,
+        tags: [entity.plural],
+        parameters: params,
+        requestBody: { required: true, content: Object.fromEntries(types.map((t) => [t, { schema: binary }])) },
+        responses: {
+          "200": {
+            description: `the ${entity.name}, its ${name} as { size, contentType, sha256 }`,
+            content: { "application/json": { schema: { $ref: `#/components/schemas/${schemaName}` } } },
+          },
+          "404": errorRef("NotFound"),
+          "413": errorRef("PayloadTooLarge"),
+          "415": { description: "unsupported_media_type: a type the field does not take" },
+        },
+      };
+      item.delete = {
+        operationId: `delete${cap(entity.name)}${cap(name)}`,
+        summary: `Delete the ${name} file of a ${entity.name}`,
+        tags: [entity.plural],
+        parameters: params,
+        responses: { "204": { description: "deleted" }, "404": errorRef("NotFound") },
+      };
+    }
+    paths[path] = item;
+  }
+  return paths;
+}
+
+/** A create or update of an entity with file fields may also be multipart/form-data. */
+export function multipartContent(entity: Entity): Record<string, unknown> | null {
+  const fields = Object.entries(entity.fields);
+  if (!fields.some(([, f]) => f.type === "file")) return null;
+  const properties = Object.fromEntries(
+    fields.map(([n, f]) => [
+      n,
+      f.type === "file"
+        ? { type: "string", format: "binary" }
+        : { type: "string", description: "as a query value (json and array fields as JSON text); empty for null" },
+    ]),
+  );
+  return { "multipart/form-data": { schema: { type: "object", properties } } };
+}
+
+const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

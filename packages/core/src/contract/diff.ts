@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Entity, Field } from "../appspec/schema";
 import { accountsDiff } from "./accounts";
+import { compareDataField, compareSearch } from "./data-diff";
 import { type ContractSpec, contractRoutes, routeKey } from "./routes";
 
 /**
@@ -10,7 +11,7 @@ import { type ContractSpec, contractRoutes, routeKey } from "./routes";
  */
 export const ContractChange = z.object({
   change: z.enum(["added", "removed", "changed", "tightened", "loosened"]),
-  /** What changed: `route`, `field`, `type`, `required`, `constraint`, `default`, `unique`, `sort`, `app`, `accounts`, `owner`. */
+  /** What changed: `route`, `field`, `type`, `required`, `constraint`, `default`, `unique`, `sort`, `app`, `accounts`, `owner`, `search`. */
   subject: z.enum([
     "route",
     "field",
@@ -23,6 +24,7 @@ export const ContractChange = z.object({
     "app",
     "accounts",
     "owner",
+    "search",
   ]),
   /** Where: `GET /todos/{id}`, `todos.title`, `todos.title.maxLength`, `access`. */
   at: z.string(),
@@ -124,6 +126,7 @@ function compareField(at: string, before: Field, after: Field, add: Sink): void 
       breaking: restrict,
     });
   }
+  compareDataField(at, before, after, add, compareField);
   if (show(b.default) !== show(a.default))
     add({
       change: "changed",
@@ -193,6 +196,7 @@ function compareEntity(before: Entity, after: Entity, add: Sink): void {
         message: `sorting by ${s} added`,
         breaking: false,
       });
+  compareSearch(before, after, add);
   if (before.ttlSeconds !== after.ttlSeconds)
     add({
       change: "changed",

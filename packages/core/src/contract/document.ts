@@ -1,7 +1,7 @@
 import type { Action, ExampleStep } from "../appspec";
 import type { Entity, Field } from "../appspec/schema";
 import { addAccounts } from "./accounts";
-import { dataFieldSchema, dataListParameters } from "./data-document";
+import { dataFieldSchema, dataListParameters, fileRoutePaths, multipartContent } from "./data-document";
 import { type ContractRoute, type ContractSpec, contractRoutes, routeKey, schemaName } from "./routes";
 
 /** An OpenAPI 3.1 document as plain JSON (no library types: the document is data). */
@@ -425,7 +425,13 @@ export function appContract(spec: ContractSpec, options: { serverUrl: string; ve
     if (spec.rateLimit) responses["429"] ??= ref("responses", "RateLimited");
     paths[path] ??= {};
     paths[path][route.method.toLowerCase()] = op;
+    // v3 files: creates and updates may be multipart/form-data too.
+    const multipart =
+      route.entity && (route.kind === "create" || route.kind === "update") ? multipartContent(route.entity) : null;
+    const body = op.requestBody as { content?: Json } | undefined;
+    if (multipart && body?.content) Object.assign(body.content, multipart);
   }
+  for (const entity of spec.entities) Object.assign(paths, fileRoutePaths(entity, schemaName(entity)));
   const schemas: Json = {
     Error: {
       type: "object",
