@@ -1,12 +1,14 @@
 // Proves app Workers on Cloudflare can never take another Worker's name (issue 27, attack 7): they upload as
 // `aidevos-app-<app>` marked with our tag, and a first deploy onto the gateway's own name or onto a Worker of the
-// account that AIDevOS did not create fails with script_name_taken, leaving that Worker untouched.
+// account that AIDevOS did not create fails with script_name_taken, leaving that Worker untouched. The gateway's
+// tail handler maps a prefixed Worker's events back to its app.
 
 import { env } from "cloudflare:workers";
 import { compileApp } from "@aidevos/compiler";
 import { AppSpec } from "@aidevos/core";
 import { CloudflareClient, CloudflareDeployer } from "@aidevos/deploy";
 import { describe, expect, it } from "vitest";
+import { tailReports } from "../../workers/gateway/src/apps/tail-reports";
 import { api, startRun, todoSpec, uniqueName, waitForRun } from "../support/api";
 
 const cfUrl = (env as unknown as { CLOUDFLARE_API_BASE_URL: string }).CLOUDFLARE_API_BASE_URL;
@@ -81,5 +83,33 @@ describe("Cloudflare script names", () => {
       status: 409,
     });
     expect(await calls(name)).toEqual([]);
+  });
+
+  it("hands the tail events of aidevos-app-<app> to <app>, and the gateway's own to no app", () => {
+    const run = JSON.stringify({
+      aidevos: "aidevos.schedule-run",
+      schedule: "nightly",
+      key: null,
+      at: 1,
+      ms: 3,
+      ok: true,
+    });
+    const event = (scriptName: string) =>
+      ({
+        scriptName,
+        event: { scheduledTime: new Date() },
+        eventTimestamp: Date.now(),
+        logs: [{ timestamp: Date.now(), level: "log", message: [run] }],
+        exceptions: [],
+        diagnosticsChannelEvents: [],
+        outcome: "ok",
+        executionModel: "durableObject",
+        truncated: false,
+        cpuTime: 0,
+        wallTime: 3,
+      }) as unknown as TraceItem;
+    const scope = { ownScript: "aidevos", appPrefix: "aidevos-app-" };
+    const reports = tailReports([event("aidevos-app-shop"), event("aidevos"), event("legacy")], scope);
+    expect(reports.map((r) => r.app).sort()).toEqual(["legacy", "shop"]);
   });
 });

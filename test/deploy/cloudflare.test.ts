@@ -86,7 +86,7 @@ describe("deploying to Cloudflare", () => {
     expect(later[1]).toMatchObject({ settings: { tail_consumers: [{ service: "aidevos" }] }, status: 200 });
     const app = await json(await api(`/v1/apps/${name}`));
     const [first, second] = app.versions;
-    expect(first.cloudflare).toMatchObject({ script: name, migrationTag: "v1", percentage: 100 });
+    expect(first.cloudflare).toMatchObject({ script: `aidevos-app-${name}`, migrationTag: "v1", percentage: 100 });
     expect(later[2].deployment).toEqual({
       strategy: "percentage",
       versions: [{ version_id: second.cloudflare.versionId, percentage: 100 }],

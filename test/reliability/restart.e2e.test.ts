@@ -134,7 +134,11 @@ it("finishes a run killed while its Cloudflare upload is in flight, with one ver
   expect(uploads[1].metadata.migrations).toBeUndefined();
   expect(uploads[1].modules).toEqual(uploads[0].modules);
   expect(cfVersions).toHaveLength(2);
-  expect(app.versions[0].cloudflare).toMatchObject({ script: name, versionId: cfVersions[0]!.id, percentage: 100 });
+  expect(app.versions[0].cloudflare).toMatchObject({
+    script: `aidevos-app-${name}`,
+    versionId: cfVersions[0]!.id,
+    percentage: 100,
+  });
   const served = await http.post(`/apps/${name}/items`, { label: "after" });
   expect(served.status).toBe(201);
 });
