@@ -155,9 +155,10 @@ describe("schedules of an app on Cloudflare", () => {
       kind: "ran",
       partitions: 2,
     });
+    // The Worker the deploy recorded (uploaded standalone here, so aidevos-app-<name>).
     expect(seen.sort()).toEqual([
-      `${name} POST /k/a/_aidevos/schedule/nightly token`,
-      `${name} POST /k/b/_aidevos/schedule/nightly token`,
+      `aidevos-app-${name} POST /k/a/_aidevos/schedule/nightly token`,
+      `aidevos-app-${name} POST /k/b/_aidevos/schedule/nightly token`,
     ]);
     expect(await runScheduleOnCloudflare(withDispatcher, dispatcher, name, "nightly", "a")).toEqual({
       kind: "ran",

@@ -10,7 +10,11 @@ import { listen, Scenarios } from "./scripted";
  * Slow mode: a scripted `{ "delayMs": n }` holds that call n ms before it takes effect and is answered,
  * and the call takes effect even if its client went away meanwhile (as an API that committed a change
  * whose answer never arrived). Its record says `held`, then `clientGone` and the `status` it answered (or would have).
+ * `GET …/workers/scripts` lists the account's standalone scripts with the `tags` their uploads set.
+ * Scenarios, records and /__secrets are keyed by the app's name: a script named `aidevos-app-<app>`
+ * (the default AIDEVOS_APP_SCRIPT_PREFIX) is keyed `<app>`; each record keeps the full `script` name.
  */
+const APP_PREFIX = "aidevos-app-";
 export const TEST_TOKEN = "cf-test-token-9d2f";
 
 interface Failure {
@@ -27,6 +31,8 @@ interface Script {
   migrationTag: string | null;
   classes: Set<string>;
   versions: { id: string; number: number }[];
+  /** The upload's metadata `tags` (AIDevOS marks its app Workers). */
+  tags?: string[];
 }
 
 const scenarios = new Scenarios<Failure>();
@@ -101,7 +107,8 @@ export function startFakeCloudflare(): Promise<{ url: string; server: Server }> 
       // The secrets a standalone script holds now (name → value), for tests: GET /__secrets?key=<script>.
       const name = new URL(req.url, "http://fake").searchParams.get("key") ?? "";
       res.writeHead(200, { "content-type": "application/json" });
-      return void res.end(JSON.stringify(Object.fromEntries(scripts.get(`/${name}`)?.secrets ?? [])));
+      const held = scripts.get(`/${APP_PREFIX}${name}`) ?? scripts.get(`/${name}`);
+      return void res.end(JSON.stringify(Object.fromEntries(held?.secrets ?? [])));
     }
     const record: Record<string, unknown> = { method: req.method };
     res.once("close", () => {
@@ -121,6 +128,13 @@ export function startFakeCloudflare(): Promise<{ url: string; server: Server }> 
     if (req.headers.authorization !== `Bearer ${TEST_TOKEN}`)
       return send(403, null, [{ code: 10000, message: "Authentication error" }]);
     const url = new URL(req.url ?? "/", "http://fake");
+    if (req.method === "GET" && /^\/client\/v4\/accounts\/[^/]+\/workers\/scripts$/.test(url.pathname)) {
+      const list = [...scripts].filter(([key]) => key.startsWith("/"));
+      return send(
+        200,
+        list.map(([key, s]) => ({ id: key.slice(1), tags: s.tags ?? null })),
+      );
+    }
     const match =
       /^\/client\/v4\/accounts\/([^/]+)\/workers\/(?:dispatch\/namespaces\/([^/]+)\/)?scripts\/([^/]+)(\/versions|\/deployments|\/subdomain|\/script-settings|\/secrets(?:\/[^/]+)?)?$/.exec(
         url.pathname,
@@ -134,8 +148,8 @@ export function startFakeCloudflare(): Promise<{ url: string; server: Server }> 
       string | undefined,
     ];
     const body = await rawBody(req);
-    Object.assign(record, { account, namespace: namespace ?? null, sub: sub ?? null });
-    const failure = scenarios.next(name!, record);
+    Object.assign(record, { account, namespace: namespace ?? null, sub: sub ?? null, script: name });
+    const failure = scenarios.next(name.startsWith(APP_PREFIX) ? name.slice(APP_PREFIX.length) : name, record);
     if (failure?.delayMs) {
       record.held = failure.delayMs;
       await new Promise((r) => setTimeout(r, failure.delayMs));
@@ -168,6 +182,7 @@ export function startFakeCloudflare(): Promise<{ url: string; server: Server }> 
         }
         script.migrationTag = m.new_tag;
       }
+      script.tags = Array.isArray(upload.metadata.tags) ? upload.metadata.tags : [];
       const version = { id: randomUUID(), number: script.versions.length + 1 };
       script.versions.unshift(version);
       scripts.set(key, script);

@@ -45,7 +45,12 @@ interface AppDeployed {
 function deployer(env: Env, sandbox: SandboxOptions = {}): CloudflareDeployer | null {
   const config = cloudflareConfig(env);
   return config
-    ? new CloudflareDeployer(new CloudflareClient(config), sandbox, setting(env, "AIDEVOS_SCRIPT_NAME"))
+    ? new CloudflareDeployer(
+        new CloudflareClient(config),
+        sandbox,
+        setting(env, "AIDEVOS_SCRIPT_NAME"),
+        setting(env, "AIDEVOS_APP_SCRIPT_PREFIX"),
+      )
     : null;
 }
 
@@ -343,7 +348,9 @@ export class AppControlDO extends DurableObject<Env> {
       .toArray()[0];
     if (done) return { cloudflare: JSON.parse(done.deployment) as CloudflareVersion, shipped: false };
     const previous = await registryOf(this.env).liveCloudflare(app);
-    const deployment = await cf.deploy(app, request.bundle, previous, request.canaryPercent);
+    // An app deployed before the prefix keeps its Worker's name (the Registry holds it); a new one gets the prefix.
+    const script = previous?.script ?? cf.scriptName(app);
+    const deployment = await cf.deploy(script, request.bundle, previous, request.canaryPercent);
     // Kept before anything else can fail: a retry of this run then finds the upload and never makes another.
     this.ctx.storage.sql.exec(
       "INSERT INTO cloudflare_uploads (run_id, deployment) VALUES (?, ?)",
@@ -353,14 +360,14 @@ export class AppControlDO extends DurableObject<Env> {
     if (!previous) {
       // The version is uploaded and recorded: a refused switch is said, not a failed deploy that a
       // retry could not redo (the gateway's route still serves the app; setting it again is idempotent).
-      await cf.enableSubdomain(app).catch((err) => {
+      await cf.enableSubdomain(script).catch((err) => {
         const why = err instanceof CloudflareApiError ? err.message : "the call failed";
         console.warn(`the workers.dev address of ${app} was not switched on: ${why}`);
       });
       // A first upload creates the Worker: the secrets set so far become its secrets (later uploads keep them),
       // and so does the platform token (a refusal is healed by the first call that needs the token).
-      await this.shipSecrets(cf, app);
-      await this.shipPlatformToken(cf, app).catch((err) => {
+      await this.shipSecrets(cf, app, script);
+      await this.shipPlatformToken(cf, script).catch((err) => {
         const why = err instanceof CloudflareApiError ? err.message : "the call failed";
         console.warn(`the platform token of ${app} did not reach its Cloudflare Worker: ${why}`);
       });
@@ -372,9 +379,9 @@ export class AppControlDO extends DurableObject<Env> {
    * A secret Cloudflare refuses stays kept here (as when it is set later, which answers 502) and does
    * not fail the deploy: the version is uploaded already, and setting the secret again retries it.
    */
-  private async shipSecrets(cf: CloudflareDeployer, app: string): Promise<void> {
+  private async shipSecrets(cf: CloudflareDeployer, app: string, script: string): Promise<void> {
     for (const [name, value] of Object.entries(await this.access.secretValues())) {
-      await cf.putSecret(app, name, value).catch((err) => {
+      await cf.putSecret(script, name, value).catch((err) => {
         // The name and Cloudflare's answer only: never the value.
         const why = err instanceof CloudflareApiError ? err.message : "the call failed";
         console.warn(`secret ${name} of ${app} did not reach its Cloudflare Worker: ${why}`);

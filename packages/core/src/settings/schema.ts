@@ -44,6 +44,18 @@ export const Settings = z.object({
       .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/)
       .default("aidevos"),
   ),
+  /**
+   * Standalone app Workers are named `<prefix><app>` on the account, so that an app can never take
+   * the name of the gateway or of another Worker (a dispatch namespace holds apps only: no prefix there).
+   */
+  AIDEVOS_APP_SCRIPT_PREFIX: z.preprocess(
+    unset,
+    z
+      .string()
+      .trim()
+      .regex(/^[a-z0-9][a-z0-9_-]{0,23}$/)
+      .default("aidevos-app-"),
+  ),
   AIDEVOS_ROLLBACK_ERROR_RATE: number(0.5, z.number().min(0).max(1)),
   AIDEVOS_ROLLBACK_WINDOW_SECONDS: number(300, z.number().positive()),
   AIDEVOS_ROLLBACK_MIN_REQUESTS: number(20, z.number().int().min(0)),

@@ -70,10 +70,12 @@ export class CloudflareClient {
     }
   }
 
+  /** A script's path; with an empty name, the list of scripts. */
   scriptPath(name: string): string {
-    return this.config.dispatchNamespace
-      ? `/workers/dispatch/namespaces/${this.config.dispatchNamespace}/scripts/${name}`
-      : `/workers/scripts/${name}`;
+    const base = this.config.dispatchNamespace
+      ? `/workers/dispatch/namespaces/${this.config.dispatchNamespace}/scripts`
+      : "/workers/scripts";
+    return name ? `${base}/${name}` : base;
   }
 
   get usesDispatchNamespace(): boolean {

@@ -1,4 +1,4 @@
-import type { CodeBundle } from "@aidevos/core";
+import { AidevosError, type CodeBundle } from "@aidevos/core";
 import {
   APP_CPU_MS,
   SANDBOX_COMPATIBILITY_DATE,
@@ -44,6 +44,9 @@ function tailConsumers(tailConsumer: string | undefined) {
   return tailConsumer ? { tail_consumers: [{ service: tailConsumer }] } : {};
 }
 
+/** The tag every app Worker carries (script metadata `tags`). */
+const OWN_TAG = "aidevos-app";
+
 function upload(bundle: CodeBundle, sandbox: SandboxOptions, tailConsumer?: string, migrations?: Migration): FormData {
   const app = sandboxedApp(bundle, sandbox);
   const metadata = {
@@ -55,6 +58,8 @@ function upload(bundle: CodeBundle, sandbox: SandboxOptions, tailConsumer?: stri
     // The app's secrets are set through the secrets API (AppControlDO), never uploaded: every upload keeps them.
     keep_bindings: ["secret_text"],
     observability: { enabled: true },
+    // Marks the Worker as one AIDevOS made: a first deploy takes over no Worker without it.
+    tags: [OWN_TAG],
     // Our gateway's tail handler gets the Worker's logs and outcomes: its schedule runs reach the app's monitor.
     ...tailConsumers(tailConsumer),
     ...(migrations ? { migrations } : {}),
@@ -102,7 +107,36 @@ export class CloudflareDeployer {
     private readonly client: CloudflareClient,
     private readonly sandbox: SandboxOptions = {},
     private readonly tailConsumer?: string,
+    private readonly scriptPrefix = "aidevos-app-",
   ) {}
+
+  /**
+   * The app's Worker: `<prefix><app>` on the account, so no app name can be the gateway's or
+   * another Worker's; the app's own name in a dispatch namespace, which holds apps only and is
+   * reached by that name (the gateway's dispatch route).
+   */
+  scriptName(app: string): string {
+    return this.client.usesDispatchNamespace ? app : `${this.scriptPrefix}${app}`;
+  }
+
+  /**
+   * Before a first upload: a Worker of that name that AIDevOS did not make (the gateway itself, or
+   * any Worker without our tag) is refused with script_name_taken, never overwritten.
+   */
+  private async claim(script: string): Promise<void> {
+    const taken = (why: string) =>
+      new AidevosError(
+        "script_name_taken",
+        `the Cloudflare Worker name ${script} is taken by ${why}, so nothing was uploaded (rename the app, or set AIDEVOS_APP_SCRIPT_PREFIX)`,
+        409,
+      );
+    // A dispatch namespace holds app Workers only: nothing else of the account can be there.
+    if (this.client.usesDispatchNamespace) return;
+    if (script === this.tailConsumer) throw taken("the AIDevOS gateway");
+    const list = await this.client.call<{ id?: string; tags?: string[] | null }[]>("GET", this.client.scriptPath(""));
+    const found = (list ?? []).find((s) => s.id === script);
+    if (found && !(found.tags ?? []).includes(OWN_TAG)) throw taken("a Worker AIDevOS did not create");
+  }
 
   async deploy(
     script: string,
@@ -111,6 +145,7 @@ export class CloudflareDeployer {
     canaryPercent?: number,
   ): Promise<CloudDeployment> {
     const needsMigration = !previous || previous.className !== bundle.className;
+    if (!previous) await this.claim(script);
     if (needsMigration || this.client.usesDispatchNamespace) {
       const migration: Migration | undefined = !previous
         ? { new_tag: nextTag(null), new_sqlite_classes: [bundle.className] }

@@ -62,6 +62,8 @@ function alarmFailureOf(item: TraceItem): AlarmFailure | null {
 export interface TailScope {
   ownScript: string;
   namespace?: string;
+  /** Standalone app Workers are `<appPrefix><app>` (AIDEVOS_APP_SCRIPT_PREFIX); apps shipped before it keep their bare name. */
+  appPrefix?: string;
 }
 
 /**
@@ -72,8 +74,13 @@ export interface TailScope {
 export function tailReports(events: readonly TraceItem[], scope: TailScope): TailReport[] {
   const byApp = new Map<string, TailReport>();
   for (const item of events) {
-    const script = item.scriptName;
-    if (script === null || script === scope.ownScript || !AppName.safeParse(script).success) continue;
+    const worker = item.scriptName;
+    if (worker === null || worker === scope.ownScript) continue;
+    const script =
+      !item.dispatchNamespace && scope.appPrefix && worker.startsWith(scope.appPrefix)
+        ? worker.slice(scope.appPrefix.length)
+        : worker;
+    if (!AppName.safeParse(script).success) continue;
     // An event that names a namespace must name ours (one that names none is taken at the script's word).
     if (item.dispatchNamespace && item.dispatchNamespace !== scope.namespace) continue;
     const runs = item.logs.map(scheduleRunOf).filter((l): l is ScheduleRunLine => l !== null);

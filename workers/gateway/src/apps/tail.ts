@@ -18,6 +18,7 @@ export async function recordTail(events: readonly TraceItem[], env: Env): Promis
   const scope = {
     ownScript: setting(env, "AIDEVOS_SCRIPT_NAME"),
     namespace: setting(env, "CLOUDFLARE_DISPATCH_NAMESPACE"),
+    appPrefix: setting(env, "AIDEVOS_APP_SCRIPT_PREFIX"),
   };
   const reports = tailReports(events, scope);
   await Promise.all(
