@@ -1,6 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import * as accessRoutes from "./apps/access-routes";
 import * as appRoutes from "./apps/routes";
+import * as userRoutes from "./apps/users-routes";
 import * as knowledgeRoutes from "./knowledge/routes";
 import * as runRoutes from "./runs/routes";
 
@@ -15,7 +16,7 @@ const SECURED_PREFIX = "/v1/";
  * can be built outside workerd too: the OpenAPI lint runs on it in Node. A test checks that the
  * gateway serves exactly this document.
  */
-const DOCUMENTED_ROUTES: Route[] = [runRoutes, appRoutes, accessRoutes, knowledgeRoutes].flatMap((module) =>
+const DOCUMENTED_ROUTES: Route[] = [runRoutes, appRoutes, accessRoutes, userRoutes, knowledgeRoutes].flatMap((module) =>
   Object.values(module).filter((r): r is Route => typeof r === "object" && r !== null && "method" in r && "path" in r),
 );
 
