@@ -100,7 +100,7 @@ it("finishes a run killed while its Cloudflare upload is in flight, with one ver
   const uploads = calls.filter((c) => c.method === "PUT" && c.sub === null && c.status === 200);
   const cfVersions = (
     (await (
-      await fetch(`${fake.url}/client/v4/accounts/test-account/workers/scripts/${name}/versions`, {
+      await fetch(`${fake.url}/client/v4/accounts/test-account/workers/scripts/aidevos-app-${name}/versions`, {
         headers: { authorization: `Bearer ${TEST_TOKEN}` },
       })
     ).json()) as { result: { items: { id: string }[] } }
