@@ -74,7 +74,10 @@ describe("the OpenAPI document of every acceptance case", () => {
   it("finds the cases", () => expect(cases.length).toBeGreaterThanOrEqual(8));
   for (const file of cases) {
     it(`${file.slice(ROOT.length - 4)} lints with zero errors`, async () => {
-      const { spec } = JSON.parse(readFileSync(file, "utf8")) as { spec: ContractSpec };
+      // `entities` as the schema defaults it: a case with actions only leaves it out. (Not AppSpec.parse:
+      // some cases hold placeholders, such as {{upstream}}, that the runner fills in.)
+      const raw = JSON.parse(readFileSync(file, "utf8")).spec as ContractSpec;
+      const spec = { ...raw, entities: raw.entities ?? [] };
       const base = spec.partition === "perKey" ? `/apps/${spec.name}/k/demo` : `/apps/${spec.name}`;
       const { errors, warnings } = await lint(
         appContract(spec, { serverUrl: `http://127.0.0.1:8787${base}`, version: 1 }),

@@ -160,7 +160,7 @@ export interface operations {
         limit?: number;
         /** @description `nextCursor` of the previous page */
         cursor?: string;
-        /** @description comma-separated fields of priority, due; a leading - sorts descending; ties oldest first */
+        /** @description comma-separated fields of priority, due, createdAt, updatedAt; a leading - sorts descending; ties oldest first */
         sort?: string;
         /** @description only records whose title equals this */
         title?: string;
@@ -186,6 +186,32 @@ export interface operations {
         "due[lt]"?: string;
         /** @description only records whose due is ≤ this */
         "due[lte]"?: string;
+        /** @description createdAt range bound */
+        "createdAt[gt]"?: string;
+        /** @description createdAt range bound */
+        "createdAt[gte]"?: string;
+        /** @description createdAt range bound */
+        "createdAt[lt]"?: string;
+        /** @description createdAt range bound */
+        "createdAt[lte]"?: string;
+        /** @description updatedAt range bound */
+        "updatedAt[gt]"?: string;
+        /** @description updatedAt range bound */
+        "updatedAt[gte]"?: string;
+        /** @description updatedAt range bound */
+        "updatedAt[lt]"?: string;
+        /** @description updatedAt range bound */
+        "updatedAt[lte]"?: string;
+        /** @description only records whose title is one of these comma-separated values (at most 50; a comma inside a value is %2C) */
+        "title[in]"?: string;
+        /** @description only records whose title starts with this text (case-sensitive, no wildcards) */
+        "title[prefix]"?: string;
+        /** @description only records whose done is one of these comma-separated values (at most 50; a comma inside a value is %2C) */
+        "done[in]"?: string;
+        /** @description only records whose priority is one of these comma-separated values (at most 50; a comma inside a value is %2C) */
+        "priority[in]"?: string;
+        /** @description only records whose due is one of these comma-separated values (at most 50; a comma inside a value is %2C) */
+        "due[in]"?: string;
       };
     };
     responses: {
