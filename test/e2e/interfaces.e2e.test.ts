@@ -4,11 +4,10 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
-import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CHROMIUM, launchChromium } from "./chromium";
 import { type DevServer, startWranglerDev } from "./wrangler-dev";
 
-const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = resolve(__dirname, "../../test-results");
 const CLI = resolve(__dirname, "../../tools/cli/src/main.ts");
 
@@ -165,18 +164,7 @@ describe("the CLI", () => {
 
 describe.runIf(existsSync(CHROMIUM))("the dashboard in Chromium", () => {
   it("submits an AppSpec, watches the run deploy, and shows the app's metrics move", async () => {
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
       const name = `web-${Date.now().toString(36)}`;
@@ -267,7 +255,7 @@ describe.runIf(existsSync(CHROMIUM))("the dashboard in Chromium", () => {
     };
     writeFileSync(file, JSON.stringify(spec));
     expect((await cli("submit", "motto", "--spec", file)).code).toBe(0);
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu"] });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
       await page.goto(`${dev.base}/#/apps/${name}`);

@@ -4,11 +4,10 @@
 // at /apps/<app>/page on the gateway's origin runs sandboxed: its script cannot read the dashboard's stored token nor
 // call /v1 with the browser's credentials, and its Set-Cookie does not land on the gateway's origin.
 import { existsSync } from "node:fs";
-import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CHROMIUM, launchChromium } from "./chromium";
 import { type DevServer, startWranglerDev } from "./wrangler-dev";
 
-const CHROMIUM = "/usr/bin/chromium";
 const TOKEN = `origins-${crypto.randomUUID()}`;
 const APP = `thief-${Date.now().toString(36)}`;
 
@@ -74,23 +73,9 @@ afterAll(async () => {
   await dev?.stop();
 });
 
-const launch = () =>
-  chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
-
 describe.runIf(existsSync(CHROMIUM))("the operator's token in the browser", () => {
   it("is never sent to an app by a crafted dashboard URL", async () => {
-    const browser = await launch();
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       const sent: { url: string; auth: string | undefined }[] = [];
@@ -112,7 +97,7 @@ describe.runIf(existsSync(CHROMIUM))("the operator's token in the browser", () =
   });
 
   it("cannot be read, or used toward /v1, by an app page on the gateway's origin, whose cookie is dropped", async () => {
-    const browser = await launch();
+    const browser = await launchChromium();
     try {
       const context = await browser.newContext();
       const page = await context.newPage();
