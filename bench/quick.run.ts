@@ -1,7 +1,7 @@
 // `pnpm bench:quick`, part of `pnpm test`: a short run of the figures most likely to regress, each
 // against its same-run baseline. The ratio floors (≤ 2×, ≤ 1.5×) and the memory floor are about twice
 // what this machine measures, so a 2× regression fails them and noise does not; the end-to-end time is
-// an absolute time on a shared machine, so its floor (5 s) is a loose alarm, about 16× a quiet reading
+// an absolute time on a shared machine, so its floor (5 s) is a loose alarm, about 6.5× a quiet reading (0.76 s)
 // and 1.4× one under a load average of 17. Ratios are medians of paired rounds; memory is per app over
 // 40 live apps, the end-to-end time a median of three runs. Seeds are checked before anything is timed.
 // Not a test of behaviour (the test projects prove that); a regression alarm.
