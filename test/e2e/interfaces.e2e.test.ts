@@ -93,7 +93,9 @@ describe("the CLI", () => {
     const { code, stdout } = await cli("submit", "items per team", "--spec", file);
     expect(code).toBe(0);
     expect(stdout).not.toContain("%7B");
-    expect(stdout).toContain(`app: ${dev.base}/apps/${name}/k/<key>/ (each key keeps its own data: put one in place of <key>)`);
+    expect(stdout).toContain(
+      `app: ${dev.base}/apps/${name}/k/<key>/ (each key keeps its own data: put one in place of <key>)`,
+    );
     // The address works once a key is put in.
     const made = await fetch(`${dev.base}/apps/${name}/k/team-a/items`, {
       method: "POST",
