@@ -35,7 +35,10 @@ describe("action paths shaped like a file route", () => {
   it("are refused at POST /v1/runs with 400 validation_failed", async () => {
     const res = await api("/v1/runs", {
       method: "POST",
-      json: { request: "shadow a file route", spec: { ...spec("/products/:id/files/:field"), name: uniqueName("shadow") } },
+      json: {
+        request: "shadow a file route",
+        spec: { ...spec("/products/:id/files/:field"), name: uniqueName("shadow") },
+      },
     });
     expect(res.status).toBe(400);
     const body = await json(res);
