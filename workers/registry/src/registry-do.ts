@@ -17,7 +17,7 @@ import {
   TERMINAL_RUN_STATUSES,
   type VersionChange,
 } from "@aidevos/core";
-import { pruneVersions } from "./prune";
+import { dropVersion, pruneVersions } from "./prune";
 
 export interface DeployRequest {
   app: string;
@@ -135,6 +135,49 @@ export class RegistryDO extends DurableObject<Env> {
       // Versions kept per app are bounded (13 identical versions from one flood were all kept).
       pruneVersions(this.sql, req.app, setting(this.env, "AIDEVOS_VERSIONS_KEPT"));
       return { version, created: true, url: appUrl(req.app, partition) };
+    });
+  }
+
+  /**
+   * Takes back the version a run recorded, while it is still the app's newest and live one: its
+   * deploy could not go live on Cloudflare, so the Registry must not name it. The version it replaced
+   * is live again (or the app is gone, when it was the first). False when there is nothing to take back.
+   */
+  async unrecord(app: string, runId: string): Promise<boolean> {
+    return this.ctx.storage.transactionSync(() => {
+      const v = this.sql
+        .exec<Row>(
+          "SELECT v.version FROM versions v JOIN apps a ON a.name = v.app WHERE v.app = ? AND v.run_id = ? AND a.live_version = v.version AND a.latest_version = v.version",
+          app,
+          runId,
+        )
+        .toArray()[0];
+      if (!v) return false;
+      const version = Number(v.version);
+      const made = this.sql
+        .exec<Row>(
+          "SELECT seq, from_version FROM history WHERE app = ? AND run_id = ? AND version = ? AND action IN ('create', 'update') ORDER BY seq DESC LIMIT 1",
+          app,
+          runId,
+          version,
+        )
+        .toArray()[0];
+      dropVersion(this.sql, app, version);
+      if (made) this.sql.exec("DELETE FROM history WHERE seq = ?", made.seq);
+      const before = made?.from_version ?? null;
+      if (before === null) {
+        this.sql.exec("DELETE FROM apps WHERE name = ?", app);
+        this.sql.exec("DELETE FROM history WHERE app = ?", app);
+        return true;
+      }
+      this.sql.exec(
+        "UPDATE apps SET live_version = ?, latest_version = (SELECT MAX(version) FROM versions WHERE app = ?), updated_at = ? WHERE name = ?",
+        Number(before),
+        app,
+        new Date().toISOString(),
+        app,
+      );
+      return true;
     });
   }
 
