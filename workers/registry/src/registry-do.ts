@@ -76,6 +76,10 @@ export class RegistryDO extends DurableObject<Env> {
       this.sql.exec(`CREATE TABLE IF NOT EXISTS runs (
         id TEXT PRIMARY KEY, status TEXT NOT NULL, stage TEXT, request TEXT NOT NULL, app TEXT, created_at TEXT NOT NULL)`);
       this.sql.exec("CREATE INDEX IF NOT EXISTS runs_by_time ON runs (created_at DESC, id DESC)");
+      // Set once a finished run past AIDEVOS_RUNS_KEPT has dropped everything but its summary.
+      const columns = this.sql.exec<Row>("PRAGMA table_info(runs)").toArray();
+      if (!columns.some((c) => c.name === "summarised"))
+        this.sql.exec("ALTER TABLE runs ADD COLUMN summarised INTEGER NOT NULL DEFAULT 0");
     });
   }
 
@@ -373,8 +377,12 @@ export class RegistryDO extends DurableObject<Env> {
     return { ok: true, version, fromVersion: version, cloudflare: { ...cloud, percentage: 100 } };
   }
 
-  /** Keeps the run index in step with a run's status; called by the run on every transition. */
-  async indexRun(run: RunSummary): Promise<void> {
+  /**
+   * Keeps the run index in step with a run's status; called by the run on every transition. When
+   * the run has finished, answers the finished runs past the newest AIDEVOS_RUNS_KEPT that still
+   * hold more than their summary (a few at a time): the caller has them summarised (RunDO.summarise).
+   */
+  async indexRun(run: RunSummary): Promise<string[]> {
     this.sql.exec(
       `INSERT INTO runs (id, status, stage, request, app, created_at) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET status = excluded.status, stage = excluded.stage, app = excluded.app`,
@@ -385,6 +393,20 @@ export class RegistryDO extends DurableObject<Env> {
       run.app,
       run.createdAt,
     );
+    if (!TERMINAL_RUN_STATUSES.includes(run.status)) return [];
+    const terminal = TERMINAL_RUN_STATUSES.map((s) => `'${s}'`).join(", ");
+    return this.sql
+      .exec<Row>(
+        `SELECT id FROM (SELECT id, summarised FROM runs WHERE status IN (${terminal}) ORDER BY created_at DESC, id DESC LIMIT -1 OFFSET ?) WHERE summarised = 0 LIMIT 20`,
+        setting(this.env, "AIDEVOS_RUNS_KEPT"),
+      )
+      .toArray()
+      .map((r) => String(r.id));
+  }
+
+  /** Runs that now hold their summary only. */
+  async runsSummarised(ids: string[]): Promise<void> {
+    for (const id of ids) this.sql.exec("UPDATE runs SET summarised = 1 WHERE id = ?", id);
   }
 
   /**
