@@ -132,14 +132,14 @@ interface Row {
 }
 
 /** Starts `wrangler dev` (with the bench-only routes) for one benchmark file and reports its figures. */
-export function benchServer(name: string, options: { server?: boolean } = {}) {
+export function benchServer(name: string, options: { server?: boolean; vars?: Record<string, string> } = {}) {
   const results: Record<string, unknown> = { machine: machine(), at: new Date().toISOString() };
   const rows: Row[] = [];
   let dev: DevServer | undefined;
 
   beforeAll(async () => {
     // A benchmark of code in this process (lists.run.ts) needs no server, only the table of figures.
-    if (options.server !== false) dev = await startWranglerDev({ vars: { AIDEVOS_BENCH: "1" } });
+    if (options.server !== false) dev = await startWranglerDev({ vars: { ...options.vars, AIDEVOS_BENCH: "1" } });
   });
   afterAll(async () => {
     await dev?.stop();
@@ -202,7 +202,20 @@ export function benchServer(name: string, options: { server?: boolean } = {}) {
     return pids.reduce((sum, pid) => sum + rss(pid), 0);
   }
 
-  return { results, rows, base, call, post, until, deployApp, workerdRss };
+  /** Resident memory of each workerd process of the server now, by pid. */
+  async function workerdRssEach(): Promise<Map<number, number>> {
+    const out = new Map<number, number>();
+    for (const pid of await server().workerdPids()) {
+      try {
+        out.set(pid, rss(pid));
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return out;
+  }
+
+  return { results, rows, base, call, post, until, deployApp, workerdRss, workerdRssEach };
 }
 
 /** The leaderboard's entity both list benchmarks query: sortable by points and time, a range on either. */
