@@ -10,6 +10,8 @@ import { type DevServer, startWranglerDev } from "../test/e2e/wrangler-dev";
 
 const ROOT = resolve(__dirname, "..");
 const MiB = 2 ** 20;
+/** Linux's USER_HZ, the unit of utime and stime in /proc/<pid>/stat (`getconf CLK_TCK`). */
+const CLOCK_TICKS = 100;
 
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 /** The `p`th percentile (nearest rank). */
@@ -254,6 +256,19 @@ export function benchServer(name: string, options: { server?: boolean; vars?: Re
     return pids.reduce((sum, pid) => sum + rss(pid), 0);
   }
 
+  /**
+   * CPU time the server's workerd processes have used so far, user and system, in ms (/proc, ticks of
+   * 10 ms): the difference over a block of requests is their CPU, whatever else the machine runs.
+   */
+  async function workerdCpuMs(): Promise<number> {
+    const pids = await server().workerdPids();
+    if (pids.length === 0) throw new Error("no workerd process under wrangler dev");
+    return pids.reduce((sum, pid) => {
+      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      return sum + ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+    }, 0);
+  }
+
   /** Resident memory of each workerd process of the server now, by pid. */
   async function workerdRssEach(): Promise<Map<number, number>> {
     const out = new Map<number, number>();
@@ -277,6 +292,7 @@ export function benchServer(name: string, options: { server?: boolean; vars?: Re
     deployApp,
     workerdRss,
     workerdRssEach,
+    workerdCpuMs,
     restart,
     fillTasks,
     countTasks,
