@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { AccessUsageError, keysCommand, secretsCommand } from "./access.ts";
 import { fillActionCode } from "./actions.ts";
 import type { Client } from "./client.ts";
+import { UsersUsageError, usersCommand } from "./users.ts";
 
 export interface Output {
   json: boolean;
@@ -174,6 +175,13 @@ export async function runCommand(
         return await (command === "secrets" ? secretsCommand : keysCommand)(client, rest, print);
       } catch (err) {
         if (err instanceof AccessUsageError) throw new UsageError(err.message);
+        throw err;
+      }
+    case "users":
+      try {
+        return await usersCommand(client, rest, flags, print);
+      } catch (err) {
+        if (err instanceof UsersUsageError) throw new UsageError(err.message);
         throw err;
       }
     case "schedules": {

@@ -1,6 +1,7 @@
 import { parse } from "acorn";
 import { z } from "zod";
 import { sourceRegexProblem } from "./code-regex";
+import { type AnyNode, importsIn } from "./imports";
 
 /**
  * AppSpec v3 accounts, ownership and modules (docs/appspec.md, "v3 additions"): the parts of the
@@ -91,8 +92,6 @@ export function checkAccounts(spec: OwnedSpec, ctx: IssueSink): void {
   });
 }
 
-type AnyNode = { type: string; [key: string]: any };
-
 /** Every module specifier a piece of code imports or re-exports (static and dynamic), or null when it does not parse. */
 function importsOf(code: string): string[] | null {
   let program: AnyNode;
@@ -101,25 +100,7 @@ function importsOf(code: string): string[] | null {
   } catch {
     return null;
   }
-  const found: string[] = [];
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) {
-      for (const child of node) visit(child);
-      return;
-    }
-    if (!node || typeof node !== "object") return;
-    const n = node as AnyNode;
-    if (
-      (n.type === "ImportDeclaration" || n.type === "ExportNamedDeclaration" || n.type === "ExportAllDeclaration") &&
-      n.source
-    )
-      found.push(String(n.source.value));
-    if (n.type === "ImportExpression")
-      found.push(n.source?.type === "Literal" ? String(n.source.value) : "(a computed specifier)");
-    for (const [key, value] of Object.entries(n)) if (key !== "type" && typeof value === "object") visit(value);
-  };
-  visit(program.body);
-  return found;
+  return importsIn(program).map((i) => i.specifier);
 }
 
 const MODULE_SPECIFIER = /^\.\/([a-z][a-z0-9-]{0,39})\.js$/;
