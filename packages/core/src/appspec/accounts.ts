@@ -14,11 +14,15 @@ const ModuleName = z
   .string()
   .regex(/^[a-z][a-z0-9-]{0,39}$/, "must match ^[a-z][a-z0-9-]{0,39}$ (lower-case letters, digits, dashes)");
 
-/** Shared code: an ES module actions and other modules import as `./<name>.js`. */
+/**
+ * Shared code: an ES module actions and other modules import as `./<name>.js`. Like an action's,
+ * its `code` may be left out for code generation to write from the description (with a model);
+ * offline every module brings its code.
+ */
 export const Module = z.strictObject({
   name: ModuleName,
   description: z.string().max(2000).optional(),
-  code: z.string().min(1).max(100_000),
+  code: z.string().min(1).max(100_000).optional(),
 });
 export type Module = z.infer<typeof Module>;
 
@@ -157,7 +161,7 @@ export function checkModules(spec: OwnedSpec, ctx: IssueSink): void {
   modules.forEach((m, i) => {
     edges.set(m.name, checkImports(m.code, ["modules", i, "code"], `module ${m.name}`));
     // Modules run on the sandbox's linear-time regex engine, as actions do (code-regex.ts).
-    const regex = sourceRegexProblem(m.code);
+    const regex = m.code === undefined ? null : sourceRegexProblem(m.code);
     if (regex) ctx.addIssue({ code: "custom", path: ["modules", i, "code"], message: `module ${m.name}: ${regex}` });
   });
   // Depth-first search for a cycle; each cycle is reported once, at its first module.

@@ -26,6 +26,10 @@ function pathProblem(path: string): string | null {
   if (path === "/") return null;
   const segments = path.split("/").slice(1);
   if (segments.length > 10) return "has more than 10 segments";
+  // `/{plural}/{id}/files/{field}` is a file route (AppSpec v3 "Files"), answered by the platform with
+  // streamed bodies up to 10 MiB: an action there would shadow it or take a body the 1 MiB limit skips.
+  if (segments.length === 4 && segments[2] === "files")
+    return `${path} is shaped like a file route (/{plural}/{id}/files/{field}), which the platform answers`;
   const params = new Set<string>();
   for (const segment of segments) {
     if (PARAM_SEGMENT.test(segment)) {
