@@ -16,6 +16,7 @@ import type { LiveVersion } from "@aidevos/registry";
 import { appWorkerCode, type SandboxOptions, sharedAppWorkerCode } from "@aidevos/sandbox";
 import { type UsersCall, usersAnswer, usersRequest } from "./accounts";
 import { keyDigest } from "./app-access";
+import { IsolateReloads } from "./app-memory";
 import { platformPropsOf, type StagingKind } from "./app-platform";
 import { Partitions, storedOf, withoutStored } from "./partitions";
 import {
@@ -123,6 +124,8 @@ export class AppHostDO extends DurableObject<Env> {
   private armedFor: string | null = null;
   /** Each version's schedules and channels, asked of its realtime.js once. */
   private readonly realtimeOf = new Map<string, Realtime>();
+  /** Fresh isolates loaded for this host's app after its old one passed its memory budget. */
+  private readonly reloads = new IsolateReloads();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -283,16 +286,23 @@ export class AppHostDO extends DurableObject<Env> {
     return answer;
   }
 
-  private facetFetch(request: Request, target: LiveTarget): Promise<Response> {
-    return this.liveFacet(target).fetch(unfollowed(request));
+  private async facetFetch(request: Request, target: LiveTarget): Promise<Response> {
+    return this.reloadedIfSpent(await this.liveFacet(target).fetch(unfollowed(request)));
+  }
+
+  /** An answer from a spent isolate (app-memory/): the next call loads the app into a fresh one. */
+  private reloadedIfSpent(answer: Response): Response {
+    const { response, reload } = this.reloads.seen(answer);
+    if (reload) this.loadedHash = null;
+    return response;
   }
 
   /**
    * The platform's call `name` into the live version's facet (app.js platformCall), by RPC: no HTTP
    * path leads there, so no public request can reach it, however its path is spelled.
    */
-  private facetCall(name: string, request: Request, target: LiveTarget): Promise<Response> {
-    return this.liveFacet(target).platformCall(name, request);
+  private async facetCall(name: string, request: Request, target: LiveTarget): Promise<Response> {
+    return this.reloadedIfSpent(await this.liveFacet(target).platformCall(name, request));
   }
 
   /** A platform call into this partition's live version (the app's own host hands calls for a key here). */
@@ -660,7 +670,7 @@ export class AppHostDO extends DurableObject<Env> {
         });
         return { class: worker.getDurableObjectClass("App", { props: { spec } }) };
       }
-      this.loadedWorker = `${staging ?? "app"}:${codeHash}`;
+      this.loadedWorker = this.reloads.workerId(`${staging ?? "app"}:${codeHash}`);
       const worker = this.env.LOADER.get(this.loadedWorker, async () => this.workerCode(await bundle(), staging));
       return { class: worker.getDurableObjectClass("App") };
     });
