@@ -10,6 +10,8 @@ import { type DevServer, startWranglerDev } from "../test/e2e/wrangler-dev";
 
 const ROOT = resolve(__dirname, "..");
 const MiB = 2 ** 20;
+/** Linux's USER_HZ, the unit of utime and stime in /proc/<pid>/stat (`getconf CLK_TCK`). */
+const CLOCK_TICKS = 100;
 
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 /** The `p`th percentile (nearest rank). */
@@ -132,14 +134,14 @@ interface Row {
 }
 
 /** Starts `wrangler dev` (with the bench-only routes) for one benchmark file and reports its figures. */
-export function benchServer(name: string, options: { server?: boolean } = {}) {
+export function benchServer(name: string, options: { server?: boolean; vars?: Record<string, string> } = {}) {
   const results: Record<string, unknown> = { machine: machine(), at: new Date().toISOString() };
   const rows: Row[] = [];
   let dev: DevServer | undefined;
 
   beforeAll(async () => {
     // A benchmark of code in this process (lists.run.ts) needs no server, only the table of figures.
-    if (options.server !== false) dev = await startWranglerDev({ vars: { AIDEVOS_BENCH: "1" } });
+    if (options.server !== false) dev = await startWranglerDev({ vars: { ...options.vars, AIDEVOS_BENCH: "1" } });
   });
   afterAll(async () => {
     await dev?.stop();
@@ -202,7 +204,33 @@ export function benchServer(name: string, options: { server?: boolean } = {}) {
     return pids.reduce((sum, pid) => sum + rss(pid), 0);
   }
 
-  return { results, rows, base, call, post, until, deployApp, workerdRss };
+  /**
+   * CPU time the server's workerd processes have used so far, user and system, in ms (/proc, ticks of
+   * 10 ms): the difference over a block of requests is their CPU, whatever else the machine runs.
+   */
+  async function workerdCpuMs(): Promise<number> {
+    const pids = await server().workerdPids();
+    if (pids.length === 0) throw new Error("no workerd process under wrangler dev");
+    return pids.reduce((sum, pid) => {
+      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      return sum + ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+    }, 0);
+  }
+
+  /** Resident memory of each workerd process of the server now, by pid. */
+  async function workerdRssEach(): Promise<Map<number, number>> {
+    const out = new Map<number, number>();
+    for (const pid of await server().workerdPids()) {
+      try {
+        out.set(pid, rss(pid));
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return out;
+  }
+
+  return { results, rows, base, call, post, until, deployApp, workerdRss, workerdRssEach, workerdCpuMs };
 }
 
 /** The leaderboard's entity both list benchmarks query: sortable by points and time, a range on either. */

@@ -19,6 +19,20 @@ async function calls(script: string): Promise<any[]> {
 async function script(name: string, failures: unknown[]) {
   await fetch(`${control}/__script`, { method: "POST", body: JSON.stringify({ key: name, responses: failures }) });
 }
+/** A deployer of its own, as AppControlDO makes one, for calls the Registry never hears of. */
+function directDeployer(dispatchNamespace?: string) {
+  return new CloudflareDeployer(
+    new CloudflareClient({
+      accountId: "test-account",
+      apiToken: "cf-test-token-9d2f",
+      baseUrl: cfUrl,
+      ...(dispatchNamespace ? { dispatchNamespace } : {}),
+    }),
+  );
+}
+async function bundleOf(name: string) {
+  return compileApp(AppSpec.parse(todoSpec(name)));
+}
 async function deploy(spec: ReturnType<typeof todoSpec>, options = {}) {
   return waitForRun((await startRun({ request: "ship", spec, options })).id);
 }
@@ -230,36 +244,92 @@ export default {
     expect(JSON.stringify(run)).not.toContain("cf-test-token");
   });
 
-  it("recovers when the class already exists from a deploy that failed half-way", async () => {
+  it("deploys over an upload whose answer was lost: the live migration tag decides, one upload, no retry", async () => {
     const name = uniqueName("half");
-    await script(name, [
-      { status: 400, errors: [{ code: 10074, message: "Cannot create class App: it already exists" }] },
-    ]);
+    await script(name, []);
+    // An earlier attempt's upload took effect on Cloudflare, but the Registry never heard of it.
+    const earlier = await directDeployer().deploy(`aidevos-app-${name}`, await bundleOf(name), null);
+    expect(earlier.migrationTag).toBe("v1");
+    await script(name, []);
     const run = await deploy(todoSpec(name));
     expect(run.status).toBe("succeeded");
-    const [first, retry] = await calls(name);
-    expect(first.metadata?.migrations ?? "none").toBe("none"); // refused before it was read
-    expect(retry.metadata.migrations).toBeUndefined();
+    const puts = (await calls(name)).filter((c) => c.method === "PUT" && c.sub === null);
+    // One upload, accepted: the script's tag (v1) says the class exists, so no migration is sent.
+    expect(puts.map((c) => c.status)).toEqual([200]);
+    expect(puts[0].metadata.migrations).toBeUndefined();
+  });
+
+  it("renames a class with the migration the live tag calls for, also after a rename whose answer was lost", async () => {
+    const name = uniqueName("rename");
+    await script(name, []);
+    const cf = directDeployer();
+    const scriptName = `aidevos-app-${name}`;
+    const first = await cf.deploy(scriptName, await bundleOf(name), null);
+    const renamed = { ...(await bundleOf(name)), className: "AppNext" };
+    const second = await cf.deploy(scriptName, renamed, first);
+    // The Registry still holds `first` (its write was lost): the live tag (v2) says the rename is done.
+    const third = await cf.deploy(scriptName, renamed, first);
+    const puts = (await calls(name)).filter((c) => c.method === "PUT" && c.sub === null);
+    expect(puts.map((c) => c.status)).toEqual([200, 200, 200]);
+    expect(puts[1].metadata.migrations).toEqual({
+      old_tag: "v1",
+      new_tag: "v2",
+      renamed_classes: [{ from: "App", to: "AppNext" }],
+    });
+    expect(puts[2].metadata.migrations).toBeUndefined();
+    expect([second.migrationTag, third.migrationTag]).toEqual(["v2", "v2"]);
+  });
+
+  it("the fake refuses what Cloudflare refuses: a stale old_tag, a class no migration declared", async () => {
+    const name = uniqueName("strict");
+    await script(name, []);
+    const form = (metadata: object) => {
+      const f = new FormData();
+      f.append("metadata", new Blob([JSON.stringify(metadata)], { type: "application/json" }));
+      f.append("index.js", new Blob(["export default {}"], { type: "application/javascript+module" }), "index.js");
+      return f;
+    };
+    const client = new CloudflareClient({ accountId: "test-account", apiToken: "cf-test-token-9d2f", baseUrl: cfUrl });
+    const path = `/workers/scripts/aidevos-app-${name}`;
+    const binding = { bindings: [{ type: "durable_object_namespace", name: "APP", class_name: "App" }] };
+    const noMigration = await client
+      .call("PUT", path, form({ main_module: "index.js", ...binding }))
+      .catch((e: Error) => e);
+    expect((noMigration as Error).message).toContain("10061");
+    await client.call(
+      "PUT",
+      path,
+      form({ main_module: "index.js", ...binding, migrations: { new_tag: "v1", new_sqlite_classes: ["App"] } }),
+    );
+    const stale = await client
+      .call("PUT", path, form({ main_module: "index.js", ...binding, migrations: { old_tag: "v0", new_tag: "v2" } }))
+      .catch((e: Error) => e);
+    expect((stale as Error).message).toContain("current tag is v1");
   });
 
   it("uploads into a Workers for Platforms dispatch namespace when one is configured", async () => {
     const name = uniqueName("wfp");
     await script(name, []);
-    const deployer = new CloudflareDeployer(
-      new CloudflareClient({
-        accountId: "test-account",
-        apiToken: "cf-test-token-9d2f",
-        baseUrl: cfUrl,
-        dispatchNamespace: "tenants",
-      }),
-    );
-    const bundle = await compileApp(AppSpec.parse(todoSpec(name)));
+    const deployer = directDeployer("tenants");
+    const bundle = await bundleOf(name);
     const first = await deployer.deploy(name, bundle, null);
     const second = await deployer.deploy(name, bundle, first);
+    // An upload whose answer was lost (the Registry still knows nothing): the live tag says v1, one upload.
+    const third = await deployer.deploy(name, bundle, null);
     const sent = await calls(name);
-    expect(sent.map((c) => `${c.method} ${c.namespace}`)).toEqual(["PUT tenants", "PUT tenants"]);
-    expect(sent[0].metadata.migrations).toEqual({ new_tag: "v1", new_sqlite_classes: ["App"] });
-    expect(sent[1].metadata.migrations).toBeUndefined();
+    // Each upload reads the script's migration tag first (404 before the first).
+    expect(sent.map((c) => `${c.method} ${c.namespace} ${c.status}`)).toEqual([
+      "GET tenants 404",
+      "PUT tenants 200",
+      "GET tenants 200",
+      "PUT tenants 200",
+      "GET tenants 200",
+      "PUT tenants 200",
+    ]);
+    expect(sent[1].metadata.migrations).toEqual({ new_tag: "v1", new_sqlite_classes: ["App"] });
+    expect(sent[3].metadata.migrations).toBeUndefined();
+    expect(sent[5].metadata.migrations).toBeUndefined();
     expect(second.versionId).not.toBe(first.versionId);
+    expect(third.migrationTag).toBe("v1");
   });
 });

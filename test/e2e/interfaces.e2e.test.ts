@@ -81,6 +81,30 @@ describe("the CLI", () => {
     expect((await cli("submit", "v3", "--spec", required, "--allow-breaking")).code).toBe(0);
   });
 
+  it("prints a perKey app's address with a key placeholder a person can fill in, not %7Bkey%7D", async () => {
+    const name = `cli-perkey-${Date.now().toString(36)}`;
+    const file = join(tmpdir(), `${name}.json`);
+    const spec = {
+      name,
+      partition: "perKey",
+      entities: [{ name: "item", plural: "items", fields: { label: { type: "string", required: true } } }],
+    };
+    writeFileSync(file, JSON.stringify(spec));
+    const { code, stdout } = await cli("submit", "items per team", "--spec", file);
+    expect(code).toBe(0);
+    expect(stdout).not.toContain("%7B");
+    expect(stdout).toContain(
+      `app: ${dev.base}/apps/${name}/k/<key>/ (each key keeps its own data: put one in place of <key>)`,
+    );
+    // The address works once a key is put in.
+    const made = await fetch(`${dev.base}/apps/${name}/k/team-a/items`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ label: "first" }),
+    });
+    expect(made.status).toBe(201);
+  });
+
   it("exits 1 when the run fails and 2 on bad usage or API errors", async () => {
     const failed = await cli("submit", "broken", "--replay", "refine-stalls");
     expect(failed.code).toBe(1);

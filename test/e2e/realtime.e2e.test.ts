@@ -102,7 +102,10 @@ describe("channels under wrangler dev", () => {
   it("close members with 1012 on a redeploy; new members reach the new version", async () => {
     const old = await join(`/apps/${name}/channels/chat`);
     await deploy(spec(name, "v2"));
-    expect(await closeCode(old, "the 1012 close")).toBe(1012);
+    // The 1012 frame arrives at once (the socket is CLOSING when the deploy returns), but workerd ends the TCP
+    // connection of a close sent outside a socket event only when the host next goes idle (about 10 s on a quiet
+    // machine, more under load), and Node fires `close` only then: a wait, not a timing claim.
+    expect(await closeCode(old, "the 1012 close", undefined, 90_000)).toBe(1012);
     const fresh = await join(`/apps/${name}/channels/chat`);
     fresh.ws.send("hi");
     expect(await got(fresh, 1, "the v2 reply")).toEqual(["v2 hi"]);

@@ -10,7 +10,12 @@ import { listen, Scenarios } from "./scripted";
  * Slow mode: a scripted `{ "delayMs": n }` holds that call n ms before it takes effect and is answered,
  * and the call takes effect even if its client went away meanwhile (as an API that committed a change
  * whose answer never arrived). Its record says `held`, then `clientGone` and the `status` it answered (or would have).
- * `GET …/workers/scripts` lists the account's standalone scripts with the `tags` their uploads set.
+ * `GET …/workers/scripts` lists the account's standalone scripts with the `tags` their uploads set and their
+ * `migration_tag`; `GET …/dispatch/namespaces/{ns}/scripts/{name}` answers `{ script: { id, migration_tag } }`
+ * (404 for none). A script upload whose migrations' `old_tag` is not the script's tag is refused (as Cloudflare
+ * does), and so is one binding a Durable Object class no migration declared. `DELETE …/scripts/{name}` removes a
+ * script. GET /__live?key=<script> says which versions serve its traffic now (the last script upload, or the last
+ * deployment), for tests that check what Cloudflare serves.
  * Scenarios, records and /__secrets are keyed by the app's name: a script named `aidevos-app-<app>`
  * (the default AIDEVOS_APP_SCRIPT_PREFIX) is keyed `<app>`; each record keeps the full `script` name.
  */
@@ -33,6 +38,8 @@ interface Script {
   versions: { id: string; number: number }[];
   /** The upload's metadata `tags` (AIDevOS marks its app Workers). */
   tags?: string[];
+  /** What serves the script's traffic: the last script upload, or the last deployment's versions. */
+  live?: { version_id: string; percentage: number }[];
 }
 
 const scenarios = new Scenarios<Failure>();
@@ -110,6 +117,12 @@ export function startFakeCloudflare(): Promise<{ url: string; server: Server }> 
       const held = scripts.get(`/${APP_PREFIX}${name}`) ?? scripts.get(`/${name}`);
       return void res.end(JSON.stringify(Object.fromEntries(held?.secrets ?? [])));
     }
+    if (req.url?.startsWith("/__live?")) {
+      const name = new URL(req.url, "http://fake").searchParams.get("key") ?? "";
+      const held = [...scripts].find(([key]) => key.endsWith(`/${APP_PREFIX}${name}`) || key.endsWith(`/${name}`));
+      res.writeHead(200, { "content-type": "application/json" });
+      return void res.end(JSON.stringify(held?.[1].live ?? null));
+    }
     const record: Record<string, unknown> = { method: req.method };
     res.once("close", () => {
       if (!res.writableEnded) record.clientGone = true;
@@ -132,7 +145,7 @@ export function startFakeCloudflare(): Promise<{ url: string; server: Server }> 
       const list = [...scripts].filter(([key]) => key.startsWith("/"));
       return send(
         200,
-        list.map(([key, s]) => ({ id: key.slice(1), tags: s.tags ?? null })),
+        list.map(([key, s]) => ({ id: key.slice(1), tags: s.tags ?? null, migration_tag: s.migrationTag })),
       );
     }
     const match =
@@ -159,12 +172,22 @@ export function startFakeCloudflare(): Promise<{ url: string; server: Server }> 
     const script = scripts.get(key) ?? { migrationTag: null, classes: new Set<string>(), versions: [] };
 
     if (sub?.startsWith("/secrets")) return secretCall(req.method ?? "", sub, body, script, key, record, send);
+    if (req.method === "GET" && !sub && namespace) {
+      if (!scripts.has(key)) return send(404, null, [{ code: 10007, message: `script ${name} not found` }]);
+      return send(200, { script: { id: name, migration_tag: script.migrationTag, tags: script.tags ?? null } });
+    }
+    if (req.method === "DELETE" && !sub) {
+      if (!scripts.delete(key)) return send(404, null, [{ code: 10007, message: `script ${name} not found` }]);
+      return send(200, null);
+    }
     if (req.method === "PUT" && !sub) {
       const upload = await parseUpload(req, body);
       Object.assign(record, upload);
       // Without keep_bindings the real API drops secrets an upload does not list.
       if (!upload.metadata.keep_bindings?.includes("secret_text")) script.secrets?.clear();
       const m = upload.metadata.migrations;
+      // Checked before anything changes: a refused upload leaves the script as it was.
+      const classes = new Set(script.classes);
       if (m) {
         if ((m.old_tag ?? null) !== script.migrationTag) {
           return send(400, null, [
@@ -172,19 +195,32 @@ export function startFakeCloudflare(): Promise<{ url: string; server: Server }> 
           ]);
         }
         for (const c of m.new_sqlite_classes ?? []) {
-          if (script.classes.has(c))
+          if (classes.has(c))
             return send(400, null, [{ code: 10074, message: `Cannot create class ${c}: it already exists` }]);
-          script.classes.add(c);
+          classes.add(c);
         }
         for (const r of m.renamed_classes ?? []) {
-          script.classes.delete(r.from);
-          script.classes.add(r.to);
+          if (!classes.has(r.from))
+            return send(400, null, [{ code: 10074, message: `Cannot rename class ${r.from}: it does not exist` }]);
+          classes.delete(r.from);
+          classes.add(r.to);
         }
-        script.migrationTag = m.new_tag;
       }
+      for (const b of upload.metadata.bindings ?? []) {
+        if (b.type === "durable_object_namespace" && !b.script_name && !classes.has(b.class_name))
+          return send(400, null, [
+            {
+              code: 10061,
+              message: `Durable Object class ${b.class_name} has no migration: a new class must be declared by a migration`,
+            },
+          ]);
+      }
+      script.classes = classes;
+      if (m) script.migrationTag = m.new_tag;
       script.tags = Array.isArray(upload.metadata.tags) ? upload.metadata.tags : [];
       const version = { id: randomUUID(), number: script.versions.length + 1 };
       script.versions.unshift(version);
+      script.live = [{ version_id: version.id, percentage: 100 }];
       scripts.set(key, script);
       return send(200, { id: name, etag: version.id, compatibility_date: upload.metadata.compatibility_date });
     }
@@ -226,6 +262,7 @@ export function startFakeCloudflare(): Promise<{ url: string; server: Server }> 
       ) {
         return send(400, null, [{ code: 10007, message: "unknown version" }]);
       }
+      script.live = deployment.versions;
       return send(200, { id: randomUUID(), strategy: deployment.strategy, versions: deployment.versions });
     }
     return send(405, null, [{ code: 10000, message: "method not allowed" }]);

@@ -1,8 +1,9 @@
 // Proves the contract the code prompts carry (packages/llm/src/prompts/contract.ts) is docs/appspec.md's, word for word:
 // every row of the ctx table and every HTTP rule, so the prompt and the docs cannot drift; the prompts are versioned,
 // carry that text themselves (not a pointer to a document the model never sees) and tell code calls which ctx exists;
-// the second version (v3) of the spec, code and refine prompts differs from v2 and carries the same contract.
-import { CTX_API, HTTP_RULES, prompt, promptVersions } from "@aidevos/llm";
+// the second version (v3) of the spec, code and refine prompts differs from v2 and carries the same contract; the
+// v3 data and files additions (json, array and file fields, [in]/[prefix]/[has], q, ctx.files, file()) are in it.
+import { CTX_API, HTTP_RULES, prompt, promptVersions, unknownCtxMembers } from "@aidevos/llm";
 import { describe, expect, it } from "vitest";
 import doc from "../../docs/appspec.md?raw";
 
@@ -33,6 +34,28 @@ describe("the contract in the prompts", () => {
 
   it("states only HTTP rules docs/appspec.md states", () => {
     for (const rule of HTTP_RULES) expect(flat(doc)).toContain(flat(rule));
+  });
+
+  it("tells code calls the v3 data and files contract: new types, filters, q, ctx.files and file()", () => {
+    const { text } = prompt("code", "v3");
+    for (const phrase of [
+      "A `json` field holds any JSON value",
+      "an `array` field holds a list of its `items`",
+      "`{field}[has]=v`",
+      "`{field}[in]=a,b` (at most 50 values; a comma inside a value is `%2C`)",
+      "`{field}[prefix]=text`",
+      "An entity with `search` takes `?q=` (and `list({ q })`)",
+      "A `file` field reads `{ size, contentType, sha256 }` or `null`",
+      "`list({ where, q, sort, limit, cursor })`",
+      "`{ in: [...] }` (at most 50 values), `{ prefix }` (a string field) or `{ has }` (an array field)",
+      "`file(id, field)` → `{ body: ArrayBuffer, contentType, size }` or `undefined`",
+      "- `files`: v3: `put(key, body, { contentType }?)`",
+      "`req.formData()`",
+    ])
+      expect(text).toContain(phrase);
+    // ctx.files exists; a member the contract lacks is still named.
+    const code = "const f = await ctx.files.get('a');\nawait ctx.db.query('x');";
+    expect(unknownCtxMembers("a.js", code).map((f) => f.message.split(" ")[0])).toEqual(["ctx.db"]);
   });
 
   it("is carried, versioned, by the code, review and refine prompts of every version", () => {

@@ -2,7 +2,8 @@
 // origin "hand-written") replayed through the public API ends as the fixture says (status, error, refine rounds),
 // and the apps that ship answer their actions' examples: fenced code is unfenced, a made-up hash is ignored, a cut
 // answer is asked again, a review error and a failed example are refined, a wrong ctx API is named and refined, and
-// a refiner that never converges stops with failures_repeated.
+// a refiner that never converges stops with failures_repeated, and a module planned without code is written before
+// the action that imports it.
 import { compileApp } from "@aidevos/compiler";
 import { AppSpec, bundleHash } from "@aidevos/core";
 import { FIXTURES } from "@aidevos/llm";
@@ -18,6 +19,7 @@ const HAND_WRITTEN = [
   "wrong-ctx-api",
   "never-converges",
   "refine-two-actions",
+  "module-code",
 ];
 
 /** The spec a fixture's model writes (its spec answer). */
@@ -92,6 +94,37 @@ describe("hand-written model fixtures", () => {
 });
 
 describe("what each fixture exercises", () => {
+  it("module-code: the module planned without code is written (unfenced) before its action, and ships with it", async () => {
+    const { run, events } = await replay("module-code");
+    expect(run.status).toBe("succeeded");
+    expect(events).toContain("generated 1 module(s) (money) and 1 action(s) (mine)");
+    // spec, architecture, tasks, the module, the action, review.
+    expect(run.usage.calls).toBe(6);
+    const files = await json(await api(`/v1/runs/${run.id}/files`));
+    const money = files.files.find((f: { path: string }) => f.path === "actions/money.js");
+    expect(money.content).toMatch(/^export function formatCents\(cents\) \{/);
+    expect(money.content).not.toContain("```");
+    const app = await json(await api("/v1/apps/tips-modules"));
+    expect(app.spec.modules[0]).toMatchObject({ name: "money", code: money.content });
+    // The examples held on staging (the gate); the live app answers the same, per user.
+    const signup = await json(
+      await api("/apps/tips-modules/auth/signup", {
+        method: "POST",
+        json: { email: "live@example.com", password: "live password 1" },
+      }),
+    );
+    const auth = { authorization: `Bearer ${signup.token}` };
+    expect(
+      (await api("/apps/tips-modules/tips", { method: "POST", json: { amount: 1999 }, headers: auth })).status,
+    ).toBe(201);
+    expect(await json(await api("/apps/tips-modules/mine", { headers: auth }))).toEqual({
+      count: 1,
+      total: 1999,
+      formatted: "$19.99",
+    });
+    expect((await api("/apps/tips-modules/mine")).status).toBe(401);
+  });
+
   it("fenced-code: the module inside the fence is what ships", async () => {
     await replay("fenced-code");
     const app = await json(await api("/v1/apps/tips-fenced"));

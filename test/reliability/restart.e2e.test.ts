@@ -126,8 +126,8 @@ it("finishes a run killed while its Cloudflare upload is in flight, with one ver
   expect(app.versions).toHaveLength(1);
   expect(app.history).toHaveLength(1);
   expect(app.history[0]).toMatchObject({ action: "create", version: 1, runId: id });
-  // What can be uploaded twice: the bundle of an upload whose answer was lost. The retry finds the
-  // migration done (tag v1) and uploads the same modules again without it, so Cloudflare holds two
+  // What can be uploaded twice: the bundle of an upload whose answer was lost. The retry reads the
+  // script's migration tag (v1: the migration is done) and uploads the same modules again without it, so Cloudflare holds two
   // script versions with identical code, and the Registry records the later one, the one live.
   expect(uploads).toHaveLength(2);
   expect(uploads[0].metadata.migrations).toMatchObject({ new_tag: "v1" });

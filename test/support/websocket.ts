@@ -34,8 +34,9 @@ export async function until<T>(
   done: (v: T) => boolean,
   what: string,
   context: () => string = () => "",
+  waitMs = 15_000,
 ): Promise<T> {
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + waitMs;
   for (;;) {
     const value = await read();
     if (done(value)) return value;
@@ -53,11 +54,12 @@ export const got = (m: Member, n: number, what: string, context?: () => string) 
     context,
   );
 
-/** The code the member was closed with, once it is closed. */
-export const closeCode = (m: Member, what: string, context?: () => string) =>
+/** The code the member was closed with, once it is closed (the close event: after the TCP connection ends). */
+export const closeCode = (m: Member, what: string, context?: () => string, waitMs?: number) =>
   until(
     () => m.closed,
     (c) => c !== null,
     what,
     context,
+    waitMs,
   );

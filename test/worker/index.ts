@@ -9,8 +9,10 @@ import {
   LearningDO as Learning,
   MonitoringDO as Monitoring,
   PlanningDO as Planning,
+  RegistryDO as Registry,
   TestingDO as Testing,
 } from "../../workers/gateway/src/index";
+import type { DeployRequest } from "../../workers/registry/src/registry-do";
 import { Faults, type WithFaults } from "./faults";
 
 /** @public workerd loads these by name from wrangler.toml. */
@@ -22,7 +24,6 @@ export {
   default,
   KnowledgeBaseDO,
   MonitorRelay,
-  RegistryDO,
   RunDO,
   TrafficBufferDO,
 } from "../../workers/gateway/src/index";
@@ -87,3 +88,29 @@ export class LearningDO extends Learning implements WithFaults {
   }
 }
 // biome-ignore-end lint/suspicious/noExplicitAny: see above
+
+/**
+ * The Registry, except that a test can make its next version records of one app fail, as a Registry
+ * write that fails (an overloaded or restarting object) would: the deploy must then leave Cloudflare
+ * serving what the Registry names.
+ * @public
+ */
+export class RegistryDO extends Registry {
+  failRecordsOf(app: string, count: number): void {
+    this.ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS failing_records (app TEXT PRIMARY KEY, remaining INTEGER)");
+    this.ctx.storage.sql.exec("INSERT OR REPLACE INTO failing_records VALUES (?, ?)", app, count);
+  }
+
+  override async deploy(req: DeployRequest) {
+    const sql = this.ctx.storage.sql;
+    sql.exec("CREATE TABLE IF NOT EXISTS failing_records (app TEXT PRIMARY KEY, remaining INTEGER)");
+    const failing = sql
+      .exec<{ remaining: number }>("SELECT remaining FROM failing_records WHERE app = ?", req.app)
+      .toArray()[0];
+    if (failing && failing.remaining > 0) {
+      sql.exec("UPDATE failing_records SET remaining = remaining - 1 WHERE app = ?", req.app);
+      throw new Error(`the Registry could not record a version of ${req.app} (planned by the test)`);
+    }
+    return super.deploy(req);
+  }
+}

@@ -137,7 +137,7 @@ export function channelRoute(parts) {
 /*
  * On Cloudflare the app's Worker has no host around it: each App object is its own host, holding
  * its channel members (hibernation API) and its schedules' alarm, with the same behaviour as the
- * platform's host (workers/deploy/src/app-host.ts) gives a facet locally.
+ * platform's host (workers/deploy/src/app-host/host.ts) gives a facet locally.
  */
 
 const TAG_PREFIX = "channel:";

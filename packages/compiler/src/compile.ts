@@ -80,7 +80,8 @@ function actionFiles(spec: AppSpec): GeneratedFile[] {
   const modules = (spec.modules ?? []).map((m) => ({
     path: `actions/${m.name}.js`,
     role: "source" as const,
-    content: m.code,
+    // Before code generation has written it: loading the module says so (as an action without code does).
+    content: m.code ?? `throw new Error(${JSON.stringify(`module ${m.name} has no code yet`)});\n`,
   }));
   return [
     ...modules,

@@ -2,6 +2,7 @@ import bogusHash from "../fixtures/bogus-hash.json";
 import catalogStatus from "../fixtures/catalog-status.json";
 import failsExample from "../fixtures/fails-example.json";
 import fencedCode from "../fixtures/fenced-code.json";
+import moduleCode from "../fixtures/module-code.json";
 import neverConverges from "../fixtures/never-converges.json";
 import notesFromText from "../fixtures/notes-from-text.json";
 import prodBug from "../fixtures/prod-bug.json";
@@ -18,7 +19,8 @@ import type { Fixture } from "./replay/replay-provider";
  * Model conversations a run can replay (`options.replay`). The first seven are hand-written, shaped
  * like real model answers (fences, a made-up hash, a cut answer, a review error, a failed example, a
  * wrong ctx API, a refiner that never converges), each with the outcome it must produce, as is
- * `refine-two-actions` (one failing action of two: the refiner must rewrite it alone); the rest are
+ * `refine-two-actions` (one failing action of two: the refiner must rewrite it alone) and `module-code`
+ * (a shared module planned without code, written before the action that imports it); the rest are
  * written by `pnpm fixtures` (scripts/fixtures.record.ts) with planted defects. None is recorded from a
  * live model, and all usage figures are illustrative.
  */
@@ -33,6 +35,7 @@ export const FIXTURES: Record<string, Fixture> = Object.fromEntries(
       wrongCtxApi,
       neverConverges,
       refineTwoActions,
+      moduleCode,
       catalogStatus,
       notesFromText,
       prodBug,

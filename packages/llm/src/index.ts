@@ -7,6 +7,7 @@ export { OpenAiCompatibleProvider } from "./openai/openai-provider";
 export { ModelOutputError } from "./prompting";
 export { prompt, promptVersions } from "./prompts";
 export { CTX_API, HTTP_RULES, unknownCtxMembers } from "./prompts/contract";
+export { modulePrompt } from "./prompts/module";
 export type { LlmProvider } from "./provider";
 export type { Fixture } from "./replay/replay-provider";
 export { fromStrict, strictSchema } from "./schema/strict";

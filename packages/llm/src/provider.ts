@@ -21,6 +21,8 @@ export interface StructuredCall<T> {
   round?: number;
   /** The action a code, refine call is about (one call per action), so a replay answers each as recorded. */
   action?: string;
+  /** The shared module a code call is about (one call per module a spec leaves without code). */
+  module?: string;
   /** Knowledge retrieved for this call (best practices, lessons), sent as a cached part of the instructions. */
   knowledge?: string[];
 }

@@ -135,6 +135,24 @@ export abstract class StageDO<I, O, E extends StageEnv> extends DurableObject<E>
     );
   }
 
+  /**
+   * Drops everything this stage kept for its run (inputs, outputs, its own tables), once the run is
+   * summarised (AIDEVOS_RUNS_KEPT); never while a job is unfinished or unreported. True when dropped.
+   */
+  async forget(): Promise<boolean> {
+    const kept = this.ctx.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'jobs'");
+    if (kept.toArray().length === 0) return true;
+    const open = this.ctx.storage.sql
+      .exec<{ n: number }>(
+        "SELECT COUNT(*) AS n FROM jobs WHERE status IN ('pending', 'running') OR (status IN ('succeeded', 'failed') AND reported = 0)",
+      )
+      .one().n;
+    if (open > 0) return false;
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    return true;
+  }
+
   override async alarm(): Promise<void> {
     // Re-arm first: if this invocation dies half-way, the lease alarm picks the job up again.
     await this.ctx.storage.setAlarm(Date.now() + LEASE_MS);

@@ -53,4 +53,5 @@ export interface StageLog {
 export interface StageEndpoint<I> {
   begin(job: StageJob<I>): Promise<{ accepted: boolean }>;
   cancel(): Promise<void>;
+  forget(): Promise<boolean>;
 }

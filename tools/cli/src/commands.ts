@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { AccessUsageError, keysCommand, secretsCommand } from "./access.ts";
 import { fillActionCode } from "./actions.ts";
 import type { Client } from "./client.ts";
+import { UsersUsageError, usersCommand } from "./users.ts";
 
 export interface Output {
   json: boolean;
@@ -22,6 +23,19 @@ function table(rows: string[][]): string {
     .join("\n");
 }
 
+/**
+ * Where a deployed app answers, for a person: absolute against the gateway, and for a perKey app
+ * with `<key>` where the key goes. The API's `/k/{key}/` template would come out of URL as
+ * `/k/%7Bkey%7D/`, which nobody reads as "put your key here".
+ */
+function appAddress(url: string, base: string): string {
+  const KEY = "{key}";
+  const at = url.indexOf(KEY);
+  if (at < 0) return new URL(url, base).href;
+  const [before, after] = [url.slice(0, at), url.slice(at + KEY.length)];
+  return `${new URL(before, base).href}<key>${after} (each key keeps its own data: put one in place of <key>)`;
+}
+
 function stageLine(run: any): string {
   return run.stages
     .map((s: any) => `${ICON[s.status] ?? "?"} ${s.name}${s.rounds > 1 ? `×${s.rounds}` : ""}`)
@@ -37,7 +51,7 @@ async function watch(client: Client, runId: string, out: Output): Promise<any> {
   if (out.json) out.print(JSON.stringify(run, null, 2));
   else {
     out.print(stageLine(run));
-    if (run.app) out.print(`app: ${new URL(run.app.url, client.baseUrl).href}`);
+    if (run.app) out.print(`app: ${appAddress(run.app.url, client.baseUrl)}`);
     if (run.error) out.print(`error: ${run.error.code}: ${run.error.message}`);
     // Findings are warnings, apart from failures: what the checks of action code saw, with the request.
     const tests = await client.call("GET", `/v1/runs/${runId}/tests`);
@@ -174,6 +188,13 @@ export async function runCommand(
         return await (command === "secrets" ? secretsCommand : keysCommand)(client, rest, print);
       } catch (err) {
         if (err instanceof AccessUsageError) throw new UsageError(err.message);
+        throw err;
+      }
+    case "users":
+      try {
+        return await usersCommand(client, rest, flags, print);
+      } catch (err) {
+        if (err instanceof UsersUsageError) throw new UsageError(err.message);
         throw err;
       }
     case "schedules": {

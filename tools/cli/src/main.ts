@@ -18,6 +18,12 @@ usage: aidevos <command> [args] [--url URL] [--token TOKEN] [--json]
   errors <app>           error groups seen in production
   schedules run <app> <schedule> [--key KEY]
                          run a schedule now in every partition that holds data (or one key)
+  users list <app> [--key KEY] [--limit N] [--cursor C]
+                         an app's end users (v3 accounts; --key for a perKey app's tenant), never hashes
+  users create <app> <email> [--key KEY] [--fields JSON]
+                         a user as signup makes one (also when signup is closed); password read from stdin
+  users delete <app> <id> [--key KEY]
+                         a user, their sessions and the records they own
   feedback <app> <message…> [--no-wait]
   secrets set <app> <NAME>   set a secret; the value is read from stdin (never an argument)
   secrets unset|list <app> [NAME]

@@ -1,4 +1,4 @@
-import type { Action, AppSpec, ReviewFinding, TestReport } from "@aidevos/core";
+import type { Action, AppSpec, Module, ReviewFinding, TestReport } from "@aidevos/core";
 
 /** Model calls in flight at once while writing a spec's actions: parallel, but kind to rate limits. */
 export const ACTION_CONCURRENCY = 4;
@@ -34,6 +34,25 @@ export function unfence(text: string): string {
 /** The actions of a spec a model writes code for: those the spec (the user, or the live app) gave none. */
 export function actionsToWrite(spec: AppSpec): Action[] {
   return (spec.actions ?? []).filter((a) => a.code === undefined);
+}
+
+/** The modules of a spec a model writes code for: those declared without code (v3 `modules`). */
+export function modulesToWrite(spec: AppSpec): Module[] {
+  return (spec.modules ?? []).filter((m) => m.code === undefined);
+}
+
+/** The spec with code filled in for the named modules. */
+export function withModuleCode(spec: AppSpec, code: Record<string, string>): AppSpec {
+  if (!spec.modules) return spec;
+  return { ...spec, modules: spec.modules.map((m) => (code[m.name] === undefined ? m : { ...m, code: code[m.name] })) };
+}
+
+/** The actions whose code, or whose description, names `./<module>.js` or the module: who a module is for. */
+export function importersOf(spec: AppSpec, module: string) {
+  const named = (text: string | undefined) => (text ?? "").includes(`./${module}.js`) || (text ?? "").includes(module);
+  return (spec.actions ?? [])
+    .filter((a) => named(a.code) || named(a.description))
+    .map(({ name, method, path, description }) => ({ name, method, path, description }));
 }
 
 /**

@@ -8,7 +8,7 @@ import {
   ReviewFinding,
   type TestReport,
 } from "@aidevos/core";
-import { type LlmProvider, prompt, unknownCtxMembers } from "@aidevos/llm";
+import { type LlmProvider, modulePrompt, prompt, unknownCtxMembers } from "@aidevos/llm";
 import { scanSource } from "@aidevos/sandbox";
 import { z } from "zod";
 import {
@@ -16,9 +16,12 @@ import {
   actionsToWrite,
   appOutline,
   failingActions,
+  importersOf,
   mapBounded,
+  modulesToWrite,
   unfence,
   withCode,
+  withModuleCode,
 } from "./action-code";
 
 /** A version of the app: the spec with every action's code, and the bundle the compiler built from it. */
@@ -34,8 +37,8 @@ function actionBrief(action: Action) {
 }
 
 /**
- * Code generator (AppSpec v2 division of labour): the model writes each action's `code`, one call per
- * action, a few at a time; the compiler writes everything else and computes the hash from the files
+ * Code generator (AppSpec v2 division of labour): the model writes each shared module a spec declares
+ * without code (v3), then each action's `code`, one call per module or action, a few at a time; the compiler writes everything else and computes the hash from the files
  * (`compileApp` seals the bundle), so nothing a model says about a hash is ever read. Code the spec
  * already has (the user's, or the live app's on a feedback run) is kept as it is.
  */
@@ -47,7 +50,20 @@ export class CodeGenerator {
   ) {}
 
   async generate(spec: AppSpec, knowledge: string[] = []): Promise<Built> {
-    const app = appOutline(spec);
+    // Shared modules first (v3): each action's call then sees the code of the modules it may import.
+    const modules = await mapBounded(modulesToWrite(spec), ACTION_CONCURRENCY, async (module) => {
+      const { value } = await this.provider.structured({
+        task: "code",
+        module: module.name,
+        knowledge,
+        schema: ActionCode,
+        system: modulePrompt().text,
+        input: { app: appOutline(spec), module, importers: importersOf(spec, module.name) },
+      });
+      return [module.name, unfence(value.code)] as const;
+    });
+    const withModules = withModuleCode(spec, Object.fromEntries(modules));
+    const app = appOutline(withModules);
     const written = await mapBounded(actionsToWrite(spec), ACTION_CONCURRENCY, async (action) => {
       const { value } = await this.provider.structured({
         task: "code",
@@ -60,7 +76,7 @@ export class CodeGenerator {
       // Models often fence code in Markdown despite the prompt: the module is what is inside.
       return [action.name, unfence(value.code)] as const;
     });
-    const built = withCode(spec, Object.fromEntries(written));
+    const built = withCode(withModules, Object.fromEntries(written));
     return { spec: built, bundle: await compileApp(built) };
   }
 }
@@ -75,10 +91,15 @@ export class CodeReviewer {
     const actions = (built.spec.actions ?? [])
       .filter((a) => names.has(a.name))
       .map((a) => ({ name: a.name, file: `actions/${a.name}.js`, method: a.method, path: a.path, code: a.code }));
-    // A ctx member the contract does not have is a bug whatever the model reviewer says.
-    const contract = actions.flatMap((a) => unknownCtxMembers(a.file, a.code ?? ""));
+    const modules = new Set(modulesToWrite(plan).map((m) => m.name));
+    const writtenModules = (built.spec.modules ?? []).filter((m) => modules.has(m.name));
+    // A ctx member the contract does not have is a bug whatever the model reviewer says (a module's too).
+    const contract = [
+      ...actions.flatMap((a) => unknownCtxMembers(a.file, a.code ?? "")),
+      ...writtenModules.flatMap((m) => unknownCtxMembers(`actions/${m.name}.js`, m.code ?? "")),
+    ];
     // The compiler's code and the user's are not the model's to judge: only what a model wrote is reviewed.
-    if (actions.length === 0) return policy;
+    if (actions.length === 0) return [...policy, ...contract];
     const { value } = await this.provider.structured({
       task: "review",
       round,

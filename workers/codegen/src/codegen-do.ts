@@ -2,7 +2,7 @@ import type { Plan } from "@aidevos/core";
 import { configuredModels, createProvider, prompt, promptVersions } from "@aidevos/llm";
 import { knowledgeBaseOf } from "@aidevos/objects";
 import { type CodegenInput, type CodegenOutput, StageDO, type StageJob, type StageLog } from "@aidevos/pipeline";
-import { actionsToWrite } from "./action-code";
+import { actionsToWrite, modulesToWrite } from "./action-code";
 import { CodeGenerator, CodeRefiner, CodeReviewer } from "./code-generator";
 
 /** The words a request's knowledge is searched by: what the app is and what it does. */
@@ -59,6 +59,7 @@ export class CodegenDO extends StageDO<CodegenInput, CodegenOutput, Env> {
     for (const f of review) await log.warn(`review: ${f.rule} ${f.file ?? ""}:${f.line ?? ""} ${f.message}`);
     const written: string[] =
       "rewritten" in built ? (built.rewritten as string[]) : actionsToWrite(plan.spec).map((a) => a.name);
+    const modules = previous ? [] : modulesToWrite(plan.spec).map((m) => m.name);
     return {
       usage: provider.usage,
       output: {
@@ -69,7 +70,7 @@ export class CodegenDO extends StageDO<CodegenInput, CodegenOutput, Env> {
         // The arm's prompt when the updater chose one, so the run's outcome is credited to what it chose.
         prompt: arm?.prompt ?? prompt(previous ? "refine" : "code").version,
       },
-      summary: `${previous ? "refined" : "generated"} ${written.length} action(s)${written.length ? ` (${written.join(", ")})` : ""}, the compiler the rest (code ${bundle.hash.slice(0, 12)}), review: ${review.length} finding(s)${blocking ? `, ${blocking} blocking (sent to the refiner)` : ""}`,
+      summary: `${previous ? "refined" : "generated"} ${modules.length ? `${modules.length} module(s) (${modules.join(", ")}) and ` : ""}${written.length} action(s)${written.length ? ` (${written.join(", ")})` : ""}, the compiler the rest (code ${bundle.hash.slice(0, 12)}), review: ${review.length} finding(s)${blocking ? `, ${blocking} blocking (sent to the refiner)` : ""}`,
     };
   }
 }

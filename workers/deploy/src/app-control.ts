@@ -12,6 +12,7 @@ import { appHostOf, registryOf } from "@aidevos/objects";
 import { PLATFORM_TOKEN_SECRET, type SandboxOptions } from "@aidevos/sandbox";
 import { AppAccessStore } from "./app-access";
 import { CloudflareApiError, CloudflareClient, CloudflareDeployer, cloudflareConfig } from "./cloudflare";
+import type { StagedUpload } from "./cloudflare/deployer";
 import { publishLive } from "./publish";
 
 /** A run's request to make its bundle the app's next version. */
@@ -203,21 +204,77 @@ export class AppControlDO extends DurableObject<Env> {
     });
   }
 
+  /**
+   * Upload, record, go live, in that order: a version upload waits on Cloudflare until the Registry
+   * has recorded it, then is rolled out (a rollout Cloudflare refuses takes the record back); a script
+   * upload is live at once, so a record that fails takes it back on Cloudflare (the new Worker deleted,
+   * or the previous version uploaded again). Cloudflare and the Registry then never name different versions.
+   */
   private async record(request: AppDeploy): Promise<AppDeployResult> {
     const app = this.app;
     await this.checkContract(app, request);
     await this.checkLiveData(app, request);
+    const registry = registryOf(this.env);
     const { cloudflare, shipped } = await this.shipToCloudflare(app, request);
-    const deployed = await registryOf(this.env).deploy({
-      app,
-      spec: request.spec,
-      bundle: request.bundle,
-      runId: request.runId,
-      cloudflare,
-    });
+    const staged = this.ctx.storage.kv.get<StagedUpload>(`staged:${request.runId}`);
+    let deployed: Awaited<ReturnType<typeof registry.deploy>>;
+    try {
+      deployed = await registry.deploy({
+        app,
+        spec: request.spec,
+        bundle: request.bundle,
+        runId: request.runId,
+        cloudflare,
+      });
+    } catch (err) {
+      if (staged && !staged.rollout) await this.takeBack(app, request.runId, staged);
+      throw err;
+    }
+    if (staged?.rollout) {
+      // Not when a later version went live since (a retry of a run recorded long ago): it stays recorded, not live.
+      if ((await registry.live(app))?.version === deployed.version) {
+        try {
+          await deployer(this.env)!.goLive(staged.deployment.script, staged);
+        } catch (err) {
+          await registry.unrecord(app, request.runId);
+          throw err;
+        }
+      }
+    }
     // Also when the version was already recorded: the attempt that recorded it may have died before this.
     await publishLive(this.env, app);
     return { ok: true, ...deployed, ...(cloudflare ? { cloudflare } : {}), shipped };
+  }
+
+  /**
+   * A script upload went live but the Registry did not record it: Cloudflare goes back to what the
+   * Registry names. A first version's Worker is deleted; otherwise the live version's code is
+   * uploaded again (with the migration back, for a renamed class). The run's upload is forgotten, so a
+   * retry uploads again. A failure here is logged; the record's own error is what the run reports.
+   */
+  private async takeBack(app: string, runId: string, staged: StagedUpload): Promise<void> {
+    const script = staged.deployment.script;
+    try {
+      const registry = registryOf(this.env);
+      const live = await registry.live(app);
+      const previous = live ? await registry.liveCloudflare(app) : null;
+      if (!live || !previous || staged.createdScript) {
+        await deployer(this.env)!.deleteScript(script);
+        // The token went with the Worker: the next first upload sets it again.
+        const token = this.ctx.storage.kv.get<PlatformToken>(PLATFORM_TOKEN);
+        if (token) this.ctx.storage.kv.put(PLATFORM_TOKEN, { ...token, shipped: false } satisfies PlatformToken);
+      } else {
+        const [bundle, specs] = await Promise.all([registry.getBundle(app, live.version), registry.specs(app)]);
+        if (!bundle || !specs) throw new Error(`v${live.version} of ${app} has no code to upload again`);
+        const cf = deployer(this.env, { outboundOrigins: specs.spec.outbound ?? [] })!;
+        await cf.deploy(script, bundle, staged.deployment);
+      }
+      this.ctx.storage.sql.exec("DELETE FROM cloudflare_uploads WHERE run_id = ?", runId);
+      this.ctx.storage.kv.delete(`staged:${runId}`);
+    } catch (err) {
+      const why = err instanceof Error ? err.message : "the call failed";
+      console.warn(`${script} on Cloudflare could not be taken back after a failed Registry write: ${why}`);
+    }
   }
 
   /**
@@ -328,7 +385,10 @@ export class AppControlDO extends DurableObject<Env> {
     return name;
   }
 
-  /** The upload is kept per run before the Registry write, so a retried deploy never uploads twice. */
+  /**
+   * The upload is kept per run before the Registry write, so a retried deploy never uploads twice; a
+   * version upload is not live yet (record() rolls it out once it is recorded).
+   */
   private async shipToCloudflare(
     app: string,
     request: AppDeploy,
@@ -350,13 +410,16 @@ export class AppControlDO extends DurableObject<Env> {
     const previous = await registryOf(this.env).liveCloudflare(app);
     // An app deployed before the prefix keeps its Worker's name (the Registry holds it); a new one gets the prefix.
     const script = previous?.script ?? cf.scriptName(app);
-    const deployment = await cf.deploy(script, request.bundle, previous, request.canaryPercent);
-    // Kept before anything else can fail: a retry of this run then finds the upload and never makes another.
+    const staged = await cf.upload(script, request.bundle, previous, request.canaryPercent);
+    const deployment = staged.deployment;
+    // Kept before anything else can fail: a retry of this run then finds the upload and never makes
+    // another, and knows how to put it live (or take it back).
     this.ctx.storage.sql.exec(
       "INSERT INTO cloudflare_uploads (run_id, deployment) VALUES (?, ?)",
       request.runId,
       JSON.stringify(deployment),
     );
+    this.ctx.storage.kv.put(`staged:${request.runId}`, staged);
     if (!previous) {
       // The version is uploaded and recorded: a refused switch is said, not a failed deploy that a
       // retry could not redo (the gateway's route still serves the app; setting it again is idempotent).

@@ -14,15 +14,27 @@ export function mergeHistograms(a: number[], b: number[]): number[] {
   return a.map((n, i) => n + (b[i] ?? 0));
 }
 
-/** The bucket bound at or under which `p` percent of requests finished (the last finite bound for the overflow bucket). */
+/**
+ * The latency under which `p` percent of requests finished, estimated from the histogram: the rank is
+ * placed in the bucket that holds it and interpolated linearly between the bucket's bounds (requests
+ * assumed spread evenly within it), to a tenth of a millisecond. Reporting the bucket's upper bound
+ * instead read 10 ms for requests of 6 ms. The open-ended bucket has no upper bound: a rank there
+ * reads its lower bound, 10,000 ms, meaning "at least".
+ */
 export function histogramPercentile(hist: number[], p: number): number {
   const total = hist.reduce((a, b) => a + b, 0);
   if (total === 0) return 0;
-  const rank = Math.ceil((p / 100) * total);
+  const rank = (p / 100) * total;
   let seen = 0;
   for (let i = 0; i < hist.length; i++) {
-    seen += hist[i]!;
-    if (seen >= rank) return Number.isFinite(BOUNDS_MS[i]!) ? BOUNDS_MS[i]! : BOUNDS_MS[BOUNDS_MS.length - 2]!;
+    const n = hist[i] ?? 0;
+    if (n > 0 && seen + n >= rank) {
+      const low = i === 0 ? 0 : BOUNDS_MS[i - 1]!;
+      const high = BOUNDS_MS[i]!;
+      if (!Number.isFinite(high)) return low;
+      return Math.round((low + ((rank - seen) / n) * (high - low)) * 10) / 10;
+    }
+    seen += n;
   }
   return BOUNDS_MS[BOUNDS_MS.length - 2]!;
 }

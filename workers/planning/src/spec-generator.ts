@@ -54,6 +54,11 @@ export class SpecGenerator {
  */
 function keepGivenCode(spec: AppSpec, given: AppSpec): AppSpec {
   const code = new Map((given.actions ?? []).flatMap((a) => (a.code === undefined ? [] : [[a.name, a.code] as const])));
-  if (code.size === 0 || !spec.actions) return spec;
-  return { ...spec, actions: spec.actions.map((a) => (code.has(a.name) ? { ...a, code: code.get(a.name)! } : a)) };
+  // A module the spec gave code for (v3) is kept the same way.
+  const moduleCode = new Map(
+    (given.modules ?? []).flatMap((m) => (m.code === undefined ? [] : [[m.name, m.code] as const])),
+  );
+  const actions = spec.actions?.map((a) => (code.has(a.name) ? { ...a, code: code.get(a.name)! } : a));
+  const modules = spec.modules?.map((m) => (moduleCode.has(m.name) ? { ...m, code: moduleCode.get(m.name)! } : m));
+  return { ...spec, ...(actions ? { actions } : {}), ...(modules ? { modules } : {}) };
 }

@@ -35,19 +35,22 @@ export function pruneVersions(sql: SqlStorage, app: string, keep: number): numbe
     .toArray()
     .map((v) => Number(v.version))
     .filter((v) => !kept.has(v));
-  for (const version of dropped) {
-    const hashes = sql
-      .exec<Row>("SELECT hash FROM version_files WHERE app = ? AND version = ?", app, version)
-      .toArray()
-      .map((h) => String(h.hash));
-    sql.exec("DELETE FROM version_files WHERE app = ? AND version = ?", app, version);
-    sql.exec("DELETE FROM versions WHERE app = ? AND version = ?", app, version);
-    for (const hash of hashes)
-      sql.exec(
-        "DELETE FROM file_contents WHERE hash = ? AND NOT EXISTS (SELECT 1 FROM version_files WHERE hash = ?)",
-        hash,
-        hash,
-      );
-  }
+  for (const version of dropped) dropVersion(sql, app, version);
   return dropped;
+}
+
+/** Deletes one version with its files and any file content no other version shares. */
+export function dropVersion(sql: SqlStorage, app: string, version: number): void {
+  const hashes = sql
+    .exec<Row>("SELECT hash FROM version_files WHERE app = ? AND version = ?", app, version)
+    .toArray()
+    .map((h) => String(h.hash));
+  sql.exec("DELETE FROM version_files WHERE app = ? AND version = ?", app, version);
+  sql.exec("DELETE FROM versions WHERE app = ? AND version = ?", app, version);
+  for (const hash of hashes)
+    sql.exec(
+      "DELETE FROM file_contents WHERE hash = ? AND NOT EXISTS (SELECT 1 FROM version_files WHERE hash = ?)",
+      hash,
+      hash,
+    );
 }

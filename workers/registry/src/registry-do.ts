@@ -17,7 +17,7 @@ import {
   TERMINAL_RUN_STATUSES,
   type VersionChange,
 } from "@aidevos/core";
-import { pruneVersions } from "./prune";
+import { dropVersion, pruneVersions } from "./prune";
 
 export interface DeployRequest {
   app: string;
@@ -76,6 +76,10 @@ export class RegistryDO extends DurableObject<Env> {
       this.sql.exec(`CREATE TABLE IF NOT EXISTS runs (
         id TEXT PRIMARY KEY, status TEXT NOT NULL, stage TEXT, request TEXT NOT NULL, app TEXT, created_at TEXT NOT NULL)`);
       this.sql.exec("CREATE INDEX IF NOT EXISTS runs_by_time ON runs (created_at DESC, id DESC)");
+      // Set once a finished run past AIDEVOS_RUNS_KEPT has dropped everything but its summary.
+      const columns = this.sql.exec<Row>("PRAGMA table_info(runs)").toArray();
+      if (!columns.some((c) => c.name === "summarised"))
+        this.sql.exec("ALTER TABLE runs ADD COLUMN summarised INTEGER NOT NULL DEFAULT 0");
     });
   }
 
@@ -135,6 +139,49 @@ export class RegistryDO extends DurableObject<Env> {
       // Versions kept per app are bounded (13 identical versions from one flood were all kept).
       pruneVersions(this.sql, req.app, setting(this.env, "AIDEVOS_VERSIONS_KEPT"));
       return { version, created: true, url: appUrl(req.app, partition) };
+    });
+  }
+
+  /**
+   * Takes back the version a run recorded, while it is still the app's newest and live one: its
+   * deploy could not go live on Cloudflare, so the Registry must not name it. The version it replaced
+   * is live again (or the app is gone, when it was the first). False when there is nothing to take back.
+   */
+  async unrecord(app: string, runId: string): Promise<boolean> {
+    return this.ctx.storage.transactionSync(() => {
+      const v = this.sql
+        .exec<Row>(
+          "SELECT v.version FROM versions v JOIN apps a ON a.name = v.app WHERE v.app = ? AND v.run_id = ? AND a.live_version = v.version AND a.latest_version = v.version",
+          app,
+          runId,
+        )
+        .toArray()[0];
+      if (!v) return false;
+      const version = Number(v.version);
+      const made = this.sql
+        .exec<Row>(
+          "SELECT seq, from_version FROM history WHERE app = ? AND run_id = ? AND version = ? AND action IN ('create', 'update') ORDER BY seq DESC LIMIT 1",
+          app,
+          runId,
+          version,
+        )
+        .toArray()[0];
+      dropVersion(this.sql, app, version);
+      if (made) this.sql.exec("DELETE FROM history WHERE seq = ?", made.seq);
+      const before = made?.from_version ?? null;
+      if (before === null) {
+        this.sql.exec("DELETE FROM apps WHERE name = ?", app);
+        this.sql.exec("DELETE FROM history WHERE app = ?", app);
+        return true;
+      }
+      this.sql.exec(
+        "UPDATE apps SET live_version = ?, latest_version = (SELECT MAX(version) FROM versions WHERE app = ?), updated_at = ? WHERE name = ?",
+        Number(before),
+        app,
+        new Date().toISOString(),
+        app,
+      );
+      return true;
     });
   }
 
@@ -330,8 +377,12 @@ export class RegistryDO extends DurableObject<Env> {
     return { ok: true, version, fromVersion: version, cloudflare: { ...cloud, percentage: 100 } };
   }
 
-  /** Keeps the run index in step with a run's status; called by the run on every transition. */
-  async indexRun(run: RunSummary): Promise<void> {
+  /**
+   * Keeps the run index in step with a run's status; called by the run on every transition. When
+   * the run has finished, answers the finished runs past the newest AIDEVOS_RUNS_KEPT that still
+   * hold more than their summary (a few at a time): the caller has them summarised (RunDO.summarise).
+   */
+  async indexRun(run: RunSummary): Promise<string[]> {
     this.sql.exec(
       `INSERT INTO runs (id, status, stage, request, app, created_at) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET status = excluded.status, stage = excluded.stage, app = excluded.app`,
@@ -342,6 +393,20 @@ export class RegistryDO extends DurableObject<Env> {
       run.app,
       run.createdAt,
     );
+    if (!TERMINAL_RUN_STATUSES.includes(run.status)) return [];
+    const terminal = TERMINAL_RUN_STATUSES.map((s) => `'${s}'`).join(", ");
+    return this.sql
+      .exec<Row>(
+        `SELECT id FROM (SELECT id, summarised FROM runs WHERE status IN (${terminal}) ORDER BY created_at DESC, id DESC LIMIT -1 OFFSET ?) WHERE summarised = 0 LIMIT 20`,
+        setting(this.env, "AIDEVOS_RUNS_KEPT"),
+      )
+      .toArray()
+      .map((r) => String(r.id));
+  }
+
+  /** Runs that now hold their summary only. */
+  async runsSummarised(ids: string[]): Promise<void> {
+    for (const id of ids) this.sql.exec("UPDATE runs SET summarised = 1 WHERE id = ?", id);
   }
 
   /**

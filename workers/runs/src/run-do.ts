@@ -79,29 +79,31 @@ export class RunDO extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    ctx.blockConcurrencyWhile(async () => {
-      this.sql.exec(`CREATE TABLE IF NOT EXISTS run (
-        id TEXT PRIMARY KEY, request TEXT NOT NULL, input TEXT NOT NULL, body_hash TEXT NOT NULL,
-        options TEXT NOT NULL DEFAULT '{}', usage TEXT NOT NULL DEFAULT '{}',
-        status TEXT NOT NULL, stage TEXT, app_name TEXT, app_version INTEGER, app_url TEXT,
-        error_code TEXT, error_message TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)`);
-      this.sql.exec(`CREATE TABLE IF NOT EXISTS stages (
-        name TEXT PRIMARY KEY, position INTEGER NOT NULL, status TEXT NOT NULL, started_at TEXT, finished_at TEXT,
-        attempts INTEGER NOT NULL DEFAULT 0, rounds INTEGER NOT NULL DEFAULT 0, summary TEXT)`);
-      this.sql.exec(`CREATE TABLE IF NOT EXISTS events (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, type TEXT NOT NULL, stage TEXT,
-        level TEXT NOT NULL, message TEXT NOT NULL, data TEXT)`);
-      this.sql.exec(`CREATE TABLE IF NOT EXISTS reports (
-        stage TEXT NOT NULL, round INTEGER NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL,
-        PRIMARY KEY (stage, round, status, attempts))`);
-      this.sql.exec(`CREATE TABLE IF NOT EXISTS artifacts (
-        stage TEXT NOT NULL, round INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (stage, round))`);
-      this.sql.exec(`CREATE TABLE IF NOT EXISTS files (
-        round INTEGER NOT NULL, path TEXT NOT NULL, role TEXT NOT NULL, content TEXT NOT NULL,
-        PRIMARY KEY (round, path))`);
-      this.sql.exec(`CREATE TABLE IF NOT EXISTS outbox (
-        id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, stage TEXT, round INTEGER, payload TEXT)`);
-    });
+    ctx.blockConcurrencyWhile(async () => this.createTables());
+  }
+
+  private createTables(): void {
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS run (
+      id TEXT PRIMARY KEY, request TEXT NOT NULL, input TEXT NOT NULL, body_hash TEXT NOT NULL,
+      options TEXT NOT NULL DEFAULT '{}', usage TEXT NOT NULL DEFAULT '{}',
+      status TEXT NOT NULL, stage TEXT, app_name TEXT, app_version INTEGER, app_url TEXT,
+      error_code TEXT, error_message TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)`);
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS stages (
+      name TEXT PRIMARY KEY, position INTEGER NOT NULL, status TEXT NOT NULL, started_at TEXT, finished_at TEXT,
+      attempts INTEGER NOT NULL DEFAULT 0, rounds INTEGER NOT NULL DEFAULT 0, summary TEXT)`);
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS events (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, type TEXT NOT NULL, stage TEXT,
+      level TEXT NOT NULL, message TEXT NOT NULL, data TEXT)`);
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS reports (
+      stage TEXT NOT NULL, round INTEGER NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL,
+      PRIMARY KEY (stage, round, status, attempts))`);
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS artifacts (
+      stage TEXT NOT NULL, round INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (stage, round))`);
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS files (
+      round INTEGER NOT NULL, path TEXT NOT NULL, role TEXT NOT NULL, content TEXT NOT NULL,
+      PRIMARY KEY (round, path))`);
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS outbox (
+      id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, stage TEXT, round INTEGER, payload TEXT)`);
   }
 
   /** Creates the run, or returns it when the same Idempotency-Key and body come again. */
@@ -258,6 +260,63 @@ export class RunDO extends DurableObject<Env> {
       await this.drain();
     }
     return this.view(this.row()!);
+  }
+
+  /**
+   * Keeps this finished run's summary (id, status, stage, app, request, error, usage, times, stage
+   * states) and drops the rest: events (one stays, saying so), artifacts, generated files, the
+   * planning input, and every stage's records. Past AIDEVOS_RUNS_KEPT, about 1.7 MB a run was kept
+   * forever (issue 27). False while the run or one of its stages is unfinished.
+   */
+  async summarise(): Promise<boolean> {
+    const row = this.row();
+    if (!row || !TERMINAL_RUN_STATUSES.includes(row.status)) return false;
+    if (this.ctx.storage.kv.get("summarised")) return true;
+    // A hand-off still owed (the index, the slot's release) is delivered first.
+    if (this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n > 0) return false;
+    for (const stage of STAGES) if (!(await stageOf(this.env, stage, this.id).forget())) return false;
+    // Everything goes and the summary is written back: deleted rows alone would leave the file as large.
+    await this.ctx.blockConcurrencyWhile(async () => {
+      const stages = this.sql.exec<Record<string, SqlStorageValue>>("SELECT * FROM stages").toArray();
+      const { input: _input, ...kept } = this.row()!;
+      await this.ctx.storage.deleteAll();
+      this.createTables();
+      const columns = ["input", ...Object.keys(kept)];
+      this.sql.exec(
+        `INSERT INTO run (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`,
+        "{}",
+        ...Object.values(kept),
+      );
+      for (const stage of stages) {
+        const names = Object.keys(stage);
+        this.sql.exec(
+          `INSERT INTO stages (${names.join(", ")}) VALUES (${names.map(() => "?").join(", ")})`,
+          ...Object.values(stage),
+        );
+      }
+      this.event(
+        "run",
+        null,
+        "info",
+        "this run is summarised: it is older than the newest finished runs kept whole (AIDEVOS_RUNS_KEPT), so its events, tests and files were dropped",
+      );
+      this.ctx.storage.kv.put("summarised", true);
+    });
+    return true;
+  }
+
+  /** Has the runs the Registry names summarised; each that could not be is named again next time. */
+  private async summariseOlder(ids: string[]): Promise<void> {
+    const done: string[] = [];
+    for (const id of ids) {
+      try {
+        const run = runOf(this.env, id);
+        if (run && (await run.summarise())) done.push(id);
+      } catch (err) {
+        console.warn("could not summarise run", id, String(err));
+      }
+    }
+    if (done.length) await registryOf(this.env).runsSummarised(done);
   }
 
   /** A stage's account of one round. Recorded once per (stage, round, status, attempt); repeats are acknowledged. */
@@ -490,7 +549,8 @@ export class RunDO extends DurableObject<Env> {
   private async send(item: OutboxRow): Promise<void> {
     if (item.kind === "index") {
       const row = this.row()!;
-      await registryOf(this.env).indexRun({
+      const registry = registryOf(this.env);
+      const older = await registry.indexRun({
         id: row.id,
         status: row.status,
         stage: row.stage,
@@ -498,6 +558,7 @@ export class RunDO extends DurableObject<Env> {
         app: row.app_name ?? (JSON.parse(row.input) as PlanningInput).app ?? null,
         createdAt: row.created_at,
       });
+      await this.summariseOlder(older);
       return;
     }
     if (item.kind === "release") {

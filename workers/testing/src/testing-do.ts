@@ -154,7 +154,7 @@ export class TestingDO extends StageDO<TestingInput, TestingOutput, Env> {
     };
     try {
       return await body(async (key, request) => {
-        // What the live host tells a perKey app about its partition (workers/deploy app-host.ts).
+        // What the live host tells a perKey app about its partition (workers/deploy app-host/host.ts).
         const req = new Request(request);
         this.at(`examples: ${req.method} ${new URL(req.url).pathname}`);
         req.headers.delete(PARTITION_KEY_HEADER);

@@ -1,6 +1,7 @@
 import { parse } from "acorn";
 import { z } from "zod";
 import { sourceRegexProblem } from "./code-regex";
+import { type AnyNode, importsIn } from "./imports";
 
 /**
  * AppSpec v3 accounts, ownership and modules (docs/appspec.md, "v3 additions"): the parts of the
@@ -13,11 +14,15 @@ const ModuleName = z
   .string()
   .regex(/^[a-z][a-z0-9-]{0,39}$/, "must match ^[a-z][a-z0-9-]{0,39}$ (lower-case letters, digits, dashes)");
 
-/** Shared code: an ES module actions and other modules import as `./<name>.js`. */
+/**
+ * Shared code: an ES module actions and other modules import as `./<name>.js`. Like an action's,
+ * its `code` may be left out for code generation to write from the description (with a model);
+ * offline every module brings its code.
+ */
 export const Module = z.strictObject({
   name: ModuleName,
   description: z.string().max(2000).optional(),
-  code: z.string().min(1).max(100_000),
+  code: z.string().min(1).max(100_000).optional(),
 });
 export type Module = z.infer<typeof Module>;
 
@@ -91,8 +96,6 @@ export function checkAccounts(spec: OwnedSpec, ctx: IssueSink): void {
   });
 }
 
-type AnyNode = { type: string; [key: string]: any };
-
 /** Every module specifier a piece of code imports or re-exports (static and dynamic), or null when it does not parse. */
 function importsOf(code: string): string[] | null {
   let program: AnyNode;
@@ -101,25 +104,7 @@ function importsOf(code: string): string[] | null {
   } catch {
     return null;
   }
-  const found: string[] = [];
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) {
-      for (const child of node) visit(child);
-      return;
-    }
-    if (!node || typeof node !== "object") return;
-    const n = node as AnyNode;
-    if (
-      (n.type === "ImportDeclaration" || n.type === "ExportNamedDeclaration" || n.type === "ExportAllDeclaration") &&
-      n.source
-    )
-      found.push(String(n.source.value));
-    if (n.type === "ImportExpression")
-      found.push(n.source?.type === "Literal" ? String(n.source.value) : "(a computed specifier)");
-    for (const [key, value] of Object.entries(n)) if (key !== "type" && typeof value === "object") visit(value);
-  };
-  visit(program.body);
-  return found;
+  return importsIn(program).map((i) => i.specifier);
 }
 
 const MODULE_SPECIFIER = /^\.\/([a-z][a-z0-9-]{0,39})\.js$/;
@@ -176,7 +161,7 @@ export function checkModules(spec: OwnedSpec, ctx: IssueSink): void {
   modules.forEach((m, i) => {
     edges.set(m.name, checkImports(m.code, ["modules", i, "code"], `module ${m.name}`));
     // Modules run on the sandbox's linear-time regex engine, as actions do (code-regex.ts).
-    const regex = sourceRegexProblem(m.code);
+    const regex = m.code === undefined ? null : sourceRegexProblem(m.code);
     if (regex) ctx.addIssue({ code: "custom", path: ["modules", i, "code"], message: `module ${m.name}: ${regex}` });
   });
   // Depth-first search for a cycle; each cycle is reported once, at its first module.

@@ -2,6 +2,7 @@ import { parse } from "acorn";
 import { z } from "zod";
 import { codeRegexProblem } from "./code-regex";
 import { Examples } from "./examples";
+import { type AnyNode, importsIn } from "./imports";
 import { isObjectName, OBJECT_NAME_MESSAGE } from "./names";
 
 /**
@@ -25,6 +26,10 @@ function pathProblem(path: string): string | null {
   if (path === "/") return null;
   const segments = path.split("/").slice(1);
   if (segments.length > 10) return "has more than 10 segments";
+  // `/{plural}/{id}/files/{field}` is a file route (AppSpec v3 "Files"), answered by the platform with
+  // streamed bodies up to 10 MiB: an action there would shadow it or take a body the 1 MiB limit skips.
+  if (segments.length === 4 && segments[2] === "files")
+    return `${path} is shaped like a file route (/{plural}/{id}/files/{field}), which the platform answers`;
   const params = new Set<string>();
   for (const segment of segments) {
     if (PARAM_SEGMENT.test(segment)) {
@@ -76,8 +81,6 @@ export function routeShape(action: Pick<Action, "method" | "path">): string {
   return `${action.method} /${segments.map((s) => (s.startsWith(":") ? ":" : s)).join("/")}`;
 }
 
-type AnyNode = { type: string; [key: string]: any };
-
 /** Why action code is not an ES module with a default export whose regexes run in linear time, or null. */
 function actionCodeProblem(code: string): string | null {
   let program: AnyNode;
@@ -103,24 +106,9 @@ function actionCodeProblem(code: string): string | null {
  * no bare or URL specifiers, no `../`, and no dynamic `import()`, whose specifier is known only when it runs.
  */
 function importProblem(program: AnyNode): string | null {
-  const found: string[] = [];
-  let dynamic = false;
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) {
-      for (const child of node) visit(child);
-      return;
-    }
-    if (!node || typeof node !== "object") return;
-    const n = node as AnyNode;
-    if (n.type === "ImportExpression") dynamic = true;
-    else if (
-      (n.type === "ImportDeclaration" || n.type === "ExportNamedDeclaration" || n.type === "ExportAllDeclaration") &&
-      n.source
-    )
-      found.push(String(n.source.value));
-    for (const [key, value] of Object.entries(n)) if (key !== "type" && typeof value === "object") visit(value);
-  };
-  visit(program.body);
+  const imports = importsIn(program);
+  const dynamic = imports.some((i) => i.dynamic);
+  const found = imports.filter((i) => !i.dynamic).map((i) => i.specifier);
   if (dynamic)
     return "uses import(): action code imports only the app's own modules, statically (`import … from './<module>.js'`)";
   const refused = found.find((specifier) => !/^\.\/[A-Za-z0-9_-]+\.js$/.test(specifier));

@@ -1,3 +1,4 @@
+import { scalarFieldSchema } from "./field-schema";
 import type { ContractSpec } from "./routes";
 
 /*
@@ -17,33 +18,7 @@ function accountFieldSchemas(spec: ContractSpec): Record<string, Json> {
   const out: Record<string, Json> = {};
   for (const [name, field] of Object.entries(spec.accounts?.fields ?? {})) {
     const nullable = !field.required;
-    const type = (t: string) => (nullable ? [t, "null"] : t);
-    const schema: Json = {};
-    switch (field.type) {
-      case "string":
-        schema.type = type("string");
-        if (field.minLength !== undefined) schema.minLength = field.minLength;
-        if (field.maxLength !== undefined) schema.maxLength = field.maxLength;
-        if (field.pattern !== undefined) schema.pattern = field.pattern;
-        break;
-      case "integer":
-      case "number":
-        schema.type = type(field.type);
-        if (field.min !== undefined) schema.minimum = field.min;
-        if (field.max !== undefined) schema.maximum = field.max;
-        break;
-      case "boolean":
-        schema.type = type("boolean");
-        break;
-      case "enum":
-        schema.type = type("string");
-        schema.enum = nullable ? [...field.values, null] : [...field.values];
-        break;
-      case "datetime":
-        schema.type = type("string");
-        schema.format = "date-time";
-        break;
-    }
+    const schema = scalarFieldSchema(field, nullable);
     if (field.unique) schema.description = "unique among the app's users";
     out[name] = schema;
   }

@@ -2,6 +2,7 @@ import type { Action, ExampleStep } from "../appspec";
 import type { Entity, Field } from "../appspec/schema";
 import { addAccounts } from "./accounts";
 import { dataFieldSchema, dataListParameters, fileRoutePaths, multipartContent } from "./data-document";
+import { scalarFieldSchema } from "./field-schema";
 import { type ContractRoute, type ContractSpec, contractRoutes, routeKey, schemaName } from "./routes";
 
 /** An OpenAPI 3.1 document as plain JSON (no library types: the document is data). */
@@ -50,36 +51,7 @@ function errorResponses(names: ErrorName[]): Json {
 /** The JSON Schema of a field's value; `nullable` adds null (optional fields read as null). */
 function fieldSchema(field: Field, nullable: boolean): Json {
   const schema: Json = dataFieldSchema(field, nullable, fieldSchema) ?? {};
-  const type = (t: string) => (nullable ? [t, "null"] : t);
-  switch (field.type) {
-    case "string":
-      schema.type = type("string");
-      if (field.minLength !== undefined) schema.minLength = field.minLength;
-      if (field.maxLength !== undefined) schema.maxLength = field.maxLength;
-      if (field.pattern !== undefined) schema.pattern = field.pattern;
-      break;
-    case "integer":
-    case "number":
-      schema.type = type(field.type);
-      if (field.min !== undefined) schema.minimum = field.min;
-      if (field.max !== undefined) schema.maximum = field.max;
-      break;
-    case "boolean":
-      schema.type = type("boolean");
-      break;
-    case "enum":
-      schema.type = type("string");
-      schema.enum = nullable ? [...field.values, null] : [...field.values];
-      break;
-    case "datetime":
-      schema.type = type("string");
-      schema.format = "date-time";
-      break;
-    case "ref":
-      schema.type = type("string");
-      schema.description = `the id of a ${field.entity} in the same partition (on delete: ${field.onDelete ?? "restrict"})`;
-      break;
-  }
+  scalarFieldSchema(field, nullable, schema);
   if (field.default !== undefined) schema.default = field.default;
   if (field.description !== undefined)
     schema.description = schema.description ? `${field.description} (${schema.description})` : field.description;

@@ -26,6 +26,11 @@ export const QuotaSettings = {
   AIDEVOS_MAX_USAGE_KEYS_PER_DAY: count(1000),
   /** Versions the Registry keeps per app (at least 2); older ones are pruned, never the live one or its rollback target. */
   AIDEVOS_VERSIONS_KEPT: count(20, 2),
+  /**
+   * Finished runs kept whole (events, artifacts, generated files, stage records); older ones are summarised:
+   * id, status, stage, app, request and times stay, the rest is dropped.
+   */
+  AIDEVOS_RUNS_KEPT: count(500),
   /** Members one channel room (a channel of one partition) holds; the next is closed with 1008. */
   AIDEVOS_MAX_ROOM_MEMBERS: count(500),
   /** Frames a member may send a second; the one past it closes the member with 1008. */

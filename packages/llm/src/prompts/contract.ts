@@ -11,15 +11,22 @@ export const CTX_API: readonly (readonly [member: string, what: string])[] = [
     "`params`, `query`, `key`",
     "path parameters (decoded), the query as `URLSearchParams`, the partition key of a `perKey` app (`null` in a `single` one)",
   ],
-  ["`body()`", "the parsed JSON body; an empty or invalid body answers 400 `invalid_json`, over 1 MiB 413"],
+  [
+    "`body()`",
+    "the parsed JSON body; an empty or invalid body answers 400 `invalid_json`, over 1 MiB 413. v3: the request's body may instead be read once as text, bytes or form data (`await req.text()`, `req.arrayBuffer()`, `req.formData()`)",
+  ],
   [
     "`entities.<plural>`",
-    '`create(values)`, `get(id)` (throws `not_found`), `update(id, changes)`, `delete(id)`, `list({ where, sort, limit, cursor })` → `{ items, nextCursor }`, `increment(id, field, by = 1)`: the same validation, constraints and errors as over HTTP. `where` maps a field to a value or to `{ gt, gte, lt, lte }`; `sort` is the query\'s (`"-points,qty"`)',
+    "`create(values)`, `get(id)` (throws `not_found`), `update(id, changes)`, `delete(id)`, `list({ where, q, sort, limit, cursor })` → `{ items, nextCursor }`, `increment(id, field, by = 1)`: the same validation, constraints and errors as over HTTP. `where` maps a field to a value or to `{ gt, gte, lt, lte }`, v3 also `{ in: [...] }` (at most 50 values), `{ prefix }` (a string field) or `{ has }` (an array field); `q` is a full-text search of the entity's `search` fields; `sort` is the query's (`\"-points,qty\"`, also `createdAt` and `updatedAt`). v3: `file(id, field)` → `{ body: ArrayBuffer, contentType, size }` or `undefined`",
   ],
   ["`counters.<name>`", "`get()` → the value, `increment(by = 1)` → the new value"],
   [
     "`kv`",
     '`get(key)` → the value or `undefined`, `put(key, value, { ttlSeconds }?)`, `delete(key)`, `list(prefix = "")` → `[{ key, value }]` in key order, at most 1,000. JSON values per partition, keys of 1 to 512 characters, values up to 1 MiB as JSON, in the app\'s SQLite',
+  ],
+  [
+    "`files`",
+    'v3: `put(key, body, { contentType }?)` (a string, ArrayBuffer, typed array or stream, up to 10 MiB), `get(key)` → `{ body: ArrayBuffer, contentType, size }` or `undefined`, `delete(key)`, `list(prefix = "")` → `[{ key, size, contentType }]` in key order, at most 1,000. Blobs per partition in object storage (R2), keys of 1 to 512 characters, a namespace apart from `file` fields',
   ],
   [
     "`json(value, status = 200, headers?)`, `text(s, …)`, `html(s, …)`, `redirect(url, status = 302)`",
@@ -60,6 +67,7 @@ const CTX_MEMBERS = [
   "entities",
   "counters",
   "kv",
+  "files",
   "json",
   "text",
   "html",
@@ -87,6 +95,10 @@ export const HTTP_RULES: readonly string[] = [
   'An entity with `"owner": "user"` gets a read-only `ownerId`.',
   "Actions are the app's own code: `ctx.entities` is not scoped (filter with `where: { ownerId: ctx.user.id }`), and a create on an owned entity takes `ownerId` from its values, else `ctx.user.id`, else answers 400.",
   "Modules run in the sandbox under the same rules as actions.",
+  "A `json` field holds any JSON value (at most `maxBytes` of compact JSON, default 65,536) and cannot be filtered or sorted; an `array` field holds a list of its `items` (at most `maxItems`, default 100) and is filtered only by `{field}[has]=v`.",
+  "Lists also filter by `{field}[in]=a,b` (at most 50 values; a comma inside a value is `%2C`) and `{field}[prefix]=text` (case-sensitive, no wildcards); `createdAt` and `updatedAt` are always sortable and range-filterable.",
+  "An entity with `search` takes `?q=` (and `list({ q })`): every word must match a word of the record (a trailing `*` matches a prefix), case and accents ignored, best matches first unless `sort` is given; `q` on an entity without `search` answers 400.",
+  "A `file` field reads `{ size, contentType, sha256 }` or `null`: its bytes are uploaded with `PUT B/{plural}/{id}/files/{field}` and read with `GET` on the same path, and in a JSON body it takes only `null` (deleting the file).",
 ];
 
 /** The contract as the prompts carry it: the stable, cached part of every code call. */

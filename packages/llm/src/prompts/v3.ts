@@ -28,7 +28,8 @@ steps). Leave every action's code out: code generation writes it, one action at 
 When the request has users who sign up or log in, add "accounts" (never hand-written password hashing or
 tokens) and mark each entity whose records belong to one user "owner": "user" ("read": "public" when anyone
 may read them); examples sign up, save the token and send it as "authorization": "Bearer {{token}}".
-Code several actions share goes in "modules" ({ name, code }), imported as ./<name>.js.
+Code several actions share goes in "modules" ({ name, description }: what it exports, with the arguments),
+imported as ./<name>.js; leave a module's code out, as an action's: code generation writes it first.
 If <input> carries a spec, keep it and its code unless the request asks for a change. If <input> carries
 currentSpec (the live app), start from it and change only what the request needs: keep its actions and their
 code as they are, and leave out the code only of actions the request changes or adds. Keep the app's name.
@@ -42,7 +43,7 @@ Before you answer, check each of these and fix the spec if one fails:
 5. Against currentSpec: no route, entity or field removed or renamed, no field newly required, no type
    changed, no constraint tightened unless the request asks for exactly that; new fields are optional or
    have a default. A breaking change fails the run.
-6. No action has code, and nothing is in the spec that was not asked for.`;
+6. No action or module has code, and nothing is in the spec that was not asked for.`;
 
 // ── Code ─────────────────────────────────────────────────────────────────────────────────────────
 const CODE_EXAMPLE = `Worked example. For an action total, GET /total, "Sums cents over every tip and answers { total }", on

@@ -9,6 +9,8 @@ interface FixtureCall {
   round?: number;
   /** The action a code or refine answer is for (one call per action). */
   action?: string;
+  /** The shared module a code answer is for (one call per module). */
+  module?: string;
   /** Recorded with this text among the retrieved knowledge: chosen only when the call carries it too. */
   requiresKnowledge?: string;
   /**
@@ -39,12 +41,9 @@ export interface Fixture {
 }
 
 class ReplayMissError extends AidevosError {
-  constructor(fixture: string, task: LlmTask, round: number, action?: string) {
-    super(
-      "replay_missing",
-      `fixture "${fixture}" has no recorded answer for ${task}${action ? ` of action ${action}` : ""} in round ${round}`,
-      422,
-    );
+  constructor(fixture: string, task: LlmTask, round: number, action?: string, module?: string) {
+    const of = action ? ` of action ${action}` : module ? ` of module ${module}` : "";
+    super("replay_missing", `fixture "${fixture}" has no recorded answer for ${task}${of} in round ${round}`, 422);
   }
 }
 
@@ -69,10 +68,11 @@ export class ReplayProvider implements LlmProvider {
           c.task === call.task &&
           knows(c) &&
           (c.action === undefined || c.action === call.action) &&
+          (c.module === undefined || c.module === call.module) &&
           (c.round === undefined || c.round === round),
       )
       .sort((a, b) => rank(b) - rank(a));
-    if (entries.length === 0) throw new ReplayMissError(this.fixture.name, call.task, round, call.action);
+    if (entries.length === 0) throw new ReplayMissError(this.fixture.name, call.task, round, call.action, call.module);
     let usage = NO_USAGE;
     for (const entry of entries) {
       usage = addUsage(usage, entry.usage ?? NO_USAGE);

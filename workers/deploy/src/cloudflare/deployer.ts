@@ -18,6 +18,14 @@ export interface CloudDeployment {
   percentage: number;
 }
 
+/** An uploaded version, and what puts it live: a rollout for a version upload, nothing for a script upload. */
+export interface StagedUpload {
+  deployment: CloudDeployment;
+  rollout: { version_id: string; percentage: number }[] | null;
+  /** The upload created the script (there was none under its name). */
+  createdScript: boolean;
+}
+
 type Migration = {
   old_tag?: string;
   new_tag: string;
@@ -26,7 +34,33 @@ type Migration = {
 };
 
 function nextTag(tag: string | null): string {
-  return `v${tag ? Number(tag.slice(1)) + 1 : 1}`;
+  return `v${Number(/(\d+)$/.exec(tag ?? "")?.[1] ?? 0) + 1}`;
+}
+
+/** What Cloudflare holds under a script name now. */
+interface LiveScript {
+  /** The tag of the last migration the script took (null: none yet). */
+  migrationTag: string | null;
+  tags: string[];
+}
+
+/**
+ * The migration an upload of `className` needs on top of what the script holds now. Cloudflare applies
+ * a migration only when its `old_tag` is the script's tag, so the tag is read from Cloudflare, not
+ * taken from the Registry: an upload whose answer was lost (a killed deploy) moved it on already.
+ * The live tag stands for the Registry's class when the Registry knows that tag; a tag it does not
+ * know was set by such a lost upload of this app, whose class is the bundle's.
+ */
+function migrationFor(live: LiveScript | null, previous: CloudDeployment | null, className: string) {
+  const tag = live?.migrationTag ?? null;
+  if (!tag) return { new_tag: nextTag(null), new_sqlite_classes: [className] } satisfies Migration;
+  const liveClass = previous && previous.migrationTag === tag ? previous.className : className;
+  if (liveClass === className) return undefined;
+  return {
+    old_tag: tag,
+    new_tag: nextTag(tag),
+    renamed_classes: [{ from: liveClass, to: className }],
+  } satisfies Migration;
 }
 
 /**
@@ -47,7 +81,12 @@ function tailConsumers(tailConsumer: string | undefined) {
 /** The tag every app Worker carries (script metadata `tags`). */
 const OWN_TAG = "aidevos-app";
 
-function upload(bundle: CodeBundle, sandbox: SandboxOptions, tailConsumer?: string, migrations?: Migration): FormData {
+function uploadForm(
+  bundle: CodeBundle,
+  sandbox: SandboxOptions,
+  tailConsumer?: string,
+  migrations?: Migration,
+): FormData {
   const app = sandboxedApp(bundle, sandbox);
   const metadata = {
     main_module: app.mainModule,
@@ -70,14 +109,6 @@ function upload(bundle: CodeBundle, sandbox: SandboxOptions, tailConsumer?: stri
     form.append(name, new Blob([content], { type: "application/javascript+module" }), name);
   }
   return form;
-}
-
-/** The migration already happened (a deploy that failed after the upload): upload again without it. */
-function alreadyMigrated(err: unknown): boolean {
-  return (
-    err instanceof CloudflareApiError &&
-    err.errors.some((e) => /already (exists|depended)|migration tag/i.test(e.message))
-  );
 }
 
 /**
@@ -123,7 +154,7 @@ export class CloudflareDeployer {
    * Before a first upload: a Worker of that name that AIDevOS did not make (the gateway itself, or
    * any Worker without our tag) is refused with script_name_taken, never overwritten.
    */
-  private async claim(script: string): Promise<void> {
+  private claim(script: string, live: LiveScript | null): void {
     const taken = (why: string) =>
       new AidevosError(
         "script_name_taken",
@@ -133,73 +164,111 @@ export class CloudflareDeployer {
     // A dispatch namespace holds app Workers only: nothing else of the account can be there.
     if (this.client.usesDispatchNamespace) return;
     if (script === this.tailConsumer) throw taken("the AIDevOS gateway");
-    const list = await this.client.call<{ id?: string; tags?: string[] | null }[]>("GET", this.client.scriptPath(""));
-    const found = (list ?? []).find((s) => s.id === script);
-    if (found && !(found.tags ?? []).includes(OWN_TAG)) throw taken("a Worker AIDevOS did not create");
+    if (live && !live.tags.includes(OWN_TAG)) throw taken("a Worker AIDevOS did not create");
   }
 
+  /**
+   * The script's migration tag and tags, as wrangler reads them before an upload: from the account's
+   * list of scripts, or the namespace's script (404: none yet).
+   */
+  private async liveScript(script: string): Promise<LiveScript | null> {
+    type Found = { id?: string; tags?: string[] | null; migration_tag?: string | null };
+    const live = (found: Found) => ({ migrationTag: found.migration_tag ?? null, tags: found.tags ?? [] });
+    if (this.client.usesDispatchNamespace) {
+      try {
+        const found = await this.client.call<{ script?: Found }>("GET", this.client.scriptPath(script));
+        return live(found?.script ?? {});
+      } catch (err) {
+        if (err instanceof CloudflareApiError && err.httpStatus === 404) return null;
+        throw err;
+      }
+    }
+    const list = await this.client.call<Found[]>("GET", this.client.scriptPath(""));
+    const found = (list ?? []).find((s) => s.id === script);
+    return found ? live(found) : null;
+  }
+
+  /** Uploads a version and puts it live (`upload`, then `goLive`). */
   async deploy(
     script: string,
     bundle: CodeBundle,
     previous: CloudDeployment | null,
     canaryPercent?: number,
   ): Promise<CloudDeployment> {
-    const needsMigration = !previous || previous.className !== bundle.className;
-    if (!previous) await this.claim(script);
-    if (needsMigration || this.client.usesDispatchNamespace) {
-      const migration: Migration | undefined = !previous
-        ? { new_tag: nextTag(null), new_sqlite_classes: [bundle.className] }
-        : previous.className !== bundle.className
-          ? {
-              old_tag: previous.migrationTag,
-              new_tag: nextTag(previous.migrationTag),
-              renamed_classes: [{ from: previous.className, to: bundle.className }],
-            }
-          : undefined;
-      let result: { id?: string; etag?: string };
-      try {
-        result = await this.client.call(
-          "PUT",
-          this.client.scriptPath(script),
-          upload(bundle, this.sandbox, this.tailConsumer, migration),
-        );
-      } catch (err) {
-        if (!migration || !alreadyMigrated(err)) throw err;
-        result = await this.client.call(
-          "PUT",
-          this.client.scriptPath(script),
-          upload(bundle, this.sandbox, this.tailConsumer),
-        );
-      }
+    const staged = await this.upload(script, bundle, previous, canaryPercent);
+    await this.goLive(script, staged);
+    return staged.deployment;
+  }
+
+  /**
+   * Uploads a version. A first version, a renamed class and every upload into a dispatch namespace
+   * are script uploads, live at once (`rollout` null), carrying the migration the script's live tag
+   * calls for, in one upload; any other is a version upload, live only once `goLive` rolls it out, so
+   * the Registry can record it first.
+   */
+  async upload(
+    script: string,
+    bundle: CodeBundle,
+    previous: CloudDeployment | null,
+    canaryPercent?: number,
+  ): Promise<StagedUpload> {
+    if (!previous || previous.className !== bundle.className || this.client.usesDispatchNamespace) {
+      const live = await this.liveScript(script);
+      if (!previous) this.claim(script, live);
+      const migration = migrationFor(live, previous, bundle.className);
+      const result = await this.client.call<{ id?: string; etag?: string }>(
+        "PUT",
+        this.client.scriptPath(script),
+        uploadForm(bundle, this.sandbox, this.tailConsumer, migration),
+      );
       const versionId = this.client.usesDispatchNamespace
         ? String(result?.etag ?? result?.id ?? "")
         : await this.latestVersion(script);
-      return {
+      const deployment = {
         script,
         versionId,
-        migrationTag: migration?.new_tag ?? previous!.migrationTag,
+        migrationTag: migration?.new_tag ?? live!.migrationTag!,
         className: bundle.className,
         percentage: 100,
       };
+      return { deployment, rollout: null, createdScript: live === null };
     }
     const version = await this.client.call<{ id: string }>(
       "POST",
       `/workers/scripts/${script}/versions`,
-      upload(bundle, this.sandbox),
+      uploadForm(bundle, this.sandbox),
     );
-    await this.patchTailConsumer(script);
     const percentage = canaryPercent ?? 100;
-    await this.rollOut(script, [
-      { version_id: version.id, percentage },
-      ...(percentage < 100 ? [{ version_id: previous.versionId, percentage: 100 - percentage }] : []),
-    ]);
     return {
-      script,
-      versionId: version.id,
-      migrationTag: previous.migrationTag,
-      className: bundle.className,
-      percentage,
+      deployment: {
+        script,
+        versionId: version.id,
+        migrationTag: previous.migrationTag,
+        className: bundle.className,
+        percentage,
+      },
+      rollout: [
+        { version_id: version.id, percentage },
+        ...(percentage < 100 ? [{ version_id: previous.versionId, percentage: 100 - percentage }] : []),
+      ],
+      createdScript: false,
     };
+  }
+
+  /** Puts an uploaded version on its share of the traffic; a script upload is live already. Doing it twice changes nothing. */
+  async goLive(script: string, staged: StagedUpload): Promise<void> {
+    if (!staged.rollout) return;
+    await this.patchTailConsumer(script);
+    await this.rollOut(script, staged.rollout);
+  }
+
+  /** Removes an app's Worker (a first upload taken back); one that is gone already is done. */
+  async deleteScript(script: string): Promise<void> {
+    try {
+      await this.client.call("DELETE", this.client.scriptPath(script));
+    } catch (err) {
+      if (!(err instanceof CloudflareApiError && err.httpStatus === 404)) throw err;
+    }
   }
 
   /**

@@ -32,6 +32,42 @@ export interface FilePutOptions {
 
 class TooLarge extends Error {}
 
+/** How much a streamed upload gathers before hashing and passing it on. */
+const BLOCK_BYTES = 256 * 1024;
+
+/**
+ * Gathers an upload's chunks (4 KiB each as they arrive from the app by RPC) into blocks, hashes each
+ * block and passes it on: every stage after this one (the length check, the bucket) then sees forty
+ * calls for 10 MiB instead of 2,560.
+ */
+function rechunked(hashing: WritableStreamDefaultWriter<Uint8Array>): TransformStream<Uint8Array, Uint8Array> {
+  let block = new Uint8Array(BLOCK_BYTES);
+  let filled = 0;
+  const pass = async (controller: TransformStreamDefaultController<Uint8Array>) => {
+    const out = block.subarray(0, filled);
+    block = new Uint8Array(BLOCK_BYTES);
+    filled = 0;
+    await hashing.write(out);
+    controller.enqueue(out);
+  };
+  return new TransformStream<Uint8Array, Uint8Array>({
+    async transform(chunk, controller) {
+      let at = 0;
+      while (at < chunk.byteLength) {
+        const n = Math.min(chunk.byteLength - at, BLOCK_BYTES - filled);
+        block.set(chunk.subarray(at, at + n), filled);
+        filled += n;
+        at += n;
+        if (filled === BLOCK_BYTES) await pass(controller);
+      }
+    },
+    async flush(controller) {
+      if (filled > 0) await pass(controller);
+      await hashing.close();
+    },
+  });
+}
+
 const hex = (buffer: ArrayBuffer) => [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("");
 
 function bytesOf(body: string | ArrayBuffer | ArrayBufferView): Uint8Array {
@@ -60,6 +96,17 @@ export async function putFile(
     return { ok: false, tooLarge: true };
   }
   const digest = new crypto.DigestStream("SHA-256");
+  if (options.length !== null) {
+    // A declared length within maxBytes: R2 needs it up front, and a FixedLengthStream carrying it fails
+    // if the body differs (the put then fails and stores nothing), so nothing needs counting here.
+    const fixed = new FixedLengthStream(options.length);
+    await Promise.all([
+      bucket.put(key, fixed.readable, { httpMetadata }),
+      body.pipeThrough(rechunked(digest.getWriter())).pipeTo(fixed.writable),
+    ]);
+    return { ok: true, size: options.length, sha256: hex(await digest.digest) };
+  }
+  // No declared length (chunked): counted on the way, read up to maxBytes, then stored.
   const hashing = digest.getWriter();
   let size = 0;
   const counted = body.pipeThrough(
@@ -75,26 +122,16 @@ export async function putFile(
       },
     }),
   );
+  let bytes: Uint8Array;
   try {
-    if (options.length !== null) {
-      // R2 needs the length up front: a FixedLengthStream carries it, and fails if the body differs.
-      const fixed = new FixedLengthStream(options.length);
-      const piping = counted.pipeTo(fixed.writable);
-      // biome-ignore lint/suspicious/noExplicitAny: R2's put accepts a FixedLengthStream's readable; its type says ReadableStream
-      await Promise.all([bucket.put(key, fixed.readable as any, { httpMetadata }), piping]);
-    } else {
-      // No declared length (chunked): read up to maxBytes, then store the bytes.
-      const bytes = new Uint8Array(await new Response(counted).arrayBuffer());
-      await bucket.put(key, bytes, { httpMetadata });
-    }
+    bytes = new Uint8Array(await new Response(counted).arrayBuffer());
   } catch (err) {
-    // A put that fails stores nothing: the file already there (if any) stays as it was.
     if (size > options.maxBytes || err instanceof TooLarge) return { ok: false, tooLarge: true };
     throw err;
   }
+  await bucket.put(key, bytes, { httpMetadata });
   // Known only once every byte went by: the record keeps it (and serves it as the ETag).
-  const sha256 = hex(await digest.digest);
-  return { ok: true, size, sha256 };
+  return { ok: true, size, sha256: hex(await digest.digest) };
 }
 
 export async function getFile(bucket: R2Bucket, key: string): Promise<FileRead | null> {

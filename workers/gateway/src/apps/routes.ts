@@ -89,6 +89,8 @@ export const metricsRoute = createRoute({
   path: "/v1/apps/{name}/metrics",
   operationId: "getAppMetrics",
   summary: "Requests, status classes and latency percentiles per version and minute (or hour)",
+  description:
+    "Latency percentiles are estimated from a histogram with 1-2-5 ms bounds: interpolated linearly within the bucket that holds the rank; a rank over 10 s reads 10000.",
   request: {
     params: AppParams,
     query: z.strictObject({

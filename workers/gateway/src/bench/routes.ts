@@ -127,6 +127,23 @@ bench.post("/__bench/serve", jsonBody, async (c) => {
   return c.json({ statuses, ms: Date.now() - started, ...(failure ? { failure } : {}) }, 200);
 });
 
+/**
+ * The upload benchmark's baseline (bench/data.run.ts): the request's bytes put straight into APP_FILES
+ * by this Worker, the same bucket the app route's platform writes, with nothing between (no app host,
+ * no sandboxed runtime, no counting or hashing). The path is shaped like a file route, so the body
+ * limit streams it on exactly as it streams an app's upload.
+ */
+bench.put("/__bench/files/:key", async (c) => {
+  const body = c.req.raw.body;
+  const length = Number(c.req.header("content-length"));
+  if (!body || !Number.isSafeInteger(length))
+    throw new ValidationError([{ path: "body", message: "a body with a Content-Length" }]);
+  const stored = await c.env.APP_FILES.put(`bench/${c.req.param("key")}`, body, {
+    httpMetadata: { contentType: c.req.header("content-type") ?? "application/octet-stream" },
+  });
+  return c.json({ size: stored.size }, 200);
+});
+
 /** Warm samples timed after the cold run, each over a block of reruns. */
 const WARM_SAMPLES = 5;
 /**

@@ -45,12 +45,19 @@ runs.openapi(createRunRoute, async (c) => {
       fromPattern = await specFromPatterns(c.env, body.request, body.app);
       spec = fromPattern.spec;
     }
-    // Offline nothing writes code: each action must bring its own.
-    const missing = (spec.actions ?? []).flatMap((a, i) =>
-      a.code === undefined
-        ? [{ path: `spec.actions.${i}.code`, message: `action ${a.name}: code is required offline` }]
-        : [],
-    );
+    // Offline nothing writes code: each action and each module must bring its own.
+    const missing = [
+      ...(spec.actions ?? []).flatMap((a, i) =>
+        a.code === undefined
+          ? [{ path: `spec.actions.${i}.code`, message: `action ${a.name}: code is required offline` }]
+          : [],
+      ),
+      ...(spec.modules ?? []).flatMap((m, i) =>
+        m.code === undefined
+          ? [{ path: `spec.modules.${i}.code`, message: `module ${m.name}: code is required offline` }]
+          : [],
+      ),
+    ];
     if (missing.length > 0) throw new ValidationError(missing);
   }
   // A keyed run lives at an id derived from the key, so a replay finds the same run.

@@ -1,9 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
-import { declarativeSpecOf, sharedRuntime } from "@aidevos/compiler";
 import {
   type AppSpec,
   type AppStorage,
-  bundleHash,
   type CodeBundle,
   type ErrorDetail,
   PARTITION_KEY_HEADER,
@@ -13,12 +11,9 @@ import {
 } from "@aidevos/core";
 import { appControlOf, appHostOf, appMonitorOf, registryOf } from "@aidevos/objects";
 import type { LiveVersion } from "@aidevos/registry";
-import { appWorkerCode, type SandboxOptions, sharedAppWorkerCode } from "@aidevos/sandbox";
-import { type UsersCall, usersAnswer, usersRequest } from "./accounts";
-import { keyDigest } from "./app-access";
-import { IsolateReloads } from "./app-memory";
-import { platformPropsOf, type StagingKind } from "./app-platform";
-import { Partitions, storedOf, withoutStored } from "./partitions";
+import { type UsersCall, usersAnswer, usersRequest } from "../accounts";
+import { keyDigest } from "../app-access";
+import { Partitions, storedOf, withoutStored } from "../partitions";
 import {
   acceptMember,
   BROADCASTS_HEADER,
@@ -33,42 +28,12 @@ import {
   type Place,
   type Realtime,
   recordScheduleRun,
-} from "./realtime-host";
-import { CLOSE_POLICY, FrameRate, roomFull } from "./room-limits";
-import { ScheduleClock } from "./schedule-clock";
-
-/**
- * What an app's facet offers the host besides fetch: the platform's calls (the runtime's app.js
- * platformCall, wrapped with a budget by the sandbox's entry), by RPC only.
- */
-export interface AppFacet extends Rpc.DurableObjectBranded {
-  platformCall(name: string, request: Request): Promise<Response>;
-}
-
-/** The version a host should serve, as the Registry names it. */
-export interface LiveTarget {
-  app: string;
-  version: number;
-  codeHash: string;
-}
-
-/**
- * What became of a request to an app. Failures are answers, not exceptions: an error thrown across
- * RPC loses its class, and the gateway turns these into its typed errors in one place.
- */
-export type Routed =
-  | { kind: "served"; response: Response; version: number; key: string | null; path: string }
-  | { kind: "failed"; version: number; key: string | null; path: string; message: string; frame: string }
-  | { kind: "no_app" }
-  | { kind: "no_key" }
-  | { kind: "bad_key" }
-  | { kind: "unauthorized"; keySent: boolean }
-  | { kind: "quota_exceeded"; message: string };
-
-/** What `POST /v1/apps/{name}/schedules/{schedule}/run` came to. */
-export type ScheduleRun = { kind: "ran"; partitions: number } | { kind: "no_app" } | { kind: "no_schedule" };
-/** Where a schedule runs now (the partitions), or why it cannot. */
-export type SchedulePlaces = { kind: "places"; places: Place[] } | { kind: "no_app" } | { kind: "no_schedule" };
+} from "../realtime-host";
+import { CLOSE_POLICY, FrameRate, roomFull } from "../room-limits";
+import { ScheduleClock } from "../schedule-clock";
+import { type AppFacet, AppFacets, unfollowed } from "./facets";
+import { appKeyOf, decodeKey, errorResponse, INTERNAL_PATH, internalRefused, pick } from "./request-rules";
+import type { LiveTarget, Routed, SchedulePlaces, ScheduleRun } from "./types";
 
 /** The live version a channel upgrade is for, as JSON: the gateway asked the app's host (internal only). */
 export const LIVE_HEADER = "x-aidevos-live";
@@ -81,14 +46,7 @@ const REPORTED = "reported";
 /** How far a partition's size moves before a schedule's or a message's write is told to the app's host. */
 const REPORT_STEP_BYTES = 64 * 1024;
 
-const FACET = "app";
 const POINTER = "live";
-/** How the facet runs the version with this code hash: in the shared runtime with `spec`, or (null) as its own Worker. */
-const PLAN = "facet";
-interface FacetPlan {
-  codeHash: string;
-  spec: AppSpec | null;
-}
 /**
  * How old the pointer may be before a request also asks the Registry in the background. Deploys,
  * rollbacks and promotions push the pointer at once; this only heals a push lost to a crash.
@@ -105,9 +63,7 @@ const REVALIDATE_MS = 60_000;
  * costs one call to this object and none to the global Registry.
  */
 export class AppHostDO extends DurableObject<Env> {
-  private loadedHash: string | null = null;
-  /** The loaded Worker that runs this host's facet: `runtime:<hash>` (shared) or `app:<hash>` (its own). */
-  private loadedWorker: string | null = null;
+  private readonly facets: AppFacets;
   /** Undefined until known; null while the Registry has no such app (kept in memory only). */
   private pointer: LiveVersion | null | undefined;
   private checkedAt = 0;
@@ -115,8 +71,6 @@ export class AppHostDO extends DurableObject<Env> {
   private readonly partitions: Partitions;
   /** Digests of the app's access keys (app's own host only), as AppControlDO last said; undefined until asked. */
   private keys: { digests: Set<string>; generation: number } | undefined;
-  /** Whether a bundle served here has outbound origins, by code hash (read from its spec once). */
-  private readonly callsOut = new Map<string, boolean>();
   private readonly clock: ScheduleClock;
   private readonly tally: ChannelTally;
   private readonly frameRate = new FrameRate();
@@ -124,11 +78,10 @@ export class AppHostDO extends DurableObject<Env> {
   private armedFor: string | null = null;
   /** Each version's schedules and channels, asked of its realtime.js once. */
   private readonly realtimeOf = new Map<string, Realtime>();
-  /** Fresh isolates loaded for this host's app after its old one passed its memory budget. */
-  private readonly reloads = new IsolateReloads();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.facets = new AppFacets(ctx, env);
     this.clock = new ScheduleClock(ctx.storage);
     this.tally = new ChannelTally(env, ctx);
     // A synchronous read: nothing can interleave, and hosts never told a pointer write nothing.
@@ -287,14 +240,7 @@ export class AppHostDO extends DurableObject<Env> {
   }
 
   private async facetFetch(request: Request, target: LiveTarget): Promise<Response> {
-    return this.reloadedIfSpent(await this.liveFacet(target).fetch(unfollowed(request)));
-  }
-
-  /** An answer from a spent isolate (app-memory/): the next call loads the app into a fresh one. */
-  private reloadedIfSpent(answer: Response): Response {
-    const { response, reload } = this.reloads.seen(answer);
-    if (reload) this.loadedHash = null;
-    return response;
+    return this.facets.answered(await this.liveFacet(target).fetch(unfollowed(request)));
   }
 
   /**
@@ -302,7 +248,7 @@ export class AppHostDO extends DurableObject<Env> {
    * path leads there, so no public request can reach it, however its path is spelled.
    */
   private async facetCall(name: string, request: Request, target: LiveTarget): Promise<Response> {
-    return this.reloadedIfSpent(await this.liveFacet(target).platformCall(name, request));
+    return this.facets.answered(await this.liveFacet(target).platformCall(name, request));
   }
 
   /** A platform call into this partition's live version (the app's own host hands calls for a key here). */
@@ -311,7 +257,7 @@ export class AppHostDO extends DurableObject<Env> {
   }
 
   private liveFacet(target: LiveTarget): Fetcher<AppFacet> {
-    return this.facet(target.codeHash, async () => {
+    return this.facets.get(target.codeHash, async () => {
       const bundle = await registryOf(this.env).getBundle(target.app, target.version);
       if (!bundle) throw new Error(`bundle of ${target.app} v${target.version} is missing`);
       return bundle;
@@ -440,22 +386,12 @@ export class AppHostDO extends DurableObject<Env> {
 
   /** Serves a request with the given bundle: staging runs and tests use it without a Registry entry. */
   async serveBundle(request: Request, bundle: CodeBundle): Promise<Response> {
-    return this.bundleFacet(bundle).fetch(unfollowed(request));
+    return this.facets.answered(await this.facets.forBundle(bundle).fetch(unfollowed(request)));
   }
 
   /** A platform call (app.js platformCall: `count`, `users`…) into the given bundle, as staging makes them. */
   async platformCallBundle(name: string, request: Request, bundle: CodeBundle): Promise<Response> {
-    return this.bundleFacet(bundle).platformCall(name, request);
-  }
-
-  private bundleFacet(bundle: CodeBundle): Fetcher<AppFacet> {
-    // Only an app that can call out behaves differently on staging: the others share the live app's loaded Worker.
-    let callsOut = this.callsOut.get(bundle.hash);
-    if (callsOut === undefined) {
-      callsOut = (platformPropsOf(bundle)?.outbound.length ?? 0) > 0;
-      this.callsOut.set(bundle.hash, callsOut);
-    }
-    return this.facet(bundle.hash, async () => bundle, callsOut ? this.stagingKind() : undefined);
+    return this.facets.answered(await this.facets.forBundle(bundle).platformCall(name, request));
   }
 
   /**
@@ -581,15 +517,12 @@ export class AppHostDO extends DurableObject<Env> {
 
   /** Drops the app and all its data: staging hosts are thrown away after their tests. */
   async discard(): Promise<void> {
-    this.ctx.facets.delete(FACET);
-    this.ctx.storage.kv.delete(PLAN);
-    this.loadedHash = null;
-    this.loadedWorker = null;
+    this.facets.discard();
   }
 
   /** Which loaded Worker runs the app here (null before its first request): tests and benchmarks ask. */
   async worker(): Promise<string | null> {
-    return this.loadedWorker;
+    return this.facets.worker;
   }
 
   private async served(
@@ -646,133 +579,5 @@ export class AppHostDO extends DurableObject<Env> {
       this.ctx.waitUntil(
         this.newVersion(live).catch((err) => console.warn(`members of ${live.app} were not moved on`, String(err))),
       );
-  }
-
-  /**
-   * The app's class as a facet of this host. An app whose code is exactly the compiler's runtime
-   * over a spec with only declarative parts runs in the one shared runtime Worker, told its spec as
-   * the facet's props: its own copy of the same runtime would cost an isolate (MiBs) per live app.
-   * Any other bundle (actions, hand-written code) gets a Worker of its own, named by its code hash;
-   * `staging`: a staging copy of an app that calls out gets one of its own, whose env says what it may reach.
-   */
-  private facet(codeHash: string, bundle: () => Promise<CodeBundle>, staging?: StagingKind): Fetcher<AppFacet> {
-    // After a restart of this host the facet may still run whatever class it had: unknown counts as different.
-    if (this.loadedHash !== codeHash) this.ctx.facets.abort(FACET, new Error("a new version of the app was deployed"));
-    this.loadedHash = codeHash;
-    return this.ctx.facets.get<AppFacet>(FACET, async () => {
-      const spec = await this.sharedSpecOf(codeHash, bundle);
-      if (spec) {
-        const id = await sharedRuntimeId();
-        this.loadedWorker = id;
-        const worker = this.env.LOADER.get(id, () => {
-          const runtime = sharedRuntime();
-          return sharedAppWorkerCode(runtime, runtime.specModule, this.sandboxOptions());
-        });
-        return { class: worker.getDurableObjectClass("App", { props: { spec } }) };
-      }
-      this.loadedWorker = this.reloads.workerId(`${staging ?? "app"}:${codeHash}`);
-      const worker = this.env.LOADER.get(this.loadedWorker, async () => this.workerCode(await bundle(), staging));
-      return { class: worker.getDurableObjectClass("App") };
-    });
-  }
-
-  /**
-   * The spec to serve in the shared runtime, or null for code of its own. Decided once per version
-   * and kept with the host, so restarting a facet (after an eviction, say) reads no bundle and asks
-   * the Registry nothing, and an app with code of its own is read only when its Worker is not loaded.
-   */
-  private async sharedSpecOf(codeHash: string, bundle: () => Promise<CodeBundle>): Promise<AppSpec | null> {
-    const known = this.ctx.storage.kv.get<FacetPlan>(PLAN);
-    if (known?.codeHash === codeHash) return known.spec;
-    const spec = declarativeSpecOf(await bundle());
-    this.ctx.storage.kv.put(PLAN, { codeHash, spec } satisfies FacetPlan);
-    return spec;
-  }
-
-  /** Staging hosts are named `staging:<run>:<round>[:<suite>…]` (stagingHostOf); the examples' suite is `examples`. */
-  private stagingKind(): StagingKind | undefined {
-    const name = this.ctx.id.name ?? "";
-    if (!name.startsWith("staging:")) return undefined;
-    return name.split("/")[0]!.endsWith(":examples") ? "examples" : "suites";
-  }
-
-  /** What the operator set of the sandbox's limits (the rest are the sandbox's own). */
-  private sandboxOptions(): SandboxOptions {
-    return { deadlineMs: setting(this.env, "AIDEVOS_ACTION_TIMEOUT_MS") };
-  }
-
-  /** The sandboxed app, with the platform's entrypoint for its secrets and outbound calls (app-platform.ts). */
-  private workerCode(bundle: CodeBundle, staging: StagingKind | undefined): WorkerLoaderWorkerCode {
-    const code = appWorkerCode(bundle, this.sandboxOptions());
-    const props = platformPropsOf(bundle);
-    if (!props) return code;
-    const platform = this.ctx.exports.AppPlatform({ props: staging ? { ...props, staging } : props });
-    return { ...code, env: { ...(code.env as object), PLATFORM: platform } };
-  }
-}
-
-let sharedId: Promise<string> | undefined;
-/** The shared runtime's Worker id, from its modules' hash: a new runtime is a new Worker. */
-function sharedRuntimeId(): Promise<string> {
-  sharedId ??= bundleHash(sharedRuntime().files).then((hash) => `runtime:${hash}`);
-  return sharedId;
-}
-
-/**
- * An app's redirect (an action's ctx.redirect) is its answer to the client: a stub's fetch would
- * otherwise follow it itself, back into the app or out to the web.
- */
-function unfollowed(request: Request): Request {
-  return request.redirect === "manual" ? request : new Request(request, { redirect: "manual" });
-}
-
-/**
- * What the platform's calls into an app were named as paths (`/_aidevos/…`), with or without a
- * `/k/{key}` in front. They are RPC now (AppFacet); a public request for such a path is still
- * answered here, as a route the app lacks, so no app code ever sees one.
- */
-const INTERNAL_PATH = /^(\/k\/[^/]*)?\/_aidevos(\/|$)/;
-
-/** A public request for the platform's calls into the app: answered here, as a route the app lacks. */
-function internalRefused(live: LiveVersion, request: Request): Routed {
-  const path = new URL(request.url).pathname;
-  const error = { code: "not_found", message: `route ${path} not found`, details: [] };
-  return {
-    kind: "served",
-    response: Response.json({ error }, { status: 404 }),
-    version: live.version,
-    key: null,
-    path,
-  };
-}
-
-/**
- * The app key a request carries: `X-App-Key` (always, v3: beside a user's Bearer token), else a
- * Bearer token, or a `key.<app key>` WebSocket subprotocol.
- */
-function appKeyOf(request: Request): string {
-  const header = request.headers.get("x-app-key");
-  if (header !== null) return header.trim();
-  const auth = request.headers.get("authorization") ?? "";
-  if (auth.slice(0, 7).toLowerCase() === "bearer ") return auth.slice(7).trim();
-  const protocols = (request.headers.get("sec-websocket-protocol") ?? "").split(",");
-  const key = protocols.map((p) => p.trim()).find((p) => p.startsWith("key."));
-  return key ? key.slice(4) : "";
-}
-
-function pick(live: LiveTarget): Omit<Place, "key"> {
-  return { app: live.app, version: live.version, codeHash: live.codeHash };
-}
-
-function errorResponse(status: number, code: string, message: string): Response {
-  return Response.json({ error: { code, message, details: [] } }, { status });
-}
-
-/** A malformed escape (`%E0`) is a bad key, not a crash. */
-function decodeKey(raw: string): string {
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    return raw;
   }
 }
