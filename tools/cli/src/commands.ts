@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { AccessUsageError, keysCommand, secretsCommand } from "./access.ts";
 import { fillActionCode } from "./actions.ts";
 import type { Client } from "./client.ts";
+import { FilesUsageError, filesCommand } from "./files.ts";
 import { UsersUsageError, usersCommand } from "./users.ts";
 
 export interface Output {
@@ -195,6 +196,13 @@ export async function runCommand(
         return await usersCommand(client, rest, flags, print);
       } catch (err) {
         if (err instanceof UsersUsageError) throw new UsageError(err.message);
+        throw err;
+      }
+    case "files":
+      try {
+        return await filesCommand(client, rest, flags, print);
+      } catch (err) {
+        if (err instanceof FilesUsageError) throw new UsageError(err.message);
         throw err;
       }
     case "schedules": {

@@ -24,6 +24,13 @@ usage: aidevos <command> [args] [--url URL] [--token TOKEN] [--json]
                          a user as signup makes one (also when signup is closed); password read from stdin
   users delete <app> <id> [--key KEY]
                          a user, their sessions and the records they own
+  files list <app> <plural> <id> [--key KEY] [--app-key KEY]
+                         a record's file fields (v3): size, type and download path of each
+  files get <app> <plural> <id> <field> [--out FILE]
+                         a file's bytes, to FILE or stdout
+  files put <app> <plural> <id> <field> <file> [--type TYPE]
+                         upload a file (type from --type or the file's extension); --app-key
+                         (or $AIDEVOS_APP_KEY) for an access: "key" app, never the API token
   feedback <app> <message…> [--no-wait]
   secrets set <app> <NAME>   set a secret; the value is read from stdin (never an argument)
   secrets unset|list <app> [NAME]
