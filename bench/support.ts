@@ -1,9 +1,9 @@
 // What every benchmark file shares: its own `wrangler dev`, the machine it ran on (read, not written),
 // HTTP helpers, statistics, and a table of figures with their baselines and floors, printed and written
 // to bench/results/ at the end. A missed floor fails the file, so `pnpm bench` exits non-zero.
-import { mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { cpus, freemem, loadavg, totalmem } from "node:os";
+import { cpus, freemem, loadavg, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll } from "vitest";
 import { type DevServer, startWranglerDev } from "../test/e2e/wrangler-dev";
@@ -138,13 +138,17 @@ export function benchServer(name: string, options: { server?: boolean; vars?: Re
   const results: Record<string, unknown> = { machine: machine(), at: new Date().toISOString() };
   const rows: Row[] = [];
   let dev: DevServer | undefined;
+  // The file's own state directory, kept across a restart (below) and removed at the end.
+  const persistTo = mkdtempSync(join(tmpdir(), `aidevos-bench-${name}-`));
+  const start = () => startWranglerDev({ persistTo, vars: { ...options.vars, AIDEVOS_BENCH: "1" } });
 
   beforeAll(async () => {
     // A benchmark of code in this process (lists.run.ts) needs no server, only the table of figures.
-    if (options.server !== false) dev = await startWranglerDev({ vars: { ...options.vars, AIDEVOS_BENCH: "1" } });
+    if (options.server !== false) dev = await start();
   });
   afterAll(async () => {
     await dev?.stop();
+    rmSync(persistTo, { recursive: true, force: true });
     mkdirSync(join(ROOT, "bench/results"), { recursive: true });
     const file = join(ROOT, "bench/results", `${Date.now()}-${name}.json`);
     writeFileSync(file, `${JSON.stringify({ ...results, table: rows }, null, 2)}\n`);
@@ -197,6 +201,54 @@ export function benchServer(name: string, options: { server?: boolean; vars?: Re
     return run;
   }
 
+  /**
+   * Stops the server and starts a fresh one on the same state: what was recorded stays, nothing is
+   * loaded. A memory reading after it is of a new workerd, not of one that just seeded (compiled
+   * bundles, served apps: workerd keeps the memory it grew to).
+   */
+  async function restart(): Promise<void> {
+    await server().stop();
+    dev = await start();
+  }
+
+  /**
+   * Gives every app `records` tasks through its own create route (POST /tasks, inside the Worker),
+   * four apps at a time, and checks every one was answered 201: an app left empty would make its
+   * memory look smaller than a used app's.
+   */
+  async function fillTasks(apps: string[], records: number): Promise<void> {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (next < apps.length) {
+          const app = apps[next++]!;
+          const res = await post("/__bench/serve", {
+            app,
+            method: "POST",
+            path: "/tasks",
+            body: { title: "task {i} of a used app" },
+            count: records,
+          });
+          if (res.body?.statuses?.["201"] !== records)
+            throw new Error(`${app}: seeding ${records} tasks answered ${JSON.stringify(res.body).slice(0, 300)}`);
+        }
+      }),
+    );
+  }
+
+  /** Counts an app's tasks page by page (an app at `/apps/<app>` or any base given). */
+  async function countTasks(app: string): Promise<number> {
+    let total = 0;
+    let cursor: string | null = null;
+    do {
+      const page = await call(`/apps/${app}/tasks?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+      if (page.status !== 200) throw new Error(`${app}: listing tasks answered ${page.status}`);
+      total += page.body.items.length;
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    return total;
+  }
+
   /** Resident memory of the server's workerd processes now (the Worker's, and wrangler's dev proxy's). */
   async function workerdRss(): Promise<number> {
     const pids = await server().workerdPids();
@@ -230,7 +282,21 @@ export function benchServer(name: string, options: { server?: boolean; vars?: Re
     return out;
   }
 
-  return { results, rows, base, call, post, until, deployApp, workerdRss, workerdRssEach, workerdCpuMs };
+  return {
+    results,
+    rows,
+    base,
+    call,
+    post,
+    until,
+    deployApp,
+    workerdRss,
+    workerdRssEach,
+    workerdCpuMs,
+    restart,
+    fillTasks,
+    countTasks,
+  };
 }
 
 /** The leaderboard's entity both list benchmarks query: sortable by points and time, a range on either. */

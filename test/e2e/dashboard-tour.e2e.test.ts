@@ -3,8 +3,8 @@
 // with zero console errors, zero uncaught page errors and no error shown in place of the page: the pages' requests and
 // timers that finish after the user moved on must not write into, or over, the next page (moving from a run's page to an
 // app's page used to throw "Cannot set properties of null (setting 'innerHTML')" and show it over the app's page).
-// The data every page shows is seeded through the HTTP API first: an app with records, a schedule, a channel and an
-// examples report, the run that built it, an error group, and the seeded knowledge base.
+// The data every page shows is seeded through the HTTP API first: an app with records, end users' accounts, a schedule,
+// a channel and an examples report, the run that built it, an error group, and the seeded knowledge base.
 import { existsSync } from "node:fs";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,6 +18,8 @@ const SPEC = {
   performance: { p95Ms: 10_000 },
   entities: [{ name: "note", plural: "notes", fields: { title: { type: "string", required: true } } }],
   counters: [{ name: "ticks" }],
+  // End users: the app page's accounts section shows too.
+  accounts: { signup: "open" },
   actions: [
     {
       name: "count",
@@ -89,6 +91,7 @@ const PAGES: Record<Name, { hash: () => string; ready: (page: Page) => Promise<u
       await page.locator("#errors", { hasText: "action boom failed" }).waitFor();
       await page.locator("#schedules", { hasText: "hourly" }).waitFor();
       await page.locator("#examples", { hasText: "count example 1" }).waitFor();
+      await page.locator("#user-count", { hasText: "0 user(s)" }).waitFor();
     },
   },
   knowledge: {

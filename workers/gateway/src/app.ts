@@ -8,6 +8,7 @@ import { limitBody } from "./body";
 import { pages } from "./dashboard";
 import { errorResponse, validationHook } from "./errors";
 import { knowledge } from "./knowledge";
+import { limits } from "./limits";
 import { documentConfig, registerSecurity, secured } from "./openapi-document";
 import { runs } from "./runs";
 
@@ -22,6 +23,7 @@ export function createGateway() {
   app.route("/", runs);
   app.route("/", apps);
   app.route("/", knowledge);
+  app.route("/", limits);
   // Before the app proxy: an app's contract is answered by the gateway (apps/contract.ts).
   app.route("/", contract);
   app.route("/", served);

@@ -3,6 +3,7 @@ import * as accessRoutes from "./apps/access-routes";
 import * as appRoutes from "./apps/routes";
 import * as userRoutes from "./apps/users-routes";
 import * as knowledgeRoutes from "./knowledge/routes";
+import * as limitsRoutes from "./limits/routes";
 import * as runRoutes from "./runs/routes";
 
 type Registry = OpenAPIHono["openAPIRegistry"];
@@ -16,7 +17,14 @@ const SECURED_PREFIX = "/v1/";
  * can be built outside workerd too: the OpenAPI lint runs on it in Node. A test checks that the
  * gateway serves exactly this document.
  */
-const DOCUMENTED_ROUTES: Route[] = [runRoutes, appRoutes, accessRoutes, userRoutes, knowledgeRoutes].flatMap((module) =>
+const DOCUMENTED_ROUTES: Route[] = [
+  runRoutes,
+  appRoutes,
+  accessRoutes,
+  userRoutes,
+  knowledgeRoutes,
+  limitsRoutes,
+].flatMap((module) =>
   Object.values(module).filter((r): r is Route => typeof r === "object" && r !== null && "method" in r && "path" in r),
 );
 

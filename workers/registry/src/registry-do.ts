@@ -447,6 +447,7 @@ export class RegistryDO extends DurableObject<Env> {
   /** The run limits as they stand now (the dashboard shows them). */
   async runLimits() {
     return {
+      day: utcDay(Date.now()),
       running: this.slots.running(),
       waiting: this.slots.waiting(),
       maxConcurrent: setting(this.env, "AIDEVOS_MAX_CONCURRENT_RUNS"),

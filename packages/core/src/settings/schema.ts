@@ -121,3 +121,11 @@ export function setting<K extends SettingName>(env: SettingsSource, name: K): Se
   console.warn(`${name} is not valid (${parsed.error.issues[0]?.message ?? "invalid"}); using the default`);
   return schema.parse(undefined) as Settings[K];
 }
+
+type QuotaName = keyof typeof QuotaSettings;
+
+/** Every quota (quotas.ts) as it stands now, by setting name: what `GET /v1/limits` shows. */
+export function quotaValues(env: SettingsSource): Record<QuotaName, number> {
+  const names = Object.keys(QuotaSettings) as QuotaName[];
+  return Object.fromEntries(names.map((name) => [name, setting(env, name)])) as Record<QuotaName, number>;
+}

@@ -28,6 +28,8 @@ import {
   type Place,
   type Realtime,
   recordScheduleRun,
+  SESSIONS_HEADER,
+  sessionDigests,
 } from "../realtime-host";
 import { CLOSE_POLICY, FrameRate, roomFull } from "../room-limits";
 import { ScheduleClock } from "../schedule-clock";
@@ -283,7 +285,7 @@ export class AppHostDO extends DurableObject<Env> {
     this.tally.add(place.app, name, { connected: 1 });
     return acceptMember(
       this.ctx,
-      { ...place, channel: name, onMessage: channel.onMessage ?? null },
+      { ...place, channel: name, onMessage: channel.onMessage ?? null, sessions: await sessionDigests(request) },
       request.headers.get("sec-websocket-protocol"),
     );
   }
@@ -299,7 +301,7 @@ export class AppHostDO extends DurableObject<Env> {
       return;
     }
     const member = await onFrame(this.ctx, ws, message, (m: Member, text: string) =>
-      this.call(m, `message/${encodeURIComponent(m.channel)}`, text),
+      this.call(m, `message/${encodeURIComponent(m.channel)}`, text, m.sessions ?? []),
     );
     if (member) this.tally.add(member.app, member.channel, { messages: 1 });
   }
@@ -460,9 +462,11 @@ export class AppHostDO extends DurableObject<Env> {
   }
 
   /** Runs an action for a schedule or a channel message (realtime.js); a failure to reach it is an outcome too. */
-  private async call(place: Place, path: string, body: string): Promise<Outcome> {
+  private async call(place: Place, path: string, body: string, sessions: string[] = []): Promise<Outcome> {
     const headers: Record<string, string> = { "content-type": "text/plain; charset=utf-8" };
     if (place.key !== null) headers[PARTITION_KEY_HEADER] = place.key;
+    // A signed-in channel member's session digests (a platform call's header, never a client's).
+    if (sessions.length > 0) headers[SESSIONS_HEADER] = sessions.join(",");
     try {
       const res = await this.facetCall(path, new Request("http://app/", { method: "POST", headers, body }), place);
       if (!res.ok) throw new Error(`the app answered ${res.status}`);
