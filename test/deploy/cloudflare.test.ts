@@ -129,14 +129,16 @@ describe("deploying to Cloudflare", () => {
     for (const file of sources) {
       expect(modules[file.path], file.path).toBe(instrumentModule(file.content, file.path));
       expect(
-        modules[file.path]!.startsWith('import { __aidevos_tick, __aidevos_specifier } from "./__aidevos_guard.js";'),
+        modules[file.path]!.startsWith(
+          'import { __aidevos_tick, __aidevos_specifier, __aidevos_held, __aidevos_keep, __aidevos_str } from "./__aidevos_guard.js";',
+        ),
       ).toBe(true);
     }
     expect(modules["app.js"]!.split("__aidevos_tick();").length).toBeGreaterThan(10);
     expect(modules["__aidevos_guard.js"]).toBe(guardSource());
     const entry = modules["__aidevos_entry.js"]!;
     expect(entry.split("\n")[0]).toBe(
-      'import { __aidevos_within, __aidevos_bounded, __aidevos_timedOut, __aidevos_outbound, __aidevos_platformCall } from "./__aidevos_guard.js";',
+      'import { __aidevos_within, __aidevos_bounded, __aidevos_timedOut, __aidevos_outbound, __aidevos_platformCall, __aidevos_memorySpent, __aidevos_isSpent, __aidevos_secretsSeen } from "./__aidevos_guard.js";',
     );
     expect(entry).toContain("export { Guarded as App };");
     expect(entry).toContain("export default {");
