@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import {
   AidevosError,
+  AppExistsError,
   type AppSpec,
   type CloudflareVersion,
   type CodeBundle,
@@ -26,6 +27,8 @@ interface AppDeploy {
   uploaded?: CloudflareVersion;
   /** The run's `options.allowBreaking`: a breaking change against the live version is deployed anyway. */
   allowBreaking?: boolean;
+  /** A run from free text that named no app: refused when the app exists (it was free when the run began). */
+  newApp?: boolean;
 }
 
 /**
@@ -212,6 +215,7 @@ export class AppControlDO extends DurableObject<Env> {
    */
   private async record(request: AppDeploy): Promise<AppDeployResult> {
     const app = this.app;
+    await this.checkNew(app, request);
     await this.checkContract(app, request);
     await this.checkLiveData(app, request);
     const registry = registryOf(this.env);
@@ -244,6 +248,18 @@ export class AppControlDO extends DurableObject<Env> {
     // Also when the version was already recorded: the attempt that recorded it may have died before this.
     await publishLive(this.env, app);
     return { ok: true, ...deployed, ...(cloudflare ? { cloudflare } : {}), shipped };
+  }
+
+  /**
+   * A new app's run (free text that named no app) lands only where no app is: under this object's
+   * one-change-at-a-time queue, nothing can take the name between this check and the write. A retry
+   * of a run that already made its version is let through (the Registry returns that version).
+   */
+  private async checkNew(app: string, request: AppDeploy): Promise<void> {
+    if (!request.newApp) return;
+    const existing = await registryOf(this.env).getApp(app);
+    if (existing && !existing.versions.some((v) => v.runId === request.runId))
+      throw new AppExistsError(app, "a run from free text builds a new app and never deploys over one it did not name");
   }
 
   /**
