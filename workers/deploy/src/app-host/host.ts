@@ -241,16 +241,16 @@ export class AppHostDO extends DurableObject<Env> {
     return answer;
   }
 
-  private facetFetch(request: Request, target: LiveTarget): Promise<Response> {
-    return this.liveFacet(target).fetch(unfollowed(request));
+  private async facetFetch(request: Request, target: LiveTarget): Promise<Response> {
+    return this.facets.answered(await this.liveFacet(target).fetch(unfollowed(request)));
   }
 
   /**
    * The platform's call `name` into the live version's facet (app.js platformCall), by RPC: no HTTP
    * path leads there, so no public request can reach it, however its path is spelled.
    */
-  private facetCall(name: string, request: Request, target: LiveTarget): Promise<Response> {
-    return this.liveFacet(target).platformCall(name, request);
+  private async facetCall(name: string, request: Request, target: LiveTarget): Promise<Response> {
+    return this.facets.answered(await this.liveFacet(target).platformCall(name, request));
   }
 
   /** A platform call into this partition's live version (the app's own host hands calls for a key here). */
@@ -388,12 +388,12 @@ export class AppHostDO extends DurableObject<Env> {
 
   /** Serves a request with the given bundle: staging runs and tests use it without a Registry entry. */
   async serveBundle(request: Request, bundle: CodeBundle): Promise<Response> {
-    return this.facets.forBundle(bundle).fetch(unfollowed(request));
+    return this.facets.answered(await this.facets.forBundle(bundle).fetch(unfollowed(request)));
   }
 
   /** A platform call (app.js platformCall: `count`, `users`…) into the given bundle, as staging makes them. */
   async platformCallBundle(name: string, request: Request, bundle: CodeBundle): Promise<Response> {
-    return this.facets.forBundle(bundle).platformCall(name, request);
+    return this.facets.answered(await this.facets.forBundle(bundle).platformCall(name, request));
   }
 
   /**
