@@ -50,7 +50,11 @@ describe("deploying to Cloudflare", () => {
       compatibility_date: "2026-11-01",
       compatibility_flags: ["nodejs_als"],
       limits: { cpu_ms: 100 },
-      bindings: [{ type: "durable_object_namespace", name: "APP", class_name: "App" }],
+      // The app's files (AppSpec v3): the platform's bucket, under the app's own prefix in the entry.
+      bindings: [
+        { type: "durable_object_namespace", name: "APP", class_name: "App" },
+        { type: "r2_bucket", name: "APP_FILES", bucket_name: "aidevos-app-files" },
+      ],
       migrations: { new_tag: "v1", new_sqlite_classes: ["App"] },
       // Our gateway (wrangler.toml name) gets its tail events: schedule runs reach the app's monitor.
       tail_consumers: [{ service: "aidevos" }],
@@ -280,7 +284,7 @@ export default {
     expect([second.migrationTag, third.migrationTag]).toEqual(["v2", "v2"]);
   });
 
-  it("the fake refuses what Cloudflare refuses: a stale old_tag, a class no migration declared", async () => {
+  it("the fake refuses what Cloudflare refuses: a stale old_tag, a class no migration declared, a bad R2 binding", async () => {
     const name = uniqueName("strict");
     await script(name, []);
     const form = (metadata: object) => {
@@ -305,6 +309,18 @@ export default {
       .call("PUT", path, form({ main_module: "index.js", ...binding, migrations: { old_tag: "v0", new_tag: "v2" } }))
       .catch((e: Error) => e);
     expect((stale as Error).message).toContain("current tag is v1");
+    // An R2 binding is { type: "r2_bucket", name, bucket_name } naming a bucket of the account.
+    for (const r2 of [
+      { type: "r2_bucket", name: "APP_FILES" },
+      { type: "r2_bucket", name: "APP_FILES", bucket_name: "Not A Bucket" },
+      { type: "r2_bucket", name: "app-files", bucket_name: "aidevos-app-files" },
+      { type: "r2_bucket", name: "APP_FILES", bucket_name: "no-such-bucket" },
+    ]) {
+      const refused = await client
+        .call("PUT", path, form({ main_module: "index.js", bindings: [...binding.bindings, r2] }))
+        .catch((e: Error) => e);
+      expect((refused as Error).message, JSON.stringify(r2)).toMatch(/10021|10085/);
+    }
   });
 
   it("uploads into a Workers for Platforms dispatch namespace when one is configured", async () => {

@@ -1,5 +1,6 @@
 import type { CodeBundle, GeneratedFile } from "@aidevos/core";
 import { parse } from "acorn";
+import { ENTRY_FILES } from "./entry-files";
 import { DEFAULT_BUDGET_TICKS, GUARD_COMPATIBILITY_FLAGS, GUARD_MODULE, guardSource } from "./guard";
 import { HARNESS_MODULE, HARNESS_SOURCE } from "./harness";
 import { instrumentModule } from "./instrument";
@@ -19,6 +20,11 @@ export interface SandboxOptions {
   compatibilityDate?: string;
   /** The largest single allocation the guard lets through. */
   maxAllocationBytes?: number;
+  /**
+   * Where an uploaded app Worker keeps its files in its APP_FILES bucket (`apps/<app>/`, as the host's
+   * AppPlatform does locally); locally the host hands the app its platform and this is unused.
+   */
+  filesPrefix?: string;
   /** Origins the app may fetch; none by default. */
   outboundOrigins?: readonly string[];
   /** Wall-clock time per request (then 504 `timeout`); the guard's DEFAULT_DEADLINE_MS when unset. */
@@ -138,7 +144,10 @@ function appEnv(env) {
     for (const name of Object.keys(own)) if (typeof own[name] === "string") secrets[name] = own[name];
     Object.freeze(secrets);
     __aidevos_secretsSeen(secrets);
-    own.PLATFORM = Object.freeze({ secrets: async () => secrets, outbound: (request) => __aidevos_outbound(request) });
+    // The app's files: the Worker's APP_FILES bucket under the app's own prefix (both from the deployer).
+    const files = own.APP_FILES && FILES_PREFIX ? filesPlatform(own.APP_FILES, FILES_PREFIX) : {};
+    own.PLATFORM = Object.freeze({ ...files, secrets: async () => secrets, outbound: (request) => __aidevos_outbound(request) });
+    delete own.APP_FILES;
   } else if (own.PLATFORM !== null && typeof own.PLATFORM === "object") {
     own.PLATFORM = tellingSecrets(own.PLATFORM);
   }
@@ -177,7 +186,13 @@ function handlerEnv(env, platformCall) {
  * fresh per-request budget, and turns a tripped guard into a 503 JSON error, so an endless loop
  * or an allocation bomb costs one failed request, not the runtime.
  */
-function appEntry(bundle: AppModules, budget: number, exportAs: string, specModule?: string): string {
+function appEntry(
+  bundle: AppModules,
+  budget: number,
+  exportAs: string,
+  specModule?: string,
+  filesPrefix?: string,
+): string {
   const main = bundle.files.find((f) => f.path === bundle.mainModule);
   const withDefault = main !== undefined && hasDefaultExport(main.content);
   return `import { __aidevos_within, __aidevos_bounded, __aidevos_timedOut, __aidevos_outbound, __aidevos_platformCall, __aidevos_memorySpent, __aidevos_isSpent, __aidevos_secretsSeen } from "./${GUARD_MODULE}";
@@ -186,6 +201,8 @@ ${specModule ? `import { __aidevos_inSpec, __aidevos_loaded } from "./${specModu
 
 const BUDGET = ${budget};
 const Inner = main[${JSON.stringify(bundle.className)}];
+const FILES_PREFIX = ${JSON.stringify(filesPrefix ?? null)};
+${ENTRY_FILES}
 ${PLATFORM_ENV}
 function limited(tripped) {
   const memory = tripped.kind === "memory";
@@ -441,7 +458,13 @@ export function sandboxedApp(
     modules: {
       ...instrumented(sources),
       ...guardModules(opts),
-      [SANDBOX_ENTRY]: appEntry(bundle, opts.budgetTicks ?? DEFAULT_BUDGET_TICKS, exportAs),
+      [SANDBOX_ENTRY]: appEntry(
+        bundle,
+        opts.budgetTicks ?? DEFAULT_BUDGET_TICKS,
+        exportAs,
+        undefined,
+        opts.filesPrefix,
+      ),
     },
   };
 }

@@ -282,7 +282,7 @@ export class AppControlDO extends DurableObject<Env> {
       } else {
         const [bundle, specs] = await Promise.all([registry.getBundle(app, live.version), registry.specs(app)]);
         if (!bundle || !specs) throw new Error(`v${live.version} of ${app} has no code to upload again`);
-        const cf = deployer(this.env, { outboundOrigins: specs.spec.outbound ?? [] })!;
+        const cf = deployer(this.env, { outboundOrigins: specs.spec.outbound ?? [], filesPrefix: `apps/${app}/` })!;
         await cf.deploy(script, bundle, staged.deployment);
       }
       this.ctx.storage.sql.exec("DELETE FROM cloudflare_uploads WHERE run_id = ?", runId);
@@ -410,7 +410,8 @@ export class AppControlDO extends DurableObject<Env> {
     request: AppDeploy,
   ): Promise<{ cloudflare?: CloudflareVersion; shipped: boolean }> {
     // The uploaded app's ctx.fetch reaches the spec's outbound origins only (the guard's allow-listed fetch), as AppPlatform does locally.
-    const cf = deployer(this.env, { outboundOrigins: request.spec.outbound ?? [] });
+    // Its files go to APP_FILES under `apps/<app>/`, where the host's AppPlatform keeps them locally.
+    const cf = deployer(this.env, { outboundOrigins: request.spec.outbound ?? [], filesPrefix: `apps/${app}/` });
     if (!cf) return { shipped: false };
     if (request.uploaded) {
       this.ctx.storage.sql.exec(
