@@ -1,5 +1,6 @@
 import { type CodeBundle, type GeneratedFile, setting } from "@aidevos/core";
 import { parse } from "acorn";
+import { ENTRY_FILES } from "./entry-files";
 import { DEFAULT_BUDGET_TICKS, GUARD_COMPATIBILITY_FLAGS, GUARD_MODULE, guardSource } from "./guard";
 import { HARNESS_MODULE, HARNESS_SOURCE } from "./harness";
 import { instrumentModule } from "./instrument";
@@ -19,10 +20,21 @@ export interface SandboxOptions {
   compatibilityDate?: string;
   /** The largest single allocation the guard lets through. */
   maxAllocationBytes?: number;
+  /**
+   * Where an uploaded app Worker keeps its files in its APP_FILES bucket (`apps/<app>/`, as the host's
+   * AppPlatform does locally); locally the host hands the app its platform and this is unused.
+   */
+  filesPrefix?: string;
   /** Origins the app may fetch; none by default. */
   outboundOrigins?: readonly string[];
   /** Wall-clock time per request (then 504 `timeout`); the guard's DEFAULT_DEADLINE_MS when unset. */
   deadlineMs?: number;
+  /**
+   * What the app's isolate may hold across requests (guard-runtime/memory.ts): APP_MEMORY_BYTES for a
+   * served app's own Worker. None for the shared runtime (no app code runs there) nor for the Worker
+   * uploaded to Cloudflare, which has no host to reload it and the platform's 128 MB per isolate.
+   */
+  memoryBudgetBytes?: number;
   /**
    * The channel room quotas where the app is its own host (its Worker on Cloudflare; locally the
    * platform's host holds them): AIDEVOS_MAX_ROOM_MEMBERS and AIDEVOS_MAX_FRAMES_PER_SECOND, their
@@ -87,6 +99,13 @@ export const SANDBOX_COMPATIBILITY_DATE = "2026-11-01";
 export const SANDBOX_COMPATIBILITY_FLAGS: readonly string[] = GUARD_COMPATIBILITY_FLAGS;
 /** CPU per request that Cloudflare (and the loader, where enforced) allows a served app. */
 export const APP_CPU_MS = 100;
+/** What a served app's isolate may hold across requests: Cloudflare's memory per isolate. */
+const APP_MEMORY_BYTES = 128 * 1024 * 1024;
+/**
+ * On an answer from a loaded app Worker: its isolate is spent (over its memory budget) and its host
+ * must load a fresh one. Only our entry sets it; an app's own answer never carries it.
+ */
+export const MEMORY_RELOAD_HEADER = "x-aidevos-reload";
 /**
  * Subrequests per invocation a loaded app Worker may make (its platform calls: secrets, ctx.fetch
  * through the host's entrypoint). Cloudflare's own default for a Worker on the free plan is 50.
@@ -110,6 +129,7 @@ export function guardModules(opts: SandboxOptions = {}): Record<string, string> 
       maxAllocationBytes: opts.maxAllocationBytes,
       outboundOrigins: opts.outboundOrigins,
       deadlineMs: opts.deadlineMs,
+      memoryBudgetBytes: opts.memoryBudgetBytes,
     }),
     [RE2_MODULE]: linearEngineSource(),
   };
@@ -173,9 +193,34 @@ function appEnv(env) {
     const secrets = Object.create(null);
     for (const name of Object.keys(own)) if (typeof own[name] === "string") secrets[name] = own[name];
     Object.freeze(secrets);
-    own.PLATFORM = Object.freeze({ secrets: async () => secrets, outbound: (request) => __aidevos_outbound(request) });
+    __aidevos_secretsSeen(secrets);
+    // The app's files: the Worker's APP_FILES bucket under the app's own prefix (both from the deployer).
+    const files = own.APP_FILES && FILES_PREFIX ? filesPlatform(own.APP_FILES, FILES_PREFIX) : {};
+    own.PLATFORM = Object.freeze({ ...files, secrets: async () => secrets, outbound: (request) => __aidevos_outbound(request) });
+    delete own.APP_FILES;
+  } else if (own.PLATFORM !== null && typeof own.PLATFORM === "object") {
+    own.PLATFORM = tellingSecrets(own.PLATFORM);
   }
   return Object.freeze(own);
+}
+
+/**
+ * The host's platform, as it is, except that the secret values it hands over are told to the guard
+ * first, which then keeps them out of the app's console output (guard-runtime/console.ts).
+ */
+function tellingSecrets(platform) {
+  const secrets = async () => {
+    const values = await platform.secrets();
+    __aidevos_secretsSeen(values);
+    return values;
+  };
+  return new Proxy(Object.create(null), {
+    get(_, key) {
+      if (key === "secrets") return secrets;
+      const value = platform[key];
+      return typeof value === "function" ? (...args) => platform[key](...args) : value;
+    },
+  });
 }
 
 function handlerEnv(env, platformCall) {
@@ -196,16 +241,19 @@ function appEntry(
   budget: number,
   exportAs: string,
   specModule?: string,
+  filesPrefix?: string,
   roomLimits?: SandboxOptions["roomLimits"],
 ): string {
   const main = bundle.files.find((f) => f.path === bundle.mainModule);
   const withDefault = main !== undefined && hasDefaultExport(main.content);
-  return `import { __aidevos_within, __aidevos_bounded, __aidevos_timedOut, __aidevos_outbound, __aidevos_platformCall } from "./${GUARD_MODULE}";
+  return `import { __aidevos_within, __aidevos_bounded, __aidevos_timedOut, __aidevos_outbound, __aidevos_platformCall, __aidevos_memorySpent, __aidevos_isSpent, __aidevos_secretsSeen } from "./${GUARD_MODULE}";
 ${ENGINE_IMPORT}
 ${specModule ? `import { __aidevos_inSpec, __aidevos_loaded } from "./${specModule}";\n` : ""}import * as main from "./${bundle.mainModule}";
 
 const BUDGET = ${budget};
 const Inner = main[${JSON.stringify(bundle.className)}];
+const FILES_PREFIX = ${JSON.stringify(filesPrefix ?? null)};
+${ENTRY_FILES}
 ${PLATFORM_ENV}${roomLimitsCode(roomLimits)}
 function limited(tripped) {
   const memory = tripped.kind === "memory";
@@ -215,31 +263,62 @@ function limited(tripped) {
   return Response.json({ error }, { status: 503 });
 }
 
+const RELOAD = ${JSON.stringify(MEMORY_RELOAD_HEADER)};
+
+/** The isolate holds more than its budget: this answer tells the host to load a fresh one. */
+function spentAnswer() {
+  const error = { code: "memory_limit_exceeded", message: "the app kept more memory across requests than its sandbox allows; its isolate is reloaded (module-level state starts again)", details: [] };
+  return Response.json({ error }, { status: 503, headers: { [RELOAD]: "memory" } });
+}
+
+/** An app's own answer never tells the host to reload. */
+function withoutReload(response) {
+  if (!(response instanceof Response) || !response.headers.has(RELOAD)) return response;
+  const copy = new Response(response.body, response);
+  copy.headers.delete(RELOAD);
+  return copy;
+}
+
 function timedOut() {
   const error = { code: "timeout", message: "the app did not answer within its deadline; the work it started was stopped", details: [] };
   return Response.json({ error }, { status: 504 });
 }
 
+function answer(probe, response) {
+  if (response === __aidevos_timedOut) return timedOut();
+  const tripped = probe.tripped();
+  return tripped ? limited(tripped) : withoutReload(response);
+}
+
+// A spent isolate runs no more app code; the request that found it over its budget answers 503 too.
 function guarded(run) {
+  if (__aidevos_isSpent()) return spentAnswer();
   return __aidevos_within(BUDGET, async (probe) => {
+    let response;
     try {
-      const response = await __aidevos_bounded(run);
-      if (response === __aidevos_timedOut) return timedOut();
-      const tripped = probe.tripped();
-      return tripped ? limited(tripped) : response;
+      response = answer(probe, await __aidevos_bounded(run));
     } catch (err) {
       const tripped = probe.tripped();
-      if (tripped) return limited(tripped);
-      throw err;
+      if (!tripped) {
+        if (__aidevos_memorySpent()) return spentAnswer();
+        throw err;
+      }
+      response = limited(tripped);
     }
+    return __aidevos_memorySpent() ? spentAnswer() : response;
   });
 }
 
 /** An invocation without an answer (an alarm, a frame): bounded like a request, past its deadline it just ends. */
 function quiet(run) {
+  if (__aidevos_isSpent()) return undefined;
   return __aidevos_within(BUDGET, async () => {
-    const result = await __aidevos_bounded(run);
-    return result === __aidevos_timedOut ? undefined : result;
+    try {
+      const result = await __aidevos_bounded(run);
+      return result === __aidevos_timedOut ? undefined : result;
+    } finally {
+      __aidevos_memorySpent();
+    }
   });
 }
 
@@ -429,14 +508,22 @@ export function sandboxedApp(
     modules: {
       ...instrumented(sources),
       ...guardModules(opts),
-      [SANDBOX_ENTRY]: appEntry(bundle, opts.budgetTicks ?? DEFAULT_BUDGET_TICKS, exportAs, undefined, opts.roomLimits),
+      [SANDBOX_ENTRY]: appEntry(
+        bundle,
+        opts.budgetTicks ?? DEFAULT_BUDGET_TICKS,
+        exportAs,
+        undefined,
+        opts.filesPrefix,
+        opts.roomLimits,
+      ),
     },
   };
 }
 
 /** The dynamic Worker that serves an app bundle locally as the Durable Object class `App`. */
 export function appWorkerCode(bundle: CodeBundle, opts: SandboxOptions = {}): WorkerLoaderWorkerCode {
-  return { ...base(opts, APP_CPU_MS), ...sandboxedApp(bundle, opts, "App") };
+  const own = { ...opts, memoryBudgetBytes: opts.memoryBudgetBytes ?? APP_MEMORY_BYTES };
+  return { ...base(own, APP_CPU_MS), ...sandboxedApp(bundle, own, "App") };
 }
 
 /**

@@ -199,6 +199,11 @@ export class AppMonitorDO extends DurableObject<Env> {
     return this.store.errors();
   }
 
+  /** The requests people sent one version (served through the gateway; tests and probes are not recorded) and its 5xx. */
+  async versionTraffic(version: number) {
+    return this.store.versionTraffic(version);
+  }
+
   async usage(days: number) {
     return this.store.usage(days);
   }

@@ -81,6 +81,10 @@ export const StageState = z.object({
 });
 export type StageState = z.infer<typeof StageState>;
 
+/** The knowledge-base app pattern an offline run from free text was built from, and how well it matched (0 to 1). */
+export const RunPattern = z.object({ id: z.string(), title: z.string(), score: z.number() });
+export type RunPattern = z.infer<typeof RunPattern>;
+
 export const DeployedApp = z.object({ name: z.string(), version: z.int(), url: z.string() });
 export type DeployedApp = z.infer<typeof DeployedApp>;
 
@@ -90,6 +94,8 @@ export const Run = z.object({
   stage: StageName.nullable(),
   request: z.string(),
   app: DeployedApp.optional(),
+  /** Set when the run was built from an app pattern (offline free text): which one, and its match score. */
+  pattern: RunPattern.optional(),
   stages: z.array(StageState),
   error: RunError.optional(),
   usage: RunUsage,
