@@ -99,7 +99,7 @@ type Statement = Node & {
  * The module's own bindings, for the memory walk: every name declared at module level (`let`/`var`
  * ones also cleared when the isolate is spent) and the default export's value when no name holds it.
  */
-function moduleRoots(ast: Node, edits: Edit[]): string {
+function moduleRoots(ast: Node, edits: Edit[], appCode: boolean): string {
   const names: string[] = [];
   const reassignable: string[] = [];
   for (const raw of (ast as Node & { body: Statement[] }).body) {
@@ -122,9 +122,12 @@ function moduleRoots(ast: Node, edits: Edit[]): string {
     }
   }
   if (names.length === 0) return "";
-  const clear = reassignable.map((n) => `${n} = void 0;`).join(" ");
+  // clear(true) unsets every binding (a spent isolate); clear(false) only drops long strings (a reset in place).
+  const clear = reassignable
+    .map((n) => `${n} = all ? void 0 : typeof ${n} === "string" && ${n}.length > 1024 ? "" : ${n};`)
+    .join(" ");
   // Registered first (on the import's line, so line numbers stay true): read only after the module ran.
-  return `${HELD}(() => [${names.join(", ")}], () => { ${clear} });`;
+  return `${HELD}(() => [${names.join(", ")}], (all) => { ${clear} }, ${appCode});`;
 }
 
 export function parseModule(source: string, file: string): Node {
@@ -142,9 +145,10 @@ export function parseModule(source: string, file: string): Node {
  * Refuses imports of anything but the bundle's own modules and cloudflare:workers (no
  * cloudflare:sockets, no sandbox internals), and wraps dynamic import() in a run-time check.
  * Text is only inserted, never moved, so the program means what it meant; the guard import is put
- * on the first line so line numbers in errors stay true.
+ * on the first line so line numbers in errors stay true. `appCode`: the module is the app's own code
+ * (not the platform's runtime), whose module-level state an isolate over its memory budget resets.
  */
-export function instrumentModule(source: string, file: string): string {
+export function instrumentModule(source: string, file: string, appCode = false): string {
   const ast = parseModule(source, file);
   const edits: Edit[] = [];
   const tick = `${TICK}();`;
@@ -211,7 +215,7 @@ export function instrumentModule(source: string, file: string): string {
   };
   // VariablePattern (a declared name) is a walker pseudo-type the typings do not list.
   simple(ast, visitors as SimpleVisitors<unknown>);
-  const roots = moduleRoots(ast, edits);
+  const roots = moduleRoots(ast, edits, appCode);
   // One pass in source order (a large module has tens of thousands of edits); equal positions keep
   // the order they were made in, as inserting them one by one from the end would.
   const ordered = edits

@@ -57,8 +57,16 @@ const APP_SUBREQUESTS = 50;
 const UNIT_TESTS_CPU_MS = 5_000;
 const SANDBOX_ENTRY = "__aidevos_entry.js";
 
+/**
+ * The app's own code, whose module-level state a memory reset empties: action and module code
+ * (`actions/`), or every module of a bundle that is not the compiler's runtime (hand-made bundles).
+ */
+function isAppCode(file: GeneratedFile, files: readonly GeneratedFile[]): boolean {
+  return file.path.startsWith("actions/") || !files.some((f) => f.path === "actions.js");
+}
+
 function instrumented(files: readonly GeneratedFile[]): Record<string, string> {
-  return Object.fromEntries(files.map((f) => [f.path, instrumentModule(f.content, f.path)]));
+  return Object.fromEntries(files.map((f) => [f.path, instrumentModule(f.content, f.path, isAppCode(f, files))]));
 }
 
 /**
@@ -206,10 +214,10 @@ function limited(tripped) {
 
 const RELOAD = ${JSON.stringify(MEMORY_RELOAD_HEADER)};
 
-/** The isolate holds more than its budget: this answer tells the host to load a fresh one. */
-function spentAnswer() {
-  const error = { code: "memory_limit_exceeded", message: "the app kept more memory across requests than its sandbox allows; its isolate is reloaded (module-level state starts again)", details: [] };
-  return Response.json({ error }, { status: 503, headers: { [RELOAD]: "memory" } });
+/** The isolate held more than its budget: its app state was reset, or (reload) the host must load a fresh isolate. */
+function spentAnswer(reload) {
+  const error = { code: "memory_limit_exceeded", message: "the app kept more memory across requests than its sandbox allows; its module-level state starts again", details: [] };
+  return Response.json({ error }, { status: 503, headers: reload ? { [RELOAD]: "memory" } : {} });
 }
 
 /** An app's own answer never tells the host to reload. */
@@ -233,7 +241,7 @@ function answer(probe, response) {
 
 // A spent isolate runs no more app code; the request that found it over its budget answers 503 too.
 function guarded(run) {
-  if (__aidevos_isSpent()) return spentAnswer();
+  if (__aidevos_isSpent()) return spentAnswer(true);
   return __aidevos_within(BUDGET, async (probe) => {
     let response;
     try {
@@ -241,12 +249,14 @@ function guarded(run) {
     } catch (err) {
       const tripped = probe.tripped();
       if (!tripped) {
-        if (__aidevos_memorySpent()) return spentAnswer();
+        const memory = __aidevos_memorySpent();
+        if (memory > 0) return spentAnswer(memory === 2);
         throw err;
       }
       response = limited(tripped);
     }
-    return __aidevos_memorySpent() ? spentAnswer() : response;
+    const memory = __aidevos_memorySpent();
+    return memory > 0 ? spentAnswer(memory === 2) : response;
   });
 }
 

@@ -7,12 +7,12 @@
  * strings by length, arrays by slots, buffers by bytes, objects by keys. The walk runs at the end of
  * a request once the isolate has produced `CONFIG.memoryWalkEvery` bytes since the last one
  * (allocations the guard sees, strings built with `+`, and ticks at 8 bytes each, since every tick may
- * allocate), so it costs ordinary requests nothing. Past `CONFIG.memoryBudget` the isolate is spent:
- * the request answers 503 `memory_limit_exceeded` with MEMORY_RELOAD_HEADER, every later request is
- * refused the same way before any app code runs, the host loads a fresh isolate, and the guard
- * empties what it walked (arrays, maps, sets, `let`/`var` bindings) so the memory is freed even while
- * workerd keeps the spent isolate. State a closure hides from every binding is not seen
- * (docs/security.md, "What is not enforced").
+ * allocate), so it costs ordinary requests nothing. Past `CONFIG.memoryBudget` the request answers
+ * 503 `memory_limit_exceeded` and the app's own module-level state is reset in place (resetOwn), in
+ * the same isolate, which reuses the memory. Only if that leaves it over (state in the runtime's
+ * modules) is the isolate spent: every later request is refused before any app code runs, the
+ * answer carries MEMORY_RELOAD_HEADER and the host loads a fresh isolate. State a closure hides
+ * from every binding is not seen (docs/security.md, "What is not enforced").
  */
 export const GUARD_MEMORY = String.raw`const MEMORY_BUDGET = CONFIG.memoryBudget;
 const WALK_EVERY = CONFIG.memoryWalkEvery;
@@ -44,14 +44,17 @@ const roots = bare();
 let produced = 0;
 let spent = false;
 
-/** Registers a module's bindings: read() lists their values, clear() unsets the ones it can. */
-export function __aidevos_held(read, clear) {
-  roots[roots.length] = [read, clear];
+/**
+ * Registers a module's bindings: read() lists their values, clear(all) unsets the ones it can (or,
+ * not all, drops their long strings); own: the module is the app's code, not the platform's runtime.
+ */
+export function __aidevos_held(read, clear, own) {
+  roots[roots.length] = [read, clear, own === true];
 }
 
 /** A module's default export, which no binding names. */
 export function __aidevos_keep(value) {
-  roots[roots.length] = [() => [value], null];
+  roots[roots.length] = [() => [value], null, false];
   return value;
 }
 
@@ -164,11 +167,72 @@ function measure(limit) {
   return { total, seen };
 }
 
-/** Empties what the walk reached, so a spent isolate frees its memory whether or not workerd drops it. */
+const ObjectProto = Object.prototype;
+const isFrozen = Object.isFrozen;
+
+/**
+ * Resets the app's own module-level state in place: every array, map and set, and every plain
+ * object's keys, reachable from the app code's bindings are emptied, and its bindings holding long
+ * strings dropped. The isolate then reuses that memory as it allocates again (workerd keeps a loaded
+ * isolate whether or not anyone uses it, so loading a fresh one frees nothing: measured).
+ */
+function resetOwn() {
+  const seen = new NativeSet();
+  const stack = bare();
+  const push = (value) => {
+    if (value === null || (typeof value !== "object" && typeof value !== "function")) return;
+    if (apply(setHas, seen, [value])) return;
+    apply(setAdd, seen, [value]);
+    stack[stack.length] = value;
+  };
+  for (let i = 0; i < roots.length; i++) {
+    if (!roots[i][2]) continue;
+    try {
+      const values = roots[i][0]();
+      for (let j = 0; j < values.length; j++) push(values[j]);
+      if (roots[i][1] !== null) roots[i][1](false);
+    } catch {}
+  }
+  while (stack.length > 0) {
+    const value = stack[stack.length - 1];
+    stack.length -= 1;
+    try {
+      if (isBufferView(value) || callOr(bufferBytes, value, -1) >= 0) continue;
+      if (callOr(mapSize, value, -1) >= 0) {
+        apply(mapForEach, value, [(v, k) => (push(k), push(v))]);
+        apply(mapClear, value, []);
+        continue;
+      }
+      if (callOr(setSize, value, -1) >= 0) {
+        apply(setForEach, value, [(v) => push(v)]);
+        apply(setClear, value, []);
+        continue;
+      }
+      if (isArray(value)) {
+        const n = lengthOf(value);
+        for (let i = 0; i < n; i++) push(value[i]);
+        if (!isFrozen(value)) value.length = 0;
+        continue;
+      }
+      const keys = ownKeys(value);
+      const plain = typeof value === "object" && (getPrototypeOf(value) === ObjectProto || getPrototypeOf(value) === null);
+      for (let i = 0; i < keys.length; i++) {
+        const d = getOwnPropertyDescriptor(value, keys[i]);
+        if (d === undefined || !hasOwn(d, "value")) continue;
+        push(d.value);
+        if (plain && d.configurable) delete value[keys[i]];
+      }
+    } catch {
+      // A frozen or exotic object keeps what it holds; the measure after the reset sees it.
+    }
+  }
+}
+
+/** Empties what the walk reached, so a spent isolate frees what it can whether or not workerd drops it. */
 function release(seen) {
   for (let i = 0; i < roots.length; i++) {
     try {
-      if (roots[i][1] !== null) roots[i][1]();
+      if (roots[i][1] !== null) roots[i][1](true);
     } catch {}
   }
   apply(setForEach, seen, [
@@ -185,19 +249,23 @@ function release(seen) {
 }
 
 /**
- * Called by our entry when a request (or an alarm, a frame) ends: true when the isolate is spent
- * (now or before), and the request must answer 503 memory_limit_exceeded.
+ * Called by our entry when a request (or an alarm, a frame) ends: 0 when the isolate is within its
+ * budget; 1 when it was over and the app's own state was reset in place (the request answers 503
+ * memory_limit_exceeded); 2 when even the reset left it over, or it was spent before: the isolate is
+ * spent, and the answer also tells the host to load a fresh one.
  */
 export function __aidevos_memorySpent() {
-  if (spent) return true;
-  if (!(MEMORY_BUDGET > 0)) return false;
-  if (produced < WALK_EVERY) return false;
+  if (spent) return 2;
+  if (!(MEMORY_BUDGET > 0)) return 0;
+  if (produced < WALK_EVERY) return 0;
   produced = 0;
-  const { total, seen } = measure(MEMORY_BUDGET);
-  if (total <= MEMORY_BUDGET) return false;
+  if (measure(MEMORY_BUDGET).total <= MEMORY_BUDGET) return 0;
+  resetOwn();
+  const after = measure(MEMORY_BUDGET);
+  if (after.total <= MEMORY_BUDGET) return 1;
   spent = true;
-  release(seen);
-  return true;
+  release(after.seen);
+  return 2;
 }
 
 /** Whether the isolate is spent, without measuring: a spent isolate runs no more app code. */
