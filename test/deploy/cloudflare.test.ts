@@ -209,6 +209,24 @@ export default {
     expect(read).not.toHaveProperty("tag");
   });
 
+  it("hands the uploaded app the room quotas (members per room, frames per second) as the settings stand", async () => {
+    const settings = env as unknown as Record<string, string | undefined>;
+    const saved = [settings.AIDEVOS_MAX_ROOM_MEMBERS, settings.AIDEVOS_MAX_FRAMES_PER_SECOND];
+    settings.AIDEVOS_MAX_ROOM_MEMBERS = "7";
+    settings.AIDEVOS_MAX_FRAMES_PER_SECOND = "4";
+    try {
+      const name = uniqueName("rooms");
+      await script(name, []);
+      expect((await deploy(todoSpec(name))).status).toBe("succeeded");
+      const [put] = await calls(name);
+      // The entry holds them where the app is its own host (test/e2e/cloudflare-room-limits.e2e.test.ts runs it).
+      expect(put.modules["__aidevos_entry.js"].content).toContain("const ROOM_MEMBERS = 7;");
+      expect(put.modules["__aidevos_entry.js"].content).toContain("const FRAMES_PER_SECOND = 4;");
+    } finally {
+      [settings.AIDEVOS_MAX_ROOM_MEMBERS, settings.AIDEVOS_MAX_FRAMES_PER_SECOND] = saved;
+    }
+  });
+
   it("answers rollbacks it cannot do with clear errors", async () => {
     const name = uniqueName("rb");
     await script(name, []);

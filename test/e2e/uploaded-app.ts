@@ -19,7 +19,11 @@ interface Sandbox {
   SANDBOX_COMPATIBILITY_FLAGS: readonly string[];
   sandboxedApp(
     bundle: unknown,
-    opts?: { outboundOrigins?: string[]; filesPrefix?: string },
+    opts?: {
+      outboundOrigins?: string[];
+      filesPrefix?: string;
+      roomLimits?: { maxMembers: number; maxFramesPerSecond: number };
+    },
   ): { mainModule: string; modules: Record<string, string> };
 }
 const SANDBOX_PACKAGE = "@aidevos/sandbox";
@@ -28,6 +32,8 @@ const COMPILER_PACKAGE = "@aidevos/compiler";
 export interface UploadedAppOptions {
   /** The spec's outbound origins, as AppControlDO hands them to the guard. */
   outboundOrigins?: string[];
+  /** The channel room quotas AppControlDO hands the entry (the settings' defaults when unset). */
+  roomLimits?: { maxMembers: number; maxFramesPerSecond: number };
   /** More modules beside the uploaded ones (a test entry), by path. */
   modules?: Record<string, string>;
   /** The module served first; the uploaded entry by default. */
@@ -50,6 +56,7 @@ export async function serveUploadedApp(spec: AppSpec, options: UploadedAppOption
   const app = sandboxedApp(await compileApp(spec), {
     outboundOrigins: options.outboundOrigins ?? [],
     filesPrefix: `apps/${spec.name}/`,
+    ...(options.roomLimits ? { roomLimits: options.roomLimits } : {}),
   });
   for (const [path, content] of Object.entries({ ...app.modules, ...options.modules })) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });

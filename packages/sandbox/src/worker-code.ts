@@ -1,4 +1,4 @@
-import type { CodeBundle, GeneratedFile } from "@aidevos/core";
+import { type CodeBundle, type GeneratedFile, setting } from "@aidevos/core";
 import { parse } from "acorn";
 import { ENTRY_FILES } from "./entry-files";
 import { DEFAULT_BUDGET_TICKS, GUARD_COMPATIBILITY_FLAGS, GUARD_MODULE, guardSource } from "./guard";
@@ -35,6 +35,64 @@ export interface SandboxOptions {
    * uploaded to Cloudflare, which has no host to reload it and the platform's 128 MB per isolate.
    */
   memoryBudgetBytes?: number;
+  /**
+   * The channel room quotas where the app is its own host (its Worker on Cloudflare; locally the
+   * platform's host holds them): AIDEVOS_MAX_ROOM_MEMBERS and AIDEVOS_MAX_FRAMES_PER_SECOND, their
+   * defaults when unset.
+   */
+  roomLimits?: { maxMembers: number; maxFramesPerSecond: number };
+}
+
+/**
+ * The room quotas in the entry of an app that is its own host, as workers/deploy/src/room-limits holds
+ * them for the platform's host: a member past the cap is accepted and closed at once with 1008 (a
+ * browser cannot read an HTTP refusal of a WebSocket); a member sending more frames a second than the
+ * cap is closed with 1008. Frames are counted in memory: a woken object starts counting afresh.
+ */
+function roomLimitsCode(limits: SandboxOptions["roomLimits"]): string {
+  const maxMembers = limits?.maxMembers ?? setting({}, "AIDEVOS_MAX_ROOM_MEMBERS");
+  const maxFrames = limits?.maxFramesPerSecond ?? setting({}, "AIDEVOS_MAX_FRAMES_PER_SECOND");
+  return `
+const ROOM_MEMBERS = ${Number(maxMembers)};
+const FRAMES_PER_SECOND = ${Number(maxFrames)};
+const CHANNEL_PATH = /\\/channels\\/([^/]+)$/;
+const frameCounts = new WeakMap();
+
+function roomFull(ctx, request) {
+  if ((request.headers.get("upgrade") ?? "").toLowerCase() !== "websocket") return null;
+  const match = CHANNEL_PATH.exec(new URL(request.url).pathname);
+  if (!match) return null;
+  let members;
+  try {
+    members = ctx.getWebSockets("channel:" + decodeURIComponent(match[1])).length;
+  } catch {
+    return null;
+  }
+  if (members < ROOM_MEMBERS) return null;
+  const pair = new WebSocketPair();
+  pair[1].accept();
+  pair[1].close(1008, "this room is full (" + ROOM_MEMBERS + " members, AIDEVOS_MAX_ROOM_MEMBERS)");
+  const protocol = (request.headers.get("sec-websocket-protocol") ?? "").split(",")[0].trim();
+  return new Response(null, { status: 101, webSocket: pair[0], headers: protocol ? { "sec-websocket-protocol": protocol } : {} });
+}
+
+function tooManyFrames(ws) {
+  const second = Math.floor(Date.now() / 1000);
+  const seen = frameCounts.get(ws);
+  if (!seen || seen.second !== second) {
+    frameCounts.set(ws, { second, frames: 1 });
+    return false;
+  }
+  seen.frames += 1;
+  if (seen.frames <= FRAMES_PER_SECOND) return false;
+  try {
+    ws.close(1008, "more than " + FRAMES_PER_SECOND + " frames a second (AIDEVOS_MAX_FRAMES_PER_SECOND)");
+  } catch {
+    // Frames sent before the close still arrive: the member is already closing.
+  }
+  return true;
+}
+`;
 }
 
 export const SANDBOX_COMPATIBILITY_DATE = "2026-11-01";
@@ -192,6 +250,7 @@ function appEntry(
   exportAs: string,
   specModule?: string,
   filesPrefix?: string,
+  roomLimits?: SandboxOptions["roomLimits"],
 ): string {
   const main = bundle.files.find((f) => f.path === bundle.mainModule);
   const withDefault = main !== undefined && hasDefaultExport(main.content);
@@ -203,7 +262,7 @@ const BUDGET = ${budget};
 const Inner = main[${JSON.stringify(bundle.className)}];
 const FILES_PREFIX = ${JSON.stringify(filesPrefix ?? null)};
 ${ENTRY_FILES}
-${PLATFORM_ENV}
+${PLATFORM_ENV}${roomLimitsCode(roomLimits)}
 function limited(tripped) {
   const memory = tripped.kind === "memory";
   const error = memory
@@ -281,7 +340,7 @@ class Guarded extends Inner {
   }
 
   fetch(request) {
-    return guarded(() => super.fetch(request));
+    return roomFull(this.ctx, request) ?? guarded(() => super.fetch(request));
   }
 
   alarm(info) {
@@ -298,6 +357,7 @@ class Guarded extends Inner {
 
   // Channel members of an app that is its own host (its Worker on Cloudflare): each frame has a budget too.
   webSocketMessage(ws, message) {
+    if (tooManyFrames(ws)) return;
     return quiet(() => (typeof super.webSocketMessage === "function" ? super.webSocketMessage(ws, message) : undefined));
   }
 
@@ -464,6 +524,7 @@ export function sandboxedApp(
         exportAs,
         undefined,
         opts.filesPrefix,
+        opts.roomLimits,
       ),
     },
   };

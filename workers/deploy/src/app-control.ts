@@ -58,6 +58,23 @@ function deployer(env: Env, sandbox: SandboxOptions = {}): CloudflareDeployer | 
     : null;
 }
 
+/**
+ * What the uploaded app's sandbox holds (the app is its own host there): the spec's outbound origins
+ * (the guard's allow-listed fetch, as AppPlatform does locally), its files under `apps/<app>/` of
+ * APP_FILES (where the host's AppPlatform keeps them locally) and the channel room quotas, which the
+ * platform's host holds locally.
+ */
+function uploadSandbox(env: Env, app: string, spec: AppSpec): SandboxOptions {
+  return {
+    outboundOrigins: spec.outbound ?? [],
+    filesPrefix: `apps/${app}/`,
+    roomLimits: {
+      maxMembers: setting(env, "AIDEVOS_MAX_ROOM_MEMBERS"),
+      maxFramesPerSecond: setting(env, "AIDEVOS_MAX_FRAMES_PER_SECOND"),
+    },
+  };
+}
+
 /** Where the platform token of the app's Worker is kept, and whether the Worker has it yet. */
 const PLATFORM_TOKEN = "platform-token";
 interface PlatformToken {
@@ -282,7 +299,7 @@ export class AppControlDO extends DurableObject<Env> {
       } else {
         const [bundle, specs] = await Promise.all([registry.getBundle(app, live.version), registry.specs(app)]);
         if (!bundle || !specs) throw new Error(`v${live.version} of ${app} has no code to upload again`);
-        const cf = deployer(this.env, { outboundOrigins: specs.spec.outbound ?? [], filesPrefix: `apps/${app}/` })!;
+        const cf = deployer(this.env, uploadSandbox(this.env, app, specs.spec))!;
         await cf.deploy(script, bundle, staged.deployment);
       }
       this.ctx.storage.sql.exec("DELETE FROM cloudflare_uploads WHERE run_id = ?", runId);
@@ -409,9 +426,7 @@ export class AppControlDO extends DurableObject<Env> {
     app: string,
     request: AppDeploy,
   ): Promise<{ cloudflare?: CloudflareVersion; shipped: boolean }> {
-    // The uploaded app's ctx.fetch reaches the spec's outbound origins only (the guard's allow-listed fetch), as AppPlatform does locally.
-    // Its files go to APP_FILES under `apps/<app>/`, where the host's AppPlatform keeps them locally.
-    const cf = deployer(this.env, { outboundOrigins: request.spec.outbound ?? [], filesPrefix: `apps/${app}/` });
+    const cf = deployer(this.env, uploadSandbox(this.env, app, request.spec));
     if (!cf) return { shipped: false };
     if (request.uploaded) {
       this.ctx.storage.sql.exec(

@@ -61,7 +61,10 @@ export type RunUsage = z.infer<typeof RunUsage>;
 export const CreateRunBody = z.strictObject({
   request: z.string().trim().min(1, "describe the feature").max(20_000),
   spec: AppSpec.optional(),
-  /** Build on an existing app: the run deploys its next version. Defaults to `spec.name`. */
+  /**
+   * Build on an existing app: the run deploys its next version. Defaults to `spec.name`. Free text
+   * with neither builds a new app, named from the request, and never deploys over an existing one.
+   */
   app: AppName.optional(),
   options: RunOptions.optional(),
 });
