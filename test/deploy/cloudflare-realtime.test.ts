@@ -42,7 +42,10 @@ describe("schedules and channels on Cloudflare", () => {
       "succeeded",
     );
     const [put, , subdomain] = await calls(name);
-    expect(put.metadata.bindings).toEqual([{ type: "durable_object_namespace", name: "APP", class_name: "App" }]);
+    expect(put.metadata.bindings).toEqual([
+      { type: "durable_object_namespace", name: "APP", class_name: "App" },
+      { type: "r2_bucket", name: "APP_FILES", bucket_name: "aidevos-app-files" },
+    ]);
     expect(put.metadata.migrations).toEqual({ new_tag: "v1", new_sqlite_classes: ["App"] });
     expect(subdomain).toMatchObject({ sub: "/subdomain", subdomain: { enabled: true }, status: 200 });
     const modules = put.modules as Record<string, { content: string }>;

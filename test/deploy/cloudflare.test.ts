@@ -50,7 +50,11 @@ describe("deploying to Cloudflare", () => {
       compatibility_date: "2026-11-01",
       compatibility_flags: ["nodejs_als"],
       limits: { cpu_ms: 100 },
-      bindings: [{ type: "durable_object_namespace", name: "APP", class_name: "App" }],
+      // The app's files (AppSpec v3): the platform's bucket, under the app's own prefix in the entry.
+      bindings: [
+        { type: "durable_object_namespace", name: "APP", class_name: "App" },
+        { type: "r2_bucket", name: "APP_FILES", bucket_name: "aidevos-app-files" },
+      ],
       migrations: { new_tag: "v1", new_sqlite_classes: ["App"] },
       // Our gateway (wrangler.toml name) gets its tail events: schedule runs reach the app's monitor.
       tail_consumers: [{ service: "aidevos" }],
@@ -125,14 +129,16 @@ describe("deploying to Cloudflare", () => {
     for (const file of sources) {
       expect(modules[file.path], file.path).toBe(instrumentModule(file.content, file.path));
       expect(
-        modules[file.path]!.startsWith('import { __aidevos_tick, __aidevos_specifier } from "./__aidevos_guard.js";'),
+        modules[file.path]!.startsWith(
+          'import { __aidevos_tick, __aidevos_specifier, __aidevos_held, __aidevos_keep, __aidevos_str } from "./__aidevos_guard.js";',
+        ),
       ).toBe(true);
     }
     expect(modules["app.js"]!.split("__aidevos_tick();").length).toBeGreaterThan(10);
     expect(modules["__aidevos_guard.js"]).toBe(guardSource());
     const entry = modules["__aidevos_entry.js"]!;
     expect(entry.split("\n")[0]).toBe(
-      'import { __aidevos_within, __aidevos_bounded, __aidevos_timedOut, __aidevos_outbound, __aidevos_platformCall } from "./__aidevos_guard.js";',
+      'import { __aidevos_within, __aidevos_bounded, __aidevos_timedOut, __aidevos_outbound, __aidevos_platformCall, __aidevos_memorySpent, __aidevos_isSpent, __aidevos_secretsSeen } from "./__aidevos_guard.js";',
     );
     expect(entry).toContain("export { Guarded as App };");
     expect(entry).toContain("export default {");
@@ -201,6 +207,24 @@ export default {
     const read = await json(await api(`/apps/${name}/tasks/${kept.id}`));
     expect(read.title).toBe("from v1");
     expect(read).not.toHaveProperty("tag");
+  });
+
+  it("hands the uploaded app the room quotas (members per room, frames per second) as the settings stand", async () => {
+    const settings = env as unknown as Record<string, string | undefined>;
+    const saved = [settings.AIDEVOS_MAX_ROOM_MEMBERS, settings.AIDEVOS_MAX_FRAMES_PER_SECOND];
+    settings.AIDEVOS_MAX_ROOM_MEMBERS = "7";
+    settings.AIDEVOS_MAX_FRAMES_PER_SECOND = "4";
+    try {
+      const name = uniqueName("rooms");
+      await script(name, []);
+      expect((await deploy(todoSpec(name))).status).toBe("succeeded");
+      const [put] = await calls(name);
+      // The entry holds them where the app is its own host (test/e2e/cloudflare-room-limits.e2e.test.ts runs it).
+      expect(put.modules["__aidevos_entry.js"].content).toContain("const ROOM_MEMBERS = 7;");
+      expect(put.modules["__aidevos_entry.js"].content).toContain("const FRAMES_PER_SECOND = 4;");
+    } finally {
+      [settings.AIDEVOS_MAX_ROOM_MEMBERS, settings.AIDEVOS_MAX_FRAMES_PER_SECOND] = saved;
+    }
   });
 
   it("answers rollbacks it cannot do with clear errors", async () => {
@@ -278,7 +302,7 @@ export default {
     expect([second.migrationTag, third.migrationTag]).toEqual(["v2", "v2"]);
   });
 
-  it("the fake refuses what Cloudflare refuses: a stale old_tag, a class no migration declared", async () => {
+  it("the fake refuses what Cloudflare refuses: a stale old_tag, a class no migration declared, a bad R2 binding", async () => {
     const name = uniqueName("strict");
     await script(name, []);
     const form = (metadata: object) => {
@@ -303,6 +327,18 @@ export default {
       .call("PUT", path, form({ main_module: "index.js", ...binding, migrations: { old_tag: "v0", new_tag: "v2" } }))
       .catch((e: Error) => e);
     expect((stale as Error).message).toContain("current tag is v1");
+    // An R2 binding is { type: "r2_bucket", name, bucket_name } naming a bucket of the account.
+    for (const r2 of [
+      { type: "r2_bucket", name: "APP_FILES" },
+      { type: "r2_bucket", name: "APP_FILES", bucket_name: "Not A Bucket" },
+      { type: "r2_bucket", name: "app-files", bucket_name: "aidevos-app-files" },
+      { type: "r2_bucket", name: "APP_FILES", bucket_name: "no-such-bucket" },
+    ]) {
+      const refused = await client
+        .call("PUT", path, form({ main_module: "index.js", bindings: [...binding.bindings, r2] }))
+        .catch((e: Error) => e);
+      expect((refused as Error).message, JSON.stringify(r2)).toMatch(/10021|10085/);
+    }
   });
 
   it("uploads into a Workers for Platforms dispatch namespace when one is configured", async () => {

@@ -3,7 +3,7 @@
 // deletes them (their sessions stop), needs --key for a perKey app's tenant, and exits 2 with the API's error
 // (409, 400, 404) or on bad usage. The dashboard in Chromium: the count, a page of users, create and delete,
 // which entities are owned, per tenant in a perKey app; app text (account fields) shown as text, never markup;
-// every users call goes to the app's own /v1 path.
+// every users call goes to the app's own /v1 path. The server's log holds no password, hash or token.
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -125,6 +125,13 @@ describe("aidevos users", () => {
     expect((await cli(["users", "list", name])).stdout).toBe(
       `${bob.id}\tbob@example.com\t${bob.createdAt}\n1 of 1 users\n`,
     );
+    // The server's own log (wrangler dev's output: the Worker's console and workerd's) holds no password,
+    // hash or token after these signups, logins and deletes.
+    const log = dev.output();
+    expect(log).not.toContain(password);
+    expect(log).not.toContain("bob's password");
+    expect(log).not.toContain(token);
+    expect(log).not.toMatch(/aus_[0-9a-f]{64}|pbkdf2-sha256:/);
   });
 
   it("needs --key for a perKey app, and keeps each tenant's users apart", async () => {

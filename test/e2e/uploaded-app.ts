@@ -1,5 +1,5 @@
 // The app Worker exactly as CloudflareDeployer uploads it, served by `wrangler dev`: the sandboxed modules, the
-// compatibility date and flags, APP bound to the App class with its SQLite migration. Tests may add modules (a test
+// compatibility date and flags, APP bound to the App class with its SQLite migration, APP_FILES to the files bucket. Tests may add modules (a test
 // entry wrapping the uploaded one) and Worker settings, and other Workers' configs (a tail consumer).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,7 +19,11 @@ interface Sandbox {
   SANDBOX_COMPATIBILITY_FLAGS: readonly string[];
   sandboxedApp(
     bundle: unknown,
-    opts?: { outboundOrigins?: string[] },
+    opts?: {
+      outboundOrigins?: string[];
+      filesPrefix?: string;
+      roomLimits?: { maxMembers: number; maxFramesPerSecond: number };
+    },
   ): { mainModule: string; modules: Record<string, string> };
 }
 const SANDBOX_PACKAGE = "@aidevos/sandbox";
@@ -28,6 +32,8 @@ const COMPILER_PACKAGE = "@aidevos/compiler";
 export interface UploadedAppOptions {
   /** The spec's outbound origins, as AppControlDO hands them to the guard. */
   outboundOrigins?: string[];
+  /** The channel room quotas AppControlDO hands the entry (the settings' defaults when unset). */
+  roomLimits?: { maxMembers: number; maxFramesPerSecond: number };
   /** More modules beside the uploaded ones (a test entry), by path. */
   modules?: Record<string, string>;
   /** The module served first; the uploaded entry by default. */
@@ -47,12 +53,17 @@ export async function serveUploadedApp(spec: AppSpec, options: UploadedAppOption
     /* @vite-ignore */ SANDBOX_PACKAGE
   )) as Sandbox;
   const { compileApp } = (await import(/* @vite-ignore */ COMPILER_PACKAGE)) as Compiler;
-  const app = sandboxedApp(await compileApp(spec), { outboundOrigins: options.outboundOrigins ?? [] });
+  const app = sandboxedApp(await compileApp(spec), {
+    outboundOrigins: options.outboundOrigins ?? [],
+    filesPrefix: `apps/${spec.name}/`,
+    ...(options.roomLimits ? { roomLimits: options.roomLimits } : {}),
+  });
   for (const [path, content] of Object.entries({ ...app.modules, ...options.modules })) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), content);
   }
-  // What CloudflareDeployer's metadata declares: the entry, the date and flags, APP bound to App, a SQLite migration.
+  // What CloudflareDeployer's metadata declares: the entry, the date and flags, APP bound to App, a SQLite
+  // migration, and the platform's files bucket as APP_FILES.
   writeFileSync(
     join(dir, "wrangler.toml"),
     `name = "${spec.name}"
@@ -63,6 +74,7 @@ no_bundle = true
 rules = [{ type = "ESModule", globs = ["**/*.js"] }]
 durable_objects.bindings = [{ name = "APP", class_name = "App" }]
 migrations = [{ tag = "v1", new_sqlite_classes = ["App"] }]
+r2_buckets = [{ binding = "APP_FILES", bucket_name = "aidevos-app-files" }]
 ${options.settings ?? ""}`,
   );
   for (const [file, toml] of Object.entries(options.others ?? {})) writeFileSync(join(dir, file), toml);

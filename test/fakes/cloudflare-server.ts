@@ -69,6 +69,29 @@ async function parseUpload(req: IncomingMessage, body: Buffer) {
 
 const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
+/** The R2 buckets of the fake account: the one wrangler.toml binds to the gateway. */
+const BUCKETS = new Set(["aidevos-app-files"]);
+const BINDING_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
+
+/**
+ * Why an upload's R2 binding is not one Cloudflare takes, or null: `{ type: "r2_bucket", name,
+ * bucket_name }` with a valid binding name and the name of a bucket the account has.
+ */
+function r2BindingProblem(b: {
+  type?: string;
+  name?: unknown;
+  bucket_name?: unknown;
+}): { code: number; message: string } | null {
+  if (b.type !== "r2_bucket") return null;
+  if (typeof b.name !== "string" || !BINDING_NAME.test(b.name))
+    return { code: 10021, message: `binding name ${String(b.name)} is not a valid JavaScript identifier` };
+  if (typeof b.bucket_name !== "string" || !BUCKET_NAME.test(b.bucket_name))
+    return { code: 10021, message: `binding ${b.name} needs a bucket_name that is a valid R2 bucket name` };
+  if (!BUCKETS.has(b.bucket_name)) return { code: 10085, message: `R2 bucket ${b.bucket_name} does not exist` };
+  return null;
+}
+
 /**
  * `PUT …/secrets` `{ name, text, type: "secret_text" }` and `DELETE …/secrets/{name}` on an existing
  * script. The record keeps the name and type; the value only as its length (tests search records for leaks).
@@ -207,6 +230,8 @@ export function startFakeCloudflare(): Promise<{ url: string; server: Server }> 
         }
       }
       for (const b of upload.metadata.bindings ?? []) {
+        const r2 = r2BindingProblem(b);
+        if (r2) return send(400, null, [r2]);
         if (b.type === "durable_object_namespace" && !b.script_name && !classes.has(b.class_name))
           return send(400, null, [
             {
@@ -229,6 +254,8 @@ export function startFakeCloudflare(): Promise<{ url: string; server: Server }> 
       Object.assign(record, upload);
       if (upload.metadata.migrations)
         return send(400, null, [{ code: 10021, message: "migrations are not allowed in a version upload" }]);
+      const r2 = (upload.metadata.bindings ?? []).map(r2BindingProblem).find(Boolean);
+      if (r2) return send(400, null, [r2]);
       if (!scripts.has(key)) return send(404, null, [{ code: 10007, message: `script ${name} not found` }]);
       const version = { id: randomUUID(), number: script.versions.length + 1 };
       script.versions.unshift(version);

@@ -181,7 +181,9 @@ describe("the model updater", () => {
 });
 
 describe("learning from runs", () => {
-  it("needs fewer refine rounds for similar requests once a failure's lesson is learned", async () => {
+  it("needs fewer refine rounds for similar requests once a failure's lesson is learned", {
+    timeout: 120_000,
+  }, async () => {
     const sequence = async (learning: boolean) => {
       const rounds: number[] = [];
       for (let i = 0; i < 3; i++) {

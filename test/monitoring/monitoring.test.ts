@@ -63,7 +63,7 @@ describe("monitoring deployed apps", () => {
     };
     expect((await waitForRun((await startRun({ request: "v1", spec })).id)).status).toBe("succeeded");
     const kept = await json(await api("/apps/ledger/entries", { method: "POST", json: { title: "kept" } }));
-    const v2 = await waitForRun((await startRun({ request: "v2", options: { replay: "prod-bug" } })).id);
+    const v2 = await waitForRun((await startRun({ request: "v2", app: "ledger", options: { replay: "prod-bug" } })).id);
     expect(v2.app?.version).toBe(2);
 
     const statuses: number[] = [];

@@ -73,6 +73,14 @@ export const BOMBS: Record<string, string> = {
     '(() => { const s = "x".repeat(Math.min(N, 1 << 23)); const e = new TextEncoder(); for (let i = 0; i < 8; i++) e.encode(s); })()',
   "TextDecoder.decode, again and again":
     "(() => { const b = new Uint8Array(Math.min(N, 1 << 23)); const d = new TextDecoder(); for (let i = 0; i < 8; i++) d.decode(b); })()",
+  // V8 joins strings with + as ropes, in no time: without a check a doubling loop reaches 256 MiB at once.
+  "doubling a string with +":
+    '(() => { let s = "x".repeat(Math.min(N, 1 << 20)); for (let i = 0; i < 8; i++) s = s + s; return s.length; })()',
+  "doubling a string with +=":
+    '(() => { let s = "x".repeat(Math.min(N, 1 << 20)); for (let i = 0; i < 8; i++) s += s; return s.length; })()',
+  "doubling a string with a template literal": `(() => { let s = "x".repeat(Math.min(N, 1 << 20)); for (let i = 0; i < 8; i++) s = \`\${s}\${s}\`; return s.length; })()`,
+  "TextEncoder.encode of a doubled string":
+    '(() => { let s = "x".repeat(Math.min(N, 1 << 20)); for (let i = 0; i < 8; i++) s = s + s; return new TextEncoder().encode(s).length; })()',
   "structuredClone of a buffer, again and again":
     "(() => { const b = new Uint8Array(Math.min(N, 1 << 23)); for (let i = 0; i < 8; i++) structuredClone(b); })()",
 };

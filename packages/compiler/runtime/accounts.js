@@ -69,6 +69,14 @@ function tokensOf(request) {
   return tokens.filter((t) => t.length > 0 && t.length <= 200);
 }
 
+/**
+ * The SHA-256 digests of the session tokens a request carries (Bearer, then cookie): what a channel
+ * member keeps instead of a token, so that each of its messages is signed in only while the session lives.
+ */
+export async function sessionDigestsOf(request) {
+  return Promise.all(tokensOf(request).map((t) => digestOf(t)));
+}
+
 function json(status, body, headers = {}) {
   return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
 }
@@ -137,6 +145,25 @@ export class Accounts {
   async userOf(request) {
     const found = await this.sessionOf(request);
     return found ? found.user : null;
+  }
+
+  /**
+   * The user of the first live session among `digests` (a channel member's, from its upgrade), or null:
+   * a session revoked or expired since counts as absent at once.
+   */
+  userOfDigests(digests) {
+    for (const digest of digests) {
+      if (typeof digest !== "string" || !/^[0-9a-f]{64}$/.test(digest)) continue;
+      const row = this.sql
+        .exec(
+          "SELECT u.* FROM _sessions s JOIN _users u ON u.id = s.user_id WHERE s.digest = ? AND s.expires_at > ?",
+          digest,
+          Date.now(),
+        )
+        .toArray()[0];
+      if (row) return this.shape(row);
+    }
+    return null;
   }
 
   /** `{ user, digest }` of the first valid token a request carries (Bearer first, then the cookie). */

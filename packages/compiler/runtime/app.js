@@ -203,7 +203,7 @@ export class App extends DurableObject {
       throw notFound("route");
     }
     if (this.ownHost) {
-      const upgraded = upgradeHere(this, request, parts);
+      const upgraded = await upgradeHere(this, request, parts);
       if (upgraded) return upgraded;
     }
     // The accounts' routes come first: no action or entity may live under /auth/ (the spec refuses it).

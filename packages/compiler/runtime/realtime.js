@@ -3,11 +3,17 @@
  * The app's host owns alarms and WebSockets (a facet can have neither); it calls in here to run a
  * schedule's action or a channel's onMessage action, and collects what actions broadcast.
  */
+import { sessionDigestsOf } from "./accounts.js";
 import { errorBody, HttpError, methodNotAllowed, notFound, SPEC } from "./model.js";
 
 const SCHEDULES = SPEC.schedules ?? [];
 const CHANNELS = SPEC.channels ?? [];
 const KEY_HEADER = "x-aidevos-partition-key";
+/**
+ * On a platform call `message/{channel}` only (never a client's request): the digests of the session
+ * tokens the member's upgrade carried (SESSIONS_HEADER in workers/deploy realtime-host.ts), comma-separated.
+ */
+const SESSIONS_HEADER = "x-aidevos-sessions";
 /** Set by the app on a public response whose action broadcast; the host then asks for them. */
 const BROADCASTS_HEADER = "x-aidevos-broadcasts";
 /** Broadcasts of public requests held for the host; a host that never asks loses only the oldest. */
@@ -83,7 +89,10 @@ export async function realtimeCall(app, request, name) {
       headers: partitionOf(request, "text/plain; charset=utf-8"),
       body: text,
     });
-    return run(app, match, req, { message: text });
+    // A signed-in member's message runs as its user while the session lives (v3 accounts).
+    const digests = (request.headers.get(SESSIONS_HEADER) ?? "").split(",").slice(0, 2);
+    const user = app.accounts ? app.accounts.userOfDigests(digests) : null;
+    return run(app, match, req, { message: text, user });
   }
   throw notFound("route /_aidevos/" + name);
 }
@@ -157,17 +166,20 @@ export function deliverHere(app, broadcasts) {
 }
 
 /** A channel upgrade to an App that is its own host: 101 with a hibernating member, or null when not one. */
-export function upgradeHere(app, request, parts) {
+export async function upgradeHere(app, request, parts) {
   if (parts[0] !== "channels" || parts.length !== 2) return null;
   if ((request.headers.get("upgrade") ?? "").toLowerCase() !== "websocket") return null;
   const channel = CHANNELS.find((c) => c.name === parts[1]);
   if (!channel) throw notFound("channel " + parts[1]);
+  // Digests of its session tokens, never the tokens: each message is signed in while the session lives.
+  const sessions = app.accounts ? (await sessionDigestsOf(request)).slice(0, 2) : [];
   const pair = new WebSocketPair();
   app.ctx.acceptWebSocket(pair[1], [TAG_PREFIX + channel.name]);
   pair[1].serializeAttachment({
     channel: channel.name,
     onMessage: channel.onMessage ?? null,
     key: request.headers.get(KEY_HEADER),
+    sessions,
   });
   const protocol = (request.headers.get("sec-websocket-protocol") ?? "").split(",")[0].trim();
   return new Response(null, {
@@ -188,6 +200,7 @@ export async function messageHere(app, ws, frame) {
     return;
   }
   const headers = member.key ? { [KEY_HEADER]: member.key } : {};
+  if (member.sessions?.length) headers[SESSIONS_HEADER] = member.sessions.join(",");
   const res = await realtimeCall(
     app,
     new Request("http://app/_aidevos/message/" + member.channel, { method: "POST", headers, body: frame }),

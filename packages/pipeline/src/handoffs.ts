@@ -5,6 +5,8 @@ export interface PlanningInput {
   request: string;
   spec?: AppSpec;
   app?: string;
+  /** Free text that named no app: the run builds a new app and never deploys over one that exists. */
+  newApp?: boolean;
 }
 
 export interface CodegenInput {
@@ -49,6 +51,8 @@ export interface DeployInput {
   allowWidening?: boolean;
   /** The run's `options.allowBreaking`: the deploy lock's breaking-change check lets it through. */
   allowBreaking?: boolean;
+  /** The run's PlanningInput.newApp: the deploy lock refuses it on an app that exists. */
+  newApp?: boolean;
 }
 export type DeployOutput = DeployedApp & { codeHash: string; created: boolean };
 

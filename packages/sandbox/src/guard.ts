@@ -1,6 +1,8 @@
 import { GUARD_BUDGET } from "./guard-runtime/budget";
+import { GUARD_CONSOLE } from "./guard-runtime/console";
 import { GUARD_FROM_STRINGS } from "./guard-runtime/from-strings";
 import { GUARD_LINEAR_REGEXP } from "./guard-runtime/linear-regexp";
+import { GUARD_MEMORY, GUARD_MEMORY_END } from "./guard-runtime/memory";
 import { GUARD_NATIVE_ARRAYS } from "./guard-runtime/native-arrays";
 import { GUARD_NATIVE_BUFFERS } from "./guard-runtime/native-buffers";
 import { GUARD_NATIVE_TEXT } from "./guard-runtime/native-text";
@@ -13,6 +15,7 @@ import { GUARD_TIMERS } from "./guard-runtime/timers";
 const GUARD_RUNTIME = [
   GUARD_PRELUDE,
   GUARD_BUDGET,
+  GUARD_MEMORY,
   GUARD_TIMERS,
   GUARD_FROM_STRINGS,
   GUARD_LINEAR_REGEXP,
@@ -21,6 +24,8 @@ const GUARD_RUNTIME = [
   GUARD_NATIVE_ARRAYS,
   GUARD_NATIVE_BUFFERS,
   GUARD_NATIVE_TEXT,
+  GUARD_CONSOLE,
+  GUARD_MEMORY_END,
 ].join("\n");
 
 /** The module every instrumented module imports. Its name starts with `__aidevos`, which generated code may not mention. */
@@ -28,6 +33,12 @@ export const GUARD_MODULE = "__aidevos_guard.js";
 export const TICK = "__aidevos_tick";
 /** Wraps the specifier of every dynamic `import()`: only the bundle's own modules may be loaded. */
 export const IMPORT_CHECK = "__aidevos_specifier";
+/** Registers a module's module-level bindings for the memory walk (guard-runtime/memory.ts). */
+export const HELD = "__aidevos_held";
+/** Registers a module's default export for the memory walk. */
+export const KEEP = "__aidevos_keep";
+/** Wraps every `+`, `+=` and template literal: no string longer than one allocation. */
+export const STR = "__aidevos_str";
 
 /** Guard ticks allowed per invocation before the code is taken to be spinning. */
 export const DEFAULT_BUDGET_TICKS = 5_000_000;
@@ -39,6 +50,8 @@ export const DEFAULT_BUDGET_TICKS = 5_000_000;
 const DEFAULT_DEADLINE_MS = 30_000;
 /** The largest single allocation (a buffer, a typed array, a string or an array of 8-byte slots). */
 const DEFAULT_MAX_ALLOCATION_BYTES = 32 * 1024 * 1024;
+/** How much an isolate produces (bytes allocated, ticks at 8 bytes) between two walks of what it holds. */
+const MEMORY_WALK_EVERY = 16 * 1024 * 1024;
 
 /** The flag the guard needs: per-request budgets live in an AsyncLocalStorage (`node:async_hooks`). */
 export const GUARD_COMPATIBILITY_FLAGS = ["nodejs_als"];
@@ -54,6 +67,11 @@ export interface GuardOptions {
    * (our entry module's alone). The global fetch() and `new WebSocket()` are refused whatever this says.
    */
   outboundOrigins?: readonly string[];
+  /**
+   * What an isolate may hold across requests (memory.ts measures it); over it the isolate is spent and
+   * every request answers 503 `memory_limit_exceeded` until the host loads a fresh one. 0: no budget.
+   */
+  memoryBudgetBytes?: number;
 }
 
 /**
@@ -66,6 +84,8 @@ export function guardSource(opts: GuardOptions = {}): string {
     loadBudget: opts.loadBudgetTicks ?? DEFAULT_BUDGET_TICKS,
     maxBytes: opts.maxAllocationBytes ?? DEFAULT_MAX_ALLOCATION_BYTES,
     deadlineMs: opts.deadlineMs ?? DEFAULT_DEADLINE_MS,
+    memoryBudget: opts.memoryBudgetBytes ?? 0,
+    memoryWalkEvery: MEMORY_WALK_EVERY,
     outbound: [...(opts.outboundOrigins ?? [])],
   };
   return GUARD_RUNTIME.replace("/*CONFIG*/ {}", JSON.stringify(config));

@@ -8,6 +8,7 @@ export {
   APP_CPU_MS,
   appWorkerCode,
   guardModules,
+  MEMORY_RELOAD_HEADER,
   SANDBOX_COMPATIBILITY_DATE,
   SANDBOX_COMPATIBILITY_FLAGS,
   type SandboxOptions,

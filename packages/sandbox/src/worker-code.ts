@@ -1,5 +1,6 @@
-import type { CodeBundle, GeneratedFile } from "@aidevos/core";
+import { type CodeBundle, type GeneratedFile, setting } from "@aidevos/core";
 import { parse } from "acorn";
+import { ENTRY_FILES } from "./entry-files";
 import { DEFAULT_BUDGET_TICKS, GUARD_COMPATIBILITY_FLAGS, GUARD_MODULE, guardSource } from "./guard";
 import { HARNESS_MODULE, HARNESS_SOURCE } from "./harness";
 import { instrumentModule } from "./instrument";
@@ -19,16 +20,92 @@ export interface SandboxOptions {
   compatibilityDate?: string;
   /** The largest single allocation the guard lets through. */
   maxAllocationBytes?: number;
+  /**
+   * Where an uploaded app Worker keeps its files in its APP_FILES bucket (`apps/<app>/`, as the host's
+   * AppPlatform does locally); locally the host hands the app its platform and this is unused.
+   */
+  filesPrefix?: string;
   /** Origins the app may fetch; none by default. */
   outboundOrigins?: readonly string[];
   /** Wall-clock time per request (then 504 `timeout`); the guard's DEFAULT_DEADLINE_MS when unset. */
   deadlineMs?: number;
+  /**
+   * What the app's isolate may hold across requests (guard-runtime/memory.ts): APP_MEMORY_BYTES for a
+   * served app's own Worker. None for the shared runtime (no app code runs there) nor for the Worker
+   * uploaded to Cloudflare, which has no host to reload it and the platform's 128 MB per isolate.
+   */
+  memoryBudgetBytes?: number;
+  /**
+   * The channel room quotas where the app is its own host (its Worker on Cloudflare; locally the
+   * platform's host holds them): AIDEVOS_MAX_ROOM_MEMBERS and AIDEVOS_MAX_FRAMES_PER_SECOND, their
+   * defaults when unset.
+   */
+  roomLimits?: { maxMembers: number; maxFramesPerSecond: number };
+}
+
+/**
+ * The room quotas in the entry of an app that is its own host, as workers/deploy/src/room-limits holds
+ * them for the platform's host: a member past the cap is accepted and closed at once with 1008 (a
+ * browser cannot read an HTTP refusal of a WebSocket); a member sending more frames a second than the
+ * cap is closed with 1008. Frames are counted in memory: a woken object starts counting afresh.
+ */
+function roomLimitsCode(limits: SandboxOptions["roomLimits"]): string {
+  const maxMembers = limits?.maxMembers ?? setting({}, "AIDEVOS_MAX_ROOM_MEMBERS");
+  const maxFrames = limits?.maxFramesPerSecond ?? setting({}, "AIDEVOS_MAX_FRAMES_PER_SECOND");
+  return `
+const ROOM_MEMBERS = ${Number(maxMembers)};
+const FRAMES_PER_SECOND = ${Number(maxFrames)};
+const CHANNEL_PATH = /\\/channels\\/([^/]+)$/;
+const frameCounts = new WeakMap();
+
+function roomFull(ctx, request) {
+  if ((request.headers.get("upgrade") ?? "").toLowerCase() !== "websocket") return null;
+  const match = CHANNEL_PATH.exec(new URL(request.url).pathname);
+  if (!match) return null;
+  let members;
+  try {
+    members = ctx.getWebSockets("channel:" + decodeURIComponent(match[1])).length;
+  } catch {
+    return null;
+  }
+  if (members < ROOM_MEMBERS) return null;
+  const pair = new WebSocketPair();
+  pair[1].accept();
+  pair[1].close(1008, "this room is full (" + ROOM_MEMBERS + " members, AIDEVOS_MAX_ROOM_MEMBERS)");
+  const protocol = (request.headers.get("sec-websocket-protocol") ?? "").split(",")[0].trim();
+  return new Response(null, { status: 101, webSocket: pair[0], headers: protocol ? { "sec-websocket-protocol": protocol } : {} });
+}
+
+function tooManyFrames(ws) {
+  const second = Math.floor(Date.now() / 1000);
+  const seen = frameCounts.get(ws);
+  if (!seen || seen.second !== second) {
+    frameCounts.set(ws, { second, frames: 1 });
+    return false;
+  }
+  seen.frames += 1;
+  if (seen.frames <= FRAMES_PER_SECOND) return false;
+  try {
+    ws.close(1008, "more than " + FRAMES_PER_SECOND + " frames a second (AIDEVOS_MAX_FRAMES_PER_SECOND)");
+  } catch {
+    // Frames sent before the close still arrive: the member is already closing.
+  }
+  return true;
+}
+`;
 }
 
 export const SANDBOX_COMPATIBILITY_DATE = "2026-11-01";
 export const SANDBOX_COMPATIBILITY_FLAGS: readonly string[] = GUARD_COMPATIBILITY_FLAGS;
 /** CPU per request that Cloudflare (and the loader, where enforced) allows a served app. */
 export const APP_CPU_MS = 100;
+/** What a served app's isolate may hold across requests: Cloudflare's memory per isolate. */
+const APP_MEMORY_BYTES = 128 * 1024 * 1024;
+/**
+ * On an answer from a loaded app Worker: its isolate is spent (over its memory budget) and its host
+ * must load a fresh one. Only our entry sets it; an app's own answer never carries it.
+ */
+export const MEMORY_RELOAD_HEADER = "x-aidevos-reload";
 /**
  * Subrequests per invocation a loaded app Worker may make (its platform calls: secrets, ctx.fetch
  * through the host's entrypoint). Cloudflare's own default for a Worker on the free plan is 50.
@@ -38,8 +115,16 @@ const APP_SUBREQUESTS = 50;
 const UNIT_TESTS_CPU_MS = 5_000;
 const SANDBOX_ENTRY = "__aidevos_entry.js";
 
+/**
+ * The app's own code, whose module-level state a memory reset empties: action and module code
+ * (`actions/`), or every module of a bundle that is not the compiler's runtime (hand-made bundles).
+ */
+function isAppCode(file: GeneratedFile, files: readonly GeneratedFile[]): boolean {
+  return file.path.startsWith("actions/") || !files.some((f) => f.path === "actions.js");
+}
+
 function instrumented(files: readonly GeneratedFile[]): Record<string, string> {
-  return Object.fromEntries(files.map((f) => [f.path, instrumentModule(f.content, f.path)]));
+  return Object.fromEntries(files.map((f) => [f.path, instrumentModule(f.content, f.path, isAppCode(f, files))]));
 }
 
 /**
@@ -52,6 +137,7 @@ export function guardModules(opts: SandboxOptions = {}): Record<string, string> 
       maxAllocationBytes: opts.maxAllocationBytes,
       outboundOrigins: opts.outboundOrigins,
       deadlineMs: opts.deadlineMs,
+      memoryBudgetBytes: opts.memoryBudgetBytes,
     }),
     [RE2_MODULE]: linearEngineSource(),
   };
@@ -115,9 +201,34 @@ function appEnv(env) {
     const secrets = Object.create(null);
     for (const name of Object.keys(own)) if (typeof own[name] === "string") secrets[name] = own[name];
     Object.freeze(secrets);
-    own.PLATFORM = Object.freeze({ secrets: async () => secrets, outbound: (request) => __aidevos_outbound(request) });
+    __aidevos_secretsSeen(secrets);
+    // The app's files: the Worker's APP_FILES bucket under the app's own prefix (both from the deployer).
+    const files = own.APP_FILES && FILES_PREFIX ? filesPlatform(own.APP_FILES, FILES_PREFIX) : {};
+    own.PLATFORM = Object.freeze({ ...files, secrets: async () => secrets, outbound: (request) => __aidevos_outbound(request) });
+    delete own.APP_FILES;
+  } else if (own.PLATFORM !== null && typeof own.PLATFORM === "object") {
+    own.PLATFORM = tellingSecrets(own.PLATFORM);
   }
   return Object.freeze(own);
+}
+
+/**
+ * The host's platform, as it is, except that the secret values it hands over are told to the guard
+ * first, which then keeps them out of the app's console output (guard-runtime/console.ts).
+ */
+function tellingSecrets(platform) {
+  const secrets = async () => {
+    const values = await platform.secrets();
+    __aidevos_secretsSeen(values);
+    return values;
+  };
+  return new Proxy(Object.create(null), {
+    get(_, key) {
+      if (key === "secrets") return secrets;
+      const value = platform[key];
+      return typeof value === "function" ? (...args) => platform[key](...args) : value;
+    },
+  });
 }
 
 function handlerEnv(env, platformCall) {
@@ -133,16 +244,25 @@ function handlerEnv(env, platformCall) {
  * fresh per-request budget, and turns a tripped guard into a 503 JSON error, so an endless loop
  * or an allocation bomb costs one failed request, not the runtime.
  */
-function appEntry(bundle: AppModules, budget: number, exportAs: string, specModule?: string): string {
+function appEntry(
+  bundle: AppModules,
+  budget: number,
+  exportAs: string,
+  specModule?: string,
+  filesPrefix?: string,
+  roomLimits?: SandboxOptions["roomLimits"],
+): string {
   const main = bundle.files.find((f) => f.path === bundle.mainModule);
   const withDefault = main !== undefined && hasDefaultExport(main.content);
-  return `import { __aidevos_within, __aidevos_bounded, __aidevos_timedOut, __aidevos_outbound, __aidevos_platformCall } from "./${GUARD_MODULE}";
+  return `import { __aidevos_within, __aidevos_bounded, __aidevos_timedOut, __aidevos_outbound, __aidevos_platformCall, __aidevos_memorySpent, __aidevos_isSpent, __aidevos_secretsSeen } from "./${GUARD_MODULE}";
 ${ENGINE_IMPORT}
 ${specModule ? `import { __aidevos_inSpec, __aidevos_loaded } from "./${specModule}";\n` : ""}import * as main from "./${bundle.mainModule}";
 
 const BUDGET = ${budget};
 const Inner = main[${JSON.stringify(bundle.className)}];
-${PLATFORM_ENV}
+const FILES_PREFIX = ${JSON.stringify(filesPrefix ?? null)};
+${ENTRY_FILES}
+${PLATFORM_ENV}${roomLimitsCode(roomLimits)}
 function limited(tripped) {
   const memory = tripped.kind === "memory";
   const error = memory
@@ -151,31 +271,64 @@ function limited(tripped) {
   return Response.json({ error }, { status: 503 });
 }
 
+const RELOAD = ${JSON.stringify(MEMORY_RELOAD_HEADER)};
+
+/** The isolate held more than its budget: its app state was reset, or (reload) the host must load a fresh isolate. */
+function spentAnswer(reload) {
+  const error = { code: "memory_limit_exceeded", message: "the app kept more memory across requests than its sandbox allows; its module-level state starts again", details: [] };
+  return Response.json({ error }, { status: 503, headers: reload ? { [RELOAD]: "memory" } : {} });
+}
+
+/** An app's own answer never tells the host to reload. */
+function withoutReload(response) {
+  if (!(response instanceof Response) || !response.headers.has(RELOAD)) return response;
+  const copy = new Response(response.body, response);
+  copy.headers.delete(RELOAD);
+  return copy;
+}
+
 function timedOut() {
   const error = { code: "timeout", message: "the app did not answer within its deadline; the work it started was stopped", details: [] };
   return Response.json({ error }, { status: 504 });
 }
 
+function answer(probe, response) {
+  if (response === __aidevos_timedOut) return timedOut();
+  const tripped = probe.tripped();
+  return tripped ? limited(tripped) : withoutReload(response);
+}
+
+// A spent isolate runs no more app code; the request that found it over its budget answers 503 too.
 function guarded(run) {
+  if (__aidevos_isSpent()) return spentAnswer(true);
   return __aidevos_within(BUDGET, async (probe) => {
+    let response;
     try {
-      const response = await __aidevos_bounded(run);
-      if (response === __aidevos_timedOut) return timedOut();
-      const tripped = probe.tripped();
-      return tripped ? limited(tripped) : response;
+      response = answer(probe, await __aidevos_bounded(run));
     } catch (err) {
       const tripped = probe.tripped();
-      if (tripped) return limited(tripped);
-      throw err;
+      if (!tripped) {
+        const memory = __aidevos_memorySpent();
+        if (memory > 0) return spentAnswer(memory === 2);
+        throw err;
+      }
+      response = limited(tripped);
     }
+    const memory = __aidevos_memorySpent();
+    return memory > 0 ? spentAnswer(memory === 2) : response;
   });
 }
 
 /** An invocation without an answer (an alarm, a frame): bounded like a request, past its deadline it just ends. */
 function quiet(run) {
+  if (__aidevos_isSpent()) return undefined;
   return __aidevos_within(BUDGET, async () => {
-    const result = await __aidevos_bounded(run);
-    return result === __aidevos_timedOut ? undefined : result;
+    try {
+      const result = await __aidevos_bounded(run);
+      return result === __aidevos_timedOut ? undefined : result;
+    } finally {
+      __aidevos_memorySpent();
+    }
   });
 }
 
@@ -187,7 +340,7 @@ class Guarded extends Inner {
   }
 
   fetch(request) {
-    return guarded(() => super.fetch(request));
+    return roomFull(this.ctx, request) ?? guarded(() => super.fetch(request));
   }
 
   alarm(info) {
@@ -204,6 +357,7 @@ class Guarded extends Inner {
 
   // Channel members of an app that is its own host (its Worker on Cloudflare): each frame has a budget too.
   webSocketMessage(ws, message) {
+    if (tooManyFrames(ws)) return;
     return quiet(() => (typeof super.webSocketMessage === "function" ? super.webSocketMessage(ws, message) : undefined));
   }
 
@@ -364,14 +518,22 @@ export function sandboxedApp(
     modules: {
       ...instrumented(sources),
       ...guardModules(opts),
-      [SANDBOX_ENTRY]: appEntry(bundle, opts.budgetTicks ?? DEFAULT_BUDGET_TICKS, exportAs),
+      [SANDBOX_ENTRY]: appEntry(
+        bundle,
+        opts.budgetTicks ?? DEFAULT_BUDGET_TICKS,
+        exportAs,
+        undefined,
+        opts.filesPrefix,
+        opts.roomLimits,
+      ),
     },
   };
 }
 
 /** The dynamic Worker that serves an app bundle locally as the Durable Object class `App`. */
 export function appWorkerCode(bundle: CodeBundle, opts: SandboxOptions = {}): WorkerLoaderWorkerCode {
-  return { ...base(opts, APP_CPU_MS), ...sandboxedApp(bundle, opts, "App") };
+  const own = { ...opts, memoryBudgetBytes: opts.memoryBudgetBytes ?? APP_MEMORY_BYTES };
+  return { ...base(own, APP_CPU_MS), ...sandboxedApp(bundle, own, "App") };
 }
 
 /**

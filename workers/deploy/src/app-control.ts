@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import {
   AidevosError,
+  AppExistsError,
   type AppSpec,
   type CloudflareVersion,
   type CodeBundle,
@@ -26,6 +27,8 @@ interface AppDeploy {
   uploaded?: CloudflareVersion;
   /** The run's `options.allowBreaking`: a breaking change against the live version is deployed anyway. */
   allowBreaking?: boolean;
+  /** A run from free text that named no app: refused when the app exists (it was free when the run began). */
+  newApp?: boolean;
 }
 
 /**
@@ -53,6 +56,23 @@ function deployer(env: Env, sandbox: SandboxOptions = {}): CloudflareDeployer | 
         setting(env, "AIDEVOS_APP_SCRIPT_PREFIX"),
       )
     : null;
+}
+
+/**
+ * What the uploaded app's sandbox holds (the app is its own host there): the spec's outbound origins
+ * (the guard's allow-listed fetch, as AppPlatform does locally), its files under `apps/<app>/` of
+ * APP_FILES (where the host's AppPlatform keeps them locally) and the channel room quotas, which the
+ * platform's host holds locally.
+ */
+function uploadSandbox(env: Env, app: string, spec: AppSpec): SandboxOptions {
+  return {
+    outboundOrigins: spec.outbound ?? [],
+    filesPrefix: `apps/${app}/`,
+    roomLimits: {
+      maxMembers: setting(env, "AIDEVOS_MAX_ROOM_MEMBERS"),
+      maxFramesPerSecond: setting(env, "AIDEVOS_MAX_FRAMES_PER_SECOND"),
+    },
+  };
 }
 
 /** Where the platform token of the app's Worker is kept, and whether the Worker has it yet. */
@@ -212,6 +232,7 @@ export class AppControlDO extends DurableObject<Env> {
    */
   private async record(request: AppDeploy): Promise<AppDeployResult> {
     const app = this.app;
+    await this.checkNew(app, request);
     await this.checkContract(app, request);
     await this.checkLiveData(app, request);
     const registry = registryOf(this.env);
@@ -247,6 +268,18 @@ export class AppControlDO extends DurableObject<Env> {
   }
 
   /**
+   * A new app's run (free text that named no app) lands only where no app is: under this object's
+   * one-change-at-a-time queue, nothing can take the name between this check and the write. A retry
+   * of a run that already made its version is let through (the Registry returns that version).
+   */
+  private async checkNew(app: string, request: AppDeploy): Promise<void> {
+    if (!request.newApp) return;
+    const existing = await registryOf(this.env).getApp(app);
+    if (existing && !existing.versions.some((v) => v.runId === request.runId))
+      throw new AppExistsError(app, "a run from free text builds a new app and never deploys over one it did not name");
+  }
+
+  /**
    * A script upload went live but the Registry did not record it: Cloudflare goes back to what the
    * Registry names. A first version's Worker is deleted; otherwise the live version's code is
    * uploaded again (with the migration back, for a renamed class). The run's upload is forgotten, so a
@@ -266,7 +299,7 @@ export class AppControlDO extends DurableObject<Env> {
       } else {
         const [bundle, specs] = await Promise.all([registry.getBundle(app, live.version), registry.specs(app)]);
         if (!bundle || !specs) throw new Error(`v${live.version} of ${app} has no code to upload again`);
-        const cf = deployer(this.env, { outboundOrigins: specs.spec.outbound ?? [] })!;
+        const cf = deployer(this.env, uploadSandbox(this.env, app, specs.spec))!;
         await cf.deploy(script, bundle, staged.deployment);
       }
       this.ctx.storage.sql.exec("DELETE FROM cloudflare_uploads WHERE run_id = ?", runId);
@@ -393,8 +426,7 @@ export class AppControlDO extends DurableObject<Env> {
     app: string,
     request: AppDeploy,
   ): Promise<{ cloudflare?: CloudflareVersion; shipped: boolean }> {
-    // The uploaded app's ctx.fetch reaches the spec's outbound origins only (the guard's allow-listed fetch), as AppPlatform does locally.
-    const cf = deployer(this.env, { outboundOrigins: request.spec.outbound ?? [] });
+    const cf = deployer(this.env, uploadSandbox(this.env, app, request.spec));
     if (!cf) return { shipped: false };
     if (request.uploaded) {
       this.ctx.storage.sql.exec(

@@ -14,7 +14,7 @@ export class DeployDO extends StageDO<DeployInput, DeployOutput, Env> {
   readonly stage = "deploy";
 
   protected async perform(job: StageJob<DeployInput>, log: StageLog) {
-    const { plan, bundle, canaryPercent, allowBreaking } = job.input;
+    const { plan, bundle, canaryPercent, allowBreaking, newApp } = job.input;
     const app = plan.spec.name;
     // A later version (a feedback or fix run) is reviewed against the live one before it ships.
     const live = await registryOf(this.env).getApp(app);
@@ -28,10 +28,16 @@ export class DeployDO extends StageDO<DeployInput, DeployOutput, Env> {
       bundle,
       ...(canaryPercent ? { canaryPercent } : {}),
       ...(allowBreaking ? { allowBreaking } : {}),
+      ...(newApp ? { newApp } : {}),
       ...this.earlierUpload(),
     });
     // A refusal that retrying cannot fix (Cloudflare rejected the code) fails the stage with its own code.
-    if (!result.ok) throw new AidevosError(result.code, result.message, result.code === "breaking_change" ? 409 : 502);
+    if (!result.ok)
+      throw new AidevosError(
+        result.code,
+        result.message,
+        ["breaking_change", "app_exists"].includes(result.code) ? 409 : 502,
+      );
     const deployed = result;
     const cloudflare = deployed.cloudflare;
     if (cloudflare && deployed.shipped)

@@ -1,4 +1,4 @@
-import { MAX_CHANNEL_MESSAGE_BYTES, type RequestEvent } from "@aidevos/core";
+import { MAX_CHANNEL_MESSAGE_BYTES, type RequestEvent, sha256Hex } from "@aidevos/core";
 import { appMonitorOf } from "@aidevos/objects";
 
 /** Where a host runs an app: the version and the partition (null for a single app). */
@@ -27,6 +27,31 @@ export interface Outcome {
 export interface Member extends Place {
   channel: string;
   onMessage: string | null;
+  /**
+   * v3: the SHA-256 digests of the user session tokens its upgrade carried (never the tokens): each
+   * onMessage call hands them to the app, which signs the message in while a session lives.
+   */
+  sessions?: string[];
+}
+
+/** The platform's call `message/{channel}` carries the member's session digests here (realtime.js). */
+export const SESSIONS_HEADER = "x-aidevos-sessions";
+
+/**
+ * The digests of the user session tokens of a channel upgrade, as the app's runtime reads tokens
+ * (accounts.js): its Bearer token, then its `session` cookie; only the shape a session token has
+ * (`aus_` and hex), so an app key sent as Bearer is never kept, not even as a digest.
+ */
+export async function sessionDigests(request: Request): Promise<string[]> {
+  const tokens: string[] = [];
+  const auth = request.headers.get("authorization") ?? "";
+  if (auth.slice(0, 7).toLowerCase() === "bearer ") tokens.push(auth.slice(7).trim());
+  for (const part of (request.headers.get("cookie") ?? "").split(";")) {
+    const at = part.indexOf("=");
+    if (at !== -1 && part.slice(0, at).trim() === "session") tokens.push(part.slice(at + 1).trim());
+  }
+  const shaped = tokens.filter((t) => /^aus_[0-9a-f]{1,196}$/.test(t)).slice(0, 2);
+  return Promise.all(shaped.map((t) => sha256Hex(t)));
 }
 
 export const BROADCASTS_HEADER = "x-aidevos-broadcasts";

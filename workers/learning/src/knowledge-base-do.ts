@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
-import type { AppPattern, AppSpec, KnowledgeEntry, NewKnowledge } from "@aidevos/core";
-import { copyTables, legacyKnowledgeOf } from "@aidevos/objects";
+import { type AppPattern, type AppSpec, type KnowledgeEntry, type NewKnowledge, setting } from "@aidevos/core";
+import { appMonitorOf, copyTables, legacyKnowledgeOf, registryOf, trafficBufferOf } from "@aidevos/objects";
 import { createKnowledgeTables, KnowledgeBase } from "./knowledge-base";
 import { type ArmChoice, chooseArm, seededRandom } from "./model-updater";
 import { MATCH_THRESHOLD } from "./pattern-match";
@@ -75,9 +75,93 @@ export class KnowledgeBaseDO extends DurableObject<Env> {
     return { threshold: MATCH_THRESHOLD, matches: this.knowledge.matchPatterns(text) };
   }
 
-  /** A deployed app that came through monitoring healthy: a new pattern or evidence for one (KnowledgeBase.learnApp). */
-  async learnApp(input: { runId: string; request: string; spec: AppSpec; version: number }) {
-    return this.knowledge.learnApp(input);
+  /**
+   * A deployed app that came through monitoring healthy goes on probation: it becomes a pattern (or
+   * evidence for the one it repeats) only if, AIDEVOS_PATTERN_PROBATION_HOURS later, it is still
+   * healthy with real traffic (reviewPatternCandidates). Junk is refused at once, saying why.
+   */
+  async proposeApp(input: {
+    runId: string;
+    request: string;
+    spec: AppSpec;
+    version: number;
+  }): Promise<{ proposed: true; dueAt: string; minRequests: number } | { proposed: false; why: string }> {
+    const dueAt = Date.now() + setting(this.env, "AIDEVOS_PATTERN_PROBATION_HOURS") * 3_600_000;
+    const result = this.knowledge.proposeApp(input, dueAt);
+    if (!result.proposed) return result;
+    await this.armAlarm();
+    return {
+      proposed: true,
+      dueAt: new Date(dueAt).toISOString(),
+      minRequests: setting(this.env, "AIDEVOS_PATTERN_MIN_REQUESTS"),
+    };
+  }
+
+  override async alarm(): Promise<void> {
+    await this.reviewPatternCandidates();
+  }
+
+  /**
+   * Decides every candidate due by `now`: a pattern when its version was never rolled back, is
+   * still the app's, had at least AIDEVOS_PATTERN_MIN_REQUESTS real requests (recorded by its
+   * monitor: tests and probes are not) and under 1% of them 5xx; dropped otherwise, saying why.
+   */
+  async reviewPatternCandidates(
+    now = Date.now(),
+  ): Promise<
+    { runId: string; app: string; version: number; outcome: "learned" | "evidence" | "dropped"; why: string }[]
+  > {
+    const kb = this.knowledge;
+    const minRequests = setting(this.env, "AIDEVOS_PATTERN_MIN_REQUESTS");
+    const decided = [];
+    for (const c of kb.dueCandidates(now)) {
+      const verdict = await this.verdict(c.app, c.version, minRequests);
+      if (!verdict.ok)
+        decided.push({ runId: c.runId, app: c.app, version: c.version, outcome: "dropped" as const, why: verdict.why });
+      else {
+        const proof = `stayed healthy through its probation: ${verdict.requests} real requests, ${verdict.serverErrors} 5xx, no rollback`;
+        const learned = kb.learnApp({ ...c, proof });
+        decided.push({
+          runId: c.runId,
+          app: c.app,
+          version: c.version,
+          outcome: learned.created ? ("learned" as const) : ("evidence" as const),
+          why: learned.entry.title,
+        });
+      }
+      kb.dropCandidate(c.runId);
+    }
+    await this.armAlarm();
+    return decided;
+  }
+
+  /** Whether a version proves its pattern: its real traffic, or why not. */
+  private async verdict(
+    app: string,
+    version: number,
+    minRequests: number,
+  ): Promise<{ ok: true; requests: number; serverErrors: number } | { ok: false; why: string }> {
+    const no = (why: string) => ({ ok: false as const, why });
+    const detail = await registryOf(this.env).getApp(app);
+    if (!detail) return no("the app is gone");
+    if (detail.history.some((h) => h.action === "rollback" && h.fromVersion === version))
+      return no(`v${version} was rolled back`);
+    if (detail.liveVersion !== version) return no(`v${version} is no longer live (v${detail.liveVersion} is)`);
+    // Requests held on their way to the monitor count too.
+    await trafficBufferOf(this.env, app)
+      .handOff(app)
+      .catch((err: unknown) => console.warn(`traffic buffer of ${app} unavailable`, String(err)));
+    const { requests, serverErrors } = await appMonitorOf(this.env, app).versionTraffic(version);
+    if (requests < minRequests) return no(`${requests} real request(s), fewer than ${minRequests}`);
+    if (serverErrors / requests >= 0.01) return no(`${serverErrors} of ${requests} requests failed with a 5xx`);
+    return { ok: true, requests, serverErrors };
+  }
+
+  private async armAlarm(): Promise<void> {
+    const due = this.knowledge.nextCandidateDue();
+    if (due === null) return;
+    const set = await this.ctx.storage.getAlarm();
+    if (set === null || set > due) await this.ctx.storage.setAlarm(due);
   }
 
   /** Monitoring rolled a version back: the app's pattern records it and scores lower. */

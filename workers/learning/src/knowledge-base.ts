@@ -1,6 +1,7 @@
-import { type AppPattern, AppSpec, type KnowledgeEntry, type ModelStat, type NewKnowledge } from "@aidevos/core";
+import type { AppPattern, AppSpec, KnowledgeEntry, ModelStat, NewKnowledge } from "@aidevos/core";
 import seed from "../seed/knowledge.json";
 import { contentWords, coverage, patternQuery } from "./pattern-match";
+import { learnedSpec, notAPattern, patternTitle, shapeOf } from "./pattern-shape";
 import { SEED_PATTERNS } from "./patterns";
 
 type Row = Record<string, SqlStorageValue>;
@@ -29,10 +30,12 @@ const WITH_PATTERN = "LEFT JOIN patterns p ON p.entry_id = e.id";
 
 function appOf(r: Row): AppPattern | undefined {
   if (r.app_spec === null || r.app_spec === undefined) return undefined;
+  const spec = JSON.parse(String(r.app_spec));
   return {
     name: String(r.app_name),
     request: String(r.app_request),
-    spec: JSON.parse(String(r.app_spec)),
+    // A learned pattern stored before patterns were shapes only still never hands its code on.
+    spec: r.source === "learned" ? learnedSpec(spec) : spec,
     needs: JSON.parse(String(r.app_needs)),
     production: JSON.parse(String(r.app_production)),
   };
@@ -55,17 +58,6 @@ function entry(r: Row): KnowledgeEntry {
     updatedAt: new Date(Number(r.updated_at)).toISOString(),
     ...(app ? { app } : {}),
   };
-}
-
-/**
- * What makes two apps the same pattern: the spec as the schema reads it, without its name and
- * description. Null for a spec this version cannot read (it needs later AppSpec parts).
- */
-function shapeOf(spec: Record<string, unknown>): string | null {
-  const parsed = AppSpec.safeParse(spec);
-  if (!parsed.success) return null;
-  const { name: _name, description: _description, ...shape } = parsed.data;
-  return JSON.stringify(shape);
 }
 
 /** Words that find a learned app: its entities, fields and actions. */
@@ -126,6 +118,12 @@ export function createKnowledgeTables(sql: SqlStorage): void {
       needs TEXT NOT NULL DEFAULT '[]', production TEXT NOT NULL DEFAULT '[]', shape TEXT)`);
   sql.exec("CREATE INDEX IF NOT EXISTS patterns_shape ON patterns (shape)");
   sql.exec("CREATE INDEX IF NOT EXISTS patterns_name ON patterns (name)");
+  // Deployed apps on probation: each becomes a pattern only if it is still healthy, with real
+  // traffic, when it is due (AIDEVOS_PATTERN_PROBATION_HOURS after its deploy).
+  sql.exec(`CREATE TABLE IF NOT EXISTS pattern_candidates (
+      run_id TEXT PRIMARY KEY, app TEXT NOT NULL, version INTEGER NOT NULL, request TEXT NOT NULL, spec TEXT NOT NULL,
+      due_at INTEGER NOT NULL, created_at INTEGER NOT NULL)`);
+  sql.exec("CREATE TABLE IF NOT EXISTS kb_marks (mark TEXT PRIMARY KEY)");
   sql.exec(`CREATE TABLE IF NOT EXISTS model_stats (
       stage TEXT NOT NULL, model TEXT NOT NULL, prompt TEXT NOT NULL, runs INTEGER NOT NULL, first_pass INTEGER NOT NULL,
       refine_rounds INTEGER NOT NULL, cost REAL NOT NULL, failed INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (stage, model, prompt))`);
@@ -156,6 +154,18 @@ export class KnowledgeBase {
         "SELECT COUNT(*) AS n FROM patterns p JOIN entries e ON e.id = p.entry_id WHERE e.source = 'seed'",
       )
       .one().n;
+    // Patterns learned before probation (every deploy, its code with it) never proved themselves:
+    // retired once, kept for the record.
+    if (sql.exec("SELECT 1 FROM kb_marks WHERE mark = 'learned-on-probation'").toArray().length === 0) {
+      sql.exec(
+        "UPDATE entries SET retired = 1, updated_at = ? WHERE source = 'learned' AND kind = 'pattern' AND retired = 0",
+        Date.now(),
+      );
+      sql.exec("INSERT INTO kb_marks (mark) VALUES ('learned-on-probation')");
+    }
+    // Shapes as this version reads them, so an app repeating a pattern stored earlier is found.
+    for (const row of sql.exec<Row>("SELECT entry_id, spec FROM patterns").toArray())
+      sql.exec("UPDATE patterns SET shape = ? WHERE entry_id = ?", shapeOf(JSON.parse(String(row.spec))), row.entry_id);
     if (patterns === 0) {
       for (const p of SEED_PATTERNS) {
         const spec = p.spec as unknown as Record<string, unknown>;
@@ -199,16 +209,64 @@ export class KnowledgeBase {
   }
 
   /**
-   * An app that deployed and came through monitoring healthy becomes a pattern: a new one, or, when
-   * a pattern already has its shape (the same spec under another name), more evidence for that one.
+   * A deployed app that may become a pattern: on probation until `dueAt`, or refused now when it
+   * says too little to be one (junk: "t", "same"; see notAPattern).
+   */
+  proposeApp(
+    input: { runId: string; request: string; spec: AppSpec; version: number },
+    dueAt: number,
+  ): { proposed: true } | { proposed: false; why: string } {
+    const why = notAPattern(input.request, input.spec);
+    if (why) return { proposed: false, why };
+    this.sql.exec(
+      `INSERT OR IGNORE INTO pattern_candidates (run_id, app, version, request, spec, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      input.runId,
+      input.spec.name,
+      input.version,
+      input.request.slice(0, 2000),
+      JSON.stringify(input.spec),
+      dueAt,
+      Date.now(),
+    );
+    return { proposed: true };
+  }
+
+  /** Candidates due by `now`, oldest first. */
+  dueCandidates(now: number): { runId: string; app: string; version: number; request: string; spec: AppSpec }[] {
+    return this.sql
+      .exec<Row>("SELECT * FROM pattern_candidates WHERE due_at <= ? ORDER BY due_at LIMIT 50", now)
+      .toArray()
+      .map((r) => ({
+        runId: String(r.run_id),
+        app: String(r.app),
+        version: Number(r.version),
+        request: String(r.request),
+        spec: JSON.parse(String(r.spec)) as AppSpec,
+      }));
+  }
+
+  /** When the next candidate is due, or null. */
+  nextCandidateDue(): number | null {
+    const row = this.sql.exec<Row>("SELECT MIN(due_at) AS due FROM pattern_candidates").one();
+    return row.due === null ? null : Number(row.due);
+  }
+
+  dropCandidate(runId: string): void {
+    this.sql.exec("DELETE FROM pattern_candidates WHERE run_id = ?", runId);
+  }
+
+  /**
+   * An app that stayed healthy through its probation becomes a pattern — its shape only (entities,
+   * fields, routes, examples; learnedSpec), under a name from its description — or, when a pattern
+   * already has its shape (the same app under another name or wording), more evidence for that one.
    * Either way its production record says how this version fared.
    */
-  learnApp(input: { runId: string; request: string; spec: AppSpec; version: number }): {
+  learnApp(input: { runId: string; request: string; spec: AppSpec; version: number; proof: string }): {
     entry: KnowledgeEntry;
     created: boolean;
   } {
-    const spec = input.spec as unknown as Record<string, unknown>;
-    const note = `${input.spec.name} v${input.version} deployed and healthy through monitoring (run ${input.runId})`;
+    const spec = learnedSpec(input.spec as unknown as Record<string, unknown>);
+    const note = `${input.spec.name} v${input.version} ${input.proof} (run ${input.runId})`;
     const shape = shapeOf(spec);
     const same = shape
       ? this.sql.exec<Row>("SELECT entry_id FROM patterns WHERE shape = ? LIMIT 1", shape).toArray()[0]
@@ -229,7 +287,7 @@ export class KnowledgeBase {
     const summary = input.spec.description ?? input.request.slice(0, 300);
     const entry = this.addPattern(
       {
-        title: `App pattern: ${input.spec.name}`,
+        title: `App pattern: ${patternTitle(input.request, input.spec)}`,
         body: patternBody(summary, input.request, keywordsOf(input.spec), spec),
         request: input.request,
         spec,
@@ -242,8 +300,12 @@ export class KnowledgeBase {
     return { entry: this.get(entry.id)!, created: true };
   }
 
-  /** A version of an app was rolled back: its pattern's record says so, and the pattern scores lower. */
+  /**
+   * A version of an app was rolled back: it is no candidate any more, its pattern's record says so,
+   * and the pattern scores lower.
+   */
   noteRollback(app: string, version: number, why: string): void {
+    this.sql.exec("DELETE FROM pattern_candidates WHERE app = ? AND version = ?", app, version);
     for (const row of this.sql.exec<Row>("SELECT entry_id FROM patterns WHERE name = ?", app).toArray()) {
       const id = String(row.entry_id);
       this.noteProduction(id, `${app} v${version} rolled back: ${why}`.slice(0, 500));

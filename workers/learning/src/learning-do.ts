@@ -119,19 +119,18 @@ export class LearningDO extends StageDO<LearningInput, LearningOutput, Env> {
         summary: `the run failed (${failed.code}); ${learned.created} new and ${learned.entries.length - learned.created} known lesson(s) from it`,
       };
     }
-    if (job.input.spec && job.model?.learning !== false) {
-      const kb = knowledgeBaseOf(this.env);
-      const pattern = await kb.learnApp({
+    // A replayed run is a test or a demo: its app is never a pattern. Any other goes on probation.
+    if (job.input.spec && job.model?.learning !== false && !job.model?.replay) {
+      const proposed = await knowledgeBaseOf(this.env).proposeApp({
         runId: job.runId,
         request: job.input.request ?? "",
         spec: job.input.spec,
         version: app.version,
       });
       await log.info(
-        pattern.created
-          ? `new app pattern "${pattern.entry.title}"`
-          : `${app.name} v${app.version} is one more healthy deploy of the pattern "${pattern.entry.title}"`,
-        { pattern: pattern.entry.id },
+        proposed.proposed
+          ? `${app.name} v${app.version} becomes an app pattern (its shape, no code) if on ${proposed.dueAt} it is still live, never rolled back, with at least ${proposed.minRequests} real requests and under 1% 5xx (AIDEVOS_PATTERN_PROBATION_HOURS, AIDEVOS_PATTERN_MIN_REQUESTS)`
+          : `${app.name} is not an app pattern: ${proposed.why}`,
       );
     }
     const lessons = learned.entries.map((e) => e.title);

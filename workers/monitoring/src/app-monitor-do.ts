@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { type AppSpec, type RequestEvent, secretRedactor, setting, sha256Hex } from "@aidevos/core";
+import { type AppSpec, type RequestEvent, redactTokens, secretRedactor, setting, sha256Hex } from "@aidevos/core";
 import { lessonFromRollback } from "@aidevos/learning";
 import {
   appControlOf,
@@ -62,12 +62,16 @@ export class AppMonitorDO extends DurableObject<Env> {
 
   /**
    * An error's message is the app's text (a 5xx body, a thrown error), a sample the client's: the
-   * values of the app's secrets are replaced (`[secret NAME]`) before either reaches an error group,
-   * the feed or the webhook.
+   * values of the app's secrets are replaced (`[secret NAME]`), and session tokens (`***`), before
+   * either reaches an error group, the feed or the webhook.
    */
   private async redacted(app: string, events: RequestEvent[]): Promise<RequestEvent[]> {
     if (!events.some((e) => e.error || e.sample)) return events;
-    return secretRedactor(await appControlOf(this.env, app).secretValues())(events);
+    const clean = secretRedactor(await appControlOf(this.env, app).secretValues())(events);
+    // An end user's session token in the app's text reads *** too (docs/appspec.md, Accounts).
+    return clean.map((e) =>
+      e.error ? { ...e, error: { message: redactTokens(e.error.message), frame: redactTokens(e.error.frame) } } : e,
+    );
   }
 
   /** A batch of requests from the gateway. */
@@ -197,6 +201,11 @@ export class AppMonitorDO extends DurableObject<Env> {
 
   async errors() {
     return this.store.errors();
+  }
+
+  /** The requests people sent one version (served through the gateway; tests and probes are not recorded) and its 5xx. */
+  async versionTraffic(version: number) {
+    return this.store.versionTraffic(version);
   }
 
   async usage(days: number) {

@@ -182,6 +182,17 @@ export class AppMonitorStore {
     this.sql.exec("DELETE FROM usage_keys WHERE day < ?", oldDay);
   }
 
+  /** Requests and 5xx one version has served, in all the buckets kept (minutes and hours: 30 days). */
+  versionTraffic(version: number): { requests: number; serverErrors: number } {
+    const row = this.sql
+      .exec<Row>(
+        "SELECT COALESCE(SUM(requests), 0) AS n, COALESCE(SUM(s5), 0) AS e FROM buckets WHERE version = ?",
+        version,
+      )
+      .one();
+    return { requests: Number(row.n), serverErrors: Number(row.e) };
+  }
+
   /** Requests, 5xx and latency of one version over the last `windowMs`. */
   window(version: number, now: number, windowMs: number) {
     const rows = this.sql

@@ -33,7 +33,12 @@ export class PlanningDO extends StageDO<PlanningInput, Plan, Env> {
         `patterns: ${patterns.map((p) => `"${p.title}" (score ${p.score})`).join(", ")} given to the spec and architecture prompts as worked examples`,
       );
     const draft = await new SpecGenerator(provider, arm?.prompt).generate(job.input, current?.spec ?? null, patterns);
-    const spec = draft.spec;
+    // Free text that named no app builds a new one: a name the model chose that an app has is moved
+    // to the next free one (the deploy refuses it anyway, should the name be taken later).
+    const name = job.input.newApp ? await registryOf(this.env).freeAppName(draft.spec.name) : draft.spec.name;
+    if (name !== draft.spec.name)
+      await log.info(`app "${draft.spec.name}" exists: this run builds a new app, "${name}"`);
+    const spec = { ...draft.spec, name };
     await log.info(
       `spec for app "${spec.name}" (${provider.name} provider, prompt ${prompt("spec", arm?.prompt).version})`,
     );

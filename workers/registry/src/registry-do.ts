@@ -143,6 +143,20 @@ export class RegistryDO extends DurableObject<Env> {
   }
 
   /**
+   * The first of `base`, `base-2`, `base-3`… that no app has, for a new app named from free text.
+   * Free now, not reserved: the deploy refuses a new app's run on a name taken since (AppControlDO).
+   */
+  async freeAppName(base: string): Promise<string> {
+    const taken = (name: string) => this.sql.exec("SELECT 1 FROM apps WHERE name = ?", name).toArray().length > 0;
+    if (!taken(base)) return base;
+    for (let n = 2; n < 100; n++) {
+      const name = `${base.slice(0, 35)}-${n}`;
+      if (!taken(name)) return name;
+    }
+    return `${base.slice(0, 30)}-${crypto.randomUUID().slice(0, 8)}`;
+  }
+
+  /**
    * Takes back the version a run recorded, while it is still the app's newest and live one: its
    * deploy could not go live on Cloudflare, so the Registry must not name it. The version it replaced
    * is live again (or the app is gone, when it was the first). False when there is nothing to take back.

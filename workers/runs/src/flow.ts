@@ -195,6 +195,7 @@ export function nextStep(report: FinishedReport, ctx: FlowContext): Step {
           ...(ctx.canaryPercent ? { canaryPercent: ctx.canaryPercent } : {}),
           ...(ctx.allowWidening ? { allowWidening: true } : {}),
           ...(ctx.allowBreaking ? { allowBreaking: true } : {}),
+          ...(ctx.input.newApp ? { newApp: true } : {}),
         };
         return { kind: "handoff", stage: "deploy", round: 0, input };
       }

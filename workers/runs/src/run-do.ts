@@ -5,6 +5,7 @@ import {
   type Run,
   type RunEvent,
   type RunOptions,
+  type RunPattern,
   type RunStatus,
   type RunUsage,
   STAGES,
@@ -26,6 +27,8 @@ interface StartRunInput extends PlanningInput {
   /** SHA-256 of the request body, to tell a replayed Idempotency-Key from a reused one. */
   bodyHash: string;
   options?: RunOptions;
+  /** The app pattern the gateway built the spec from (offline free text): shown in the run's summary. */
+  pattern?: RunPattern;
 }
 
 type StartRunResult =
@@ -64,6 +67,8 @@ interface OutboxRow {
 const RETRY_MS = 500;
 /** Set while a run waits in the queue for a slot (AIDEVOS_MAX_CONCURRENT_RUNS); its planning hand-off waits with it. */
 const WAITING = "waiting-for-slot";
+/** The app pattern the run was built from, when it was (offline free text). */
+const BUILT_FROM = "built-from-pattern";
 
 /**
  * The ledger and conductor of one run: its request, stage states, ordered events and artifacts
@@ -122,7 +127,7 @@ export class RunDO extends DurableObject<Env> {
       return raced.body_hash === input.bodyHash ? { kind: "existing", run: this.view(raced) } : { kind: "mismatch" };
     if (slot.kind === "refused") return slot;
     const now = new Date().toISOString();
-    const { bodyHash, options, ...planning } = input;
+    const { bodyHash, options, pattern, ...planning } = input;
     const limits = this.limits(options ?? {});
     this.ctx.storage.transactionSync(() => {
       this.sql.exec(
@@ -139,6 +144,7 @@ export class RunDO extends DurableObject<Env> {
       for (const [position, name] of STAGES.entries()) {
         this.sql.exec("INSERT INTO stages (name, position, status) VALUES (?, ?, 'pending')", name, position);
       }
+      if (pattern) this.ctx.storage.kv.put(BUILT_FROM, pattern);
       this.event("run", null, "info", "run queued", { request: input.request.slice(0, 200) });
       this.event(
         "log",
@@ -659,6 +665,7 @@ export class RunDO extends DurableObject<Env> {
         }),
       );
     const self = `/v1/runs/${row.id}`;
+    const pattern = this.ctx.storage.kv.get<RunPattern>(BUILT_FROM);
     return {
       id: row.id,
       status: row.status,
@@ -667,6 +674,7 @@ export class RunDO extends DurableObject<Env> {
       ...(row.app_name && row.app_version && row.app_url
         ? { app: { name: row.app_name, version: row.app_version, url: row.app_url } }
         : {}),
+      ...(pattern ? { pattern } : {}),
       stages,
       ...(row.error_code ? { error: { code: row.error_code, message: row.error_message ?? "" } } : {}),
       usage: JSON.parse(row.usage) as RunUsage,

@@ -1,1 +1,2 @@
+export * from "./name-from-request";
 export * from "./schema";

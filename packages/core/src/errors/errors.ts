@@ -58,6 +58,16 @@ export class ConflictError extends AidevosError {
   }
 }
 
+/**
+ * A run from free text builds a new app; it never lands on an app that exists (issue 31). Offline,
+ * free text naming an existing app is refused the same way: only a spec can say what to change.
+ */
+export class AppExistsError extends AidevosError {
+  constructor(app: string, why: string) {
+    super("app_exists", `app "${app}" exists: ${why}`, 409);
+  }
+}
+
 export class PayloadTooLargeError extends AidevosError {
   constructor(limitBytes: number) {
     super("payload_too_large", `request body is larger than ${limitBytes} bytes`, 413);

@@ -61,7 +61,10 @@ export type RunUsage = z.infer<typeof RunUsage>;
 export const CreateRunBody = z.strictObject({
   request: z.string().trim().min(1, "describe the feature").max(20_000),
   spec: AppSpec.optional(),
-  /** Build on an existing app: the run deploys its next version. Defaults to `spec.name`. */
+  /**
+   * Build on an existing app: the run deploys its next version. Defaults to `spec.name`. Free text
+   * with neither builds a new app, named from the request, and never deploys over an existing one.
+   */
   app: AppName.optional(),
   options: RunOptions.optional(),
 });
@@ -81,6 +84,10 @@ export const StageState = z.object({
 });
 export type StageState = z.infer<typeof StageState>;
 
+/** The knowledge-base app pattern an offline run from free text was built from, and how well it matched (0 to 1). */
+export const RunPattern = z.object({ id: z.string(), title: z.string(), score: z.number() });
+export type RunPattern = z.infer<typeof RunPattern>;
+
 export const DeployedApp = z.object({ name: z.string(), version: z.int(), url: z.string() });
 export type DeployedApp = z.infer<typeof DeployedApp>;
 
@@ -90,6 +97,8 @@ export const Run = z.object({
   stage: StageName.nullable(),
   request: z.string(),
   app: DeployedApp.optional(),
+  /** Set when the run was built from an app pattern (offline free text): which one, and its match score. */
+  pattern: RunPattern.optional(),
   stages: z.array(StageState),
   error: RunError.optional(),
   usage: RunUsage,

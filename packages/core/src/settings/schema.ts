@@ -57,6 +57,13 @@ export const Settings = z.object({
       .default("aidevos-app-"),
   ),
   AIDEVOS_ROLLBACK_ERROR_RATE: number(0.5, z.number().min(0).max(1)),
+  /**
+   * How long a deployed app must stay live and healthy (no rollback, under 1% of its real requests
+   * 5xx) before the knowledge base learns its spec's shape as a pattern (docs/architecture.md, learning).
+   */
+  AIDEVOS_PATTERN_PROBATION_HOURS: number(24, z.number().min(0).max(720)),
+  /** Real requests (served to people, not tests or probes) an app must have had by then to be learned. */
+  AIDEVOS_PATTERN_MIN_REQUESTS: number(50, z.number().int().min(1).max(1_000_000)),
   AIDEVOS_ROLLBACK_WINDOW_SECONDS: number(300, z.number().positive()),
   AIDEVOS_ROLLBACK_MIN_REQUESTS: number(20, z.number().int().min(0)),
   AIDEVOS_LATENCY_P95_MS: number(1000, z.number().positive()),

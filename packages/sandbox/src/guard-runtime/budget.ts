@@ -36,6 +36,8 @@ let every = CHECK_EVERY;
 function flush() {
   const state = requests.getStore() ?? loading;
   state.ticks += pending;
+  // Any tick may allocate: the memory walk (memory.ts) counts them too.
+  produced += pending * 8;
   pending = 0;
   if (state.ticks > state.budget) over(state);
   every = CHECK_EVERY;
@@ -60,7 +62,10 @@ function allocate(bytes, what) {
       "sandbox: memory limit exceeded: " + what + " would take about " + bytes + " bytes, over the limit of " + CONFIG.maxBytes + " per allocation",
     );
   }
-  if (bytes > 0) charge(floor(bytes / 16));
+  if (bytes > 0) {
+    produced += bytes;
+    charge(floor(bytes / 16));
+  }
 }
 
 /**

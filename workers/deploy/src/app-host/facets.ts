@@ -1,6 +1,7 @@
 import { declarativeSpecOf, sharedRuntime } from "@aidevos/compiler";
 import { type AppSpec, bundleHash, type CodeBundle, setting } from "@aidevos/core";
 import { appWorkerCode, type SandboxOptions, sharedAppWorkerCode } from "@aidevos/sandbox";
+import { IsolateReloads } from "../app-memory";
 import { platformPropsOf, type StagingKind } from "../app-platform";
 
 /**
@@ -29,6 +30,8 @@ export class AppFacets {
   private loadedWorker: string | null = null;
   /** Whether a bundle served here has outbound origins, by code hash (read from its spec once). */
   private readonly callsOut = new Map<string, boolean>();
+  /** Fresh isolates loaded for this host's app after its old one passed its memory budget. */
+  private readonly reloads = new IsolateReloads();
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -38,6 +41,13 @@ export class AppFacets {
   /** Which loaded Worker runs the app here (null before its first request). */
   get worker(): string | null {
     return this.loadedWorker;
+  }
+
+  /** The facet's answer, as the client gets it: from a spent isolate (app-memory/), the next call loads a fresh one. */
+  answered(answer: Response): Response {
+    const { response, reload } = this.reloads.seen(answer);
+    if (reload) this.loadedHash = null;
+    return response;
   }
 
   /** Drops the facet and all its data (a staging host after its tests). */
@@ -81,7 +91,7 @@ export class AppFacets {
         });
         return { class: worker.getDurableObjectClass("App", { props: { spec } }) };
       }
-      this.loadedWorker = `${staging ?? "app"}:${codeHash}`;
+      this.loadedWorker = this.reloads.workerId(`${staging ?? "app"}:${codeHash}`);
       const worker = this.env.LOADER.get(this.loadedWorker, async () => this.workerCode(await bundle(), staging));
       return { class: worker.getDurableObjectClass("App") };
     });

@@ -28,6 +28,8 @@ import {
   type Place,
   type Realtime,
   recordScheduleRun,
+  SESSIONS_HEADER,
+  sessionDigests,
 } from "../realtime-host";
 import { CLOSE_POLICY, FrameRate, roomFull } from "../room-limits";
 import { ScheduleClock } from "../schedule-clock";
@@ -239,16 +241,16 @@ export class AppHostDO extends DurableObject<Env> {
     return answer;
   }
 
-  private facetFetch(request: Request, target: LiveTarget): Promise<Response> {
-    return this.liveFacet(target).fetch(unfollowed(request));
+  private async facetFetch(request: Request, target: LiveTarget): Promise<Response> {
+    return this.facets.answered(await this.liveFacet(target).fetch(unfollowed(request)));
   }
 
   /**
    * The platform's call `name` into the live version's facet (app.js platformCall), by RPC: no HTTP
    * path leads there, so no public request can reach it, however its path is spelled.
    */
-  private facetCall(name: string, request: Request, target: LiveTarget): Promise<Response> {
-    return this.liveFacet(target).platformCall(name, request);
+  private async facetCall(name: string, request: Request, target: LiveTarget): Promise<Response> {
+    return this.facets.answered(await this.liveFacet(target).platformCall(name, request));
   }
 
   /** A platform call into this partition's live version (the app's own host hands calls for a key here). */
@@ -283,7 +285,7 @@ export class AppHostDO extends DurableObject<Env> {
     this.tally.add(place.app, name, { connected: 1 });
     return acceptMember(
       this.ctx,
-      { ...place, channel: name, onMessage: channel.onMessage ?? null },
+      { ...place, channel: name, onMessage: channel.onMessage ?? null, sessions: await sessionDigests(request) },
       request.headers.get("sec-websocket-protocol"),
     );
   }
@@ -299,7 +301,7 @@ export class AppHostDO extends DurableObject<Env> {
       return;
     }
     const member = await onFrame(this.ctx, ws, message, (m: Member, text: string) =>
-      this.call(m, `message/${encodeURIComponent(m.channel)}`, text),
+      this.call(m, `message/${encodeURIComponent(m.channel)}`, text, m.sessions ?? []),
     );
     if (member) this.tally.add(member.app, member.channel, { messages: 1 });
   }
@@ -386,12 +388,12 @@ export class AppHostDO extends DurableObject<Env> {
 
   /** Serves a request with the given bundle: staging runs and tests use it without a Registry entry. */
   async serveBundle(request: Request, bundle: CodeBundle): Promise<Response> {
-    return this.facets.forBundle(bundle).fetch(unfollowed(request));
+    return this.facets.answered(await this.facets.forBundle(bundle).fetch(unfollowed(request)));
   }
 
   /** A platform call (app.js platformCall: `count`, `users`…) into the given bundle, as staging makes them. */
   async platformCallBundle(name: string, request: Request, bundle: CodeBundle): Promise<Response> {
-    return this.facets.forBundle(bundle).platformCall(name, request);
+    return this.facets.answered(await this.facets.forBundle(bundle).platformCall(name, request));
   }
 
   /**
@@ -460,9 +462,11 @@ export class AppHostDO extends DurableObject<Env> {
   }
 
   /** Runs an action for a schedule or a channel message (realtime.js); a failure to reach it is an outcome too. */
-  private async call(place: Place, path: string, body: string): Promise<Outcome> {
+  private async call(place: Place, path: string, body: string, sessions: string[] = []): Promise<Outcome> {
     const headers: Record<string, string> = { "content-type": "text/plain; charset=utf-8" };
     if (place.key !== null) headers[PARTITION_KEY_HEADER] = place.key;
+    // A signed-in channel member's session digests (a platform call's header, never a client's).
+    if (sessions.length > 0) headers[SESSIONS_HEADER] = sessions.join(",");
     try {
       const res = await this.facetCall(path, new Request("http://app/", { method: "POST", headers, body }), place);
       if (!res.ok) throw new Error(`the app answered ${res.status}`);

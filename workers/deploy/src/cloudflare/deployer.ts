@@ -78,6 +78,13 @@ function tailConsumers(tailConsumer: string | undefined) {
   return tailConsumer ? { tail_consumers: [{ service: tailConsumer }] } : {};
 }
 
+/**
+ * The R2 bucket every app Worker's files live in (AppSpec v3 "Files"), as `APP_FILES`: the bucket
+ * wrangler.toml binds to the gateway, so both see the same blobs. Each app's entry keeps to its own
+ * prefix (`apps/<app>/`, SandboxOptions.filesPrefix), as the host's AppPlatform does locally.
+ */
+const APP_FILES_BUCKET = "aidevos-app-files";
+
 /** The tag every app Worker carries (script metadata `tags`). */
 const OWN_TAG = "aidevos-app";
 
@@ -92,7 +99,10 @@ function uploadForm(
     main_module: app.mainModule,
     compatibility_date: SANDBOX_COMPATIBILITY_DATE,
     compatibility_flags: [...SANDBOX_COMPATIBILITY_FLAGS],
-    bindings: [{ type: "durable_object_namespace", name: "APP", class_name: bundle.className }],
+    bindings: [
+      { type: "durable_object_namespace", name: "APP", class_name: bundle.className },
+      { type: "r2_bucket", name: "APP_FILES", bucket_name: APP_FILES_BUCKET },
+    ],
     limits: { cpu_ms: sandbox.cpuMs ?? APP_CPU_MS },
     // The app's secrets are set through the secrets API (AppControlDO), never uploaded: every upload keeps them.
     keep_bindings: ["secret_text"],

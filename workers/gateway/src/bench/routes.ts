@@ -22,6 +22,7 @@ import { served } from "../apps";
 import { bearerAuth } from "../auth";
 import { jsonBody, limitBody } from "../body";
 import { bare } from "./bare";
+import { guardCost } from "./guard-cost";
 import { syntheticTraffic } from "./synthetic-traffic";
 
 /** As many events as the gateway sends a monitor at once. */
@@ -172,6 +173,13 @@ bench.post("/__bench/unit", jsonBody, async (c) => {
     warmMs.push((Date.now() - started) / WARM_BLOCK);
   }
   return c.json({ ok: report.ok, cases: report.cases.length, coldMs, warmMs }, 200);
+});
+
+/** The guard's cost on ordinary code: the same workload sandboxed (`on`) or bare (`off`), timed by the caller. */
+bench.get("/__bench/guard/:mode", async (c) => {
+  const mode = c.req.param("mode");
+  if (mode !== "on" && mode !== "off") throw new NotFoundError(`route ${c.req.method} ${new URL(c.req.url).pathname}`);
+  return guardCost(c.env.LOADER, mode === "on");
 });
 
 /** An action whose code differs per app, as two apps' actions would. */

@@ -1,4 +1,6 @@
 import {
+  AppExistsError,
+  appNameFromRequest,
   IdempotencyKeyReusedError,
   NotFoundError,
   SpendCapReachedError,
@@ -39,11 +41,22 @@ runs.openapi(createRunRoute, async (c) => {
   if (body.options?.replay) assertFixture(body.options.replay);
   let spec = body.spec;
   let fromPattern: PatternChoice | undefined;
+  // Free text that names no app builds a new app: it never deploys over one that exists (issue 31).
+  let newApp = !body.spec && !body.app;
   if (providerName(c.env, body.options) === "offline") {
-    // Offline nothing writes a spec: free text is built from the knowledge base's closest app pattern.
+    // Offline nothing writes a spec: free text is built from the knowledge base's closest app pattern,
+    // as a new app named from the request (or the `app` given, when no app has that name).
     if (!spec) {
-      fromPattern = await specFromPatterns(c.env, body.request, body.app);
+      const registry = registryOf(c.env);
+      if (body.app && (await registry.getApp(body.app)))
+        throw new AppExistsError(
+          body.app,
+          "offline, free text cannot change an existing app (nothing writes the change, and a pattern would replace it); send its new spec in `spec`",
+        );
+      const name = body.app ?? (await registry.freeAppName(appNameFromRequest(body.request)));
+      fromPattern = await specFromPatterns(c.env, body.request, name);
       spec = fromPattern.spec;
+      newApp = true;
     }
     // Offline nothing writes code: each action and each module must bring its own.
     const missing = [
@@ -66,6 +79,10 @@ runs.openapi(createRunRoute, async (c) => {
     request: body.request,
     spec,
     app: body.app ?? spec?.name,
+    ...(newApp ? { newApp } : {}),
+    ...(fromPattern
+      ? { pattern: { id: fromPattern.pattern.id, title: fromPattern.pattern.title, score: fromPattern.pattern.score } }
+      : {}),
     options: body.options,
     bodyHash: await sha256Hex(await c.req.text()),
   });

@@ -21,6 +21,7 @@ export const createRunRoute = createRoute({
     ...unauthorized,
     202: json(Run, "the run, queued"),
     ...errors,
+    409: error("offline, free text naming an existing app (`app_exists`): only a spec can change it"),
     413: error("body over 1 MiB"),
     422: error("Idempotency-Key reused with another body, or offline mode without a spec"),
   },

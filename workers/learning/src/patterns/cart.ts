@@ -4,6 +4,10 @@ const cart: SeedPattern = {
   title: "Shopping cart",
   summary: "Shopping carts per customer key with items (sku, quantity, price) and a cart total.",
   keywords: [
+    "products",
+    "product",
+    "order",
+    "orders",
     "cart",
     "carts",
     "shopping",

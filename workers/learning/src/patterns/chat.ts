@@ -4,6 +4,12 @@ const chat: SeedPattern = {
   title: "Chat room",
   summary: "A realtime chat room over WebSockets per room key: messages are stored and broadcast to every member.",
   keywords: [
+    "conversation",
+    "messaging",
+    "instant",
+    "instantly",
+    "talk",
+    "group",
     "chat",
     "room",
     "rooms",

@@ -5,6 +5,13 @@ const cleanup: SeedPattern = {
   summary:
     "Records that expire at a time (sessions, tokens, reservations) and an hourly scheduled sweep that deletes the expired ones.",
   keywords: [
+    "stale",
+    "nightly",
+    "timer",
+    "retention",
+    "prune",
+    "delete",
+    "old",
     "scheduled",
     "schedule",
     "cleanup",

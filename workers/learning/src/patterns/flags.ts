@@ -5,6 +5,11 @@ const flags: SeedPattern = {
   summary:
     "Feature flags (toggles) with an on/off switch and a percentage rollout; a check says whether a flag is on for a user.",
   keywords: [
+    "beta",
+    "percent",
+    "canary",
+    "enable",
+    "disable",
     "feature",
     "features",
     "flags",

@@ -5,6 +5,10 @@ const guestbook: SeedPattern = {
   summary:
     "A guestbook web page: visitors sign with a name and a message, and the page shows the latest entries as HTML.",
   keywords: [
+    "homepage",
+    "guests",
+    "wishes",
+    "visitor",
     "guestbook",
     "guest",
     "book",

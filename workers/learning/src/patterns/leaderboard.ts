@@ -5,6 +5,16 @@ const leaderboard: SeedPattern = {
   summary:
     "A game leaderboard of players and their points: award points atomically, show the top ten and a player's rank.",
   keywords: [
+    "highscore",
+    "high",
+    "winner",
+    "winning",
+    "standings",
+    "league",
+    "tournament",
+    "competition",
+    "challenge",
+    "quiz",
     "leaderboard",
     "scores",
     "score",

@@ -4,6 +4,12 @@ const shortener: SeedPattern = {
   title: "URL shortener",
   summary: "A URL shortener: short links (slugs) that redirect to long URLs and count their clicks, with click stats.",
   keywords: [
+    "bitly",
+    "tinyurl",
+    "code",
+    "codes",
+    "opened",
+    "long",
     "url",
     "urls",
     "shortener",

@@ -5,6 +5,12 @@ const webhook: SeedPattern = {
   summary:
     "A webhook receiver that verifies an HMAC-SHA256 signature with a secret before storing each delivery (event and payload).",
   keywords: [
+    "stripe",
+    "github",
+    "verify",
+    "authentic",
+    "notifications",
+    "payload",
     "webhook",
     "webhooks",
     "signed",

@@ -1,0 +1,121 @@
+/**
+ * The app's files on Cloudflare (AppSpec v3 "Files"), for the entry module's PLATFORM (worker-code.ts):
+ * there is no host around an uploaded app Worker, so the entry builds filePut, fileGet, fileDelete
+ * and fileList itself over the Worker's `APP_FILES` R2 binding (the deployer binds it) under the
+ * app's own prefix, with the semantics of the host's AppPlatform (workers/deploy/src/files): a body of
+ * declared length streamed through a FixedLengthStream, gathered into 256 KiB blocks and hashed on the
+ * way; one without a length read up to maxBytes, then stored; over maxBytes nothing is stored. Only
+ * the entry holds the bucket: app code sees ctx, never env.
+ */
+export const ENTRY_FILES = String.raw`
+const FILE_BLOCK = 256 * 1024;
+
+function fileHex(buffer) {
+  return [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function fileBytes(body) {
+  if (typeof body === "string") return new TextEncoder().encode(body);
+  if (body instanceof ArrayBuffer) return new Uint8Array(body);
+  return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+}
+
+function fileKeyOf(prefix, key) {
+  if (typeof key !== "string" || key.length > 2048) throw new Error("files: a key is a string of at most 2048 characters");
+  return prefix + key;
+}
+
+function fileBlocks(hashing, maxBytes) {
+  let block = new Uint8Array(FILE_BLOCK);
+  let filled = 0;
+  let size = 0;
+  const pass = async (controller) => {
+    const out = block.subarray(0, filled);
+    block = new Uint8Array(FILE_BLOCK);
+    filled = 0;
+    await hashing.write(out);
+    controller.enqueue(out);
+  };
+  const stream = new TransformStream({
+    async transform(chunk, controller) {
+      size += chunk.byteLength;
+      if (size > maxBytes) throw new RangeError("over maxBytes");
+      let at = 0;
+      while (at < chunk.byteLength) {
+        const n = Math.min(chunk.byteLength - at, FILE_BLOCK - filled);
+        block.set(chunk.subarray(at, at + n), filled);
+        filled += n;
+        at += n;
+        if (filled === FILE_BLOCK) await pass(controller);
+      }
+    },
+    async flush(controller) {
+      if (filled > 0) await pass(controller);
+      await hashing.close();
+    },
+  });
+  return { stream, size: () => size };
+}
+
+function filesPlatform(bucket, prefix) {
+  return {
+    async filePut(key, body, options) {
+      const full = fileKeyOf(prefix, key);
+      const httpMetadata = { contentType: options.contentType };
+      if (!(body instanceof ReadableStream)) {
+        const bytes = fileBytes(body);
+        if (bytes.byteLength > options.maxBytes) return { ok: false, tooLarge: true };
+        const sha256 = fileHex(await crypto.subtle.digest("SHA-256", bytes));
+        await bucket.put(full, bytes, { httpMetadata });
+        return { ok: true, size: bytes.byteLength, sha256 };
+      }
+      if (options.length !== null && options.length > options.maxBytes) {
+        await body.cancel().catch(() => {});
+        return { ok: false, tooLarge: true };
+      }
+      const digest = new crypto.DigestStream("SHA-256");
+      const blocks = fileBlocks(digest.getWriter(), options.maxBytes);
+      if (options.length !== null) {
+        const fixed = new FixedLengthStream(options.length);
+        await Promise.all([bucket.put(full, fixed.readable, { httpMetadata }), body.pipeThrough(blocks.stream).pipeTo(fixed.writable)]);
+        return { ok: true, size: options.length, sha256: fileHex(await digest.digest) };
+      }
+      let bytes;
+      try {
+        bytes = new Uint8Array(await new Response(body.pipeThrough(blocks.stream)).arrayBuffer());
+      } catch (err) {
+        if (blocks.size() > options.maxBytes) return { ok: false, tooLarge: true };
+        throw err;
+      }
+      await bucket.put(full, bytes, { httpMetadata });
+      return { ok: true, size: bytes.byteLength, sha256: fileHex(await digest.digest) };
+    },
+    async fileGet(key) {
+      const object = await bucket.get(fileKeyOf(prefix, key));
+      if (!object) return null;
+      return {
+        body: object.body,
+        contentType: (object.httpMetadata && object.httpMetadata.contentType) || "application/octet-stream",
+        size: object.size,
+        sha256: (object.customMetadata && object.customMetadata.sha256) || null,
+      };
+    },
+    async fileDelete(keys) {
+      const full = keys.map((k) => fileKeyOf(prefix, k));
+      for (let i = 0; i < full.length; i += 1000) await bucket.delete(full.slice(i, i + 1000));
+    },
+    async fileList(start, limit) {
+      const out = [];
+      const wanted = Math.min(Math.max(limit, 0), 1000);
+      let cursor;
+      do {
+        const page = await bucket.list({ prefix: fileKeyOf(prefix, start), limit: Math.min(1000, wanted - out.length), cursor, include: ["httpMetadata"] });
+        for (const o of page.objects)
+          out.push({ key: o.key.slice(prefix.length), size: o.size, contentType: (o.httpMetadata && o.httpMetadata.contentType) || "application/octet-stream" });
+        cursor = page.truncated ? page.cursor : undefined;
+      } while (cursor && out.length < wanted);
+      return out;
+    },
+  };
+}
+`;
