@@ -147,6 +147,17 @@ export class Accounts {
     return found ? found.user : null;
   }
 
+  /** The user row of the unexpired session whose token has this SHA-256 digest, or undefined. */
+  liveSessionUser(digest) {
+    return this.sql
+      .exec(
+        "SELECT u.* FROM _sessions s JOIN _users u ON u.id = s.user_id WHERE s.digest = ? AND s.expires_at > ?",
+        digest,
+        Date.now(),
+      )
+      .toArray()[0];
+  }
+
   /**
    * The user of the first live session among `digests` (a channel member's, from its upgrade), or null:
    * a session revoked or expired since counts as absent at once.
@@ -154,13 +165,7 @@ export class Accounts {
   userOfDigests(digests) {
     for (const digest of digests) {
       if (typeof digest !== "string" || !/^[0-9a-f]{64}$/.test(digest)) continue;
-      const row = this.sql
-        .exec(
-          "SELECT u.* FROM _sessions s JOIN _users u ON u.id = s.user_id WHERE s.digest = ? AND s.expires_at > ?",
-          digest,
-          Date.now(),
-        )
-        .toArray()[0];
+      const row = this.liveSessionUser(digest);
       if (row) return this.shape(row);
     }
     return null;
@@ -170,13 +175,7 @@ export class Accounts {
   async sessionOf(request) {
     for (const token of tokensOf(request)) {
       const digest = await digestOf(token);
-      const row = this.sql
-        .exec(
-          "SELECT u.* FROM _sessions s JOIN _users u ON u.id = s.user_id WHERE s.digest = ? AND s.expires_at > ?",
-          digest,
-          Date.now(),
-        )
-        .toArray()[0];
+      const row = this.liveSessionUser(digest);
       if (row) return { user: this.shape(row), digest };
     }
     return null;
