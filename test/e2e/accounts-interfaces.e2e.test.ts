@@ -4,15 +4,13 @@
 // (409, 400, 404) or on bad usage. The dashboard in Chromium: the count, a page of users, create and delete,
 // which entities are owned, per tenant in a perKey app; app text (account fields) shown as text, never markup;
 // every users call goes to the app's own /v1 path. The server's log holds no password, hash or token.
-import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM, launchChromium } from "./chromium";
-import { type DevServer, startWranglerDev } from "./wrangler-dev";
+import { type DevServer, devCli, startWranglerDev } from "./wrangler-dev";
 
-const CLI = resolve(__dirname, "../../tools/cli/src/main.ts");
 const ARTIFACTS = resolve(__dirname, "../../test-results");
 
 let dev: DevServer;
@@ -25,14 +23,7 @@ afterAll(async () => {
 });
 
 /** The CLI as a user runs it, with `stdin` piped in (the password of `users create`). */
-function cli(args: string[], stdin = ""): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = execFile(process.execPath, [CLI, ...args, "--url", dev.base], (err, stdout, stderr) =>
-      done({ code: err ? Number((err as { code: number }).code) : 0, stdout, stderr }),
-    );
-    child.stdin?.end(stdin);
-  });
-}
+const cli = (args: string[], stdin = "") => devCli(dev, args, stdin);
 
 async function deploy(spec: Record<string, unknown>): Promise<void> {
   const file = join(tmpdir(), `${spec.name}.json`);

@@ -5,16 +5,13 @@
 // Files section (headless Chromium): a record's files with name, size, type and a working download
 // link, a content type holding markup shown as text, and no operator token sent to the app.
 
-import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM, launchChromium } from "./chromium";
-import { type DevServer, devCall, devDeploy, startWranglerDev } from "./wrangler-dev";
-
-const CLI = resolve(__dirname, "../../tools/cli/src/main.ts");
+import { type DevServer, devCall, devCli, devDeploy, startWranglerDev } from "./wrangler-dev";
 
 let dev: DevServer;
 beforeAll(async () => {
@@ -24,13 +21,7 @@ afterAll(async () => {
   await dev?.stop();
 });
 
-function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(process.execPath, [CLI, ...args, "--url", dev.base], { encoding: "utf8" }, (err, stdout, stderr) =>
-      done({ code: err ? Number((err as { code: number }).code) : 0, stdout, stderr }),
-    );
-  });
-}
+const cli = (...args: string[]) => devCli(dev, args);
 
 describe("aidevos files", () => {
   it("lists, uploads and downloads a record's files with the app key; refuses without it", async () => {

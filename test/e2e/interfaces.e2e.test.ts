@@ -3,10 +3,9 @@ import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM, launchChromium } from "./chromium";
-import { type DevServer, startWranglerDev } from "./wrangler-dev";
+import { type DevServer, devCli, startWranglerDev } from "./wrangler-dev";
 
 const ARTIFACTS = resolve(__dirname, "../../test-results");
 const CLI = resolve(__dirname, "../../tools/cli/src/main.ts");
@@ -20,15 +19,7 @@ afterAll(async () => {
   await dev?.stop();
 });
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args, "--url", dev.base]);
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cli = (...args: string[]) => devCli(dev, args);
 
 function specFile(name: string, extra: Record<string, unknown> = {}): string {
   const file = join(tmpdir(), `${name}.json`);

@@ -2,11 +2,12 @@ import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { expect } from "vitest";
 
 const run = promisify(execFile);
+const CLI = resolve(__dirname, "../../tools/cli/src/main.ts");
 
 export interface DevServer {
   base: string;
@@ -159,4 +160,21 @@ export async function devDeploy(dev: DevServer, spec: unknown) {
     if (Date.now() > deadline) throw new Error(`run stuck: ${JSON.stringify(run.body)}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** The CLI as a user runs it against `dev`, with `stdin` piped in (a password, a secret): its exit code and output. */
+export function devCli(
+  dev: DevServer,
+  args: string[],
+  stdin = "",
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = execFile(
+      process.execPath,
+      [CLI, ...args, "--url", dev.base],
+      { encoding: "utf8" },
+      (err, stdout, stderr) => done({ code: err ? Number((err as { code: number }).code) : 0, stdout, stderr }),
+    );
+    child.stdin?.end(stdin);
+  });
 }
