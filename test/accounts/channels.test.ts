@@ -6,8 +6,8 @@
 import { exports } from "cloudflare:workers";
 import type { AppSpecInput } from "@aidevos/core";
 import { describe, expect, it } from "vitest";
-import { api, json, startRun, uniqueName, waitForRun } from "../support/api";
-import { got, type Member, member } from "../support/websocket";
+import { accepted, api, json, startRun, uniqueName, waitForRun } from "../support/api";
+import { got, type Member } from "../support/websocket";
 
 function spec(name: string): AppSpecInput {
   return {
@@ -38,10 +38,7 @@ async function join(path: string, headers: Record<string, string> = {}, origin?:
         new Request(`http://${origin}${path}`, { headers: { host: origin, upgrade: "websocket", ...headers } }),
       )
     : await api(path, { headers: { upgrade: "websocket", ...headers } });
-  if (res.status !== 101) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  const m = member(res.webSocket!);
-  res.webSocket!.accept();
-  return m;
+  return accepted(path, res);
 }
 
 /** The member's reply to `text` (its next frame). */

@@ -5,7 +5,7 @@
 import { env } from "cloudflare:workers";
 import type { AppSpecInput } from "@aidevos/core";
 import { afterEach, describe, expect, it } from "vitest";
-import { api, startRun, uniqueName, waitForRun } from "../support/api";
+import { api, joinChannel, startRun, uniqueName, waitForRun } from "../support/api";
 import { closeCode, got, type Member, member } from "../support/websocket";
 
 const settings = env as unknown as Record<string, string | undefined>;
@@ -34,14 +34,7 @@ function roomSpec(name: string): AppSpecInput {
   };
 }
 
-async function join(path: string): Promise<Member> {
-  const res = await api(path, { headers: { upgrade: "websocket" } });
-  if (res.status !== 101) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  const ws = res.webSocket!;
-  const m = member(ws);
-  ws.accept();
-  return m;
-}
+const join = (path: string) => joinChannel(path);
 
 describe("channel room quotas", () => {
   it("close the member past AIDEVOS_MAX_ROOM_MEMBERS with 1008; the room goes on", async () => {

@@ -8,7 +8,7 @@ import { env } from "cloudflare:workers";
 import { AppSpec, type AppSpecInput } from "@aidevos/core";
 import { appHostOf } from "@aidevos/objects";
 import { describe, expect, it } from "vitest";
-import { api, json, startRun, uniqueName, waitForRun } from "../support/api";
+import { api, joinChannel, json, startRun, uniqueName, waitForRun } from "../support/api";
 import { closeCode, got, type Member, member, until } from "../support/websocket";
 
 function chatSpec(name: string, description = "chat"): AppSpecInput {
@@ -80,15 +80,7 @@ async function deploy(spec: AppSpecInput): Promise<void> {
   expect(run.status, JSON.stringify(run.error ?? run)).toBe("succeeded");
 }
 
-/** A member of a channel through the gateway: the upgrade answered 101, recorded before `accept()`. */
-async function join(path: string): Promise<Member> {
-  const res = await api(path, { headers: { upgrade: "websocket" } });
-  if (res.status !== 101) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  const ws = res.webSocket!;
-  const m = member(ws);
-  ws.accept();
-  return m;
-}
+const join = (path: string) => joinChannel(path);
 
 /** Deploys the single-partition sweep app and writes one note, so its host exists and arms its schedules. */
 async function deploySweep(name: string) {

@@ -1,5 +1,6 @@
 import { exports } from "cloudflare:workers";
 import type { AppSpecInput, Run } from "@aidevos/core";
+import { type Member, member } from "./websocket";
 
 /** Calls the gateway the way a client would: a real Request through the Worker's fetch handler. */
 export async function api(path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
@@ -60,4 +61,18 @@ export async function waitForRun(id: string, timeoutMs = 20_000): Promise<Run> {
     if (Date.now() > deadline) throw new Error(`run ${id} still ${run.status} at ${run.stage}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** The member an upgrade's answer gave: it must be 101; recorded before `accept()`, so no frame is missed. */
+export async function accepted(path: string, res: Response): Promise<Member> {
+  if (res.status !== 101) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  const ws = res.webSocket!;
+  const m = member(ws);
+  ws.accept();
+  return m;
+}
+
+/** A member of a channel through the gateway (`/apps/{name}/channels/{channel}`), with any extra upgrade headers. */
+export async function joinChannel(path: string, headers: Record<string, string> = {}): Promise<Member> {
+  return accepted(path, await api(path, { headers: { upgrade: "websocket", ...headers } }));
 }
