@@ -214,7 +214,7 @@ function appEnv(env) {
 
 /**
  * The host's platform, as it is, except that the secret values it hands over are told to the guard
- * first, which then keeps them out of the app's console output (guard-runtime/console.ts).
+ * first, which then keeps them out of the app's console output (runtime/guard/console.js).
  */
 function tellingSecrets(platform) {
   const secrets = async () => {
