@@ -19,7 +19,7 @@ No counter (a sum is read, not kept), no rate limit (none was asked), no code in
 
 const SPEC = `${SPEC_EXAMPLE}
 
-Now write the AppSpec v2 for the feature request in <input> the same way: entities with typed fields and
+Now write the AppSpec for the feature request in <input> the same way: entities with typed fields and
 constraints, counters, a rate limit only when asked, and an action for every behaviour the entity routes
 cannot express. Each action has a camelCase name, a method, a path relative to the app's base, a description
 saying exactly what it does and answers, and examples drawn from the request's acceptance criteria (method,
