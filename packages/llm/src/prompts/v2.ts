@@ -1,4 +1,5 @@
 import { contractText } from "./contract";
+import { REFINE_MODULES } from "./module";
 
 /**
  * Version 2 of the pipeline's prompts (AppSpec v2 division of labour): planning writes the spec with
@@ -50,7 +51,8 @@ const REFINE = `${contractText()}
 
 The action in <input>.action (its current code in <input>.action.code) failed the tests in <input>.failures
 and/or has the blocking review findings in <input>.findings. Answer with the whole module again, fixed, as
-plain JavaScript text (no Markdown fences); change nothing the failures do not need.`;
+plain JavaScript text (no Markdown fences); change nothing the failures do not need.
+${REFINE_MODULES}`;
 
 export const V2 = {
   spec: SPEC,
