@@ -6,11 +6,14 @@
 // counts say what the matcher does, not how well it generalises: dev-phrasings.json (written before the first
 // tuning), dev-phrasings-2.json (the held-out set of the first tuning, measured once at 31 of 40, then read for the
 // second) and dev-probes.json (written by the second tuning's author, mostly refusals close to a pattern's domain).
+// The blind set, blind-phrasings.json, is held out: written by someone who saw only the patterns' titles and
+// summaries, read only after the matcher was frozen (commit 888c7e9), measured once, never tuned on.
 // Each count is asserted exactly, so a change that moves it either way shows here.
 
 import type { Run } from "@aidevos/core";
 import { describe, expect, it } from "vitest";
 import { api, json } from "../support/api";
+import blind from "./held-out/blind-phrasings.json";
 import dev from "./held-out/dev-phrasings.json";
 import dev2 from "./held-out/dev-phrasings-2.json";
 import probes from "./held-out/dev-probes.json";
@@ -25,6 +28,7 @@ interface Measured {
 async function measure(name: string, phrasings: [string, string | null][]): Promise<Measured> {
   let right = 0;
   let otherDomain = 0;
+  let fitsRight = 0;
   const misses: string[] = [];
   for (const [request, expected] of phrasings) {
     const res = await api("/v1/runs", { method: "POST", json: { request } });
@@ -41,15 +45,20 @@ async function measure(name: string, phrasings: [string, string | null][]): Prom
       expect(error.details.length).toBeGreaterThan(0);
       answer = null;
     }
-    if (answer === expected) right += 1;
-    else {
+    if (answer === expected) {
+      right += 1;
+      if (expected !== null) fitsRight += 1;
+    } else {
       if (answer !== null) otherDomain += 1;
       misses.push(`"${request}" → ${answer ?? "refused"}, wanted ${expected ?? "refused"}`);
     }
   }
   const share = Math.round((right / phrasings.length) * 100);
+  const fits = phrasings.filter(([, expected]) => expected !== null).length;
   console.log(
-    `${name}: ${right} of ${phrasings.length} handled right through POST /v1/runs (${share}%), ${otherDomain} built as another domain`,
+    `${name}: ${right} of ${phrasings.length} handled right through POST /v1/runs (${share}%): ${fitsRight} of ${fits} ` +
+      `a pattern fits built from it, ${right - fitsRight} of ${phrasings.length - fits} refusals refused; ` +
+      `${otherDomain} built as another domain`,
     misses,
   );
   return { right, otherDomain };
@@ -81,6 +90,17 @@ describe("free text through POST /v1/runs (development sets)", () => {
     expect(await measure("development probes", probes.phrasings as [string, string | null][])).toEqual({
       right: 159,
       otherDomain: 3,
+    });
+  });
+});
+
+describe("free text through POST /v1/runs (blind set)", () => {
+  it("blind held-out set, measured once with the matcher frozen: the count it got", { timeout: 240_000 }, async () => {
+    // 40 requests a pattern fits, 20 it must refuse; issue 31 asks for at least 85% right (51 of 60). Measured
+    // once: 52 of 60 (87%), 32 of 40 fits built from their pattern, 20 of 20 refused, none built as another domain.
+    expect(await measure("blind phrasings", blind.phrasings as [string, string | null][])).toEqual({
+      right: 52,
+      otherDomain: 0,
     });
   });
 });
