@@ -83,7 +83,10 @@ export class CodeGenerator {
   }
 }
 
-/** Code reviewer: deterministic policy checks always, plus the model's review of the code a model wrote. */
+/**
+ * Code reviewer: deterministic policy checks always, plus the model's review of the code a model wrote
+ * (its actions and its shared modules).
+ */
 export class CodeReviewer {
   constructor(private readonly provider: LlmProvider) {}
 
@@ -100,14 +103,16 @@ export class CodeReviewer {
       ...actions.flatMap((a) => unknownCtxMembers(a.file, a.code ?? "")),
       ...writtenModules.flatMap((m) => unknownCtxMembers(`actions/${m.name}.js`, m.code ?? "")),
     ];
-    // The compiler's code and the user's are not the model's to judge: only what a model wrote is reviewed.
-    if (actions.length === 0) return [...policy, ...contract];
+    // The compiler's code and the user's are not the model's to judge: only what a model wrote is reviewed,
+    // the shared modules a model wrote with the actions (a bug in a module is a bug in each importer).
+    if (actions.length === 0 && writtenModules.length === 0) return [...policy, ...contract];
+    const modulesInput = writtenModules.map((m) => ({ name: m.name, file: `actions/${m.name}.js`, code: m.code }));
     const { value } = await this.provider.structured({
       task: "review",
       round,
       schema: z.object({ findings: z.array(ReviewFinding) }),
       system: prompt("review").text,
-      input: { app: appOutline(built.spec), actions },
+      input: { app: appOutline(built.spec), actions, ...(modulesInput.length ? { modules: modulesInput } : {}) },
     });
     return [...policy, ...contract, ...value.findings];
   }

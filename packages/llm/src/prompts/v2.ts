@@ -43,9 +43,11 @@ letting it throw.`;
 
 const REVIEW = `${contractText()}
 
-Review the action modules in <input>.actions (each the file actions/<name>.js of the app in <input>.app) for
-bugs, contract violations and unsafe APIs. Report each finding with a severity (error blocks the release),
-a rule id, the file (actions/<name>.js) and line, and a message. Report nothing that is fine.`;
+Review the action modules in <input>.actions (each the file actions/<name>.js of the app in <input>.app) and
+the shared modules in <input>.modules (each the file actions/<module>.js, imported by actions as ./<module>.js)
+for bugs, contract violations and unsafe APIs. Report each finding with a severity (error blocks the release),
+a rule id, the file (actions/<name>.js, or actions/<module>.js when the bug is in a shared module) and line,
+and a message. Report nothing that is fine.`;
 
 const REFINE = `${contractText()}
 
