@@ -3,8 +3,9 @@ import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig, type Plugin } from "vitest/config";
 
 /**
- * The compiler imports the AppSpec runtime and the re2js module (`#runtime/*.js`) as their source
- * text (packages/compiler/src/compile.ts). wrangler follows the Text rule in wrangler.toml; every
+ * The compiler imports the AppSpec runtime and the re2js module (`#runtime/*.js`), the sandbox its guard
+ * and entry runtime (`#sandbox/*.js`), as their source text (packages/compiler/src/compile.ts,
+ * packages/sandbox/src/guard.ts). wrangler follows the Text rule in wrangler.toml; every
  * vitest project, the workers pool included, gets the same text from this plugin (the pool matches
  * rules against resolved paths, and packages/core imports re2js as code from the same file). The
  * virtual id keeps the text apart from the real modules.
@@ -15,7 +16,7 @@ function runtimeAsText(): Plugin {
     name: "aidevos-runtime-as-text",
     enforce: "pre",
     async resolveId(source, importer) {
-      if (!source.startsWith("#runtime/")) return null;
+      if (!source.startsWith("#runtime/") && !source.startsWith("#sandbox/")) return null;
       const resolved = await this.resolve(source, importer, { skipSelf: true });
       return resolved ? PREFIX + resolved.id : null;
     },

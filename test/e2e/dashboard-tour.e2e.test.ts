@@ -4,7 +4,10 @@
 // timers that finish after the user moved on must not write into, or over, the next page (moving from a run's page to an
 // app's page used to throw "Cannot set properties of null (setting 'innerHTML')" and show it over the app's page).
 // The data every page shows is seeded through the HTTP API first: an app with records, end users' accounts, a schedule,
-// a channel and an examples report, the run that built it, an error group, and the seeded knowledge base.
+// a channel and an examples report, the run that built it, an error group, the seeded knowledge base, and a run built
+// from free text by a seeded pattern. Then what some pages say is held to its source: the Limits page's figures equal
+// GET /v1/limits, a run built from a pattern names the pattern on its page, and the knowledge page's search shows the
+// results of the last query asked, also when an older query answers after it (and says when it has).
 import { existsSync } from "node:fs";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -49,6 +52,8 @@ const SPEC = {
 
 let dev: DevServer;
 let runId = "";
+/** A run built offline from free text, by the seeded URL shortener pattern (test/learning/patterns.test.ts). */
+let patternRunId = "";
 
 beforeAll(async () => {
   dev = await startWranglerDev();
@@ -58,6 +63,18 @@ beforeAll(async () => {
     expect(made.status).toBe(201);
   }
   expect((await devCall(dev, `/apps/${APP}/boom`)).status).toBe(500);
+  const fromPattern = await devCall(dev, "/v1/runs", {
+    method: "POST",
+    json: { request: "A URL shortener that counts clicks" },
+  });
+  expect(fromPattern.status).toBe(202);
+  patternRunId = fromPattern.body.id;
+  for (const deadline = Date.now() + 60_000; ; ) {
+    const run = (await devCall(dev, `/v1/runs/${patternRunId}`)).body;
+    if (run.status === "succeeded") break;
+    if (run.status === "failed" || Date.now() > deadline) throw new Error(`pattern run: ${JSON.stringify(run)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
   // Reading the errors hands the held requests to the monitor: the group is there before any page opens.
   const deadline = Date.now() + 60_000;
   while ((await devCall(dev, `/v1/apps/${APP}/errors`)).body.items.length === 0) {
@@ -69,7 +86,7 @@ afterAll(async () => {
   await dev?.stop();
 });
 
-type Name = "runs" | "run" | "apps" | "app" | "knowledge";
+type Name = "runs" | "run" | "apps" | "app" | "knowledge" | "limits";
 
 /** Where each dashboard page is, and what shows that it has loaded its data. */
 const PAGES: Record<Name, { hash: () => string; ready: (page: Page) => Promise<unknown> }> = {
@@ -98,6 +115,13 @@ const PAGES: Record<Name, { hash: () => string; ready: (page: Page) => Promise<u
     hash: () => "#/knowledge",
     ready: (page) => page.locator("#entries table").waitFor(),
   },
+  limits: {
+    hash: () => "#/limits",
+    ready: async (page) => {
+      await page.locator("#run-limits table").waitFor();
+      await page.locator("#quotas table").waitFor();
+    },
+  },
 };
 
 /** Waits for a page's data; on a timeout, says what the page showed instead. */
@@ -117,7 +141,7 @@ async function shown(page: Page, name: Name) {
 
 /** How a user goes from one page to another: the link the page shows, or the address bar where it shows none. */
 async function move(page: Page, from: Name, to: Name) {
-  const nav = { runs: "Runs", apps: "Apps", knowledge: "Knowledge" } as const;
+  const nav = { runs: "Runs", apps: "Apps", knowledge: "Knowledge", limits: "Limits" } as const;
   if (to in nav)
     return page
       .getByRole("navigation")
@@ -164,7 +188,7 @@ describe.runIf(existsSync(CHROMIUM))("the dashboard, every page and every move b
           moves.push(`${from} → ${to}`);
         }
       }
-      expect(moves).toHaveLength(20);
+      expect(moves).toHaveLength(30);
 
       // Back through the browser's history, and the pages outside the hash routes: the API docs and the app's docs.
       await page.goto(`${dev.base}/${PAGES.run.hash()}`);
@@ -185,6 +209,82 @@ describe.runIf(existsSync(CHROMIUM))("the dashboard, every page and every move b
       await shown(page, "runs");
       await page.waitForTimeout(2500);
       expect(await shownError()).toBe("");
+    } finally {
+      await browser.close();
+    }
+    expect(errors).toEqual([]);
+  });
+
+  it("shows what its sources say: the limits as GET /v1/limits has them, the pattern a run was built from, the last search", {
+    timeout: 300_000,
+  }, async () => {
+    const browser = await launchChromium();
+    const errors: string[] = [];
+    try {
+      const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+      page.on("console", (m) => {
+        if (m.type() === "error") errors.push(`console: ${m.text()} (${m.location().url}, on ${page.url()})`);
+      });
+      page.on("pageerror", (e) => errors.push(`pageerror: ${e.message} (at ${page.url()})`));
+
+      // The Limits page: each row's figures (in the order shown) are the API's, row by row, keyed by the setting.
+      await page.goto(`${dev.base}/${PAGES.limits.hash()}`);
+      await shown(page, "limits");
+      const limits = (await devCall(dev, "/v1/limits")).body;
+      const expected: Record<string, number[]> = {
+        AIDEVOS_MAX_CONCURRENT_RUNS: [limits.runs.running, limits.runs.maxConcurrent, limits.runs.waiting],
+        AIDEVOS_DAILY_SPEND_USD: [Number(limits.spend.spentTodayUsd.toFixed(2)), limits.spend.dailyCapUsd],
+        AIDEVOS_RUN_TOKEN_BUDGET: [limits.runs.defaultTokenBudget],
+        AIDEVOS_RUN_MAX_MODEL_CALLS: [limits.runs.maxModelCalls],
+        AIDEVOS_AUTO_RUN_TOKEN_BUDGET: [limits.automaticRuns.tokenBudget],
+        AIDEVOS_AUTO_RUN_COOLDOWN_SECONDS: [limits.automaticRuns.cooldownSeconds],
+        AIDEVOS_RUNS_KEPT: [limits.runs.kept],
+        ...Object.fromEntries(Object.entries(limits.quotas as Record<string, number>).map(([k, v]) => [k, [v]])),
+      };
+      expect(Object.keys(limits.quotas).length).toBeGreaterThan(5);
+      const rows = await page
+        .locator("#view tbody tr")
+        .evaluateAll((trs) =>
+          trs.map((tr) => [tr.querySelector("code")?.textContent ?? "", tr.querySelector("td")?.textContent ?? ""]),
+        );
+      const figures = (text: string) =>
+        (text.match(/\d[\d,]*(?:\.\d+)?/g) ?? []).map((n) => Number(n.replaceAll(",", "")));
+      const shownFigures = Object.fromEntries(rows.map(([setting, now]) => [setting, figures(now!)]));
+      expect.soft(shownFigures, "the Limits page against GET /v1/limits").toEqual(expected);
+
+      // A run built from a pattern names it on its page.
+      await page.goto(`${dev.base}/#/runs/${patternRunId}`);
+      await page.locator("#stages table").waitFor();
+      await expect
+        .soft(page.locator("#run-pattern").innerText(), "the run page's pattern line")
+        .resolves.toMatch(/^Built from the pattern .URL shortener. \(match score [\d.]+\)$/);
+
+      // The knowledge page's search: an older query that answers after a newer one does not write over it, and the
+      // page says which query its results are for once the newest has answered.
+      await page.goto(`${dev.base}/${PAGES.knowledge.hash()}`);
+      await shown(page, "knowledge");
+      const older = "zzqxnothing";
+      await page.route(
+        (url) => url.pathname === "/v1/knowledge" && url.searchParams.get("q") === older,
+        async (route) => {
+          await new Promise((r) => setTimeout(r, 1500));
+          await route.continue();
+        },
+      );
+      const olderAnswered = page.waitForResponse((r) => new URL(r.url()).searchParams.get("q") === older);
+      await page.locator("#q").fill(older);
+      await page.locator("#q").press("Enter");
+      await page.locator("#q").fill("counters");
+      await page.locator("#q").press("Enter");
+      await olderAnswered;
+      const settled = page.locator('#entries[data-query="counters"]:not([aria-busy="true"])');
+      await expect
+        .soft(settled.waitFor({ timeout: 5000 }), "the search says it has settled on the newest query")
+        .resolves.toBeUndefined();
+      await expect
+        .soft(page.locator("#entries").innerText(), "the newest query's results stay")
+        .resolves.toMatch(/counter/i);
+      await expect.soft(page.locator("#entries").innerText()).resolves.not.toContain("Nothing found");
     } finally {
       await browser.close();
     }

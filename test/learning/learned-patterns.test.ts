@@ -2,6 +2,8 @@
 // through which the version stayed live, was never rolled back and served real traffic; as its shape only (entities,
 // fields, routes, examples: never its action code, which free text can then never carry into another app); under a
 // name from its description; once per shape; never from junk, replayed or trafficless runs; and retirable by the API.
+// A version the monitor rolls back on its own (a 5xx spike, through the traffic buffer's fast path, nobody reading the
+// app's feed or metrics) stops being a candidate at the rollback: its review never even considers it.
 
 import { env } from "cloudflare:workers";
 import { setting } from "@aidevos/core";
@@ -161,5 +163,56 @@ describe("patterns learned from deployed apps", () => {
       .filter((e: { source: string }) => e.source === "learned")
       .map((e: { title: string }) => e.title);
     expect(titles.join("\n")).not.toMatch(/bigbody|quiet library|garden tools|App pattern: t$/);
+  });
+
+  it("a version the monitor rolled back automatically is no candidate from the rollback on, whatever traffic it had", {
+    timeout: 120_000,
+  }, async () => {
+    const name = uniqueName("sheds");
+    const spec = {
+      name,
+      description: "A ledger of shared allotment sheds and their keys",
+      entities: [{ name: "shed", plural: "sheds", fields: { label: { type: "string", required: true } } }],
+    };
+    await deploy("a ledger of allotment sheds", spec);
+    // v2 serves its records well and fails one action, on a query no test sends: a bug only production finds.
+    const v2 = await deploy("a ledger of allotment sheds with a key check", {
+      ...spec,
+      actions: [
+        {
+          name: "keyCheck",
+          method: "GET",
+          path: "/sheds/keys",
+          code: 'export default async (req, ctx) => {\n  if (ctx.query.get("key") === "rusted-shut") throw new Error("the lock broke");\n  return { ok: true };\n};\n',
+          examples: [{ path: "/sheds/keys", status: 200, json: { ok: true } }],
+        },
+      ],
+    });
+    expect(v2.app?.version).toBe(2);
+    const events = await (await api(`/v1/runs/${v2.id}/events`)).text();
+    expect(events).toContain(`${name} v2 becomes an app pattern (its shape, no code) if on`);
+    // Real traffic enough for a pattern, then the failing query until the monitor rolls v2 back.
+    await traffic(name, "/sheds?limit=1", setting(env, "AIDEVOS_PATTERN_MIN_REQUESTS"));
+    const healthy = setting(env, "AIDEVOS_PATTERN_MIN_REQUESTS");
+    for (let i = 0; i < healthy + 10; i++) {
+      const res = await api(`/apps/${name}/sheds/keys?key=rusted-shut`);
+      expect(res.status).toBe(500);
+      await res.text();
+    }
+    // Waited for through the Registry's history only: a feed, metrics or errors read would hand the held
+    // requests to the monitor itself, so the rollback comes from the traffic buffer's 5xx fast path alone.
+    let history: { action: string; version: number; fromVersion: number }[] = [];
+    for (const deadline = Date.now() + 20_000; !history.some((h) => h.action === "rollback"); ) {
+      if (Date.now() > deadline) throw new Error(`no automatic rollback of ${name}: ${JSON.stringify(history)}`);
+      await new Promise((r) => setTimeout(r, 100));
+      history = (await json(await api(`/v1/apps/${name}`))).history;
+    }
+    expect(history.find((h) => h.action === "rollback")).toMatchObject({ version: 1, fromVersion: 2 });
+
+    // From the rollback on, v2 is no candidate: the review after the probation does not consider it at all
+    // (neither learned nor dropped for its 5xx share or its traffic), and no pattern carries its description.
+    const decided = await afterProbation();
+    expect(decided.find((d) => d.runId === v2.id)).toBeUndefined();
+    expect(await learnedPatterns("allotment sheds")).toEqual([]);
   });
 });

@@ -75,7 +75,9 @@ describe("the contract in the prompts", () => {
   });
 
   it("ships two genuinely different versions of the spec, code and refine prompts, and names which was sent", () => {
-    expect(promptVersions("spec")).toEqual(["spec.v2", "spec.v3"]);
+    // Planning's default is v3 (measured against v2 in test/models/spec-prompt-default.test.ts); the default is first.
+    expect(promptVersions("spec")).toEqual(["spec.v3", "spec.v2"]);
+    expect(prompt("spec").version).toBe("spec.v3");
     expect(promptVersions("code")).toEqual(["code.v2", "code.v3"]);
     expect(promptVersions("refine")).toEqual(["refine.v2", "refine.v3"]);
     // Review has one version: a run asked for v3 gets v2's review prompt, and is told so.

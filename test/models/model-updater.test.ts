@@ -1,14 +1,15 @@
 // Proves the model updater end to end against the loopback Anthropic API: it chooses per stage among
-// configured models × prompt versions by measured outcome, and the choice is what is sent. With v3's
-// record better than v2's, the next run's spec and code requests carry the v3 prompt text, its events
-// say why, and its outcome is credited to v3 in GET /v1/learning/stats. With AIDEVOS_STRONG_MODEL set,
+// configured models × prompt versions by measured outcome, and the choice is what is sent. With the other
+// version's record better than the default's (spec.v2 over the default spec.v3, code.v3 over code.v2), the
+// next run's spec and code requests carry that prompt text, its events say why, and its outcome is credited
+// to it in GET /v1/learning/stats. With AIDEVOS_STRONG_MODEL set,
 // a run's events name the default tried first, and after the default's poor record the escalation to
 // the strong model, which is the model the code request names.
 
 import { env } from "cloudflare:workers";
 import type { AppSpec, ModelStat, Run } from "@aidevos/core";
 import { seededRandom } from "@aidevos/learning";
-import { prompt } from "@aidevos/llm";
+import { prompt, promptVersions } from "@aidevos/llm";
 import { knowledgeBaseOf } from "@aidevos/objects";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ScriptedResponse } from "../fakes/anthropic-server";
@@ -56,52 +57,52 @@ afterEach(() => {
 });
 
 describe("the model updater chooses prompt versions", () => {
-  it("sends v3's spec and code prompts once v3's record beats v2's, says why, and credits the run to v3", async () => {
+  it("sends the other spec and code prompt once its record beats the default's, says why, and credits the run to it", async () => {
     const model = `claude-sonnet-${uniqueName("v3")}`;
     settings.AIDEVOS_MODEL = model;
-    // v2 passed first time in 2 of 4 runs (not poor enough to escalate), v3 in 4 of 4.
-    for (const [stage, task] of [
-      ["planning", "spec"],
-      ["codegen", "code"],
-    ] as const) {
-      await seed(stage, model, `${task}.v2`, 4, 2);
-      await seed(stage, model, `${task}.v3`, 4, 4);
+    // Each stage's default (spec.v3, code.v2) passed first time in 2 of 4 runs (not poor enough to
+    // escalate), the other version (spec.v2, code.v3) in 4 of 4.
+    const arms = {
+      planning: promptVersions("spec") as [string, string],
+      codegen: promptVersions("code") as [string, string],
+    };
+    expect(arms).toEqual({ planning: ["spec.v3", "spec.v2"], codegen: ["code.v2", "code.v3"] });
+    for (const [stage, [first, other]] of Object.entries(arms)) {
+      await seed(stage, model, first, 4, 2);
+      await seed(stage, model, other, 4, 4);
     }
     const { run: done, events, requests } = await run("notes with a count");
 
-    // What the provider was sent: v3's text in the spec call and the code call, never v2's.
+    // What the provider was sent: the chosen version's text in the spec call and the code call, never the default's.
     const specCall = requests[0];
     const codeCall = requests.find((r) => r.messages[0].content.includes('"action":'));
-    expect(specCall.system[0].text).toContain(prompt("spec", "v3").text);
-    expect(specCall.system[0].text).not.toContain(prompt("spec", "v2").text);
+    expect(specCall.system[0].text).toContain(prompt("spec", "v2").text);
+    expect(specCall.system[0].text).not.toContain(prompt("spec", "v3").text);
     expect(codeCall.system[0].text).toContain(prompt("code", "v3").text);
     expect(codeCall.system[0].text).not.toContain(prompt("code", "v2").text);
     expect(codeCall.model).toBe(model);
     // Architecture and review have one prompt version: v2's, as always.
     expect(requests[1].system[0].text).toContain(prompt("architecture").text);
 
-    // The events say what was chosen and why (exploring, with one model, also lands on v3).
-    for (const [stage, task] of [
-      ["planning", "spec"],
-      ["codegen", "code"],
-    ] as const) {
+    // The events say what was chosen and why (exploring, with one model, also lands on the other version).
+    for (const [stage, [first, other]] of Object.entries(arms)) {
       const why = explores(done.id, stage)
-        ? `exploring ${model} with prompt ${task}.v3`
-        : `${model} with prompt ${task}.v3 (first pass 4/4, 0 failed, 0 refine rounds and $0.01 per run) scores best against ${model} with prompt ${task}.v2 (first pass 2/4, 0 failed, 0.5 refine rounds and $0.01 per run)`;
-      expect(events).toContain(`model updater: ${model} with prompt ${task}.v3 — ${why}`);
+        ? `exploring ${model} with prompt ${other}`
+        : `${model} with prompt ${other} (first pass 4/4, 0 failed, 0 refine rounds and $0.01 per run) scores best against ${model} with prompt ${first} (first pass 2/4, 0 failed, 0.5 refine rounds and $0.01 per run)`;
+      expect(events).toContain(`model updater: ${model} with prompt ${other} — ${why}`);
     }
     expect(events).toContain(`spec for app`);
-    expect(events).toContain("prompt spec.v3)");
+    expect(events).toContain("prompt spec.v2)");
     expect(events).toContain(`model updater: recorded a run of ${model} with prompt code.v3 on codegen`);
 
-    // GET /v1/learning/stats shows the table per prompt version, the run counted against v3.
+    // GET /v1/learning/stats shows the table per prompt version, the run counted against the chosen one.
     const { items } = await json<{ items: ModelStat[] }>(await api("/v1/learning/stats"));
     const mine = items.filter((s) => s.model === model).map((s) => [s.stage, s.prompt, s.runs, s.firstPass]);
     expect(mine).toEqual([
       ["codegen", "code.v2", 4, 2],
       ["codegen", "code.v3", 5, 5],
-      ["planning", "spec.v2", 4, 2],
-      ["planning", "spec.v3", 5, 5],
+      ["planning", "spec.v2", 5, 5],
+      ["planning", "spec.v3", 4, 2],
     ]);
   });
 });
@@ -118,7 +119,7 @@ describe("the model updater with AIDEVOS_STRONG_MODEL set", () => {
       ["codegen", "code"],
     ] as const)
       expect(events, stage).toContain(
-        `model updater: ${model} with prompt ${task}.v2 — ${model} with prompt ${task}.v2 has 0 run(s) on record; trying it first`,
+        `model updater: ${model} with prompt ${prompt(task).version} — ${model} with prompt ${prompt(task).version} has 0 run(s) on record; trying it first`,
       );
     // The spec and the code were asked of the default (review has its own model, AIDEVOS_REVIEW_MODEL's).
     expect(requests[0].model).toBe(model);

@@ -4,6 +4,7 @@
 // have no fault hook of their own: the subclasses wrap StageDO's protected `perform`.
 import type { StageJob, StageLog } from "../../packages/pipeline/src/index";
 import {
+  AppControlDO as AppControl,
   CodegenDO as Codegen,
   DeployDO as Deploy,
   LearningDO as Learning,
@@ -17,7 +18,6 @@ import { Faults, type WithFaults } from "./faults";
 
 /** @public workerd loads these by name from wrangler.toml. */
 export {
-  AppControlDO,
   AppHostDO,
   AppMonitorDO,
   AppPlatform,
@@ -112,5 +112,22 @@ export class RegistryDO extends Registry {
       throw new Error(`the Registry could not record a version of ${req.app} (planned by the test)`);
     }
     return super.deploy(req);
+  }
+}
+
+/** Apps whose name starts with this upload into a Workers for Platforms dispatch namespace (`NAMESPACE`). */
+export const NAMESPACED_APP = "nsapp-";
+const NAMESPACE = "test-apps";
+
+/**
+ * The app control, except that an app named `nsapp-…` ships into a dispatch namespace, as with
+ * CLOUDFLARE_DISPATCH_NAMESPACE set: every upload is then a script upload, live at once, so a failed
+ * Registry record is taken back by uploading the live version's code again.
+ * @public
+ */
+export class AppControlDO extends AppControl {
+  constructor(ctx: DurableObjectState, env: Env) {
+    const namespaced = ctx.id.name?.startsWith(NAMESPACED_APP) ?? false;
+    super(ctx, namespaced ? { ...env, CLOUDFLARE_DISPATCH_NAMESPACE: NAMESPACE } : env);
   }
 }

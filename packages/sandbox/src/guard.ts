@@ -1,18 +1,28 @@
-import { GUARD_BUDGET } from "./guard-runtime/budget";
-import { GUARD_CONSOLE } from "./guard-runtime/console";
-import { GUARD_FROM_STRINGS } from "./guard-runtime/from-strings";
-import { GUARD_LINEAR_REGEXP } from "./guard-runtime/linear-regexp";
+/// <reference path="./runtime-modules.d.ts" />
+// The guard is real JavaScript (runtime/guard/*.js: linted by biome, type-checked by its tsconfig.json)
+// imported here as its source text, as the compiler imports its runtime (`#sandbox/*` is this package's
+// subpath import; wrangler's Text rule and the vitest plugin hand the files over as text).
+import GUARD_BUDGET from "#sandbox/guard/budget.js";
+import GUARD_CONSOLE from "#sandbox/guard/console.js";
+import GUARD_FROM_STRINGS from "#sandbox/guard/from-strings.js";
+import GUARD_INTERFACE from "#sandbox/guard/interface.js";
+import GUARD_LINEAR_REGEXP from "#sandbox/guard/linear-regexp.js";
+import GUARD_NATIVE_ARRAYS from "#sandbox/guard/native-arrays.js";
+import GUARD_NATIVE_BUFFERS from "#sandbox/guard/native-buffers.js";
+import GUARD_NATIVE_TEXT from "#sandbox/guard/native-text.js";
+import GUARD_OUTBOUND from "#sandbox/guard/outbound.js";
+import GUARD_PLATFORM_CALL from "#sandbox/guard/platform-call.js";
+import GUARD_PRELUDE from "#sandbox/guard/prelude.js";
+import GUARD_TIMERS from "#sandbox/guard/timers.js";
 import { GUARD_MEMORY, GUARD_MEMORY_END } from "./guard-runtime/memory";
-import { GUARD_NATIVE_ARRAYS } from "./guard-runtime/native-arrays";
-import { GUARD_NATIVE_BUFFERS } from "./guard-runtime/native-buffers";
-import { GUARD_NATIVE_TEXT } from "./guard-runtime/native-text";
-import { GUARD_OUTBOUND } from "./guard-runtime/outbound";
-import { GUARD_PLATFORM_CALL } from "./guard-runtime/platform-call";
-import { GUARD_PRELUDE } from "./guard-runtime/prelude";
-import { GUARD_TIMERS } from "./guard-runtime/timers";
+import { PLATFORM_TOKEN_HEADER } from "./platform-token";
 
-/** The guard module as it runs: one ES module, in this order (budgets first: the rest charges them). */
+/**
+ * The guard module as it runs: one ES module, its imports and exports first, then its body in this
+ * order (budgets first: the rest charges them). The parts share the module's scope.
+ */
 const GUARD_RUNTIME = [
+  GUARD_INTERFACE,
   GUARD_PRELUDE,
   GUARD_BUDGET,
   GUARD_MEMORY,
@@ -77,7 +87,8 @@ export interface GuardOptions {
 /**
  * The guard module's source. Evaluated before any generated module (each one imports it first),
  * it refuses code built from strings, meters native bulk work, blocks outbound network, keeps
- * a tick budget per request and ends each request's work with its response or its deadline. The runtime itself is in guard-runtime/; only its limits vary.
+ * a tick budget per request and ends each request's work with its response or its deadline. The runtime
+ * itself is in runtime/guard/ (and src/guard-runtime/memory.ts); only its limits vary.
  */
 export function guardSource(opts: GuardOptions = {}): string {
   const config = {
@@ -87,6 +98,7 @@ export function guardSource(opts: GuardOptions = {}): string {
     memoryBudget: opts.memoryBudgetBytes ?? 0,
     memoryWalkEvery: MEMORY_WALK_EVERY,
     outbound: [...(opts.outboundOrigins ?? [])],
+    platformTokenHeader: PLATFORM_TOKEN_HEADER,
   };
   return GUARD_RUNTIME.replace("/*CONFIG*/ {}", JSON.stringify(config));
 }

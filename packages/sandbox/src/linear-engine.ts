@@ -6,7 +6,7 @@ import RE2JS_SOURCE from "#runtime/re2js.js";
 import { GUARD_MODULE } from "./guard";
 import { instrumentModule } from "./instrument";
 
-/** The module that brings the guard its linear-time regular expression engine (guard-runtime/linear-regexp.ts). */
+/** The module that brings the guard its linear-time regular expression engine (runtime/guard/linear-regexp.js). */
 export const RE2_MODULE = "__aidevos_re2.js";
 
 let source: string | undefined;

@@ -282,8 +282,9 @@ export class AppControlDO extends DurableObject<Env> {
   /**
    * A script upload went live but the Registry did not record it: Cloudflare goes back to what the
    * Registry names. A first version's Worker is deleted; otherwise the live version's code is
-   * uploaded again (with the migration back, for a renamed class). The run's upload is forgotten, so a
-   * retry uploads again. A failure here is logged; the record's own error is what the run reports.
+   * uploaded again (with the migration back, for a renamed class), and the Registry's record of the live
+   * version then names that upload. The run's upload is forgotten, so a retry uploads again. A failure
+   * here is logged; the record's own error is what the run reports.
    */
   private async takeBack(app: string, runId: string, staged: StagedUpload): Promise<void> {
     const script = staged.deployment.script;
@@ -300,7 +301,10 @@ export class AppControlDO extends DurableObject<Env> {
         const [bundle, specs] = await Promise.all([registry.getBundle(app, live.version), registry.specs(app)]);
         if (!bundle || !specs) throw new Error(`v${live.version} of ${app} has no code to upload again`);
         const cf = deployer(this.env, uploadSandbox(this.env, app, specs.spec))!;
-        await cf.deploy(script, bundle, staged.deployment);
+        const restored = await cf.deploy(script, bundle, staged.deployment);
+        // The upload again is a new Cloudflare version, and a class renamed back moved the migration tag on:
+        // the next deploy builds on both (its old_tag, its rollout), so the Registry must name them.
+        await registry.restoredOnCloudflare(app, live.version, restored);
       }
       this.ctx.storage.sql.exec("DELETE FROM cloudflare_uploads WHERE run_id = ?", runId);
       this.ctx.storage.kv.delete(`staged:${runId}`);

@@ -313,6 +313,21 @@ export class RegistryDO extends DurableObject<Env> {
     return row?.cloudflare ? (JSON.parse(String(row.cloudflare)) as CloudflareVersion) : null;
   }
 
+  /**
+   * The live version's code was uploaded to Cloudflare again (a deploy whose record failed was taken
+   * back): its record names that upload, whose version id and migration tag the next deploy builds on.
+   * Only while `version` is still live; a later change has recorded its own upload.
+   */
+  async restoredOnCloudflare(app: string, version: number, cloudflare: CloudflareVersion): Promise<void> {
+    this.sql.exec(
+      "UPDATE versions SET cloudflare = ? WHERE app = ? AND version = ? AND version = (SELECT live_version FROM apps WHERE name = ?)",
+      JSON.stringify(cloudflare),
+      app,
+      version,
+      app,
+    );
+  }
+
   /** Which version a rollback would return to, without changing anything. */
   async rollbackTarget(app: string, version?: number): Promise<VersionChange> {
     const row = this.sql.exec<Row>("SELECT live_version FROM apps WHERE name = ?", app).toArray()[0];

@@ -4,7 +4,7 @@ import { RE2JS } from "re2js";
 
 /**
  * Regular expressions in action and module code run on a linear-time engine in the sandbox (RE2,
- * packages/sandbox guard-runtime/linear-regexp.ts), which cannot run what needs backtracking. So a
+ * packages/sandbox runtime/guard/linear-regexp.js), which cannot run what needs backtracking. So a
  * regex literal, or `RegExp("…")` / `new RegExp("…")` with a literal pattern, that uses a
  * backreference, lookahead or lookbehind, or that RE2 cannot compile, is refused at validation with
  * this message rather than failing at its first match. Nested quantifiers are fine here: RE2 runs

@@ -8,7 +8,7 @@
  * are kept before any generated module runs; replacing `Promise.prototype.then`, `Map.prototype.set`
  * or `setTimeout` afterwards changes nothing here.
  */
-export const GUARD_TIMERS = String.raw`const nativeSetTimeout = globalThis.setTimeout;
+const nativeSetTimeout = globalThis.setTimeout;
 const nativeSetInterval = globalThis.setInterval;
 const nativeClearTimeout = globalThis.clearTimeout;
 const nativeClearInterval = globalThis.clearInterval;
@@ -25,7 +25,7 @@ const arraySlice = Array.prototype.slice;
 const DEADLINE_MS = CONFIG.deadlineMs;
 
 /** What __aidevos_bounded resolves to when the deadline passed first (only our entry module sees it). */
-export const __aidevos_timedOut = freeze(create(null));
+const __aidevos_timedOut = freeze(create(null));
 
 function ownerOf() {
   return requests.getStore() ?? loading;
@@ -52,8 +52,9 @@ function timer(native, interval) {
     let id;
     let run = callback;
     if (typeof callback === "function") {
+      // biome-ignore lint/complexity/noArguments: the guard as reviewed; a rest parameter would do the same.
       const extra = apply(arraySlice, arguments, [2]);
-      run = function () {
+      run = () => {
         if (state.ended !== null) return;
         if (!interval && state.timers !== null) apply(mapDelete, state.timers, [id]);
         return apply(callback, globalThis, extra);
@@ -67,6 +68,7 @@ function timer(native, interval) {
 }
 
 function clearer(interval) {
+  // biome-ignore lint/complexity/useArrowFunction: a function, as the clearTimeout it stands in for.
   return function (id) {
     const timers = ownerOf().timers;
     if (timers === null || !apply(mapHas, timers, [id])) return;
@@ -85,7 +87,7 @@ pin(globalThis, "clearInterval", clearer(true));
  * to its result, or to __aidevos_timedOut. Either way the request is then ended. Only the outermost
  * call bounds the request; a nested one just runs its work.
  */
-export function __aidevos_bounded(work) {
+function __aidevos_bounded(work) {
   const state = requests.getStore();
   if (state === undefined || state.bounded) return work();
   state.bounded = true;
@@ -117,4 +119,3 @@ export function __aidevos_bounded(work) {
     apply(promiseThen, pending, [(value) => settle(resolve, value), (err) => settle(reject, err)]);
   });
 }
-`;

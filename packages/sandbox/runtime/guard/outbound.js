@@ -6,13 +6,15 @@
  * generated import of a `__aidevos` name): the entry hands it to the runtime's ctx.fetch as the
  * app's platform (env.PLATFORM), where user code never holds `env`.
  */
-export const GUARD_OUTBOUND = String.raw`const platformFetch = globalThis.fetch;
+const platformFetch = globalThis.fetch;
 const NativeRequest = Request;
 const NativeURL = URL;
 const OUTBOUND = CONFIG.outbound;
 
 function outboundBlocked(what, why) {
-  const error = new TypeError("outbound_blocked: " + what + " is refused: " + why);
+  const error = /** @type {TypeError & { code?: string }} */ (
+    new TypeError("outbound_blocked: " + what + " is refused: " + why)
+  );
   error.code = "outbound_blocked";
   return error;
 }
@@ -29,7 +31,9 @@ function fetch(input, init) {
   } catch (error) {
     return Promise.reject(error);
   }
-  return Promise.reject(outboundBlocked("fetch to " + new NativeURL(request.url).origin, "generated apps have no network access"));
+  return Promise.reject(
+    outboundBlocked("fetch to " + new NativeURL(request.url).origin, "generated apps have no network access"),
+  );
 }
 pin(globalThis, "fetch", fetch);
 
@@ -37,7 +41,7 @@ pin(globalThis, "fetch", fetch);
  * The allow-listed fetch (ctx.fetch on Cloudflare). One Request, read once: what is checked is what is
  * sent. Redirects come back to the app, never followed to another origin.
  */
-export function __aidevos_outbound(input, init) {
+function __aidevos_outbound(input, init) {
   let request;
   try {
     request = new NativeRequest(input, init);
@@ -53,10 +57,16 @@ export function __aidevos_outbound(input, init) {
 for (const key of ["WebSocket", "EventSource"]) {
   const Native = globalThis[key];
   if (typeof Native !== "function") continue;
-  pin(globalThis, key, new NativeProxy(Native, {
-    construct(target, args) {
-      throw outboundBlocked("a " + key + " client connection to " + toText(args[0]), "generated apps have no network access");
-    },
-  }));
+  pin(
+    globalThis,
+    key,
+    new NativeProxy(Native, {
+      construct(_target, args) {
+        throw outboundBlocked(
+          "a " + key + " client connection to " + toText(args[0]),
+          "generated apps have no network access",
+        );
+      },
+    }),
+  );
 }
-`;

@@ -2,7 +2,7 @@
  * Native bulk work, continued (see native-arrays.ts): buffers, typed arrays, Blob/File and strings,
  * whose constructors are replaced by checking proxies (also reached through species lookups).
  */
-export const GUARD_NATIVE_BUFFERS = String.raw`function sizedConstructor(Native, check) {
+function sizedConstructor(Native, check) {
   const proxy = new NativeProxy(Native, {
     apply(target, self, args) {
       check(args);
@@ -14,7 +14,12 @@ export const GUARD_NATIVE_BUFFERS = String.raw`function sizedConstructor(Native,
     },
   });
   // Species lookups (slice, subarray...) also come through the checked constructor.
-  defineProperty(Native.prototype, "constructor", { value: proxy, writable: true, enumerable: false, configurable: true });
+  defineProperty(Native.prototype, "constructor", {
+    value: proxy,
+    writable: true,
+    enumerable: false,
+    configurable: true,
+  });
   defineProperty(globalThis, Native.name, { value: proxy, writable: true, enumerable: false, configurable: true });
   return proxy;
 }
@@ -39,9 +44,9 @@ sizedConstructor(NativeArrayBuffer, (args) => {
   }
 });
 const ArrayBufferPrototype = NativeArrayBuffer.prototype;
-meter(ArrayBufferPrototype, "resize", (self, args) => allocate(byteCount(args[0]), "an ArrayBuffer"));
+meter(ArrayBufferPrototype, "resize", (_self, args) => allocate(byteCount(args[0]), "an ArrayBuffer"));
 for (const key of ["transfer", "transferToFixedLength"]) {
-  meter(ArrayBufferPrototype, key, (self, args) => {
+  meter(ArrayBufferPrototype, key, (_self, args) => {
     if (args[0] !== undefined) allocate(byteCount(args[0]), "an ArrayBuffer");
   });
 }
@@ -55,7 +60,19 @@ const typedLength = (self) => {
     return 0;
   }
 };
-for (const key of ["copyWithin", "fill", "includes", "indexOf", "join", "lastIndexOf", "reverse", "slice", "toLocaleString", "toReversed", "with"]) {
+for (const key of [
+  "copyWithin",
+  "fill",
+  "includes",
+  "indexOf",
+  "join",
+  "lastIndexOf",
+  "reverse",
+  "slice",
+  "toLocaleString",
+  "toReversed",
+  "with",
+]) {
   meter(TypedArrayPrototype, key, (self) => charge(typedLength(self)));
 }
 for (const key of ["sort", "toSorted"]) {
@@ -64,9 +81,22 @@ for (const key of ["sort", "toSorted"]) {
     charge(n * ceil(log2(n + 2)));
   });
 }
-meter(TypedArrayPrototype, "set", (self, args) => charge(lengthOf(args[0])));
+meter(TypedArrayPrototype, "set", (_self, args) => charge(lengthOf(args[0])));
 
-for (const name of ["Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array", "Int32Array", "Uint32Array", "Float16Array", "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array"]) {
+for (const name of [
+  "Int8Array",
+  "Uint8Array",
+  "Uint8ClampedArray",
+  "Int16Array",
+  "Uint16Array",
+  "Int32Array",
+  "Uint32Array",
+  "Float16Array",
+  "Float32Array",
+  "Float64Array",
+  "BigInt64Array",
+  "BigUint64Array",
+]) {
   const Native = globalThis[name];
   if (typeof Native !== "function") continue;
   const size = Native.BYTES_PER_ELEMENT;
@@ -74,7 +104,12 @@ for (const name of ["Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array"
     const first = args[0];
     if (typeof first === "number") allocate(first * size, "a " + name + " of " + first + " elements");
     else if (isView(first)) allocate(lengthOf(first) * size, "a " + name);
-    else if (first !== null && typeof first === "object" && !(first instanceof NativeArrayBuffer) && typeof first[Symbol.iterator] !== "function") {
+    else if (
+      first !== null &&
+      typeof first === "object" &&
+      !(first instanceof NativeArrayBuffer) &&
+      typeof first[Symbol.iterator] !== "function"
+    ) {
       const n = lengthOf(first);
       allocate(n * size, "a " + name + " of " + n + " elements");
       charge(n);
@@ -106,7 +141,9 @@ meter(StringPrototype, "repeat", (self, args) => {
   allocate(n, "a string of " + n + " characters");
 });
 for (const key of ["padStart", "padEnd"]) {
-  meter(StringPrototype, key, (self, args) => allocate(byteCount(args[0]), "a string of " + byteCount(args[0]) + " characters"));
+  meter(StringPrototype, key, (_self, args) =>
+    allocate(byteCount(args[0]), "a string of " + byteCount(args[0]) + " characters"),
+  );
 }
 meter(StringPrototype, "concat", (self, args) => {
   let n = textOf(self).length;
@@ -116,4 +153,3 @@ meter(StringPrototype, "concat", (self, args) => {
 for (const key of ["split", "replace", "replaceAll", "normalize", "toLowerCase", "toUpperCase", "localeCompare"]) {
   meter(StringPrototype, key, (self) => charge(textOf(self).length >> 4));
 }
-`;

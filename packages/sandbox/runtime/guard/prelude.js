@@ -1,10 +1,8 @@
 /**
- * The start of the guard module: the import, the limits (`/*CONFIG*\/ {}` is replaced by
- * guardSource()) and the intrinsics the guard keeps for itself before anything is wrapped.
+ * The start of the guard module's body: the limits (guardSource() puts them in place of `/*CONFIG*\/ {}`)
+ * and the intrinsics the guard keeps for itself before anything is wrapped.
  */
-export const GUARD_PRELUDE = String.raw`import { AsyncLocalStorage } from "node:async_hooks";
-
-const CONFIG = /*CONFIG*/ {};
+const CONFIG = /** @type {GuardConfig} */ (/*CONFIG*/ {});
 const { apply, construct, defineProperty, getOwnPropertyDescriptor, getPrototypeOf } = Reflect;
 const { create, freeze, is } = Object;
 const toObject = Object;
@@ -18,7 +16,7 @@ const toNumber = Number;
 const toText = String;
 const MAX_SAFE = 9007199254740991;
 
-export class SandboxLimitError extends Error {
+class SandboxLimitError extends Error {
   constructor(kind, message) {
     super(message);
     this.name = "SandboxLimitError";
@@ -30,4 +28,3 @@ export class SandboxLimitError extends Error {
 function pin(target, key, value) {
   defineProperty(target, key, { value, writable: false, enumerable: false, configurable: false });
 }
-`;

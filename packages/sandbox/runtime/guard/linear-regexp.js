@@ -12,7 +12,7 @@
  * re2js arrives after the guard (`__aidevos_re2.js`, imported by the entry right after the guard),
  * through `__aidevos_linear`; until then no regular expression can match at all.
  */
-export const GUARD_LINEAR_REGEXP = String.raw`const NativeRegExp = RegExp;
+const NativeRegExp = RegExp;
 const RegExpPrototype = NativeRegExp.prototype;
 const flagsOf = getOwnPropertyDescriptor(RegExpPrototype, "flags").get;
 const sourceOf = getOwnPropertyDescriptor(RegExpPrototype, "source").get;
@@ -23,20 +23,24 @@ const linearCache = new Map();
 const LINEAR_CACHE_SIZE = 256;
 
 /** Called once by __aidevos_re2.js with re2js's RE2JS class; later calls change nothing. */
-export function __aidevos_linear(RE2JS) {
+function __aidevos_linear(RE2JS) {
   if (Linear === null) Linear = RE2JS;
 }
 
 function refusedPattern(source, why) {
   return new SyntaxError(
-    "sandbox: the regular expression /" + source + "/ needs a backtracking engine, which the sandbox refuses " +
-      "(regular expressions run in linear time: no backreferences, lookahead or lookbehind): " + why,
+    "sandbox: the regular expression /" +
+      source +
+      "/ needs a backtracking engine, which the sandbox refuses " +
+      "(regular expressions run in linear time: no backreferences, lookahead or lookbehind): " +
+      why,
   );
 }
 
 /** The compiled RE2 program of a pattern and its flags; throws a SyntaxError for one RE2 cannot run. */
 function linearOf(source, flags) {
-  if (Linear === null) throw new Error("sandbox: regular expressions are not available yet (the linear engine is not loaded)");
+  if (Linear === null)
+    throw new Error("sandbox: regular expressions are not available yet (the linear engine is not loaded)");
   const key = flags + "/" + source;
   const hit = linearCache.get(key);
   if (hit !== undefined) return hit;
@@ -83,8 +87,9 @@ function linearExec(rx, input) {
   const end = matcher.end(0);
   if (tracks) rx.lastIndex = end;
   const count = matcher.groupCount();
-  const result = new NativeArray(count + 1);
-  const indices = flags.includes("d") ? new NativeArray(count + 1) : null;
+  // The array exec() answers: the captures, with index, input, groups (and indices) set below.
+  const result = /** @type {RegExpExecArray} */ (new NativeArray(count + 1));
+  const indices = /** @type {any} */ (flags.includes("d") ? new NativeArray(count + 1) : null);
   for (let i = 0; i <= count; i++) {
     const from = matcher.start(i);
     if (from < 0) {
@@ -297,7 +302,15 @@ function linearReplace(rx, input, replaceValue) {
       const args = [matched, ...captures, position, text];
       if (groups !== undefined) args.push(groups);
       replaced = toText(apply(replaceValue, undefined, args));
-    } else replaced = substitute(matched, text, position, captures, groups === undefined ? undefined : toObject(groups), template);
+    } else
+      replaced = substitute(
+        matched,
+        text,
+        position,
+        captures,
+        groups === undefined ? undefined : toObject(groups),
+        template,
+      );
     if (position >= next) {
       out += text.slice(next, position) + replaced;
       next = position + matched.length;
@@ -340,46 +353,78 @@ function execOrPlatform(rx, input) {
 
 // Pinned: with exec deleted or not callable, the spec's generic paths would fall back to V8's own
 // (backtracking) matcher; the Symbol methods are all ours, so none of V8's paths is ever taken.
-pin(RegExpPrototype, "exec", {
-  exec(input) {
-    return execOrPlatform(this, input);
-  },
-}.exec);
-pin(RegExpPrototype, "test", {
-  test(input) {
-    return execOrPlatform(this, input) !== null;
-  },
-}.test);
-pin(RegExpPrototype, Symbol.match, {
-  [Symbol.match](input) {
-    return linearMatch(this, input);
-  },
-}[Symbol.match]);
-pin(RegExpPrototype, Symbol.matchAll, {
-  [Symbol.matchAll](input) {
-    return linearMatchAll(this, input);
-  },
-}[Symbol.matchAll]);
-pin(RegExpPrototype, Symbol.replace, {
-  [Symbol.replace](input, replaceValue) {
-    return linearReplace(this, input, replaceValue);
-  },
-}[Symbol.replace]);
-pin(RegExpPrototype, Symbol.search, {
-  [Symbol.search](input) {
-    return linearSearch(this, input);
-  },
-}[Symbol.search]);
-pin(RegExpPrototype, Symbol.split, {
-  [Symbol.split](input, limit) {
-    return linearSplit(this, input, limit);
-  },
-}[Symbol.split]);
-pin(RegExpPrototype, "compile", {
-  compile(pattern, flags) {
-    return checkedRegExp(apply(nativeCompile, this, [pattern, flags]));
-  },
-}.compile);
+pin(
+  RegExpPrototype,
+  "exec",
+  {
+    exec(input) {
+      return execOrPlatform(this, input);
+    },
+  }.exec,
+);
+pin(
+  RegExpPrototype,
+  "test",
+  {
+    test(input) {
+      return execOrPlatform(this, input) !== null;
+    },
+  }.test,
+);
+pin(
+  RegExpPrototype,
+  Symbol.match,
+  {
+    [Symbol.match](input) {
+      return linearMatch(this, input);
+    },
+  }[Symbol.match],
+);
+pin(
+  RegExpPrototype,
+  Symbol.matchAll,
+  {
+    [Symbol.matchAll](input) {
+      return linearMatchAll(this, input);
+    },
+  }[Symbol.matchAll],
+);
+pin(
+  RegExpPrototype,
+  Symbol.replace,
+  {
+    [Symbol.replace](input, replaceValue) {
+      return linearReplace(this, input, replaceValue);
+    },
+  }[Symbol.replace],
+);
+pin(
+  RegExpPrototype,
+  Symbol.search,
+  {
+    [Symbol.search](input) {
+      return linearSearch(this, input);
+    },
+  }[Symbol.search],
+);
+pin(
+  RegExpPrototype,
+  Symbol.split,
+  {
+    [Symbol.split](input, limit) {
+      return linearSplit(this, input, limit);
+    },
+  }[Symbol.split],
+);
+pin(
+  RegExpPrototype,
+  "compile",
+  {
+    compile(pattern, flags) {
+      return checkedRegExp(apply(nativeCompile, this, [pattern, flags]));
+    },
+  }.compile,
+);
 
 // new RegExp(...) and RegExp(...) refuse a pattern RE2 cannot run when it is made, not when first used.
 const CheckedRegExp = new NativeProxy(NativeRegExp, {
@@ -390,6 +435,10 @@ const CheckedRegExp = new NativeProxy(NativeRegExp, {
     return checkedRegExp(construct(target, args, newTarget === CheckedRegExp ? target : newTarget));
   },
 });
-defineProperty(RegExpPrototype, "constructor", { value: CheckedRegExp, writable: true, enumerable: false, configurable: true });
+defineProperty(RegExpPrototype, "constructor", {
+  value: CheckedRegExp,
+  writable: true,
+  enumerable: false,
+  configurable: true,
+});
 defineProperty(globalThis, "RegExp", { value: CheckedRegExp, writable: true, enumerable: false, configurable: true });
-`;

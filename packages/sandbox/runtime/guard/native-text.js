@@ -6,12 +6,23 @@
  * (one tick per 16 characters scanned, per 8 parsed or encoded) put a native scan at about the cost
  * of the JavaScript loop it replaces, so the budget means the same whichever way code is written.
  */
-export const GUARD_NATIVE_TEXT = String.raw`const scanning = (self) => charge(textOf(self).length >> 4);
-for (const key of ["includes", "indexOf", "lastIndexOf", "trim", "trimStart", "trimEnd", "isWellFormed", "toWellFormed", "toLocaleLowerCase", "toLocaleUpperCase"]) {
+const scanning = (self) => charge(textOf(self).length >> 4);
+for (const key of [
+  "includes",
+  "indexOf",
+  "lastIndexOf",
+  "trim",
+  "trimStart",
+  "trimEnd",
+  "isWellFormed",
+  "toWellFormed",
+  "toLocaleLowerCase",
+  "toLocaleUpperCase",
+]) {
   meter(StringPrototype, key, scanning);
 }
 for (const key of ["startsWith", "endsWith"]) {
-  meter(StringPrototype, key, (self, args) => charge(textOf(args[0]).length >> 4));
+  meter(StringPrototype, key, (_self, args) => charge(textOf(args[0]).length >> 4));
 }
 
 const NativeJSON = JSON;
@@ -45,13 +56,13 @@ defineProperty(NativeJSON, "stringify", {
 
 const EncoderPrototype = typeof TextEncoder === "function" ? TextEncoder.prototype : null;
 if (EncoderPrototype !== null) {
-  meter(EncoderPrototype, "encode", (self, args) => {
+  meter(EncoderPrototype, "encode", (_self, args) => {
     const n = args[0] === undefined ? 0 : textOf(args[0]).length;
     // UTF-8 takes up to 3 bytes per UTF-16 unit.
     allocate(n * 3, "the UTF-8 bytes of a string of " + n + " characters");
     charge(n >> 3);
   });
-  meter(EncoderPrototype, "encodeInto", (self, args) => charge(textOf(args[0]).length >> 3));
+  meter(EncoderPrototype, "encodeInto", (_self, args) => charge(textOf(args[0]).length >> 3));
 }
 
 function byteLengthOf(value) {
@@ -61,7 +72,7 @@ function byteLengthOf(value) {
 }
 const DecoderPrototype = typeof TextDecoder === "function" ? TextDecoder.prototype : null;
 if (DecoderPrototype !== null) {
-  meter(DecoderPrototype, "decode", (self, args) => {
+  meter(DecoderPrototype, "decode", (_self, args) => {
     const n = byteLengthOf(args[0]);
     allocate(n * 2, "the text of " + n + " bytes");
     charge(n >> 3);
@@ -83,4 +94,3 @@ if (typeof nativeClone === "function") {
     configurable: true,
   });
 }
-`;

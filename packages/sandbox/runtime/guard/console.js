@@ -8,7 +8,7 @@
  * natives are kept before any generated module runs, so replacing String.prototype methods changes
  * nothing here.
  */
-export const GUARD_CONSOLE = String.raw`const textIndexOf = String.prototype.indexOf;
+const textIndexOf = String.prototype.indexOf;
 const textSlice = String.prototype.slice;
 const encodeComponent = encodeURIComponent;
 const NativeError = Error;
@@ -30,7 +30,7 @@ function addForm(form, name) {
 }
 
 /** The entry's alone: the values of the app's secrets, as the platform handed them over. */
-export function __aidevos_secretsSeen(values) {
+function __aidevos_secretsSeen(values) {
   if (values === null || typeof values !== "object") return;
   const names = ownKeys(values);
   for (let i = 0; i < names.length; i++) {
@@ -109,11 +109,31 @@ function redactValue(value, depth) {
   }
 }
 
-const nativeConsole = globalThis.console;
+// workers-types declares console as a global const, not as a property of globalThis.
+const nativeConsole = /** @type {any} */ (globalThis).console;
 if (nativeConsole !== null && typeof nativeConsole === "object") {
-  for (const key of ["log", "info", "warn", "error", "debug", "trace", "dir", "dirxml", "table", "assert", "group", "groupCollapsed", "count", "countReset", "time", "timeEnd", "timeLog"]) {
+  for (const key of [
+    "log",
+    "info",
+    "warn",
+    "error",
+    "debug",
+    "trace",
+    "dir",
+    "dirxml",
+    "table",
+    "assert",
+    "group",
+    "groupCollapsed",
+    "count",
+    "countReset",
+    "time",
+    "timeEnd",
+    "timeLog",
+  ]) {
     const original = nativeConsole[key];
     if (typeof original !== "function") continue;
+    // biome-ignore lint/complexity/useArrowFunction: a function, as the console method it stands in for.
     pin(nativeConsole, key, function (...args) {
       if (secretForms.length > 0) {
         for (let i = 0; i < args.length; i++) {
@@ -126,4 +146,3 @@ if (nativeConsole !== null && typeof nativeConsole === "object") {
     });
   }
 }
-`;

@@ -3,7 +3,7 @@
  * to charge ticks in proportion to the work and to refuse single allocations over the memory
  * limit. This part: arrays (Array.from({length: 1e9}), fill, sort, join, iteration, ...).
  */
-export const GUARD_NATIVE_ARRAYS = String.raw`const textOf = (self) => (typeof self === "string" ? self : toText(self));
+const textOf = (self) => (typeof self === "string" ? self : toText(self));
 
 function lengthOf(value) {
   if (value === null || value === undefined) return 0;
@@ -45,7 +45,22 @@ function nestedLength(value, depth) {
 }
 
 const ArrayPrototype = NativeArray.prototype;
-for (const key of ["every", "filter", "find", "findIndex", "findLast", "findLastIndex", "forEach", "includes", "indexOf", "lastIndexOf", "reduce", "reduceRight", "some", "toLocaleString"]) {
+for (const key of [
+  "every",
+  "filter",
+  "find",
+  "findIndex",
+  "findLast",
+  "findLastIndex",
+  "forEach",
+  "includes",
+  "indexOf",
+  "lastIndexOf",
+  "reduce",
+  "reduceRight",
+  "some",
+  "toLocaleString",
+]) {
   meter(ArrayPrototype, key, linear);
 }
 /** join (and toString, which calls it) builds one string: its size is known before it is built. */
@@ -62,7 +77,19 @@ function joined(self, args) {
   allocate(size, "a string of " + size + " characters");
 }
 meter(ArrayPrototype, "join", joined);
-for (const key of ["copyWithin", "fill", "map", "reverse", "shift", "slice", "splice", "toReversed", "toSpliced", "unshift", "with"]) {
+for (const key of [
+  "copyWithin",
+  "fill",
+  "map",
+  "reverse",
+  "shift",
+  "slice",
+  "splice",
+  "toReversed",
+  "toSpliced",
+  "unshift",
+  "with",
+]) {
   meter(ArrayPrototype, key, producing);
 }
 for (const key of ["sort", "toSorted"]) meter(ArrayPrototype, key, sorting);
@@ -97,7 +124,12 @@ function sizeArrayLike(items, what) {
 const arrayFrom = NativeArray.from;
 defineProperty(NativeArray, "from", {
   value: function from(items, ...rest) {
-    if (items !== null && items !== undefined && typeof items[Symbol.iterator] !== "function" && typeof items === "object") {
+    if (
+      items !== null &&
+      items !== undefined &&
+      typeof items[Symbol.iterator] !== "function" &&
+      typeof items === "object"
+    ) {
       return apply(arrayFrom, this, [sizeArrayLike(items, "an array"), ...rest]);
     }
     return apply(arrayFrom, this, [items, ...rest]);
@@ -105,4 +137,4 @@ defineProperty(NativeArray, "from", {
   writable: true,
   enumerable: false,
   configurable: true,
-});`;
+});

@@ -5,7 +5,7 @@
  * request across awaits, so concurrent requests neither refill nor trip each other; once over
  * budget a request stays tripped, so a try/catch cannot swallow the limit.
  */
-export const GUARD_BUDGET = String.raw`const requests = new AsyncLocalStorage();
+const requests = new AsyncLocalStorage();
 /** Module load and anything else that runs outside a request; never refilled. */
 const loading = { ticks: 0, budget: CONFIG.loadBudget, tripped: null, ended: null, timers: null, bounded: false };
 
@@ -43,7 +43,7 @@ function flush() {
   every = CHECK_EVERY;
 }
 
-export function __aidevos_tick() {
+function __aidevos_tick() {
   if (++pending >= every) flush();
 }
 
@@ -59,7 +59,13 @@ function allocate(bytes, what) {
     trip(
       requests.getStore() ?? loading,
       "memory",
-      "sandbox: memory limit exceeded: " + what + " would take about " + bytes + " bytes, over the limit of " + CONFIG.maxBytes + " per allocation",
+      "sandbox: memory limit exceeded: " +
+        what +
+        " would take about " +
+        bytes +
+        " bytes, over the limit of " +
+        CONFIG.maxBytes +
+        " per allocation",
     );
   }
   if (bytes > 0) {
@@ -72,21 +78,32 @@ function allocate(bytes, what) {
  * Runs body with a fresh budget, or inside the current request's budget when there is one (so
  * calling this again from generated code gains nothing). body receives a read-only probe.
  */
-export function __aidevos_within(budget, body) {
+function __aidevos_within(budget, body) {
   const outer = requests.getStore();
   if (outer !== undefined) return body(probeOf(outer));
-  const state = { ticks: 0, budget: typeof budget === "number" && budget > 0 ? budget : CONFIG.loadBudget, tripped: null, ended: null, timers: null, bounded: false };
+  const state = {
+    ticks: 0,
+    budget: typeof budget === "number" && budget > 0 ? budget : CONFIG.loadBudget,
+    tripped: null,
+    ended: null,
+    timers: null,
+    bounded: false,
+  };
   return requests.run(state, () => body(probeOf(state)));
 }
 
 function probeOf(state) {
-  return freeze({ tripped: () => (state.tripped === null ? null : freeze({ kind: state.tripped.kind, message: state.tripped.message })) });
+  return freeze({
+    tripped: () =>
+      state.tripped === null ? null : freeze({ kind: state.tripped.kind, message: state.tripped.message }),
+  });
 }
 
 /** Wraps every dynamic import(): only the bundle's own modules, never the sandbox's own. */
-export function __aidevos_specifier(specifier) {
+function __aidevos_specifier(specifier) {
   const name = toText(specifier);
   if ((name.startsWith("./") || name.startsWith("../")) && !name.includes("__aidevos")) return name;
-  throw new TypeError("sandbox: import(" + JSON.stringify(name) + ") is refused: generated code may import only the bundle's own modules");
+  throw new TypeError(
+    "sandbox: import(" + JSON.stringify(name) + ") is refused: generated code may import only the bundle's own modules",
+  );
 }
-`;

@@ -4,15 +4,17 @@
  * before any generated module (each imports it first) and replaces every way in with a function
  * that throws, pinned so it cannot be put back.
  */
-export const GUARD_FROM_STRINGS = String.raw`function refuser(what) {
+function refuser(what) {
   return function refused() {
-    throw new EvalError("sandbox: code built from strings is refused (" + what + "): it would run without the sandbox's guards");
+    throw new EvalError(
+      "sandbox: code built from strings is refused (" + what + "): it would run without the sandbox's guards",
+    );
   };
 }
 
 const FUNCTION_PROTOTYPES = [
-  [getPrototypeOf(function () {}), "the Function constructor"],
-  [getPrototypeOf(async function () {}), "the AsyncFunction constructor"],
+  [getPrototypeOf(() => {}), "the Function constructor"],
+  [getPrototypeOf(async () => {}), "the AsyncFunction constructor"],
   [getPrototypeOf(function* () {}), "the GeneratorFunction constructor"],
   [getPrototypeOf(async function* () {}), "the AsyncGeneratorFunction constructor"],
 ];
@@ -27,14 +29,27 @@ pin(globalThis, "eval", refuser("eval"));
 
 const wasm = globalThis.WebAssembly;
 if (wasm) {
-  for (const key of ["compile", "compileStreaming", "instantiate", "instantiateStreaming", "Module", "Instance", "Memory", "Table", "Global", "Tag", "Exception"]) {
+  for (const key of [
+    "compile",
+    "compileStreaming",
+    "instantiate",
+    "instantiateStreaming",
+    "Module",
+    "Instance",
+    "Memory",
+    "Table",
+    "Global",
+    "Tag",
+    "Exception",
+  ]) {
     if (key in wasm) {
       pin(wasm, key, function refused() {
-        throw new EvalError("sandbox: WebAssembly." + key + " is refused: compiled code would run without the sandbox's guards");
+        throw new EvalError(
+          "sandbox: WebAssembly." + key + " is refused: compiled code would run without the sandbox's guards",
+        );
       });
     }
   }
   freeze(wasm);
   pin(globalThis, "WebAssembly", wasm);
 }
-`;
