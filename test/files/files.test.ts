@@ -176,6 +176,32 @@ describe("file fields", () => {
     expect(new Uint8Array(await (await app.get(path)).arrayBuffer())).toEqual(expected);
   });
 
+  it("answers 408 request_timeout to an upload that stalls, with or without a length, and stores nothing", {
+    timeout: 90_000,
+  }, async () => {
+    // A client that sends 1 KiB and then nothing, ever: the upload's idle limit (AIDEVOS_UPLOAD_IDLE_MS,
+    // 10 s) answers, not the app's deadline (30 s, a 504); the record keeps what it had.
+    const app = await served(spec(unique()));
+    const { json: product } = await app.send("POST", "/products", { title: "lamp" });
+    const path = `/products/${product.id}/files/doc`;
+    const chunked = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new Uint8Array(1024).fill(1));
+      },
+    });
+    const declared = new FixedLengthStream(64 * 1024);
+    const writer = declared.writable.getWriter();
+    void writer.write(new Uint8Array(1024).fill(2));
+    for (const body of [chunked, declared.readable]) {
+      const res = await app.send("PUT", path, body, { "content-type": "application/pdf" });
+      expect(res.status).toBe(408);
+      expect(res.json.error.code).toBe("request_timeout");
+      expect(res.json.error.message).toMatch(/nothing was stored/);
+    }
+    expect((await app.send("GET", `/products/${product.id}`)).json.doc).toBeNull();
+    expect(await app.blobs()).toEqual([]);
+  });
+
   it("checks size before type (413, then 415), ignores parameters, takes type/*", async () => {
     const app = await served(spec(unique()));
     const { json: product } = await app.send("POST", "/products", { title: "lamp" });

@@ -5,10 +5,13 @@
  * way to the bucket, never held whole in memory; over `maxBytes` the upload is aborted and nothing is stored.
  */
 
-import { blocksOf, hex, OverLimit, putKnownLength, putUnknownLength, Tally } from "./stream";
+import { blocksOf, hex, OverLimit, putKnownLength, putUnknownLength, Stalled, Tally } from "./stream";
 
 /** What a put stored, or that the body was over its limit (nothing stored then). */
-export type FilePut = { ok: true; size: number; sha256: string } | { ok: false; tooLarge: true };
+export type FilePut =
+  | { ok: true; size: number; sha256: string }
+  | { ok: false; tooLarge: true }
+  | { ok: false; stalled: true; idleMs: number };
 
 /** A stored blob as the app reads it. */
 export interface FileRead {
@@ -32,6 +35,11 @@ export interface FilePutOptions {
   length: number | null;
 }
 
+/** How long a streamed body may bring nothing (AIDEVOS_UPLOAD_IDLE_MS): the platform's setting, not the app's. */
+export interface FileLimits {
+  idleMs: number;
+}
+
 function bytesOf(body: string | ArrayBuffer | ArrayBufferView): Uint8Array {
   if (typeof body === "string") return new TextEncoder().encode(body);
   if (body instanceof ArrayBuffer) return new Uint8Array(body);
@@ -47,6 +55,7 @@ export async function putFile(
   key: string,
   body: ReadableStream<Uint8Array> | string | ArrayBuffer | ArrayBufferView,
   options: FilePutOptions,
+  limits: FileLimits,
 ): Promise<FilePut> {
   const httpMetadata = { contentType: options.contentType };
   if (!(body instanceof ReadableStream)) {
@@ -62,10 +71,12 @@ export async function putFile(
   }
   const tally = new Tally(options.maxBytes);
   try {
-    if (options.length !== null) await putKnownLength(bucket, key, body, options.length, tally, httpMetadata);
-    else await putUnknownLength(bucket, key, blocksOf(body), tally, httpMetadata);
+    if (options.length !== null)
+      await putKnownLength(bucket, key, body, options.length, tally, httpMetadata, limits.idleMs);
+    else await putUnknownLength(bucket, key, blocksOf(body, limits.idleMs), tally, httpMetadata);
   } catch (err) {
     if (err instanceof OverLimit) return { ok: false, tooLarge: true };
+    if (err instanceof Stalled) return { ok: false, stalled: true, idleMs: limits.idleMs };
     throw err;
   }
   // Known only once every byte went by: the record keeps it (and serves it as the ETag).

@@ -16,20 +16,23 @@ const PART_BYTES = 5 * 1024 * 1024;
  * is read in place into one buffer, handed back by each read and reused for the next: a block is only
  * valid until the consumer asks for the next one. Leaving the loop early cancels the stream.
  */
-export async function* blocksOf(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array, void, undefined> {
+export async function* blocksOf(
+  body: ReadableStream<Uint8Array>,
+  idleMs: number,
+): AsyncGenerator<Uint8Array, void, undefined> {
   let reader: ReadableStreamBYOBReader;
   try {
     reader = body.getReader({ mode: "byob" });
   } catch {
     // A stream of chunks made in JavaScript (not a byte stream): gathered into blocks.
-    yield* gathered(body);
+    yield* gathered(body, idleMs);
     return;
   }
   let buffer = new ArrayBuffer(BLOCK_BYTES);
   let finished = false;
   try {
     for (;;) {
-      const { done, value } = await reader.readAtLeast(BLOCK_BYTES, new Uint8Array(buffer));
+      const { done, value } = await unlessIdle(reader.readAtLeast(BLOCK_BYTES, new Uint8Array(buffer)), idleMs);
       if (value) buffer = value.buffer as ArrayBuffer;
       if (value && value.byteLength > 0) yield value;
       if (done) break;
@@ -40,14 +43,17 @@ export async function* blocksOf(body: ReadableStream<Uint8Array>): AsyncGenerato
   }
 }
 
-async function* gathered(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array, void, undefined> {
+async function* gathered(
+  body: ReadableStream<Uint8Array>,
+  idleMs: number,
+): AsyncGenerator<Uint8Array, void, undefined> {
   const reader = body.getReader();
   let block = new Uint8Array(BLOCK_BYTES);
   let filled = 0;
   let finished = false;
   try {
     for (;;) {
-      const { done, value } = await reader.read();
+      const { done, value } = await unlessIdle(reader.read(), idleMs);
       if (done) break;
       let at = 0;
       while (at < value.byteLength) {
@@ -71,6 +77,26 @@ async function* gathered(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8
 
 /** A body that went past its limit while streaming: nothing is stored. */
 export class OverLimit extends Error {}
+
+/** A body that brought nothing for its idle time (a stalled client): nothing is stored. */
+export class Stalled extends Error {}
+
+/**
+ * A read, or Stalled once `idleMs` pass without it settling: the client's upload time is bounded by its
+ * pace, not by the app's deadline. A read of a whole block is timed, so the bound is a rate: a block
+ * (256 KiB) or the end within `idleMs`.
+ */
+async function unlessIdle<T>(read: Promise<T>, idleMs: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const idle = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Stalled(`no bytes for ${idleMs} ms`)), idleMs);
+  });
+  try {
+    return await Promise.race([read, idle]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export const hex = (buffer: ArrayBuffer) =>
   [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("");
@@ -109,12 +135,13 @@ export async function putKnownLength(
   length: number,
   tally: Tally,
   httpMetadata: R2HTTPMetadata,
+  idleMs: number,
 ): Promise<void> {
   const fixed = new FixedLengthStream(length);
   const writer = fixed.writable.getWriter();
   const stored = bucket.put(key, fixed.readable, { httpMetadata });
   try {
-    for await (const block of blocksOf(body)) {
+    for await (const block of blocksOf(body, idleMs)) {
       await tally.take(block);
       // Resolves once the bucket's side has read the block: only then is its buffer read into again.
       await writer.write(block);
