@@ -149,7 +149,10 @@ it("resident memory while apps attack with memory", { timeout: 1_800_000 }, asyn
     const after = rssOf(pids);
     const growth = peak - baseline;
     const slowest = Math.max(...probes.healthz, ...probes.ordinary);
-    results.shapes = { ...(results.shapes as object), [shape]: { baseline, peak, after, answers, probes, idle, seconds } };
+    results.shapes = {
+      ...(results.shapes as object),
+      [shape]: { baseline, peak, after, answers, probes, idle, seconds },
+    };
     const summary = Object.entries(answers)
       .map(([k, v]) => `${v}×${k}`)
       .join(", ");

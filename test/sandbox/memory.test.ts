@@ -74,9 +74,9 @@ describe("memory across requests", () => {
 
   it("a string of characters outside Latin-1 counts two bytes a character, as V8 keeps it", async () => {
     const name = uniqueName("hoard-wide");
-    expect((await waitForRun((await startRun({ request: "r", spec: hoarder(name, HOARD_WIDE) })).id, 60_000)).status).toBe(
-      "succeeded",
-    );
+    expect(
+      (await waitForRun((await startRun({ request: "r", spec: hoarder(name, HOARD_WIDE) })).id, 60_000)).status,
+    ).toBe("succeeded");
     const { answers, held } = await growUntilRefused(name);
     // Each string is 8 Mi characters but 16 MiB: refused after as many as the one-byte strings above,
     // not twice as many.
