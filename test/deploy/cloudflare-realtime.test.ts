@@ -49,8 +49,8 @@ describe("schedules and channels on Cloudflare", () => {
     expect(put.metadata.migrations).toEqual({ new_tag: "v1", new_sqlite_classes: ["App"] });
     expect(subdomain).toMatchObject({ sub: "/subdomain", subdomain: { enabled: true }, status: 200 });
     const modules = put.modules as Record<string, { content: string }>;
-    const entry = modules["__aidevos_entry.js"]!.content;
-    // Every frame a member sends runs inside a fresh budget, like a request.
+    const entry = modules["__aidevos_app.js"]!.content;
+    // Every frame a member sends runs inside a fresh budget, like a request (our entry's runtime).
     expect(entry).toContain("webSocketMessage(ws, message) {");
     expect(entry).toContain("super.webSocketMessage(ws, message)");
     const realtime = modules["realtime.js"]!.content;

@@ -9,6 +9,16 @@ import { guardSource, instrumentModule } from "@aidevos/sandbox";
 import { describe, expect, it } from "vitest";
 import { api, json, startRun, todoSpec, uniqueName, waitForRun } from "../support/api";
 
+/** The sandbox's own modules in an uploaded app: the guard, its regex engine, our entry, its runtime and config. */
+const SANDBOX_MODULES = [
+  "__aidevos_entry.js",
+  "__aidevos_guard.js",
+  "__aidevos_re2.js",
+  "__aidevos_app.js",
+  "__aidevos_files.js",
+  "__aidevos_config.js",
+];
+
 const cfUrl = (env as unknown as { CLOUDFLARE_API_BASE_URL: string }).CLOUDFLARE_API_BASE_URL;
 const control = cfUrl.replace(/\/client\/v4$/, "");
 const canary = (env as unknown as { TEST_CANARY_URL: string }).TEST_CANARY_URL;
@@ -60,15 +70,10 @@ describe("deploying to Cloudflare", () => {
       tail_consumers: [{ service: "aidevos" }],
     });
     // Every module the compiler wrote for the app (the runtime's files and spec.js), the guard with its
-    // linear-time regex engine, and our entry.
+    // linear-time regex engine, and our entry with its runtime and config.
     const compiled = await compileApp(AppSpec.parse(todoSpec(name)));
     expect(Object.keys(put.modules).sort()).toEqual(
-      [
-        ...compiled.files.filter((f) => f.role === "source").map((f) => f.path),
-        "__aidevos_entry.js",
-        "__aidevos_guard.js",
-        "__aidevos_re2.js",
-      ].sort(),
+      [...compiled.files.filter((f) => f.role === "source").map((f) => f.path), ...SANDBOX_MODULES].sort(),
     );
     expect(Object.keys(put.modules)).toEqual(expect.arrayContaining(["app.js", "index.js", "records.js", "spec.js"]));
     expect(put.modules["index.js"].type).toBe("application/javascript+module");
@@ -123,9 +128,7 @@ describe("deploying to Cloudflare", () => {
     // Each source module is exactly what the local sandbox runs: the guard import first, ticks inserted.
     const bundle = await compileApp(AppSpec.parse(todoSpec(name)));
     const sources = bundle.files.filter((f) => f.role === "source");
-    expect(Object.keys(modules).sort()).toEqual(
-      [...sources.map((f) => f.path), "__aidevos_entry.js", "__aidevos_guard.js", "__aidevos_re2.js"].sort(),
-    );
+    expect(Object.keys(modules).sort()).toEqual([...sources.map((f) => f.path), ...SANDBOX_MODULES].sort());
     for (const file of sources) {
       expect(modules[file.path], file.path).toBe(instrumentModule(file.content, file.path));
       expect(
@@ -137,11 +140,14 @@ describe("deploying to Cloudflare", () => {
     expect(modules["app.js"]!.split("__aidevos_tick();").length).toBeGreaterThan(10);
     expect(modules["__aidevos_guard.js"]).toBe(guardSource());
     const entry = modules["__aidevos_entry.js"]!;
-    expect(entry.split("\n")[0]).toBe(
-      'import { __aidevos_within, __aidevos_bounded, __aidevos_timedOut, __aidevos_outbound, __aidevos_platformCall, __aidevos_memorySpent, __aidevos_isSpent, __aidevos_secretsSeen } from "./__aidevos_guard.js";',
-    );
+    // The guard first, before any generated module; then the engine, the app, and our entry's runtime.
+    expect(entry.split("\n").slice(0, 2)).toEqual(['import "./__aidevos_guard.js";', 'import "./__aidevos_re2.js";']);
     expect(entry).toContain("export { Guarded as App };");
-    expect(entry).toContain("export default {");
+    expect(entry).toContain("export default guardedHandler(main.default);");
+    expect(modules["__aidevos_app.js"]).toContain('from "./__aidevos_guard.js";');
+    expect(JSON.parse(modules["__aidevos_config.js"]!.replace(/^export default |;\n$/g, ""))).toMatchObject({
+      filesPrefix: `apps/${name}/`,
+    });
 
     // The uploaded guard blocks the network by itself: run it in a Worker that HAS network (as on
     // Cloudflare, no globalOutbound: null) next to a probe that fetches a listening server.
@@ -220,8 +226,7 @@ export default {
       expect((await deploy(todoSpec(name))).status).toBe("succeeded");
       const [put] = await calls(name);
       // The entry holds them where the app is its own host (test/e2e/cloudflare-room-limits.e2e.test.ts runs it).
-      expect(put.modules["__aidevos_entry.js"].content).toContain("const ROOM_MEMBERS = 7;");
-      expect(put.modules["__aidevos_entry.js"].content).toContain("const FRAMES_PER_SECOND = 4;");
+      expect(put.modules["__aidevos_config.js"].content).toContain('"roomMembers":7,"framesPerSecond":4');
     } finally {
       [settings.AIDEVOS_MAX_ROOM_MEMBERS, settings.AIDEVOS_MAX_FRAMES_PER_SECOND] = saved;
     }

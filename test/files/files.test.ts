@@ -139,6 +139,69 @@ describe("file fields", () => {
     expect(new Uint8Array(await got.arrayBuffer())).toEqual(bytes);
   });
 
+  it("streams a body of unknown length past R2's 5 MiB part size (a multipart upload); over maxBytes it replaces nothing", async () => {
+    const MiB = 1024 * 1024;
+    const app = await served(spec(unique(), { maxBytes: 6 * MiB }));
+    const { json: product } = await app.send("POST", "/products", { title: "manual" });
+    // Sent in 64 KiB chunks without a Content-Length, each chunk marked with its place.
+    const chunked = (size: number) => {
+      let sent = 0;
+      return new ReadableStream<Uint8Array>({
+        pull(controller) {
+          const n = Math.min(64 * 1024, size - sent);
+          if (n === 0) return controller.close();
+          const chunk = new Uint8Array(n).fill(sent / 65536);
+          if (n >= 4) new DataView(chunk.buffer).setUint32(0, sent);
+          controller.enqueue(chunk);
+          sent += n;
+        },
+      });
+    };
+    const size = 6 * MiB - 4321;
+    const expected = new Uint8Array(await new Response(chunked(size)).arrayBuffer());
+    const hex = [...new Uint8Array(await crypto.subtle.digest("SHA-256", expected))]
+      .map((b) => b.toString(16).padStart(2, "0"))
+      .join("");
+    const path = `/products/${product.id}/files/photo`;
+    const put = await app.send("PUT", path, chunked(size), { "content-type": "image/png" });
+    expect(put.status).toBe(200);
+    expect(put.json.photo).toEqual({ size, contentType: "image/png", sha256: hex });
+    expect(new Uint8Array(await (await app.get(path)).arrayBuffer())).toEqual(expected);
+    // Stored in two parts (R2 names a multipart object's ETag after its parts): never held whole.
+    const key = (await app.blobs()).find((k) => k.endsWith("/photo"))!;
+    expect((await env.APP_FILES.head(key))?.etag).toMatch(/-2$/);
+    const over = await app.send("PUT", path, chunked(6 * MiB + 1), { "content-type": "image/png" });
+    expect(over.status).toBe(413);
+    expect((await app.send("GET", `/products/${product.id}`)).json.photo.sha256).toBe(hex);
+    expect(new Uint8Array(await (await app.get(path)).arrayBuffer())).toEqual(expected);
+  });
+
+  it("answers 408 request_timeout to an upload that stalls, with or without a length, and stores nothing", {
+    timeout: 90_000,
+  }, async () => {
+    // A client that sends 1 KiB and then nothing, ever: the upload's idle limit (AIDEVOS_UPLOAD_IDLE_MS,
+    // 10 s) answers, not the app's deadline (30 s, a 504); the record keeps what it had.
+    const app = await served(spec(unique()));
+    const { json: product } = await app.send("POST", "/products", { title: "lamp" });
+    const path = `/products/${product.id}/files/doc`;
+    const chunked = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new Uint8Array(1024).fill(1));
+      },
+    });
+    const declared = new FixedLengthStream(64 * 1024);
+    const writer = declared.writable.getWriter();
+    void writer.write(new Uint8Array(1024).fill(2));
+    for (const body of [chunked, declared.readable]) {
+      const res = await app.send("PUT", path, body, { "content-type": "application/pdf" });
+      expect(res.status).toBe(408);
+      expect(res.json.error.code).toBe("request_timeout");
+      expect(res.json.error.message).toMatch(/nothing was stored/);
+    }
+    expect((await app.send("GET", `/products/${product.id}`)).json.doc).toBeNull();
+    expect(await app.blobs()).toEqual([]);
+  });
+
   it("checks size before type (413, then 415), ignores parameters, takes type/*", async () => {
     const app = await served(spec(unique()));
     const { json: product } = await app.send("POST", "/products", { title: "lamp" });

@@ -92,7 +92,8 @@ describe("offline free text from patterns", () => {
 
   it("refuses a request naming things no pattern has, rather than building it as another domain", async () => {
     // Customers, items and totals are the cart's words too; invoices, trackers and line items are not: the
-    // things the request names that the cart lacks count against it (issue 31: this was built as the cart).
+    // things the request names that the cart lacks count against it (issue 31: this was built as the cart). Its
+    // score stays below the threshold (0.6).
     const res = await api("/v1/runs", {
       method: "POST",
       json: { request: "An invoice tracker with customers, invoices and line items, totals per customer" },
@@ -100,7 +101,7 @@ describe("offline free text from patterns", () => {
     expect(res.status).toBe(422);
     const { error } = await json(res);
     expect(error.code).toBe("offline_needs_spec");
-    expect(error.details[0].message).toMatch(/^App pattern: Shopping cart \(score 0\.[0-4]\d?\)$/);
+    expect(error.details[0].message).toMatch(/^App pattern: Shopping cart \(score 0\.[0-5]\d?\)$/);
   });
 
   it("lists the closer patterns first when a request half-matches", async () => {

@@ -2,8 +2,9 @@
 // origin "hand-written") replayed through the public API ends as the fixture says (status, error, refine rounds),
 // and the apps that ship answer their actions' examples: fenced code is unfenced, a made-up hash is ignored, a cut
 // answer is asked again, a review error and a failed example are refined, a wrong ctx API is named and refined, and
-// a refiner that never converges stops with failures_repeated, and a module planned without code is written before
-// the action that imports it.
+// a refiner that never converges stops with failures_repeated, a module planned without code is written before
+// the action that imports it, and a bug in a module a failing action imports is fixed in the module by the refine
+// round, the action's code kept.
 import { compileApp } from "@aidevos/compiler";
 import { AppSpec, bundleHash } from "@aidevos/core";
 import { FIXTURES } from "@aidevos/llm";
@@ -20,6 +21,7 @@ const HAND_WRITTEN = [
   "never-converges",
   "refine-two-actions",
   "module-code",
+  "refine-module",
 ];
 
 /** The spec a fixture's model writes (its spec answer). */
@@ -123,6 +125,25 @@ describe("what each fixture exercises", () => {
       formatted: "$19.99",
     });
     expect((await api("/apps/tips-modules/mine")).status).toBe(401);
+  });
+
+  it("refine-module: the bug in the imported module is fixed in the module, the action's code kept", async () => {
+    const { run, events } = await replay("refine-module");
+    expect(run.status, JSON.stringify(run.error)).toBe("succeeded");
+    // Round 0 wrote the module and the action; the total example failed; round 1 rewrote the module alone.
+    expect(events).toContain("generated 1 module(s) (money) and 1 action(s) (total)");
+    expect(events).toContain("refined 1 module(s) (money) and 0 action(s)");
+    const calls = FIXTURES["refine-module"]!.calls;
+    const written = (f: (c: (typeof calls)[number]) => boolean) => (calls.find(f)!.answer as { code: string }).code;
+    const refined = calls.find((c) => c.task === "refine")!.answer as { modules: { code: string }[] };
+    const files = await json(await api(`/v1/runs/${run.id}/files`));
+    const file = (path: string) => files.files.find((f: { path: string }) => f.path === path).content;
+    expect(file("actions/money.js")).toBe(refined.modules[0]!.code);
+    expect(file("actions/money.js")).not.toBe(written((c) => c.module === "money"));
+    expect(file("actions/total.js")).toBe(written((c) => c.action === "total"));
+    const app = await json(await api("/v1/apps/tips-module-fix"));
+    expect(app.spec.modules[0]).toMatchObject({ name: "money", code: refined.modules[0]!.code });
+    await playExamples(specOf("refine-module"));
   });
 
   it("fenced-code: the module inside the fence is what ships", async () => {

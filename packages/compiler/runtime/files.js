@@ -26,6 +26,15 @@ const LIST_LIMIT = 1000;
 
 const unsupported = (message) => new HttpError(415, "unsupported_media_type", message);
 const fileTooLarge = (max) => new HttpError(413, "payload_too_large", `the file is larger than ${max} bytes`);
+/** The platform's answer to a put that was not stored: too large, or (stalled) the upload stopped bringing bytes. */
+const notStored = (put, max) =>
+  put.stalled
+    ? new HttpError(
+        408,
+        "request_timeout",
+        `the upload brought too little for ${put.idleMs} ms (at least 256 KiB or its end each time); nothing was stored, send it again`,
+      )
+    : fileTooLarge(max);
 
 function platformOf(app) {
   const platform = app.env?.PLATFORM;
@@ -98,7 +107,7 @@ async function store(app, entity, id, name, field, body, length, contentTypeHead
   const contentType = (contentTypeHeader ?? "").trim() || type;
   const key = recordKey(app, entity.name, id, name);
   const put = await platformOf(app).filePut(key, body ?? "", { contentType, maxBytes: max, length });
-  if (!put.ok) throw fileTooLarge(max);
+  if (!put.ok) throw notStored(put, max);
   return { size: put.size, contentType, sha256: put.sha256 };
 }
 
@@ -259,7 +268,7 @@ export function filesApi(app) {
         maxBytes: FILE_MAX_BYTES,
         length: null,
       });
-      if (!put.ok) throw fileTooLarge(FILE_MAX_BYTES);
+      if (!put.ok) throw notStored(put, FILE_MAX_BYTES);
     },
     async get(key) {
       keyOf(key, "ctx.files.get");

@@ -8,6 +8,7 @@ import notesFromText from "../fixtures/notes-from-text.json";
 import prodBug from "../fixtures/prod-bug.json";
 import refineExhausts from "../fixtures/refine-exhausts.json";
 import refineFixesStatus from "../fixtures/refine-fixes-status.json";
+import refineModule from "../fixtures/refine-module.json";
 import refineStalls from "../fixtures/refine-stalls.json";
 import refineTwoActions from "../fixtures/refine-two-actions.json";
 import reviewFindsBug from "../fixtures/review-finds-bug.json";
@@ -20,7 +21,8 @@ import type { Fixture } from "./replay/replay-provider";
  * like real model answers (fences, a made-up hash, a cut answer, a review error, a failed example, a
  * wrong ctx API, a refiner that never converges), each with the outcome it must produce, as is
  * `refine-two-actions` (one failing action of two: the refiner must rewrite it alone) and `module-code`
- * (a shared module planned without code, written before the action that imports it); the rest are
+ * (a shared module planned without code, written before the action that imports it) and `refine-module`
+ * (the bug in a module a failing action imports: the refiner fixes the module); the rest are
  * written by `pnpm fixtures` (scripts/fixtures.record.ts) with planted defects. None is recorded from a
  * live model, and all usage figures are illustrative.
  */
@@ -36,6 +38,7 @@ export const FIXTURES: Record<string, Fixture> = Object.fromEntries(
       neverConverges,
       refineTwoActions,
       moduleCode,
+      refineModule,
       catalogStatus,
       notesFromText,
       prodBug,

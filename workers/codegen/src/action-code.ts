@@ -56,6 +56,24 @@ export function importersOf(spec: AppSpec, module: string) {
 }
 
 /**
+ * The modules `code` imports, directly or through other modules, in the spec's order. The spec's
+ * validation has already allowed only `./<module>.js` imports of its own modules, so the names suffice.
+ */
+export function importedModules(spec: AppSpec, code: string | undefined): Module[] {
+  const modules = spec.modules ?? [];
+  const seen = new Set<string>();
+  const visit = (text: string | undefined) => {
+    for (const m of modules)
+      if (!seen.has(m.name) && (text ?? "").includes(`./${m.name}.js`)) {
+        seen.add(m.name);
+        visit(m.code);
+      }
+  };
+  visit(code);
+  return modules.filter((m) => seen.has(m.name));
+}
+
+/**
  * The app as an action's code call sees it: entities, counters and every route, without the other
  * actions' code (each call stays small, and a cut answer is one action's, not the app's).
  */

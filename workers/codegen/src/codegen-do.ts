@@ -59,7 +59,8 @@ export class CodegenDO extends StageDO<CodegenInput, CodegenOutput, Env> {
     for (const f of review) await log.warn(`review: ${f.rule} ${f.file ?? ""}:${f.line ?? ""} ${f.message}`);
     const written: string[] =
       "rewritten" in built ? (built.rewritten as string[]) : actionsToWrite(plan.spec).map((a) => a.name);
-    const modules = previous ? [] : modulesToWrite(plan.spec).map((m) => m.name);
+    const modules =
+      "rewrittenModules" in built ? (built.rewrittenModules as string[]) : modulesToWrite(plan.spec).map((m) => m.name);
     return {
       usage: provider.usage,
       output: {

@@ -1,5 +1,5 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
-import type { CodeBundle } from "@aidevos/core";
+import { type CodeBundle, setting } from "@aidevos/core";
 import { appControlOf, appMonitorOf } from "@aidevos/objects";
 import {
   deleteFiles,
@@ -89,7 +89,9 @@ export class AppPlatform extends WorkerEntrypoint<Env, PlatformProps & { staging
     body: ReadableStream<Uint8Array> | string | ArrayBuffer | ArrayBufferView,
     options: FilePutOptions,
   ): Promise<FilePut> {
-    return putFile(this.env.APP_FILES, this.fileKey(key), body, options);
+    return putFile(this.env.APP_FILES, this.fileKey(key), body, options, {
+      idleMs: setting(this.env, "AIDEVOS_UPLOAD_IDLE_MS"),
+    });
   }
 
   async fileGet(key: string): Promise<FileRead | null> {

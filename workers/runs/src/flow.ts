@@ -27,14 +27,17 @@ function failureKey(result: TestingOutput, findings: ReviewFinding[], blocking: 
  * `strict`; on code a model wrote they go to the refiner, and block once its rounds are spent.
  */
 interface Authorship {
-  /** Actions whose code a model wrote: those the planned spec gave no code. */
+  /** Actions and shared modules whose code a model wrote: those the planned spec gave no code. */
   written: Set<string>;
   strict: boolean;
 }
 
 function authorshipOf(ctx: FlowContext): Authorship {
   const planned = ctx.artifact("planning", 0)?.spec;
-  const written = new Set((planned?.actions ?? []).filter((a) => a.code === undefined).map((a) => a.name));
+  // The actions and shared modules a model wrote (both live in actions/<name>.js): findings on them block.
+  const written = new Set(
+    [...(planned?.actions ?? []), ...(planned?.modules ?? [])].filter((a) => a.code === undefined).map((a) => a.name),
+  );
   return { written, strict: ctx.strict === true };
 }
 

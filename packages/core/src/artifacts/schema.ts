@@ -21,6 +21,19 @@ export const ActionCode = z.object({
 export type ActionCode = z.infer<typeof ActionCode>;
 
 /**
+ * What a refiner answers for one failing action: its whole code again and, when a failure's cause is
+ * in a shared module the action imports (one a model wrote, shown in the call), that module's whole
+ * fixed code. Modules it was not shown are not the refiner's to change (code-generator.ts drops them).
+ */
+export const RefinedCode = ActionCode.extend({
+  modules: z
+    .array(z.object({ name: z.string().max(64), code: z.string().min(1).max(100_000) }))
+    .max(20)
+    .optional(),
+});
+export type RefinedCode = z.infer<typeof RefinedCode>;
+
+/**
  * The code of one app version. `mainModule` is the Worker entry that serves the app when the
  * source is deployed on its own; `className` is the Durable Object class that holds its data.
  */

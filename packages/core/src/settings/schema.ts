@@ -69,6 +69,11 @@ export const Settings = z.object({
   AIDEVOS_LATENCY_P95_MS: number(1000, z.number().positive()),
   /** Wall-clock time an app request (an action, a route, a schedule or channel message) may take: then 504 `timeout`. */
   AIDEVOS_ACTION_TIMEOUT_MS: number(30_000, z.number().int().min(100).max(600_000)),
+  /**
+   * How long a file upload may go without bringing a block (256 KiB) or its end: then 408
+   * `request_timeout`, and nothing is stored. A stalled client answers this rather than the deadline's 504.
+   */
+  AIDEVOS_UPLOAD_IDLE_MS: number(10_000, z.number().int().min(100).max(600_000)),
   /** Wall-clock time one attempt of a pipeline stage may take: then the run fails with `stage_timeout`. */
   AIDEVOS_STAGE_TIMEOUT_MS: number(900_000, z.number().int().min(1_000).max(3_600_000)),
   /** Tokens a run may spend when its request sets no `options.tokenBudget` (docs/security.md, model spend). */

@@ -20,6 +20,15 @@ Before you answer, check each of these and fix the code if one fails:
 2. Every ctx member used (through an argument) is in the table above, spelled as there.
 3. The answer is the module text alone: no fences, no commentary.`;
 
+/**
+ * What every version's refine prompt says about shared modules: a failing action's call is shown the
+ * modules a model wrote that it imports, and may fix one there (the answer schema is RefinedCode).
+ */
+export const REFINE_MODULES = `When <input>.modules is there, it holds the code of the shared modules this action imports that a model
+wrote. If a failure's cause is in one of them, fix it there: answer that module's whole fixed code in modules
+([{ name, code }]) beside the action's code (the action's code as it was when it needs no change). Name only
+modules you changed, and only modules in <input>.modules; a finding on actions/<module>.js is about that module.`;
+
 /** The module prompt and its versioned name (a run's events say which text was sent). */
 export function modulePrompt(): { version: string; text: string } {
   return { version: "module.v1", text: MODULE };

@@ -1,4 +1,5 @@
 import { contractText } from "./contract";
+import { REFINE_MODULES } from "./module";
 
 /**
  * Version 2 of the pipeline's prompts (AppSpec v2 division of labour): planning writes the spec with
@@ -42,15 +43,18 @@ letting it throw.`;
 
 const REVIEW = `${contractText()}
 
-Review the action modules in <input>.actions (each the file actions/<name>.js of the app in <input>.app) for
-bugs, contract violations and unsafe APIs. Report each finding with a severity (error blocks the release),
-a rule id, the file (actions/<name>.js) and line, and a message. Report nothing that is fine.`;
+Review the action modules in <input>.actions (each the file actions/<name>.js of the app in <input>.app) and
+the shared modules in <input>.modules (each the file actions/<module>.js, imported by actions as ./<module>.js)
+for bugs, contract violations and unsafe APIs. Report each finding with a severity (error blocks the release),
+a rule id, the file (actions/<name>.js, or actions/<module>.js when the bug is in a shared module) and line,
+and a message. Report nothing that is fine.`;
 
 const REFINE = `${contractText()}
 
 The action in <input>.action (its current code in <input>.action.code) failed the tests in <input>.failures
 and/or has the blocking review findings in <input>.findings. Answer with the whole module again, fixed, as
-plain JavaScript text (no Markdown fences); change nothing the failures do not need.`;
+plain JavaScript text (no Markdown fences); change nothing the failures do not need.
+${REFINE_MODULES}`;
 
 export const V2 = {
   spec: SPEC,

@@ -1,4 +1,5 @@
 import { contractText } from "./contract";
+import { REFINE_MODULES } from "./module";
 
 /**
  * Version 3 of the spec, code and refine prompts: the same division of labour as v2, told the other
@@ -81,10 +82,11 @@ const REFINE = `${contractText()}
 The action in <input>.action (its current code in <input>.action.code) failed the tests in <input>.failures
 and/or has the blocking review findings in <input>.findings. Answer with the whole module again, fixed, as
 plain JavaScript text (no Markdown fences); change nothing the failures do not need.
+${REFINE_MODULES}
 
 Before you answer, check each of these:
-1. For every failure, name to yourself the line that caused it, and change that line; an answer with the same
-   code as before fails the run.
+1. For every failure, name to yourself the line that caused it (in the action or a module it imports), and
+   change that line; an answer with the same code as before, the action's and its modules', fails the run.
 2. Every ctx member used is in the table above; every step of <input>.action.examples still gets exactly the
    status and json expected.
 3. Bad input answers ctx.error(400, "validation_failed", ...) rather than throwing.`;

@@ -2,10 +2,11 @@
 // them, in its order, into the one module every loaded Worker imports first (`__aidevos_guard.js`),
 // so they share one scope, as they do for the type check (tsconfig.json: each is a script).
 // memory.ts (src/guard-runtime) still adds its part as a string, whose own exports stay inline.
-// biome.json turns three rules off for this folder: noUnusedVariables (a name one file declares,
-// another uses), useTemplate (the guard builds messages with +, whose conversion of an object differs
-// from a template's: valueOf first) and useMathMinMax (the guard calls no Math method app code could
-// replace after it ran).
+// biome.json turns four rules off for this folder: noUnusedVariables (a name one file declares,
+// another uses), useConst (a `let` one file declares, another assigns: its fix would make that
+// assignment throw), useTemplate (the guard builds messages with +, whose conversion of an object
+// differs from a template's: valueOf first) and useMathMinMax (the guard calls no Math method app
+// code could replace after it ran).
 // biome-ignore lint/correctness/noUnusedImports: budget.js uses it (the requests' store).
 import { AsyncLocalStorage } from "node:async_hooks";
 

@@ -1,5 +1,5 @@
 /**
- * The app's files on Cloudflare (AppSpec v3 "Files"), for the entry module's PLATFORM (worker-code.ts):
+ * The app's files on Cloudflare (AppSpec v3 "Files"), for the entry's PLATFORM (__aidevos_app.js):
  * there is no host around an uploaded app Worker, so the entry builds filePut, fileGet, fileDelete
  * and fileList itself over the Worker's `APP_FILES` R2 binding (the deployer binds it) under the
  * app's own prefix, with the semantics of the host's AppPlatform (workers/deploy/src/files): a body of
@@ -7,7 +7,6 @@
  * way; one without a length read up to maxBytes, then stored; over maxBytes nothing is stored. Only
  * the entry holds the bucket: app code sees ctx, never env.
  */
-export const ENTRY_FILES = String.raw`
 const FILE_BLOCK = 256 * 1024;
 
 function fileHex(buffer) {
@@ -21,7 +20,8 @@ function fileBytes(body) {
 }
 
 function fileKeyOf(prefix, key) {
-  if (typeof key !== "string" || key.length > 2048) throw new Error("files: a key is a string of at most 2048 characters");
+  if (typeof key !== "string" || key.length > 2048)
+    throw new Error("files: a key is a string of at most 2048 characters");
   return prefix + key;
 }
 
@@ -57,7 +57,7 @@ function fileBlocks(hashing, maxBytes) {
   return { stream, size: () => size };
 }
 
-function filesPlatform(bucket, prefix) {
+export function filesPlatform(bucket, prefix) {
   return {
     async filePut(key, body, options) {
       const full = fileKeyOf(prefix, key);
@@ -77,7 +77,10 @@ function filesPlatform(bucket, prefix) {
       const blocks = fileBlocks(digest.getWriter(), options.maxBytes);
       if (options.length !== null) {
         const fixed = new FixedLengthStream(options.length);
-        await Promise.all([bucket.put(full, fixed.readable, { httpMetadata }), body.pipeThrough(blocks.stream).pipeTo(fixed.writable)]);
+        await Promise.all([
+          bucket.put(full, fixed.readable, { httpMetadata }),
+          body.pipeThrough(blocks.stream).pipeTo(fixed.writable),
+        ]);
         return { ok: true, size: options.length, sha256: fileHex(await digest.digest) };
       }
       let bytes;
@@ -95,9 +98,9 @@ function filesPlatform(bucket, prefix) {
       if (!object) return null;
       return {
         body: object.body,
-        contentType: (object.httpMetadata && object.httpMetadata.contentType) || "application/octet-stream",
+        contentType: object.httpMetadata?.contentType || "application/octet-stream",
         size: object.size,
-        sha256: (object.customMetadata && object.customMetadata.sha256) || null,
+        sha256: object.customMetadata?.sha256 || null,
       };
     },
     async fileDelete(keys) {
@@ -109,13 +112,21 @@ function filesPlatform(bucket, prefix) {
       const wanted = Math.min(Math.max(limit, 0), 1000);
       let cursor;
       do {
-        const page = await bucket.list({ prefix: fileKeyOf(prefix, start), limit: Math.min(1000, wanted - out.length), cursor, include: ["httpMetadata"] });
+        const page = await bucket.list({
+          prefix: fileKeyOf(prefix, start),
+          limit: Math.min(1000, wanted - out.length),
+          cursor,
+          include: ["httpMetadata"],
+        });
         for (const o of page.objects)
-          out.push({ key: o.key.slice(prefix.length), size: o.size, contentType: (o.httpMetadata && o.httpMetadata.contentType) || "application/octet-stream" });
+          out.push({
+            key: o.key.slice(prefix.length),
+            size: o.size,
+            contentType: o.httpMetadata?.contentType || "application/octet-stream",
+          });
         cursor = page.truncated ? page.cursor : undefined;
       } while (cursor && out.length < wanted);
       return out;
     },
   };
 }
-`;
