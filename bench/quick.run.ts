@@ -1,10 +1,14 @@
 // `pnpm bench:quick`, part of `pnpm test`: a short run of the figures most likely to regress, each
-// against its same-run baseline. The ratio floors (≤ 2×, ≤ 1.5×) and the memory floor are about twice
-// what this machine measures, so a 2× regression fails them and noise does not; the end-to-end time is
-// an absolute time on a shared machine, so its floor (5 s) is a loose alarm, about 6.5× a quiet reading (0.76 s)
-// and 1.4× one under a load average of 17. Ratios are medians of paired rounds; memory is per app over
-// 40 live apps holding 100 tasks each, read against an idle reading of a fresh server (restarted after
-// seeding); the end-to-end time a median of three runs. Seeds are checked before anything is timed.
+// against its same-run baseline, each floor about twice what this machine measures (docs/benchmarks.md
+// lists the readings): a regression of more than about 2× fails it, noise does not. The end-to-end run's floor
+// is on the CPU it costs workerd (≤ 2 s against 0.86–1.19 s), not on its wall time, which follows the
+// machine's load (0.76 s quiet, 3.8–5.8 s under load averages of 8–12) and is reported without a floor.
+// Checked: with every measured side made to do its work twice, the CPU, proxy, warm and list floors
+// failed, and the schedule's read 1.45×, over its floor of 1.25× (it was 1.5×, which that run met).
+// Ratios are medians of paired rounds; memory is per app over 40 live apps holding 100 tasks each, read
+// against an idle reading of a fresh server (restarted after seeding, the seeding's held traffic dropped
+// so that no monitor wakes mid-reading); the end-to-end figures are medians of three runs after an
+// untimed one. Seeds are checked before anything is timed.
 // Not a test of behaviour (the test projects prove that); a regression alarm.
 import { it } from "vitest";
 import { benchServer, floor, median, mib, ms, pairedRatio, pairedRounds, timed, times } from "./support";
@@ -13,7 +17,8 @@ const APPS = 40;
 /** Tasks each of the APPS holds when its memory is read: used apps, not empty ones. */
 const RECORDS = 100;
 const MiB = 2 ** 20;
-const { rows, results, base, call, post, deployApp, workerdRss, restart, fillTasks, countTasks } = benchServer("quick");
+const { rows, results, base, call, post, deployApp, workerdRss, workerdCpuMs, restart, fillTasks, countTasks } =
+  benchServer("quick");
 
 const get = (path: string) => () =>
   fetch(`${base()}${path}`).then(async (r) => {
@@ -53,25 +58,41 @@ async function paired(a: () => Promise<unknown>, b: () => Promise<unknown>, roun
 it("the pipeline, the proxy and live apps, against their baselines", { timeout: 300_000 }, async () => {
   const health: number[] = [];
   for (let i = 0; i < 5; i++) health.push(await timed(() => call("/healthz")));
+  // One untimed run first: the first compiles and loads the shared runtime (2 s of CPU more than the rest).
+  const warmUp = `quick-${Date.now().toString(36)}w`;
+  await deployApp(warmUp);
   // Median of three runs: one run alone can take 4× the median on a loaded machine.
   const runs: number[] = [];
+  const cpu: number[] = [];
   let name = "";
   for (let i = 0; i < 3; i++) {
     name = `quick-${Date.now().toString(36)}${i}`;
+    const before = await workerdCpuMs();
     runs.push(
       await timed(async () => {
         await deployApp(name);
         if ((await post(`/apps/${name}/tasks`, { title: "first" })).status !== 201) throw new Error("not served");
       }),
     );
+    cpu.push((await workerdCpuMs()) - before);
   }
   const e2e = median(runs);
+  const e2eCpu = median(cpu);
+  // The wall time is what a user waits, but on this shared machine it follows the load (0.76 s quiet,
+  // 3.8–5.8 s under load averages of 8–12), so a floor about twice a reading would fail on a busy
+  // machine and one that holds there is no alarm: it is reported, and the floor is on the CPU the
+  // run costs workerd, which the load barely moves (0.84–1.38 s per warm run under load averages of 8–12).
   rows.push({
-    benchmark: "offline e2e (median of 3 runs)",
+    benchmark: "offline e2e, warm (median of 3 runs)",
     figure: ms(e2e),
     baseline: `GET /healthz ${ms(median(health))}`,
     spread: `runs ${runs.map((r) => ms(r)).join(", ")}`,
-    floor: floor("≤ 5 s", e2e <= 5000),
+  });
+  rows.push({
+    benchmark: "  workerd CPU per run (median of 3)",
+    figure: ms(e2eCpu),
+    spread: `runs ${cpu.map((c) => ms(c)).join(", ")}`,
+    floor: floor("≤ 2 s", e2eCpu <= 2000),
   });
 
   const proxy = await paired(get(`/__bench/bare/${name}/tasks?limit=5`), get(`/apps/${name}/tasks?limit=5`));
@@ -92,12 +113,24 @@ it("the pipeline, the proxy and live apps, against their baselines", { timeout: 
   const seeded = await post("/__bench/registry/seed", { prefix: "quick", from: 0, count: APPS, kind: "declarative" });
   const names = seeded.body.names as string[];
   await fillTasks(names, RECORDS);
+  // The seeding's requests wait in the traffic buffer for each app's hand-off, due at its own second of
+  // the period: left there, some fall due while memory is read and wake their monitors in the middle of
+  // it (0.34 and 1.09 MiB per app in two runs; handing them all off before the restart woke every
+  // monitor's alarm after it: 1.61). They are not production traffic: dropped (after the gateway's
+  // batches have flushed), so the reading is of the apps alone, with no monitor live, every run.
+  await new Promise((r) => setTimeout(r, 1000));
+  await post("/__bench/traffic/drop", {});
+  const held = (await call("/__bench/traffic")).body.requests;
+  if (held !== 0) throw new Error(`${held} requests still held in the traffic buffer before the restart`);
   await restart();
   await get(`/apps/${name}/tasks?limit=5`)();
   await new Promise((r) => setTimeout(r, 11_000));
   const idle = await workerdRss();
   for (const app of names) await get(`/apps/${app}/tasks?limit=5`)();
-  const perApp = ((await workerdRss()) - idle) / APPS;
+  // The median of five samples half a second apart: one sample can land on a collection.
+  const samples: number[] = [];
+  for (let i = 0; i < 5; i++, await new Promise((r) => setTimeout(r, 500))) samples.push(await workerdRss());
+  const perApp = (median(samples) - idle) / APPS;
   // Read after memory, so as not to load an app before the idle reading: the seeds held across the restart.
   for (const app of [names[0]!, names[APPS - 1]!]) {
     const held = await countTasks(app);
@@ -107,14 +140,15 @@ it("the pipeline, the proxy and live apps, against their baselines", { timeout: 
   const warm = await paired(get(`/apps/${name}/tasks?limit=5`), () =>
     get(`/apps/${names[i++ % APPS]}/tasks?limit=5`)(),
   );
-  results.quick = { e2e, proxy, perApp, warm };
+  results.quick = { e2e, e2eCpu, runs, cpu, proxy, perApp, idle, samples, warm };
   rows.push(
     {
       benchmark: `${APPS} live apps without actions, ${RECORDS} tasks each: workerd memory per app`,
       figure: mib(perApp),
       baseline: `fresh server, none served ${mib(idle)}`,
-      // Readings 0.47 and 0.51 MiB per app (100 tasks each, idle from a fresh server): about twice the larger.
-      floor: floor("≤ 1 MiB", perApp <= MiB),
+      spread: `RSS samples ${mib(Math.min(...samples) - idle)}–${mib(Math.max(...samples) - idle)} over idle`,
+      // Readings 0.67 and 0.71 MiB per app (the seeding's held traffic dropped): about twice them.
+      floor: floor("≤ 1.5 MiB", perApp <= 1.5 * MiB),
     },
     {
       benchmark: `  warm request to any of ${APPS} (9 paired rounds of 10)`,
@@ -199,7 +233,7 @@ it("a schedule over 50 partitions and a list over 10,000 records, against their 
       baseline: `its action over HTTP per partition ${ms(schedule.a)}`,
       ratio: times(schedule.median),
       spread: `95% CI ${times(schedule.low)}–${times(schedule.high)}`,
-      floor: floor("≤ 1.5×", schedule.median <= 1.5),
+      floor: floor("≤ 1.25×", schedule.median <= 1.25),
     },
     {
       benchmark: "list sort + range over HTTP, 10,000 records (9 paired rounds of 10)",

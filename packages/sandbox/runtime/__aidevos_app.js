@@ -202,13 +202,13 @@ function guarded(run) {
     } catch (err) {
       const tripped = probe.tripped();
       if (!tripped) {
-        const memory = __aidevos_memorySpent();
+        const memory = await __aidevos_memorySpent();
         if (memory > 0) return spentAnswer(memory === 2);
         throw err;
       }
       response = limited(tripped);
     }
-    const memory = __aidevos_memorySpent();
+    const memory = await __aidevos_memorySpent();
     return memory > 0 ? spentAnswer(memory === 2) : response;
   });
 }
@@ -221,7 +221,7 @@ function quiet(run) {
       const result = await __aidevos_bounded(run);
       return result === __aidevos_timedOut ? undefined : result;
     } finally {
-      __aidevos_memorySpent();
+      await __aidevos_memorySpent();
     }
   });
 }

@@ -70,6 +70,16 @@ export class TrafficBufferDO extends DurableObject<Env> {
     if (events.some(urgent) || this.held(app) >= HAND_OFF_AT) await this.handOff(app);
   }
 
+  /**
+   * Forgets every held request without handing it on (the benchmarks' seeding traffic, which is not
+   * production's): answers how many were dropped. Reached only through /__bench, on an AIDEVOS_BENCH server.
+   */
+  dropHeld(): number {
+    const n = this.sql.exec<{ n: number }>("SELECT COALESCE(SUM(count), 0) AS n FROM held").one().n;
+    this.sql.exec("DELETE FROM held");
+    return n;
+  }
+
   /** How many of the app's requests wait for its monitor. */
   held(app: string): number {
     return this.sql.exec<{ n: number }>("SELECT COALESCE(SUM(count), 0) AS n FROM held WHERE app = ?", app).one().n;

@@ -16,6 +16,51 @@
  */
 export const GUARD_MEMORY = String.raw`const MEMORY_BUDGET = CONFIG.memoryBudget;
 const WALK_EVERY = CONFIG.memoryWalkEvery;
+/**
+ * What V8 spends for an isolate beyond the state the walk counts, taken off the budget: measured
+ * against wrangler dev (bench/memory.run.ts), an isolate keeping 16 MiB strings grew workerd's
+ * resident memory by the strings plus about 35 MiB from the second string on (its young generation
+ * grows to its maximum when what it allocates survives), and the host serving it grows too. At
+ * most half the budget, so a small budget (tests) still holds something.
+ */
+const HEAP_RESERVE = 48 * 1024 * 1024;
+const STATE_BUDGET = MEMORY_BUDGET - (HEAP_RESERVE < MEMORY_BUDGET / 2 ? HEAP_RESERVE : floor(MEMORY_BUDGET / 2));
+/**
+ * Objects the walk looks at before it takes the state to be over its budget whatever it counted:
+ * each costs it a few native brand checks (which throw for a plain object), so this bounds its CPU.
+ */
+const WALK_NODES = 500000;
+/** Objects walked between two yields to the event loop, so a long walk never holds other isolates' requests. */
+const WALK_SLICE = 8192;
+const walkSetTimeout = setTimeout;
+const WalkPromise = Promise;
+/**
+ * Objects the walk found to be neither a map, a set nor a buffer: an object's kind never changes, so
+ * each pays the throwing brand checks once, not at every walk.
+ */
+const ordinary = new WeakSet();
+const weakHas = WeakSet.prototype.has;
+const weakAdd = WeakSet.prototype.add;
+const WalkArrayBuffer = ArrayBuffer;
+
+/**
+ * Makes V8 collect this isolate's garbage now, which JavaScript cannot ask for directly: an
+ * ArrayBuffer no allocator can give makes V8 run full collections (external memory pressure) before
+ * it gives up with a RangeError. Without it, what a reset released waits for V8's own next full
+ * collection, which buffers (memory outside V8's heap, as TextEncoder's output) do not hasten:
+ * measured, two apps keeping TextEncoder output past their budget grew workerd by 686 MiB.
+ */
+function collect() {
+  try {
+    construct(WalkArrayBuffer, [2 ** 52]);
+  } catch {
+    // Refused, as intended, after the collections.
+  }
+}
+const WalkError = Error;
+/** V8 keeps a string whose characters all fit in Latin-1 at one byte each, any other at two. */
+const WIDE = /[^\u0000-\u00ff]/;
+const nativeExec = RegExp.prototype.exec;
 const NativeSet = Set;
 const setAdd = Set.prototype.add;
 const setHas = Set.prototype.has;
@@ -84,20 +129,46 @@ function callOr(getter, value, otherwise) {
 /** What app code added to globalThis after the guard ran (filled in at the end of the guard). */
 let ownGlobals = null;
 
-/** Walks what the roots reach; stops once past limit. Returns the bytes counted and what was walked. */
-function measure(limit) {
+/** What V8 spends on a string: a header, and one byte a character or two (a flattened rope included). */
+function stringBytes(value) {
+  const n = value.length;
+  // A short string is taken to be two-byte rather than looked at: the look would cost more than it saves.
+  if (n < 256) return 16 + n * 2;
+  return 16 + (apply(nativeExec, WIDE, [value]) === null ? n : n * 2);
+}
+
+/** Brand checks throw for a plain object, and a thrown error's stack is most of their cost. */
+function withoutStacks(body) {
+  const d = getOwnPropertyDescriptor(WalkError, "stackTraceLimit");
+  const settable = d !== undefined && hasOwn(d, "value") && d.writable;
+  if (settable) WalkError.stackTraceLimit = 0;
+  try {
+    return body();
+  } finally {
+    if (settable) WalkError.stackTraceLimit = d.value;
+  }
+}
+
+const yieldToLoop = () => new WalkPromise((resolve) => apply(walkSetTimeout, globalThis, [resolve, 0]));
+
+/**
+ * Walks what the roots reach; stops once past limit (or past WALK_NODES objects, counted as over it).
+ * Every WALK_SLICE objects it yields to the event loop: workerd runs every isolate on one thread.
+ * Returns the bytes counted and what was walked.
+ */
+async function measure(limit) {
   const seen = new NativeSet();
   const stack = bare();
   let total = 0;
+  let nodes = 0;
   const visit = (value) => {
     const type = typeof value;
     if (type === "string") {
-      const n = value.length;
-      if (n >= 1024) {
+      if (value.length >= 1024) {
         if (apply(setHas, seen, [value])) return;
         apply(setAdd, seen, [value]);
       }
-      total += n + 16;
+      total += stringBytes(value);
       return;
     }
     if ((type !== "object" && type !== "function") || value === null) return;
@@ -119,21 +190,32 @@ function measure(limit) {
     const d = getOwnPropertyDescriptor(globalThis, globalKeys[i]);
     if (d !== undefined && hasOwn(d, "value")) visit(d.value);
   }
-  while (stack.length > 0 && total <= limit) {
+  const step = () => {
     const value = stack[stack.length - 1];
     stack.length -= 1;
     total += 32;
+    nodes += 1;
     try {
+      // Arrays first: most of what state holds, and the one check that never throws.
+      if (isArray(value)) {
+        const n = lengthOf(value);
+        total += n * 8;
+        for (let i = 0; i < n && total <= limit; i++) visit(value[i]);
+        return;
+      }
       if (isBufferView(value)) {
         total += callOr(viewBytes, value, 0) || callOr(dataViewBytes, value, 0);
-        continue;
+        return;
       }
-      const buffer = callOr(bufferBytes, value, -1);
+      const known = apply(weakHas, ordinary, [value]);
+      const buffer = known ? -1 : callOr(bufferBytes, value, -1);
       if (buffer >= 0) {
         total += buffer;
-        continue;
+        return;
       }
-      if (callOr(mapSize, value, -1) >= 0) {
+      if (known) {
+        // Neither a map nor a set: its own properties below are all it holds.
+      } else if (callOr(mapSize, value, -1) >= 0) {
         apply(mapForEach, value, [
           (v, k) => {
             total += 16;
@@ -148,12 +230,7 @@ function measure(limit) {
             visit(v);
           },
         ]);
-      } else if (isArray(value)) {
-        const n = lengthOf(value);
-        total += n * 8;
-        for (let i = 0; i < n && total <= limit; i++) visit(value[i]);
-        continue;
-      }
+      } else apply(weakAdd, ordinary, [value]);
       const keys = ownKeys(value);
       total += keys.length * 16;
       for (let i = 0; i < keys.length && total <= limit; i++) {
@@ -163,6 +240,13 @@ function measure(limit) {
     } catch {
       // A proxy whose traps throw (or a request's ended budget stopping them) hides what it holds.
     }
+  };
+  while (stack.length > 0 && total <= limit) {
+    if (nodes >= WALK_NODES) return { total: limit + 1, seen };
+    withoutStacks(() => {
+      for (let i = 0; i < WALK_SLICE && stack.length > 0 && total <= limit; i++) step();
+    });
+    if (stack.length > 0 && total <= limit) await yieldToLoop();
   }
   return { total, seen };
 }
@@ -248,24 +332,37 @@ function release(seen) {
   apply(setClear, seen, []);
 }
 
+/** A walk under way: a request ending meanwhile does not start another. */
+let walking = false;
+
 /**
- * Called by our entry when a request (or an alarm, a frame) ends: 0 when the isolate is within its
- * budget; 1 when it was over and the app's own state was reset in place (the request answers 503
- * memory_limit_exceeded); 2 when even the reset left it over, or it was spent before: the isolate is
- * spent, and the answer also tells the host to load a fresh one.
+ * Called (and awaited) by our entry when a request (or an alarm, a frame) ends: 0 when the isolate is
+ * within its budget; 1 when it was over and the app's own state was reset in place (the request
+ * answers 503 memory_limit_exceeded); 2 when even the reset left it over, or it was spent before: the
+ * isolate is spent, and the answer also tells the host to load a fresh one. What is counted against
+ * the budget is what the walk finds plus HEAP_RESERVE.
  */
-export function __aidevos_memorySpent() {
+export async function __aidevos_memorySpent() {
   if (spent) return 2;
   if (!(MEMORY_BUDGET > 0)) return 0;
-  if (produced < WALK_EVERY) return 0;
+  if (produced < WALK_EVERY || walking) return 0;
   produced = 0;
-  if (measure(MEMORY_BUDGET).total <= MEMORY_BUDGET) return 0;
-  resetOwn();
-  const after = measure(MEMORY_BUDGET);
-  if (after.total <= MEMORY_BUDGET) return 1;
-  spent = true;
-  release(after.seen);
-  return 2;
+  walking = true;
+  try {
+    if ((await measure(STATE_BUDGET)).total <= STATE_BUDGET) return 0;
+    resetOwn();
+    const after = await measure(STATE_BUDGET);
+    if (after.total <= STATE_BUDGET) {
+      collect();
+      return 1;
+    }
+    spent = true;
+    release(after.seen);
+    collect();
+    return 2;
+  } finally {
+    walking = false;
+  }
 }
 
 /** Whether the isolate is spent, without measuring: a spent isolate runs no more app code. */

@@ -41,7 +41,7 @@ export default {
   fetch() {
     return __aidevos_within(${BUDGET_TICKS}, async () => {
       const out = await __aidevos_bounded(() => work());
-      return Response.json({ ...out, spent: __aidevos_memorySpent() });
+      return Response.json({ ...out, spent: await __aidevos_memorySpent() });
     });
   },
 };

@@ -224,6 +224,12 @@ bench.get("/__bench/storage", async (c) => {
  * What the traffic buffer shards hold, and how many monitors they handed requests to within the last
  * `withinMs` (those are the monitors live now: workerd evicts an object 10 s after its last call).
  */
+/** Drops every request the traffic buffer holds (bench/quick.run.ts: the seeding's, so no monitor wakes mid-reading). */
+bench.post("/__bench/traffic/drop", async (c) => {
+  const dropped = await Promise.all(trafficBuffers(c.env).map((shard) => shard.dropHeld()));
+  return c.json({ dropped: dropped.reduce((a, b) => a + b, 0) }, 200);
+});
+
 bench.get("/__bench/traffic", async (c) => {
   const withinMs = Number(c.req.query("withinMs") ?? 10_000);
   if (!Number.isInteger(withinMs) || withinMs < 0)
