@@ -310,6 +310,51 @@ describe("file fields", () => {
   });
 });
 
+describe("multipart bodies under attack", () => {
+  const boundary = "----aidevos-attack";
+  const encoder = new TextEncoder();
+  const head = (name: string, file?: string) =>
+    `--${boundary}\r\ncontent-disposition: form-data; name="${name}"${file ? `; filename="${file}"` : ""}\r\n${file ? "content-type: application/pdf\r\n" : ""}\r\n`;
+  const multipart = { "content-type": `multipart/form-data; boundary=${boundary}` };
+
+  it("a body without a length that never ends answers 413 once past the entity's budget (1 MiB + its files' maxBytes)", async () => {
+    const app = await served(spec(unique()));
+    let sent = 0;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        controller.enqueue(
+          sent === 0 ? encoder.encode(`${head("title")}x\r\n${head("doc", "d.pdf")}`) : new Uint8Array(65536),
+        );
+        sent++;
+      },
+    });
+    const res = await app.send("POST", "/products", endless, multipart);
+    expect(res.status).toBe(413);
+    expect(res.json.error.code).toBe("payload_too_large");
+    expect(res.json.error.message).toMatch(/multipart body for products is at most \d+ bytes/);
+    // Refused after about the budget (10 MiB + 10 bytes + 1 MiB), not read to its (missing) end.
+    expect(sent * 65536).toBeLessThan(16 * 1024 * 1024);
+    expect((await app.send("GET", "/products")).json.items).toHaveLength(0);
+  });
+
+  it("many parts answer 400 with one detail; a part header without end and a boundary never closed answer 400", async () => {
+    const app = await served(spec(unique()));
+    const many = `${Array.from({ length: 5000 }, (_, i) => `${head(`f${i}`)}v\r\n`).join("")}--${boundary}--\r\n`;
+    const res = await app.send("POST", "/products", many, multipart);
+    expect(res.status).toBe(400);
+    expect(res.json.error.code).toBe("validation_failed");
+    expect(res.json.error.details).toEqual([{ path: "", message: "a multipart body has at most 100 parts, not 5000" }]);
+    const headerWithoutEnd = `--${boundary}\r\ncontent-disposition: form-data; name="title"\r\n${"x-pad: y\r\n".repeat(1000)}`;
+    const neverClosed = `${head("title")}lamp\r\n${head("doc", "d.pdf")}bytes without a closing boundary`;
+    for (const body of [headerWithoutEnd, neverClosed]) {
+      const bad = await app.send("POST", "/products", body, multipart);
+      expect(bad.status).toBe(400);
+      expect(bad.json.error.code).toBe("validation_failed");
+    }
+    expect((await app.send("GET", "/products")).json.items).toHaveLength(0);
+  });
+});
+
 describe("ctx.files and ctx.entities.<plural>.file()", () => {
   it("put, get, list in key order, delete; keys of 1 to 512 characters; a namespace apart from file fields", async () => {
     const app = await served(spec(unique()));

@@ -21,6 +21,8 @@ import {
 } from "./model.js";
 
 export const FILE_MAX_BYTES = 10 * 1024 * 1024;
+/** Parts a multipart create or update may have: each is a field, and an entity has a bounded number of them. */
+const MAX_PARTS = 100;
 const KEY_MAX = 512;
 const LIST_LIMIT = 1000;
 
@@ -191,19 +193,40 @@ function textValue(field, text) {
 export async function readMultipart(entity, request) {
   const fileFields = Object.values(entity.fields).filter((f) => f.type === "file");
   const budget = MAX_BODY_BYTES + fileFields.reduce((sum, f) => sum + (f.maxBytes ?? FILE_MAX_BYTES), 0);
+  const overBudget = () =>
+    new HttpError(413, "payload_too_large", `a multipart body for ${entity.plural} is at most ${budget} bytes`);
   const declared = Number(request.headers.get("content-length") ?? 0);
-  if (declared > budget) throw tooLarge();
+  if (declared > budget) throw overBudget();
+  // Counted as it is read, a body without a length too: the parser never holds more than the budget.
+  let seen = 0;
+  const counted = request.body?.pipeThrough(
+    new TransformStream({
+      transform(chunk, controller) {
+        seen += chunk.byteLength;
+        if (seen > budget) throw overBudget();
+        controller.enqueue(chunk);
+      },
+    }),
+  );
   let form;
   try {
-    form = await request.formData();
+    form = await new Response(counted ?? "", {
+      headers: { "content-type": request.headers.get("content-type") ?? "" },
+    }).formData();
   } catch {
+    if (seen > budget) throw overBudget();
     throw validationFailed([{ path: "", message: "not a valid multipart/form-data body" }]);
   }
+  const entries = [...form.entries()];
+  if (entries.length > MAX_PARTS)
+    throw validationFailed([
+      { path: "", message: `a multipart body has at most ${MAX_PARTS} parts, not ${entries.length}` },
+    ]);
   const body = {};
   const files = [];
   const details = [];
   let textBytes = 0;
-  for (const [name, part] of form.entries()) {
+  for (const [name, part] of entries) {
     const field = Object.hasOwn(entity.fields, name) ? entity.fields[name] : null;
     if (typeof part === "string") {
       textBytes += part.length;
