@@ -29,18 +29,16 @@ const STATE_BUDGET = MEMORY_BUDGET - (HEAP_RESERVE < MEMORY_BUDGET / 2 ? HEAP_RE
  * Objects the walk looks at before it takes the state to be over its budget whatever it counted:
  * each costs it a few native brand checks (which throw for a plain object), so this bounds its CPU.
  */
-const WALK_NODES = 500000;
+const WALK_NODES = 200000;
 /** Objects walked between two yields to the event loop, so a long walk never holds other isolates' requests. */
 const WALK_SLICE = 8192;
 const walkSetTimeout = setTimeout;
 const WalkPromise = Promise;
-/**
- * Objects the walk found to be neither a map, a set nor a buffer: an object's kind never changes, so
- * each pays the throwing brand checks once, not at every walk.
- */
-const ordinary = new WeakSet();
-const weakHas = WeakSet.prototype.has;
-const weakAdd = WeakSet.prototype.add;
+const MapProto = Map.prototype;
+const SetProto = Set.prototype;
+const BufferProto = ArrayBuffer.prototype;
+/** Objects whose prototype chain claims a map, a set or a buffer but that are none: past this many in a walk, over budget. */
+const WALK_FAKES = 10000;
 const WalkArrayBuffer = ArrayBuffer;
 
 /**
@@ -149,6 +147,25 @@ function withoutStacks(body) {
   }
 }
 
+/**
+ * What an object's prototype chain says it is: 1 a map, 2 a set, 3 an ArrayBuffer, 0 none of them.
+ * Read from the chain, not by brand checks, which throw for every other object (and a throw costs
+ * tens of microseconds under wrangler dev, whose inspector sees each one): a map, set or buffer whose
+ * chain no longer holds its prototype is not seen (docs/security.md, "What is not enforced").
+ */
+function claimed(value) {
+  if (typeof value === "function") return 0;
+  let p = getPrototypeOf(value);
+  for (let depth = 0; p !== null && depth < 32; depth++) {
+    if (p === ObjectProto) return 0;
+    if (p === MapProto) return 1;
+    if (p === SetProto) return 2;
+    if (p === BufferProto) return 3;
+    p = getPrototypeOf(p);
+  }
+  return 0;
+}
+
 const yieldToLoop = () => new WalkPromise((resolve) => apply(walkSetTimeout, globalThis, [resolve, 0]));
 
 /**
@@ -161,6 +178,7 @@ async function measure(limit) {
   const stack = bare();
   let total = 0;
   let nodes = 0;
+  let fakes = 0;
   const visit = (value) => {
     const type = typeof value;
     if (type === "string") {
@@ -174,6 +192,9 @@ async function measure(limit) {
     if ((type !== "object" && type !== "function") || value === null) return;
     if (apply(setHas, seen, [value])) return;
     apply(setAdd, seen, [value]);
+    // Counted when found, not when walked: an array of millions of objects stops at the limit.
+    total += 32;
+    nodes += 1;
     stack[stack.length] = value;
   };
   for (let i = 0; i < roots.length; i++) {
@@ -193,29 +214,27 @@ async function measure(limit) {
   const step = () => {
     const value = stack[stack.length - 1];
     stack.length -= 1;
-    total += 32;
-    nodes += 1;
     try {
       // Arrays first: most of what state holds, and the one check that never throws.
       if (isArray(value)) {
         const n = lengthOf(value);
         total += n * 8;
-        for (let i = 0; i < n && total <= limit; i++) visit(value[i]);
+        for (let i = 0; i < n && total <= limit && nodes < WALK_NODES; i++) visit(value[i]);
         return;
       }
       if (isBufferView(value)) {
         total += callOr(viewBytes, value, 0) || callOr(dataViewBytes, value, 0);
         return;
       }
-      const known = apply(weakHas, ordinary, [value]);
-      const buffer = known ? -1 : callOr(bufferBytes, value, -1);
-      if (buffer >= 0) {
-        total += buffer;
-        return;
-      }
-      if (known) {
-        // Neither a map nor a set: its own properties below are all it holds.
-      } else if (callOr(mapSize, value, -1) >= 0) {
+      const kind = claimed(value);
+      if (kind === 3) {
+        const buffer = callOr(bufferBytes, value, -1);
+        if (buffer >= 0) {
+          total += buffer;
+          return;
+        }
+        fakes += 1;
+      } else if (kind === 1 && callOr(mapSize, value, -1) >= 0) {
         apply(mapForEach, value, [
           (v, k) => {
             total += 16;
@@ -223,14 +242,14 @@ async function measure(limit) {
             visit(v);
           },
         ]);
-      } else if (callOr(setSize, value, -1) >= 0) {
+      } else if (kind === 2 && callOr(setSize, value, -1) >= 0) {
         apply(setForEach, value, [
           (v) => {
             total += 8;
             visit(v);
           },
         ]);
-      } else apply(weakAdd, ordinary, [value]);
+      } else if (kind !== 0) fakes += 1;
       const keys = ownKeys(value);
       total += keys.length * 16;
       for (let i = 0; i < keys.length && total <= limit; i++) {
@@ -241,14 +260,14 @@ async function measure(limit) {
       // A proxy whose traps throw (or a request's ended budget stopping them) hides what it holds.
     }
   };
-  while (stack.length > 0 && total <= limit) {
-    if (nodes >= WALK_NODES) return { total: limit + 1, seen };
+  const going = () => stack.length > 0 && total <= limit && nodes < WALK_NODES && fakes < WALK_FAKES;
+  while (going()) {
     withoutStacks(() => {
-      for (let i = 0; i < WALK_SLICE && stack.length > 0 && total <= limit; i++) step();
+      for (let i = 0; i < WALK_SLICE && going(); i++) step();
     });
-    if (stack.length > 0 && total <= limit) await yieldToLoop();
+    if (going()) await yieldToLoop();
   }
-  return { total, seen };
+  return { total: nodes >= WALK_NODES || fakes >= WALK_FAKES ? limit + 1 : total, seen };
 }
 
 const ObjectProto = Object.prototype;
@@ -260,13 +279,15 @@ const isFrozen = Object.isFrozen;
  * strings dropped. The isolate then reuses that memory as it allocates again (workerd keeps a loaded
  * isolate whether or not anyone uses it, so loading a fresh one frees nothing: measured).
  */
-function resetOwn() {
+async function resetOwn() {
   const seen = new NativeSet();
   const stack = bare();
+  let nodes = 0;
   const push = (value) => {
     if (value === null || (typeof value !== "object" && typeof value !== "function")) return;
-    if (apply(setHas, seen, [value])) return;
+    if (nodes >= WALK_NODES || apply(setHas, seen, [value])) return;
     apply(setAdd, seen, [value]);
+    nodes += 1;
     stack[stack.length] = value;
   };
   for (let i = 0; i < roots.length; i++) {
@@ -277,26 +298,30 @@ function resetOwn() {
       if (roots[i][1] !== null) roots[i][1](false);
     } catch {}
   }
-  while (stack.length > 0) {
+  // Depth first, each container emptied as it is reached: the bindings' own first, so what is
+  // past WALK_NODES is already out of reach.
+  const step = () => {
     const value = stack[stack.length - 1];
     stack.length -= 1;
     try {
-      if (isBufferView(value) || callOr(bufferBytes, value, -1) >= 0) continue;
-      if (callOr(mapSize, value, -1) >= 0) {
-        apply(mapForEach, value, [(v, k) => (push(k), push(v))]);
-        apply(mapClear, value, []);
-        continue;
-      }
-      if (callOr(setSize, value, -1) >= 0) {
-        apply(setForEach, value, [(v) => push(v)]);
-        apply(setClear, value, []);
-        continue;
-      }
       if (isArray(value)) {
         const n = lengthOf(value);
         for (let i = 0; i < n; i++) push(value[i]);
         if (!isFrozen(value)) value.length = 0;
-        continue;
+        return;
+      }
+      if (isBufferView(value)) return;
+      const kind = claimed(value);
+      if (kind === 3 && callOr(bufferBytes, value, -1) >= 0) return;
+      if (kind === 1 && callOr(mapSize, value, -1) >= 0) {
+        apply(mapForEach, value, [(v, k) => (push(k), push(v))]);
+        apply(mapClear, value, []);
+        return;
+      }
+      if (kind === 2 && callOr(setSize, value, -1) >= 0) {
+        apply(setForEach, value, [(v) => push(v)]);
+        apply(setClear, value, []);
+        return;
       }
       const keys = ownKeys(value);
       const plain = typeof value === "object" && (getPrototypeOf(value) === ObjectProto || getPrototypeOf(value) === null);
@@ -309,6 +334,12 @@ function resetOwn() {
     } catch {
       // A frozen or exotic object keeps what it holds; the measure after the reset sees it.
     }
+  };
+  while (stack.length > 0) {
+    withoutStacks(() => {
+      for (let i = 0; i < WALK_SLICE && stack.length > 0; i++) step();
+    });
+    if (stack.length > 0) await yieldToLoop();
   }
 }
 
@@ -319,16 +350,18 @@ function release(seen) {
       if (roots[i][1] !== null) roots[i][1](true);
     } catch {}
   }
-  apply(setForEach, seen, [
-    (value) => {
-      if (typeof value !== "object" || value === null) return;
-      try {
-        if (isArray(value)) value.length = 0;
-        else if (callOr(mapSize, value, -1) >= 0) apply(mapClear, value, []);
-        else if (callOr(setSize, value, -1) >= 0) apply(setClear, value, []);
-      } catch {}
-    },
-  ]);
+  withoutStacks(() =>
+    apply(setForEach, seen, [
+      (value) => {
+        if (typeof value !== "object" || value === null) return;
+        try {
+          if (isArray(value)) value.length = 0;
+          else if (claimed(value) === 1 && callOr(mapSize, value, -1) >= 0) apply(mapClear, value, []);
+          else if (claimed(value) === 2 && callOr(setSize, value, -1) >= 0) apply(setClear, value, []);
+        } catch {}
+      },
+    ]),
+  );
   apply(setClear, seen, []);
 }
 
@@ -350,7 +383,7 @@ export async function __aidevos_memorySpent() {
   walking = true;
   try {
     if ((await measure(STATE_BUDGET)).total <= STATE_BUDGET) return 0;
-    resetOwn();
+    await resetOwn();
     const after = await measure(STATE_BUDGET);
     if (after.total <= STATE_BUDGET) {
       collect();
