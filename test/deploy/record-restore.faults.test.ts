@@ -10,47 +10,10 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import type { CodeBundle } from "@aidevos/core";
 import { describe, expect, it } from "vitest";
-import { api, json, startRun, todoSpec, uniqueName, waitForRun } from "../support/api";
-import { NAMESPACED_APP, type RegistryDO as TestRegistry } from "../worker/index";
+import { api, json, todoSpec, uniqueName } from "../support/api";
+import { NAMESPACED_APP } from "../worker/index";
+import { type Call, calls, changed, deploy, failRecords, registry, script, servedOnCloudflare } from "./record-faults";
 
-const control = (env as unknown as { CLOUDFLARE_API_BASE_URL: string }).CLOUDFLARE_API_BASE_URL.replace(
-  /\/client\/v4$/,
-  "",
-);
-
-interface Call {
-  method: string;
-  sub: string | null;
-  status: number;
-  namespace: string | null;
-  metadata?: { migrations?: unknown; bindings?: { type: string; class_name?: string }[] };
-}
-async function calls(name: string): Promise<Call[]> {
-  return (await fetch(`${control}/__requests?key=${name}`)).json();
-}
-async function script(name: string, responses: unknown[]) {
-  await fetch(`${control}/__script`, { method: "POST", body: JSON.stringify({ key: name, responses }) });
-}
-async function servedOnCloudflare(name: string): Promise<{ version_id: string; percentage: number }[] | null> {
-  return (await fetch(`${control}/__live?key=${name}`)).json();
-}
-const isTestRegistry = (registry: object): registry is TestRegistry => "failRecordsOf" in registry;
-const registry = () => env.REGISTRY.get(env.REGISTRY.idFromName("global"));
-
-async function failRecords(app: string, count: number) {
-  await runInDurableObject(registry(), (r) => {
-    if (!isTestRegistry(r)) throw new Error("REGISTRY is not the test subclass: run this in the faults project");
-    r.failRecordsOf(app, count);
-  });
-}
-async function deploy(spec: ReturnType<typeof todoSpec>) {
-  return waitForRun((await startRun({ request: "ship", spec })).id);
-}
-function changed(name: string, field: string) {
-  const spec = todoSpec(name) as any;
-  spec.entities[0].fields[field] = { type: "string" };
-  return spec;
-}
 async function liveOnRegistry(name: string) {
   const app = await json(await api(`/v1/apps/${name}`));
   return app.versions.find((v: { version: number }) => v.version === app.liveVersion).cloudflare;

@@ -3,45 +3,9 @@
 // the `faults` project's test subclass (test/worker/index.ts), whose version records of one app a test makes fail;
 // the loopback Cloudflare fake says which versions serve each script (/__live).
 
-import { runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api, json, startRun, todoSpec, uniqueName, waitForRun } from "../support/api";
-import type { RegistryDO as TestRegistry } from "../worker/index";
-
-const control = (env as unknown as { CLOUDFLARE_API_BASE_URL: string }).CLOUDFLARE_API_BASE_URL.replace(
-  /\/client\/v4$/,
-  "",
-);
-
-async function calls(name: string): Promise<any[]> {
-  return (await fetch(`${control}/__requests?key=${name}`)).json();
-}
-async function script(name: string, responses: unknown[]) {
-  await fetch(`${control}/__script`, { method: "POST", body: JSON.stringify({ key: name, responses }) });
-}
-/** The versions serving the app's Worker on Cloudflare now; null when there is no Worker. */
-async function servedOnCloudflare(name: string): Promise<{ version_id: string; percentage: number }[] | null> {
-  return (await fetch(`${control}/__live?key=${name}`)).json();
-}
-const isTestRegistry = (registry: object): registry is TestRegistry => "failRecordsOf" in registry;
-
-/** The next `count` version records of the app fail in the Registry. */
-async function failRecords(app: string, count: number) {
-  const stub = env.REGISTRY.get(env.REGISTRY.idFromName("global"));
-  await runInDurableObject(stub, (registry) => {
-    if (!isTestRegistry(registry)) throw new Error("REGISTRY is not the test subclass: run this in the faults project");
-    registry.failRecordsOf(app, count);
-  });
-}
-async function deploy(spec: ReturnType<typeof todoSpec>) {
-  return waitForRun((await startRun({ request: "ship", spec })).id);
-}
-function changed(name: string, field: string) {
-  const spec = todoSpec(name) as any;
-  spec.entities[0].fields[field] = { type: "string" };
-  return spec;
-}
+import { api, json, todoSpec, uniqueName } from "../support/api";
+import { calls, changed, deploy, failRecords, script, servedOnCloudflare } from "./record-faults";
 
 describe("a failed Registry record leaves Cloudflare serving what the Registry names", () => {
   it("a first version whose record fails: its new Worker is deleted, and the next deploy creates it again", async () => {
