@@ -25,7 +25,7 @@ export async function* blocksOf(
     reader = body.getReader({ mode: "byob" });
   } catch {
     // A stream of chunks made in JavaScript (not a byte stream): gathered into blocks.
-    yield* gathered(body, idleMs);
+    yield* regrouped(chunksOf(body, idleMs), BLOCK_BYTES);
     return;
   }
   let buffer = new ArrayBuffer(BLOCK_BYTES);
@@ -43,35 +43,58 @@ export async function* blocksOf(
   }
 }
 
-async function* gathered(
+/** A stream's chunks as its reader hands them over, each read bounded by `idleMs`; leaving early cancels it. */
+async function* chunksOf(
   body: ReadableStream<Uint8Array>,
   idleMs: number,
 ): AsyncGenerator<Uint8Array, void, undefined> {
   const reader = body.getReader();
-  let block = new Uint8Array(BLOCK_BYTES);
-  let filled = 0;
   let finished = false;
   try {
     for (;;) {
       const { done, value } = await unlessIdle(reader.read(), idleMs);
       if (done) break;
-      let at = 0;
-      while (at < value.byteLength) {
-        const n = Math.min(value.byteLength - at, BLOCK_BYTES - filled);
-        block.set(value.subarray(at, at + n), filled);
-        filled += n;
-        at += n;
-        if (filled === BLOCK_BYTES) {
-          yield block;
-          block = new Uint8Array(BLOCK_BYTES);
-          filled = 0;
-        }
-      }
+      yield value;
     }
-    if (filled > 0) yield block.subarray(0, filled);
     finished = true;
   } finally {
     if (!finished) await reader.cancel("the upload was stopped").catch(() => {});
+  }
+}
+
+/**
+ * Chunks regrouped into blocks of `size` bytes, the last one shorter; each block is a buffer of its own,
+ * which the consumer may keep. A chunk is copied out before the next is asked for, so chunks may reuse
+ * their buffer.
+ */
+async function* regrouped(
+  chunks: AsyncIterable<Uint8Array>,
+  size: number,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  let block = new Uint8Array(size);
+  let filled = 0;
+  for await (const chunk of chunks) {
+    let at = 0;
+    while (at < chunk.byteLength) {
+      const n = Math.min(chunk.byteLength - at, size - filled);
+      block.set(chunk.subarray(at, at + n), filled);
+      filled += n;
+      at += n;
+      if (filled === size) {
+        yield block;
+        block = new Uint8Array(size);
+        filled = 0;
+      }
+    }
+  }
+  if (filled > 0) yield block.subarray(0, filled);
+}
+
+/** Blocks counted and hashed by `tally` as they pass. */
+async function* tallied(blocks: AsyncIterable<Uint8Array>, tally: Tally): AsyncGenerator<Uint8Array, void, undefined> {
+  for await (const block of blocks) {
+    await tally.take(block);
+    yield block;
   }
 }
 
@@ -167,32 +190,23 @@ export async function putUnknownLength(
   tally: Tally,
   httpMetadata: R2HTTPMetadata,
 ): Promise<void> {
-  let part = new Uint8Array(PART_BYTES);
-  let filled = 0;
   let upload: R2MultipartUpload | null = null;
   const parts: R2UploadedPart[] = [];
+  let last: Uint8Array | null = null;
   try {
-    for await (const block of blocks) {
-      await tally.take(block);
-      let at = 0;
-      while (at < block.byteLength) {
-        const n = Math.min(block.byteLength - at, PART_BYTES - filled);
-        part.set(block.subarray(at, at + n), filled);
-        filled += n;
-        at += n;
-        if (filled === PART_BYTES) {
-          upload ??= await bucket.createMultipartUpload(key, { httpMetadata });
-          parts.push(await upload.uploadPart(parts.length + 1, part));
-          part = new Uint8Array(PART_BYTES);
-          filled = 0;
-        }
+    for await (const part of regrouped(tallied(blocks, tally), PART_BYTES)) {
+      if (part.byteLength < PART_BYTES) {
+        last = part;
+        continue;
       }
+      upload ??= await bucket.createMultipartUpload(key, { httpMetadata });
+      parts.push(await upload.uploadPart(parts.length + 1, part));
     }
     if (!upload) {
-      await bucket.put(key, part.subarray(0, filled), { httpMetadata });
+      await bucket.put(key, last ?? new Uint8Array(0), { httpMetadata });
       return;
     }
-    if (filled > 0) parts.push(await upload.uploadPart(parts.length + 1, part.subarray(0, filled)));
+    if (last) parts.push(await upload.uploadPart(parts.length + 1, last));
     await upload.complete(parts);
   } catch (err) {
     if (upload) await upload.abort().catch(() => {});
