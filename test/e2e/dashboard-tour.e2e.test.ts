@@ -157,6 +157,16 @@ async function move(page: Page, from: Name, to: Name) {
   }, PAGES[to].hash());
 }
 
+/** A new page whose console errors and uncaught errors are added to `errors`, each with the page it was on. */
+async function watchedPage(browser: Awaited<ReturnType<typeof launchChromium>>, errors: string[]) {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(`console: ${m.text()} (${m.location().url}, on ${page.url()})`);
+  });
+  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message} (at ${page.url()})`));
+  return page;
+}
+
 describe.runIf(existsSync(CHROMIUM))("the dashboard, every page and every move between pages", () => {
   it("shows each page with its data and no console error, whatever page the user comes from", {
     timeout: 600_000,
@@ -164,11 +174,7 @@ describe.runIf(existsSync(CHROMIUM))("the dashboard, every page and every move b
     const browser = await launchChromium();
     const errors: string[] = [];
     try {
-      const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-      page.on("console", (m) => {
-        if (m.type() === "error") errors.push(`console: ${m.text()} (${m.location().url}, on ${page.url()})`);
-      });
-      page.on("pageerror", (e) => errors.push(`pageerror: ${e.message} (at ${page.url()})`));
+      const page = await watchedPage(browser, errors);
       const shownError = () =>
         page.locator('#view [role="alert"]').evaluateAll((els) => els.map((e) => e.textContent).join(""));
       const names = Object.keys(PAGES) as Name[];
@@ -221,11 +227,7 @@ describe.runIf(existsSync(CHROMIUM))("the dashboard, every page and every move b
     const browser = await launchChromium();
     const errors: string[] = [];
     try {
-      const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-      page.on("console", (m) => {
-        if (m.type() === "error") errors.push(`console: ${m.text()} (${m.location().url}, on ${page.url()})`);
-      });
-      page.on("pageerror", (e) => errors.push(`pageerror: ${e.message} (at ${page.url()})`));
+      const page = await watchedPage(browser, errors);
 
       // The Limits page: each row's figures (in the order shown) are the API's, row by row, keyed by the setting.
       await page.goto(`${dev.base}/${PAGES.limits.hash()}`);
