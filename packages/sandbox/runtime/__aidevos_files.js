@@ -1,13 +1,17 @@
 /**
  * The app's files on Cloudflare (AppSpec v3 "Files"), for the entry's PLATFORM (__aidevos_app.js):
- * there is no host around an uploaded app Worker, so the entry builds filePut, fileGet, fileDelete
- * and fileList itself over the Worker's `APP_FILES` R2 binding (the deployer binds it) under the
+ * there is no host around an uploaded app Worker, so the entry builds filePut, fileGet, filePromote,
+ * fileDelete and fileList itself over the Worker's `APP_FILES` R2 binding (the deployer binds it) under the
  * app's own prefix, with the semantics of the host's AppPlatform (workers/deploy/src/files): a body of
  * declared length streamed through a FixedLengthStream, gathered into 256 KiB blocks and hashed on the
  * way; one without a length read up to maxBytes, then stored; over maxBytes nothing is stored. Only
  * the entry holds the bucket: app code sees ctx, never env.
  */
+import { stageMultipart } from "./__aidevos_multipart.js";
+
 const FILE_BLOCK = 256 * 1024;
+/** How long a multipart body may bring nothing: the platform's AIDEVOS_UPLOAD_IDLE_MS default. */
+const UPLOAD_IDLE_MS = 10_000;
 
 function fileHex(buffer) {
   return [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("");
@@ -58,7 +62,7 @@ function fileBlocks(hashing, maxBytes) {
 }
 
 export function filesPlatform(bucket, prefix) {
-  return {
+  const platform = {
     async filePut(key, body, options) {
       const full = fileKeyOf(prefix, key);
       const httpMetadata = { contentType: options.contentType };
@@ -103,6 +107,31 @@ export function filesPlatform(bucket, prefix) {
         sha256: object.customMetadata?.sha256 || null,
       };
     },
+    /** A multipart create or update read as it arrives, its file parts staged (__aidevos_multipart.js). */
+    async fileStageMultipart(body, contentType, plan) {
+      return stageMultipart(
+        body,
+        contentType,
+        plan,
+        (key, stream, options) => platform.filePut(key, stream, options),
+        (keys) => platform.fileDelete(keys),
+        UPLOAD_IDLE_MS,
+      );
+    },
+    /** A multipart write's staged blob moved to its record's key, streamed bucket to bucket, then deleted. */
+    async filePromote(from, to) {
+      const object = await bucket.get(fileKeyOf(prefix, from));
+      if (!object) throw new Error("files: the staged upload to promote is gone");
+      const fixed = new FixedLengthStream(object.size);
+      await Promise.all([
+        bucket.put(fileKeyOf(prefix, to), fixed.readable, {
+          httpMetadata: object.httpMetadata,
+          customMetadata: object.customMetadata,
+        }),
+        object.body.pipeTo(fixed.writable),
+      ]);
+      await bucket.delete(fileKeyOf(prefix, from));
+    },
     async fileDelete(keys) {
       const full = keys.map((k) => fileKeyOf(prefix, k));
       for (let i = 0; i < full.length; i += 1000) await bucket.delete(full.slice(i, i + 1000));
@@ -129,4 +158,5 @@ export function filesPlatform(bucket, prefix) {
       return out;
     },
   };
+  return platform;
 }
