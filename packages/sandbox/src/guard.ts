@@ -7,6 +7,8 @@ import GUARD_CONSOLE from "#sandbox/guard/console.js";
 import GUARD_FROM_STRINGS from "#sandbox/guard/from-strings.js";
 import GUARD_INTERFACE from "#sandbox/guard/interface.js";
 import GUARD_LINEAR_REGEXP from "#sandbox/guard/linear-regexp.js";
+import GUARD_MEMORY from "#sandbox/guard/memory.js";
+import GUARD_MEMORY_END from "#sandbox/guard/memory-end.js";
 import GUARD_NATIVE_ARRAYS from "#sandbox/guard/native-arrays.js";
 import GUARD_NATIVE_BUFFERS from "#sandbox/guard/native-buffers.js";
 import GUARD_NATIVE_TEXT from "#sandbox/guard/native-text.js";
@@ -14,7 +16,6 @@ import GUARD_OUTBOUND from "#sandbox/guard/outbound.js";
 import GUARD_PLATFORM_CALL from "#sandbox/guard/platform-call.js";
 import GUARD_PRELUDE from "#sandbox/guard/prelude.js";
 import GUARD_TIMERS from "#sandbox/guard/timers.js";
-import { GUARD_MEMORY, GUARD_MEMORY_END } from "./guard-runtime/memory";
 import { PLATFORM_TOKEN_HEADER } from "./platform-token";
 
 /**
@@ -43,7 +44,7 @@ export const GUARD_MODULE = "__aidevos_guard.js";
 export const TICK = "__aidevos_tick";
 /** Wraps the specifier of every dynamic `import()`: only the bundle's own modules may be loaded. */
 export const IMPORT_CHECK = "__aidevos_specifier";
-/** Registers a module's module-level bindings for the memory walk (guard-runtime/memory.ts). */
+/** Registers a module's module-level bindings for the memory walk (runtime/guard/memory.js). */
 export const HELD = "__aidevos_held";
 /** Registers a module's default export for the memory walk. */
 export const KEEP = "__aidevos_keep";
@@ -78,7 +79,7 @@ export interface GuardOptions {
    */
   outboundOrigins?: readonly string[];
   /**
-   * What an isolate may hold across requests (memory.ts measures it); over it the isolate is spent and
+   * What an isolate may hold across requests (memory.js measures it); over it the isolate is spent and
    * every request answers 503 `memory_limit_exceeded` until the host loads a fresh one. 0: no budget.
    */
   memoryBudgetBytes?: number;
@@ -88,7 +89,7 @@ export interface GuardOptions {
  * The guard module's source. Evaluated before any generated module (each one imports it first),
  * it refuses code built from strings, meters native bulk work, blocks outbound network, keeps
  * a tick budget per request and ends each request's work with its response or its deadline. The runtime
- * itself is in runtime/guard/ (and src/guard-runtime/memory.ts); only its limits vary.
+ * itself is in runtime/guard/; only its limits vary.
  */
 export function guardSource(opts: GuardOptions = {}): string {
   const config = {

@@ -40,7 +40,7 @@ export interface SandboxOptions {
   /** Wall-clock time per request (then 504 `timeout`); the guard's DEFAULT_DEADLINE_MS when unset. */
   deadlineMs?: number;
   /**
-   * What the app's isolate may hold across requests (guard-runtime/memory.ts): APP_MEMORY_BYTES for a
+   * What the app's isolate may hold across requests (runtime/guard/memory.js): APP_MEMORY_BYTES for a
    * served app's own Worker. None for the shared runtime (no app code runs there) nor for the Worker
    * uploaded to Cloudflare, which has no host to reload it and the platform's 128 MB per isolate.
    */

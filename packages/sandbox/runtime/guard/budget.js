@@ -36,7 +36,7 @@ let every = CHECK_EVERY;
 function flush() {
   const state = requests.getStore() ?? loading;
   state.ticks += pending;
-  // Any tick may allocate: the memory walk (memory.ts) counts them too.
+  // Any tick may allocate: the memory walk (memory.js) counts them too.
   produced += pending * 8;
   pending = 0;
   if (state.ticks > state.budget) over(state);

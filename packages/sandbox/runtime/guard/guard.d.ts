@@ -17,8 +17,7 @@ declare class AsyncLocalStorage<T> {
   run<R>(store: T, body: () => R): R;
 }
 
-// Declared by memory.ts's part of the guard (src/guard-runtime/memory.ts, still a string).
-declare let produced: number;
-declare const setPrototypeOf: typeof Reflect.setPrototypeOf;
-declare const ownKeys: typeof Reflect.ownKeys;
-declare const hasOwn: typeof Object.hasOwn;
+/** V8's, which the memory walk lowers while it runs (memory.js). */
+interface ErrorConstructor {
+  stackTraceLimit: number;
+}

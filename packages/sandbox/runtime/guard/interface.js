@@ -1,7 +1,6 @@
 // The guard module's imports and exports. The other files of this folder are its body: guard.ts joins
 // them, in its order, into the one module every loaded Worker imports first (`__aidevos_guard.js`),
 // so they share one scope, as they do for the type check (tsconfig.json: each is a script).
-// memory.ts (src/guard-runtime) still adds its part as a string, whose own exports stay inline.
 // biome.json turns four rules off for this folder: noUnusedVariables (a name one file declares,
 // another uses), useConst (a `let` one file declares, another assigns: its fix would make that
 // assignment throw), useTemplate (the guard builds messages with +, whose conversion of an object
@@ -12,11 +11,16 @@ import { AsyncLocalStorage } from "node:async_hooks";
 
 export {
   __aidevos_bounded,
+  __aidevos_held,
+  __aidevos_isSpent,
+  __aidevos_keep,
   __aidevos_linear,
+  __aidevos_memorySpent,
   __aidevos_outbound,
   __aidevos_platformCall,
   __aidevos_secretsSeen,
   __aidevos_specifier,
+  __aidevos_str,
   __aidevos_tick,
   __aidevos_timedOut,
   __aidevos_within,

@@ -1,7 +1,7 @@
 import { MEMORY_RELOAD_HEADER } from "@aidevos/sandbox";
 
 /**
- * An app's isolate over its memory budget (the guard's walk, packages/sandbox guard-runtime/memory.ts)
+ * An app's isolate over its memory budget (the guard's walk, packages/sandbox runtime/guard/memory.js)
  * answers 503 `memory_limit_exceeded` with MEMORY_RELOAD_HEADER; its host then loads the app into a
  * fresh isolate, under a new Worker id (`app:<hash>#<n>`), so the next request starts with empty
  * module-level state. Other hosts of the same app that still use the spent isolate get the same

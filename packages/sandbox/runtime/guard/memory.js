@@ -14,7 +14,7 @@
  * answer carries MEMORY_RELOAD_HEADER and the host loads a fresh isolate. State a closure hides
  * from every binding is not seen (docs/security.md, "What is not enforced").
  */
-export const GUARD_MEMORY = String.raw`const MEMORY_BUDGET = CONFIG.memoryBudget;
+const MEMORY_BUDGET = CONFIG.memoryBudget;
 const WALK_EVERY = CONFIG.memoryWalkEvery;
 /**
  * What V8 spends for an isolate beyond the state the walk counts, taken off the budget: measured
@@ -57,6 +57,7 @@ function collect() {
 }
 const WalkError = Error;
 /** V8 keeps a string whose characters all fit in Latin-1 at one byte each, any other at two. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the range of one-byte characters starts at \u0000.
 const WIDE = /[^\u0000-\u00ff]/;
 const nativeExec = RegExp.prototype.exec;
 const NativeSet = Set;
@@ -91,12 +92,12 @@ let spent = false;
  * Registers a module's bindings: read() lists their values, clear(all) unsets the ones it can (or,
  * not all, drops their long strings); own: the module is the app's code, not the platform's runtime.
  */
-export function __aidevos_held(read, clear, own) {
+function __aidevos_held(read, clear, own) {
   roots[roots.length] = [read, clear, own === true];
 }
 
 /** A module's default export, which no binding names. */
-export function __aidevos_keep(value) {
+function __aidevos_keep(value) {
   roots[roots.length] = [() => [value], null, false];
   return value;
 }
@@ -105,7 +106,7 @@ export function __aidevos_keep(value) {
  * A string built by + or a template literal: rope concatenation costs V8 nothing until the string
  * is read, so a doubling loop would pass every budget; no string may be longer than one allocation.
  */
-export function __aidevos_str(value) {
+function __aidevos_str(value) {
   if (typeof value === "string") {
     const n = value.length;
     if (n > 4096) {
@@ -314,7 +315,12 @@ async function resetOwn() {
       const kind = claimed(value);
       if (kind === 3 && callOr(bufferBytes, value, -1) >= 0) return;
       if (kind === 1 && callOr(mapSize, value, -1) >= 0) {
-        apply(mapForEach, value, [(v, k) => (push(k), push(v))]);
+        apply(mapForEach, value, [
+          (v, k) => {
+            push(k);
+            push(v);
+          },
+        ]);
         apply(mapClear, value, []);
         return;
       }
@@ -324,7 +330,8 @@ async function resetOwn() {
         return;
       }
       const keys = ownKeys(value);
-      const plain = typeof value === "object" && (getPrototypeOf(value) === ObjectProto || getPrototypeOf(value) === null);
+      const plain =
+        typeof value === "object" && (getPrototypeOf(value) === ObjectProto || getPrototypeOf(value) === null);
       for (let i = 0; i < keys.length; i++) {
         const d = getOwnPropertyDescriptor(value, keys[i]);
         if (d === undefined || !hasOwn(d, "value")) continue;
@@ -375,7 +382,7 @@ let walking = false;
  * isolate is spent, and the answer also tells the host to load a fresh one. What is counted against
  * the budget is what the walk finds plus HEAP_RESERVE.
  */
-export async function __aidevos_memorySpent() {
+async function __aidevos_memorySpent() {
   if (spent) return 2;
   if (!(MEMORY_BUDGET > 0)) return 0;
   if (produced < WALK_EVERY || walking) return 0;
@@ -399,11 +406,6 @@ export async function __aidevos_memorySpent() {
 }
 
 /** Whether the isolate is spent, without measuring: a spent isolate runs no more app code. */
-export function __aidevos_isSpent() {
+function __aidevos_isSpent() {
   return spent;
 }
-`;
-
-/** Runs last in the guard: everything on globalThis by then is the platform's or the guard's own. */
-export const GUARD_MEMORY_END = String.raw`ownGlobals = new NativeSet(ownKeys(globalThis));
-`;
