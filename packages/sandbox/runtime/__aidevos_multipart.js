@@ -46,16 +46,36 @@ function boundaryOf(contentType) {
   return boundary;
 }
 
+/*
+ * Searching and copying are plain loops, not TypedArray natives: on Cloudflare this module runs in the
+ * app Worker's isolate, where the guard charges a request for every byte a native call touches
+ * (indexOf charges the whole array on each call); its own loops are not instrumented.
+ */
+
 /** Where `needle` starts in `haystack` at or after `from`, or -1. */
 function indexOf(haystack, needle, from) {
   const first = needle[0];
-  const last = haystack.length - needle.length;
-  for (let i = haystack.indexOf(first, from); i !== -1 && i <= last; i = haystack.indexOf(first, i + 1)) {
-    let j = 1;
-    while (j < needle.length && haystack[i + j] === needle[j]) j++;
-    if (j === needle.length) return i;
+  const n = needle.length;
+  const last = haystack.length - n;
+  outer: for (let i = from; i <= last; i++) {
+    if (haystack[i] !== first) continue;
+    for (let j = 1; j < n; j++) if (haystack[i + j] !== needle[j]) continue outer;
+    return i;
   }
   return -1;
+}
+
+/**
+ * Where, at or after `from`, the end of `haystack` could be the start of `needle` (found by the next
+ * chunk), or the array's length: bytes before it are surely not a delimiter's.
+ */
+function tailStart(haystack, needle, from) {
+  const n = haystack.length;
+  outer: for (let i = Math.max(from, n - needle.length + 1); i < n; i++) {
+    for (let j = 0; i + j < n; j++) if (haystack[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return n;
 }
 
 /**
@@ -160,11 +180,16 @@ class MultipartReader {
       return false;
     }
     this.onChunk(value);
-    const rest = this.buf.subarray(this.pos);
-    const next = new Uint8Array(rest.length + value.byteLength);
-    next.set(rest, 0);
-    next.set(value, rest.length);
-    this.buf = next;
+    const rest = this.buf.length - this.pos;
+    if (rest === 0) {
+      // The usual case while a part streams: nothing is kept, the chunk is the buffer (no copy).
+      this.buf = value;
+    } else {
+      const next = new Uint8Array(rest + value.byteLength);
+      for (let i = 0; i < rest; i++) next[i] = this.buf[this.pos + i];
+      for (let i = 0; i < value.byteLength; i++) next[rest + i] = value[i];
+      this.buf = next;
+    }
     this.pos = 0;
     return true;
   }
@@ -225,24 +250,24 @@ class MultipartReader {
   }
 
   /**
-   * The current part's next bytes (a copy of its own, which the caller may keep or hand on), or null
-   * at the part's end. A body that ends before the part's delimiter is a 400.
+   * The current part's next bytes, or null at the part's end; a view of a buffer never written again,
+   * so the caller may keep it or hand it on. A body that ends before the part's delimiter is a 400.
    */
   async read() {
     if (!this.inPart) return null;
     for (;;) {
       const at = indexOf(this.buf, this.delimiter, this.pos);
       if (at !== -1) {
-        const bytes = this.buf.slice(this.pos, at);
+        const bytes = this.buf.subarray(this.pos, at);
         this.pos = at;
         if (bytes.length > 0) return bytes;
         this.inPart = false;
         return null;
       }
       // What could still be the start of a delimiter stays for the next search.
-      const safe = this.buf.length - this.delimiter.length + 1;
+      const safe = tailStart(this.buf, this.delimiter, this.pos);
       if (safe > this.pos) {
-        const bytes = this.buf.slice(this.pos, safe);
+        const bytes = this.buf.subarray(this.pos, safe);
         this.pos = safe;
         return bytes;
       }
