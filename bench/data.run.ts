@@ -8,7 +8,12 @@
 //   the same bytes to the same bucket from the same Worker (`PUT /__bench/files/{key}`, only with
 //   AIDEVOS_BENCH=1): throughput, paired rounds;
 // - workerd's resident memory while 20 uploads of 10 MiB run at once through the app route, against
-//   the reading just before them (uploads are streamed: 20 × 10 MiB buffered would be 200 MiB).
+//   the same 20 as direct puts (uploads are streamed: 20 × 10 MiB buffered would be 200 MiB). Each
+//   burst runs on a fresh workerd (restarted on the same state: RSS is a high-water mark, and a burst
+//   measured after another starts from its mark), loaded by ONE upload of the same kind first and no
+//   warm-up burst (a warm-up burst would raise the mark and hide a route that buffered whole bodies);
+//   each process (wrangler's dev proxy, the Worker) is sampled apart.
+// BENCH_DATA_ONLY=uploads runs the uploads alone (no records seeded, no search figures).
 // The records are created by the app's own code (an action creating 250 per call, driven by
 // /__bench/serve inside the Worker), so they are stored, validated, indexed and searchable exactly as
 // records posted one by one would be.
@@ -17,6 +22,7 @@ import { it } from "vitest";
 import { benchServer, count, floor, median, mib, ms, pairedRatio, pairedRounds, times } from "./support";
 
 const RECORDS = Number(process.env.BENCH_DATA_RECORDS ?? 100_000);
+const ONLY_UPLOADS = process.env.BENCH_DATA_ONLY === "uploads";
 const PER_SEED = 250;
 const ROUNDS = 20;
 const PER_ROUND = 10;
@@ -33,7 +39,7 @@ const MEMORY_FLOOR = 100 * MiB;
 
 // Twenty uploads of 10 MiB at once through wrangler's dev proxy on a shared machine took over the
 // default 30 s request deadline; the figure here is memory, so requests get 120 s.
-const { results, rows, base, call, post, until, workerdRssEach } = benchServer("data", {
+const { results, rows, base, call, post, until, restart, workerdRoles, workerdRssEach } = benchServer("data", {
   vars: { AIDEVOS_ACTION_TIMEOUT_MS: "120000" },
 });
 
@@ -105,7 +111,7 @@ it(`searches and filters ${count(RECORDS)} records, uploads 10 MiB files`, { tim
     return JSON.parse(text);
   };
   const viaRoute = (id: string) => upload(`/apps/${name}/items/${id}/files/photo`);
-  const direct = (key: string) => upload(`/__bench/files/${key}`);
+  const direct = (key: string | number) => upload(`/__bench/files/${key}`);
   // Both sides store every byte (checked once, before anything is timed).
   const warm = await created("warm-up");
   const stored = await viaRoute(warm);
@@ -115,8 +121,13 @@ it(`searches and filters ${count(RECORDS)} records, uploads 10 MiB files`, { tim
   if ((await direct("check")).size !== UPLOAD_BYTES) throw new Error("the direct put stored another size");
 
   // workerd's resident memory, each process apart (wrangler dev runs the Worker, with the local R2
-  // simulation, and its dev proxy), sampled while CONCURRENT_UPLOADS uploads run at once.
-  const during = async (send: (i: number) => Promise<{ photo?: { size: number }; size?: number }>) => {
+  // simulation, and its dev proxy), sampled while CONCURRENT_UPLOADS uploads run at once, on a fresh
+  // workerd that has served ONE upload of the same kind (loaded, not high-water-marked by a burst).
+  type Stored = { photo?: { size: number }; size?: number };
+  const burst = async (send: (i: number | "single") => Promise<Stored>) => {
+    await restart();
+    await send("single");
+    const roles = await workerdRoles();
     const before = await workerdRssEach();
     const peak = new Map(before);
     let sampling = true;
@@ -140,15 +151,18 @@ it(`searches and filters ${count(RECORDS)} records, uploads 10 MiB files`, { tim
     if (stored.some((r) => (r.photo?.size ?? r.size) !== UPLOAD_BYTES))
       throw new Error("an upload stored another size");
     const sum = (m: Map<number, number>) => [...m.values()].reduce((a, b) => a + b, 0);
-    const each = [...before.keys()].map((pid) => (peak.get(pid) ?? 0) - before.get(pid)!);
+    const each = [...before.keys()].map((pid) => ({
+      process: roles.get(pid) ?? "workerd",
+      before: before.get(pid)!,
+      grown: (peak.get(pid) ?? 0) - before.get(pid)!,
+    }));
     return { before: sum(before), peak: sum(peak), grown: sum(peak) - sum(before), each, samples, ms };
   };
   const ids = await Promise.all(Array.from({ length: CONCURRENT_UPLOADS }, (_, i) => created(`upload ${i}`)));
-  // The app route first, on a server that has not yet seen 20 uploads at once; the direct puts after it
-  // start from the route's high-water mark, so their figure is a lower bound (said in the table).
-  const concurrent = await during((i) => viaRoute(ids[i]!));
-  const concurrentDirect = await during((i) => direct(`concurrent-${i}`));
+  const concurrent = await burst((i) => viaRoute(i === "single" ? warm : ids[i]!));
+  const concurrentDirect = await burst((i) => direct(`concurrent-${i}`));
   const grown = concurrent.grown;
+  const perProcess = (b: typeof concurrent) => b.each.map((p) => `${p.process} +${mib(p.grown)}`).join(", ");
 
   const uploads = await pairedRounds(
     () => viaRoute(warm),
@@ -162,6 +176,33 @@ it(`searches and filters ${count(RECORDS)} records, uploads 10 MiB files`, { tim
   const routeMs = median(uploads.map((r) => r.a));
   const directMs = median(uploads.map((r) => r.b));
   const mbps = (t: number) => `${(UPLOAD_BYTES / MiB / (t / 1000)).toFixed(0)} MiB/s`;
+
+  const uploadRows = [
+    {
+      benchmark: `10 MiB upload through PUT …/items/{id}/files/photo (p50, ${UPLOAD_ROUNDS} paired rounds of ${UPLOAD_PER_ROUND})`,
+      figure: `${ms(routeMs)} (${mbps(routeMs)})`,
+      baseline: `direct put to APP_FILES from the same Worker ${ms(directMs)} (${mbps(directMs)})`,
+      ratio: `${times(upload10.median)} the direct throughput`,
+      spread: `95% CI ${times(upload10.low)}–${times(upload10.high)}`,
+      floor: floor(`≥ ${UPLOAD_FLOOR}×`, upload10.median >= UPLOAD_FLOOR),
+    },
+    {
+      benchmark: `${CONCURRENT_UPLOADS} concurrent 10 MiB uploads through the app route: workerd RSS growth (fresh workerd, after one upload)`,
+      figure: mib(grown),
+      baseline: `the same ${CONCURRENT_UPLOADS} as direct puts to APP_FILES (fresh workerd, after one put) +${mib(concurrentDirect.grown)}`,
+      spread: `route: ${perProcess(concurrent)}, all in ${ms(concurrent.ms)}; direct: ${perProcess(concurrentDirect)}, all in ${ms(concurrentDirect.ms)}`,
+      floor: floor(`< ${mib(MEMORY_FLOOR)}`, grown < MEMORY_FLOOR),
+    },
+  ];
+  const uploadResults = {
+    uploads: { bytes: UPLOAD_BYTES, rounds: uploads, ratio: upload10 },
+    concurrent: { uploads: CONCURRENT_UPLOADS, route: concurrent, direct: concurrentDirect },
+  };
+  if (ONLY_UPLOADS) {
+    results.data = uploadResults;
+    rows.push(...uploadRows);
+    return;
+  }
 
   // The records.
   const t1 = performance.now();
@@ -223,8 +264,7 @@ it(`searches and filters ${count(RECORDS)} records, uploads 10 MiB files`, { tim
     records: RECORDS,
     seedMs,
     measured,
-    uploads: { bytes: UPLOAD_BYTES, rounds: uploads, ratio: upload10 },
-    concurrent: { uploads: CONCURRENT_UPLOADS, route: concurrent, direct: concurrentDirect },
+    ...uploadResults,
   };
 
   const paired = `${ROUNDS} paired rounds of ${PER_ROUND}`;
@@ -254,27 +294,7 @@ it(`searches and filters ${count(RECORDS)} records, uploads 10 MiB files`, { tim
       spread: ci(hasFilter.ratio),
       floor: floor(`≤ ${FILTER_FLOOR}×`, hasFilter.ratio.median <= FILTER_FLOOR),
     },
-    {
-      benchmark: `10 MiB upload through PUT …/items/{id}/files/photo (p50, ${UPLOAD_ROUNDS} paired rounds of ${UPLOAD_PER_ROUND})`,
-      figure: `${ms(routeMs)} (${mbps(routeMs)})`,
-      baseline: `direct put to APP_FILES from the same Worker ${ms(directMs)} (${mbps(directMs)})`,
-      ratio: `${times(upload10.median)} the direct throughput`,
-      spread: ci(upload10),
-      floor: floor(`≥ ${UPLOAD_FLOOR}×`, upload10.median >= UPLOAD_FLOOR),
-    },
-    {
-      benchmark: `${CONCURRENT_UPLOADS} concurrent 10 MiB uploads through the app route: workerd RSS growth`,
-      figure: mib(grown),
-      baseline: `RSS just before ${mib(concurrent.before)}`,
-      spread: `per process ${concurrent.each.map(mib).join(", ")}; peak of ${concurrent.samples} samples; all in ${ms(concurrent.ms)}`,
-      floor: floor(`< ${mib(MEMORY_FLOOR)}`, grown < MEMORY_FLOOR),
-    },
-    {
-      benchmark: `  the same ${CONCURRENT_UPLOADS} as direct puts to APP_FILES, right after (from the route's high-water mark)`,
-      figure: mib(concurrentDirect.grown),
-      baseline: `RSS just before ${mib(concurrentDirect.before)}`,
-      spread: `per process ${concurrentDirect.each.map(mib).join(", ")}; all in ${ms(concurrentDirect.ms)}`,
-    },
+    ...uploadRows,
     {
       benchmark: `  seeding (the app's create, ${PER_SEED} per action call)`,
       figure: `${count(RECORDS)} records in ${(seedMs / 1000).toFixed(1)} s`,

@@ -282,6 +282,28 @@ export function benchServer(name: string, options: { server?: boolean; vars?: Re
     return out;
   }
 
+  /**
+   * Which of the server's workerd processes is wrangler's dev proxy (it listens on the port the
+   * benchmark calls) and which runs the Worker (gateway, objects, apps, and the local R2 simulation).
+   */
+  async function workerdRoles(): Promise<Map<number, "dev proxy" | "Worker">> {
+    const entry = `entry=${new URL(base()).host}`;
+    const out = new Map<number, "dev proxy" | "Worker">();
+    for (const pid of await server().workerdPids()) {
+      try {
+        out.set(
+          pid,
+          readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes(`--socket-addr=${entry}`)
+            ? "dev proxy"
+            : "Worker",
+        );
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return out;
+  }
+
   return {
     results,
     rows,
@@ -292,6 +314,7 @@ export function benchServer(name: string, options: { server?: boolean; vars?: Re
     deployApp,
     workerdRss,
     workerdRssEach,
+    workerdRoles,
     workerdCpuMs,
     restart,
     fillTasks,

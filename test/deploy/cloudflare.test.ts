@@ -9,13 +9,14 @@ import { guardSource, instrumentModule } from "@aidevos/sandbox";
 import { describe, expect, it } from "vitest";
 import { api, json, startRun, todoSpec, uniqueName, waitForRun } from "../support/api";
 
-/** The sandbox's own modules in an uploaded app: the guard, its regex engine, our entry, its runtime and config. */
+/** The sandbox's own modules in an uploaded app: the guard, its regex engine, our entry, its runtime (files, multipart) and config. */
 const SANDBOX_MODULES = [
   "__aidevos_entry.js",
   "__aidevos_guard.js",
   "__aidevos_re2.js",
   "__aidevos_app.js",
   "__aidevos_files.js",
+  "__aidevos_multipart.js",
   "__aidevos_config.js",
 ];
 

@@ -319,22 +319,30 @@ describe("multipart bodies under attack", () => {
 
   it("a body without a length that never ends answers 413 once past the entity's budget (1 MiB + its files' maxBytes)", async () => {
     const app = await served(spec(unique()));
-    let sent = 0;
-    const endless = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        controller.enqueue(
-          sent === 0 ? encoder.encode(`${head("title")}x\r\n${head("doc", "d.pdf")}`) : new Uint8Array(65536),
-        );
-        sent++;
-      },
-    });
-    const res = await app.send("POST", "/products", endless, multipart);
-    expect(res.status).toBe(413);
-    expect(res.json.error.code).toBe("payload_too_large");
-    expect(res.json.error.message).toMatch(/multipart body for products is at most \d+ bytes/);
-    // Refused after about the budget (10 MiB + 10 bytes + 1 MiB), not read to its (missing) end.
-    expect(sent * 65536).toBeLessThan(16 * 1024 * 1024);
+    // Endless in a file part (stopped by its field's maxBytes as it streams), and in a part no field
+    // takes (read through, so only the whole body's budget stops it).
+    for (const [endlessPart, message] of [
+      [head("doc", "d.pdf"), /^the file is larger than 10485760 bytes$/],
+      [head("nofield", "x.bin"), /multipart body for products is at most \d+ bytes/],
+    ] as const) {
+      let sent = 0;
+      const endless = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          controller.enqueue(
+            sent === 0 ? encoder.encode(`${head("title")}x\r\n${endlessPart}`) : new Uint8Array(65536),
+          );
+          sent++;
+        },
+      });
+      const res = await app.send("POST", "/products", endless, multipart);
+      expect(res.status).toBe(413);
+      expect(res.json.error.code).toBe("payload_too_large");
+      expect(res.json.error.message).toMatch(message);
+      // Refused after about the budget (10 MiB + 10 bytes + 1 MiB), not read to its (missing) end.
+      expect(sent * 65536).toBeLessThan(16 * 1024 * 1024);
+    }
     expect((await app.send("GET", "/products")).json.items).toHaveLength(0);
+    expect(await app.blobs()).toEqual([]);
   });
 
   it("many parts answer 400 with one detail; a part header without end and a boundary never closed answer 400", async () => {

@@ -3,7 +3,7 @@ import { DurableObject } from "cloudflare:workers";
 import { Accounts } from "./accounts.js";
 import { matchAction, runAction, storageApi } from "./actions.js";
 import { rawInValues } from "./data.js";
-import { dropGoneFiles, fileRoute, isMultipart, noteGone, readMultipart, storeParts } from "./files.js";
+import { dropGoneFiles, fileRoute, isMultipart, noteGone, writeMultipart } from "./files.js";
 import {
   encodeCursor,
   encodeSortCursor,
@@ -255,15 +255,18 @@ export class App extends DurableObject {
     if (match[1] === "get" || match[1] === "delete") this.owners.check(entity, id, user, match[1] === "delete");
     switch (match[1]) {
       case "create": {
-        const multipart = isMultipart(request) ? await readMultipart(entity, request) : null;
         const scope = { ownerId: user?.id, viewer: user };
-        const { record, expiresAt } = this.records.create(
-          entity,
-          multipart?.body ?? (await readJson(request, true)),
-          scope,
-        );
-        if (expiresAt !== null) await this.scheduleExpiry();
-        return json(201, multipart ? await storeParts(this, entity, record, multipart.files) : record);
+        let expires = null;
+        const create = (body) => {
+          const { record, expiresAt } = this.records.create(entity, body, scope);
+          expires = expiresAt;
+          return record;
+        };
+        const record = isMultipart(request)
+          ? await writeMultipart(this, entity, request, create)
+          : create(await readJson(request, true));
+        if (expires !== null) await this.scheduleExpiry();
+        return json(201, record);
       }
       case "list": {
         const query = this.owners.scopeList(
@@ -277,12 +280,17 @@ export class App extends DurableObject {
       case "get":
         return json(200, this.records.get(entity, id));
       case "update": {
-        const multipart = isMultipart(request) ? await readMultipart(entity, request) : null;
-        const body = multipart?.body ?? (await readJson(request, true));
-        validatePatch(entity, body);
-        this.owners.check(entity, id, user, true);
-        const record = this.records.update(entity, id, body, user);
-        return json(200, multipart ? await storeParts(this, entity, record, multipart.files) : record);
+        const update = (body) => {
+          validatePatch(entity, body);
+          this.owners.check(entity, id, user, true);
+          return this.records.update(entity, id, body, user);
+        };
+        return json(
+          200,
+          isMultipart(request)
+            ? await writeMultipart(this, entity, request, update)
+            : update(await readJson(request, true)),
+        );
       }
       case "delete":
         this.records.remove(entity, id);

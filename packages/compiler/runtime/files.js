@@ -16,7 +16,6 @@ import {
   notFound,
   operationsOf,
   parseFilterValue,
-  tooLarge,
   validationFailed,
 } from "./model.js";
 
@@ -187,72 +186,100 @@ function textValue(field, text) {
 }
 
 /**
- * A multipart create or update: its text parts as a JSON body would give them, and its file parts,
- * each checked against its field (size, then type) before anything is written.
+ * A multipart create or update (`write` makes the record from the text parts, as from a JSON body, and
+ * returns it). The body is read once as it arrives (multipart.js): text parts are gathered (1 MiB in
+ * all), each file part is checked against its field (type from its header before a byte is stored,
+ * size while it streams: 413, then 415) and streamed into the bucket under a staging key of this
+ * partition's scope. Only once the whole body was valid and `write` succeeded does the record take the
+ * files' metadata and each staged blob move to the record's key (the platform's filePromote, a copy
+ * inside the host): a failed create or update changes no record and no file. Staged blobs left by a
+ * failure are deleted before the answer.
  */
-export async function readMultipart(entity, request) {
-  const fileFields = Object.values(entity.fields).filter((f) => f.type === "file");
-  const budget = MAX_BODY_BYTES + fileFields.reduce((sum, f) => sum + (f.maxBytes ?? FILE_MAX_BYTES), 0);
-  const overBudget = () =>
-    new HttpError(413, "payload_too_large", `a multipart body for ${entity.plural} is at most ${budget} bytes`);
-  const declared = Number(request.headers.get("content-length") ?? 0);
-  if (declared > budget) throw overBudget();
-  // Counted as it is read, a body without a length too: the parser never holds more than the budget.
-  let seen = 0;
-  const counted = request.body?.pipeThrough(
-    new TransformStream({
-      transform(chunk, controller) {
-        seen += chunk.byteLength;
-        if (seen > budget) throw overBudget();
-        controller.enqueue(chunk);
-      },
-    }),
-  );
-  let form;
+export async function writeMultipart(app, entity, request, write) {
+  const staged = new Map();
+  const stagedKeys = [];
+  const promoted = new Set();
   try {
-    form = await new Response(counted ?? "", {
-      headers: { "content-type": request.headers.get("content-type") ?? "" },
-    }).formData();
-  } catch {
-    if (seen > budget) throw overBudget();
-    throw validationFailed([{ path: "", message: "not a valid multipart/form-data body" }]);
+    const body = await readParts(app, entity, request, staged, stagedKeys);
+    const record = write(body);
+    if (staged.size === 0) return record;
+    const before = currentFields(entity, JSON.parse(String(app.records.row(entity, record.id).data)));
+    const values = Object.fromEntries([...staged].map(([name, s]) => [name, s.value]));
+    const written = setFiles(app, entity, record.id, values);
+    const platform = platformOf(app);
+    for (const [name, s] of staged) {
+      try {
+        await platform.filePromote(s.key, recordKey(app, entity.name, record.id, name));
+        promoted.add(s.key);
+      } catch (err) {
+        // The record names no file whose bytes are not at its key: fields not yet moved get back their
+        // metadata of before (their blobs were never touched); those moved keep the new one.
+        const back = Object.fromEntries(
+          [...staged].filter(([, t]) => !promoted.has(t.key)).map(([n]) => [n, before[n] ?? null]),
+        );
+        setFiles(app, entity, record.id, back);
+        throw err;
+      }
+    }
+    return written;
+  } finally {
+    const left = stagedKeys.filter((key) => !promoted.has(key));
+    if (left.length > 0) {
+      app.goneFiles ??= [];
+      app.goneFiles.push(...left);
+    }
   }
-  const entries = [...form.entries()];
-  if (entries.length > MAX_PARTS)
-    throw validationFailed([
-      { path: "", message: `a multipart body has at most ${MAX_PARTS} parts, not ${entries.length}` },
-    ]);
-  const body = {};
-  const files = [];
-  const details = [];
-  let textBytes = 0;
-  for (const [name, part] of entries) {
-    const field = Object.hasOwn(entity.fields, name) ? entity.fields[name] : null;
-    if (typeof part === "string") {
-      textBytes += part.length;
-      const { value, problem } = textValue(field, part);
-      if (problem) details.push({ path: name, message: problem });
-      else body[name] = value;
-    } else if (field?.type === "file") {
-      const max = field.maxBytes ?? FILE_MAX_BYTES;
-      if (part.size > max) throw fileTooLarge(max);
-      const type = mediaType(part.type) || "application/octet-stream";
-      if (!allowed(field, type)) throw unsupported(`${name} takes ${field.contentTypes.join(", ")}, not ${type}`);
-      files.push({ name, field, part });
-    } else details.push({ path: name, message: field ? "takes text, not a file" : "unknown field" });
-  }
-  if (textBytes > MAX_BODY_BYTES) throw tooLarge();
-  if (details.length > 0) throw validationFailed(details);
-  return { body, files };
 }
 
-/** Stores the file parts of a multipart write on the record it made; the record as it ends. */
-export async function storeParts(app, entity, record, files) {
-  if (files.length === 0) return record;
-  const values = {};
-  for (const { name, field, part } of files)
-    values[name] = await store(app, entity, record.id, name, field, part.stream(), part.size, part.type);
-  return setFiles(app, entity, record.id, values);
+/**
+ * Reads a multipart body through the platform (fileStageMultipart: outside the sandbox, whose guard
+ * charges every byte a native call touches), which streams its file parts to staging keys of this
+ * partition's scope as they arrive and gathers its text parts. `staged`: field name → key and
+ * metadata (the last part of a field wins); `stagedKeys`: every key staged, for clean-up. The text
+ * parts as a JSON body would give them; every problem of them in one 400.
+ */
+async function readParts(app, entity, request, staged, stagedKeys) {
+  const fileFields = Object.entries(entity.fields).filter(([, f]) => f.type === "file");
+  const budget = MAX_BODY_BYTES + fileFields.reduce((sum, [, f]) => sum + (f.maxBytes ?? FILE_MAX_BYTES), 0);
+  const budgetMessage = `a multipart body for ${entity.plural} is at most ${budget} bytes`;
+  const declared = Number(request.headers.get("content-length") ?? 0);
+  if (declared > budget) throw new HttpError(413, "payload_too_large", budgetMessage);
+  const read = await platformOf(app).fileStageMultipart(request.body, request.headers.get("content-type") ?? "", {
+    budget,
+    budgetMessage,
+    maxTextBytes: MAX_BODY_BYTES,
+    maxParts: MAX_PARTS,
+    stagePrefix: `${scopeOf(app)}/s/`,
+    files: Object.fromEntries(
+      fileFields.map(([name, f]) => [
+        name,
+        { maxBytes: f.maxBytes ?? FILE_MAX_BYTES, contentTypes: f.contentTypes ?? null },
+      ]),
+    ),
+  });
+  if (!read.ok) throw new HttpError(read.status, read.code, read.message, read.details);
+  // Every staged blob is the caller's to promote or delete, whatever fails next.
+  for (const part of read.parts) if (part.file) stagedKeys.push(part.file.key);
+  const body = {};
+  const details = [];
+  for (const part of read.parts) {
+    const { name } = part;
+    const field = name !== null && Object.hasOwn(entity.fields, name) ? entity.fields[name] : null;
+    if (part.file) {
+      const { key, size, contentType, sha256 } = part.file;
+      staged.set(name, { key, value: { size, contentType, sha256 } });
+    } else if (name === null) {
+      details.push({ path: "", message: "a part has no name (Content-Disposition: form-data; name=…)" });
+    } else if (part.refused) {
+      details.push({ path: name, message: field ? "takes text, not a file" : "unknown field" });
+    } else {
+      const { value, problem } = textValue(field, part.text);
+      if (problem) details.push({ path: name, message: problem });
+      else body[name] = value;
+    }
+  }
+  if (details.length > 0) throw validationFailed(details);
+  return body;
 }
 
 function keyOf(key, what) {

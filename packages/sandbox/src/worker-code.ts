@@ -7,6 +7,7 @@ import { parse } from "acorn";
 // __aidevos_config.js vary by app.
 import APP_ENTRY_RUNTIME from "#sandbox/__aidevos_app.js";
 import FILES_RUNTIME from "#sandbox/__aidevos_files.js";
+import MULTIPART_RUNTIME from "#sandbox/__aidevos_multipart.js";
 import SHARED_CLASS_RUNTIME from "#sandbox/__aidevos_shared.js";
 import UNIT_TESTS_RUNTIME from "#sandbox/__aidevos_unit_tests.js";
 import HARNESS_SOURCE from "#sandbox/__harness.js";
@@ -77,6 +78,7 @@ const HARNESS_MODULE = "__harness.js";
 const CONFIG_MODULE = "__aidevos_config.js";
 const APP_ENTRY_MODULE = "__aidevos_app.js";
 const FILES_MODULE = "__aidevos_files.js";
+const MULTIPART_MODULE = "__aidevos_multipart.js";
 const SHARED_CLASS_MODULE = "__aidevos_shared.js";
 const UNIT_TESTS_MODULE = "__aidevos_unit_tests.js";
 
@@ -196,6 +198,7 @@ ${withDefault ? "export default guardedHandler(main.default);\n" : ""}`;
   return {
     [CONFIG_MODULE]: configModule(config),
     [FILES_MODULE]: FILES_RUNTIME,
+    [MULTIPART_MODULE]: MULTIPART_RUNTIME,
     [APP_ENTRY_MODULE]: APP_ENTRY_RUNTIME,
     ...(specModule ? { [SHARED_CLASS_MODULE]: SHARED_CLASS_RUNTIME } : {}),
     [SANDBOX_ENTRY]: entry,

@@ -1,6 +1,7 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { type CodeBundle, setting } from "@aidevos/core";
 import { appControlOf, appMonitorOf } from "@aidevos/objects";
+import { type MultipartPlan, type MultipartRead, stageMultipart } from "@aidevos/sandbox/multipart";
 import {
   deleteFiles,
   type FileListed,
@@ -9,6 +10,7 @@ import {
   type FileRead,
   getFile,
   listFiles,
+  promoteFile,
   putFile,
 } from "./files";
 
@@ -96,6 +98,32 @@ export class AppPlatform extends WorkerEntrypoint<Env, PlatformProps & { staging
 
   async fileGet(key: string): Promise<FileRead | null> {
     return getFile(this.env.APP_FILES, this.fileKey(key));
+  }
+
+  /**
+   * A multipart create or update, read as it arrives: text parts gathered, file parts streamed to
+   * staging keys of `plan.stagePrefix` (@aidevos/sandbox/multipart). Outside the sandbox, whose guard
+   * charges every byte a native call touches: a 10 MiB body would spend a request's budget there.
+   */
+  async fileStageMultipart(
+    body: ReadableStream<Uint8Array> | null,
+    contentType: string,
+    plan: MultipartPlan,
+  ): Promise<MultipartRead> {
+    const idleMs = setting(this.env, "AIDEVOS_UPLOAD_IDLE_MS");
+    return stageMultipart(
+      body,
+      contentType,
+      plan,
+      (key, stream, options) => this.filePut(key, stream, options),
+      (keys) => this.fileDelete(keys),
+      idleMs,
+    );
+  }
+
+  /** A multipart write's staged blob moved to its record's key (files/index.ts promoteFile). */
+  async filePromote(from: string, to: string): Promise<void> {
+    await promoteFile(this.env.APP_FILES, this.fileKey(from), this.fileKey(to));
   }
 
   async fileDelete(keys: string[]): Promise<void> {

@@ -94,6 +94,26 @@ export async function getFile(bucket: R2Bucket, key: string): Promise<FileRead |
   };
 }
 
+/**
+ * Moves a staged blob to its record's key (a multipart create or update, once its record is written):
+ * the bytes flow from the bucket back into it inside the host, never through the app and never whole
+ * in memory (R2's put takes a stream of known length), with the blob's type and hash; then the staged
+ * blob goes. A missing staged blob is an error: the record must not name bytes that are not there.
+ */
+export async function promoteFile(bucket: R2Bucket, from: string, to: string): Promise<void> {
+  const object = await bucket.get(from);
+  if (!object) throw new Error("files: the staged upload to promote is gone");
+  const fixed = new FixedLengthStream(object.size);
+  await Promise.all([
+    bucket.put(to, fixed.readable, {
+      httpMetadata: object.httpMetadata,
+      customMetadata: object.customMetadata,
+    }),
+    object.body.pipeTo(fixed.writable),
+  ]);
+  await bucket.delete(from);
+}
+
 export async function deleteFiles(bucket: R2Bucket, keys: string[]): Promise<void> {
   for (let i = 0; i < keys.length; i += 1000) await bucket.delete(keys.slice(i, i + 1000));
 }
