@@ -8,6 +8,7 @@ import { env } from "cloudflare:workers";
 import { compileApp } from "@aidevos/compiler";
 import { AppSpec, type AppSpecInput, type CodeBundle } from "@aidevos/core";
 import { describe, expect, it } from "vitest";
+import { UPLOAD_SLOTS } from "../../workers/deploy/src/files/slots";
 
 function spec(name: string, photo: object | null = {}, ttlSeconds?: number): AppSpecInput {
   return {
@@ -200,6 +201,55 @@ describe("file fields", () => {
     }
     expect((await app.send("GET", `/products/${product.id}`)).json.doc).toBeNull();
     expect(await app.blobs()).toEqual([]);
+  });
+
+  it("streams at most UPLOAD_SLOTS uploads into the bucket at once: one more waits, unread, and is stored once a slot frees", {
+    timeout: 60_000,
+  }, async () => {
+    // UPLOAD_SLOTS uploads that send 1 KiB and hold (their clients have more to send), then one more
+    // with its whole body: it is answered only after a holder finishes, never before (without the
+    // bound it would be stored while every holder still holds). Every upload is stored in the end.
+    const app = await served(spec(unique()));
+    const ids: string[] = [];
+    for (let i = 0; i <= UPLOAD_SLOTS; i++) ids.push((await app.send("POST", "/products", { title: `p${i}` })).json.id);
+    const done: string[] = [];
+    const holders = ids.slice(0, UPLOAD_SLOTS).map((id, i) => {
+      let finish!: () => void;
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new Uint8Array(1024).fill(i));
+          finish = () => {
+            controller.enqueue(new Uint8Array(1024).fill(i));
+            controller.close();
+          };
+        },
+      });
+      const answered = app.send("PUT", `/products/${id}/files/doc`, body, { "content-type": "application/pdf" });
+      return {
+        finish,
+        answered: answered.then((res) => {
+          done.push(`holder ${i}`);
+          return res;
+        }),
+      };
+    });
+    // Time for every holder to reach the bucket and take its slot.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const last = app
+      .send("PUT", `/products/${ids[UPLOAD_SLOTS]}/files/doc`, "the whole body", { "content-type": "application/pdf" })
+      .then((res) => {
+        done.push("last");
+        return res;
+      });
+    // Time enough for the last upload to be stored if nothing held it back.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    holders[0]!.finish();
+    expect((await holders[0]!.answered).status).toBe(200);
+    expect((await last).status).toBe(200);
+    expect(done.slice(0, 2)).toEqual(["holder 0", "last"]);
+    for (const holder of holders.slice(1)) holder.finish();
+    for (const holder of holders) expect((await holder.answered).json.doc.size).toBe(2048);
+    expect((await app.send("GET", `/products/${ids[UPLOAD_SLOTS]}/files/doc`)).text).toBe("the whole body");
   });
 
   it("checks size before type (413, then 415), ignores parameters, takes type/*", async () => {

@@ -5,6 +5,7 @@
  * way to the bucket, never held whole in memory; over `maxBytes` the upload is aborted and nothing is stored.
  */
 
+import { uploadSlot } from "./slots";
 import { blocksOf, hex, OverLimit, putKnownLength, putUnknownLength, Stalled, Tally } from "./stream";
 
 /** What a put stored, or that the body was over its limit (nothing stored then). */
@@ -70,6 +71,7 @@ export async function putFile(
     return { ok: false, tooLarge: true };
   }
   const tally = new Tally(options.maxBytes);
+  const release = await uploadSlot();
   try {
     if (options.length !== null)
       await putKnownLength(bucket, key, body, options.length, tally, httpMetadata, limits.idleMs);
@@ -78,6 +80,8 @@ export async function putFile(
     if (err instanceof OverLimit) return { ok: false, tooLarge: true };
     if (err instanceof Stalled) return { ok: false, stalled: true, idleMs: limits.idleMs };
     throw err;
+  } finally {
+    release();
   }
   // Known only once every byte went by: the record keeps it (and serves it as the ETag).
   return { ok: true, size: tally.size, sha256: await tally.sha256() };
