@@ -133,37 +133,52 @@ describe("multipart creates and updates are streamed", () => {
     expect(await app.blobs()).toHaveLength(1);
   });
 
-  it("puts a file part in the bucket while the rest of the body has not arrived", { timeout: 60_000 }, async () => {
+  it("puts a file part in the bucket while the rest of the body has not arrived (create, update)", {
+    timeout: 120_000,
+  }, async () => {
     const name = unique();
     const app = await served(name);
     const file = awkwardBytes(700_000);
-    const staged = async () => (await app.blobs()).some((k) => k.includes("/s/"));
-    let sawStaged = false;
-    let step = 0;
-    // The body stops after the file part and the next part's header, and goes on only once a staged
-    // blob is in the bucket (or after a bounded wait, so a reader that holds the body fails the test
-    // rather than hangs it).
-    const body = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        step++;
-        if (step === 1) controller.enqueue(encoder.encode(text("title", "lamp")));
-        else if (step === 2) controller.enqueue(concat(fileHead("doc", "application/pdf"), file));
-        else if (step === 3) controller.enqueue(encoder.encode(head('form-data; name="tags"')));
-        else if (step === 4) {
-          for (let i = 0; i < 200 && !sawStaged; i++) {
-            sawStaged = await staged();
-            if (!sawStaged) await new Promise((r) => setTimeout(r, 100));
-          }
-          controller.enqueue(encoder.encode(`["late"]${close}`));
-        } else controller.close();
-      },
-    });
-    const created = await app.send("POST", "/products", body, multipart);
-    expect(sawStaged).toBe(true);
+    /**
+     * A body that stops after the file part and the next part's header, and goes on only once `stored()`
+     * sees the file in the bucket (or after a bounded wait, so a reader that holds the body fails the
+     * test rather than hangs it); whether it was seen.
+     */
+    const paused = (stored: () => Promise<boolean>) => {
+      const seen = { before: false };
+      let step = 0;
+      const body = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          step++;
+          if (step === 1) controller.enqueue(encoder.encode(text("title", "lamp")));
+          else if (step === 2) controller.enqueue(concat(fileHead("doc", "application/pdf"), file));
+          else if (step === 3) controller.enqueue(encoder.encode(head('form-data; name="tags"')));
+          else if (step === 4) {
+            for (let i = 0; i < 200 && !seen.before; i++) {
+              seen.before = await stored();
+              if (!seen.before) await new Promise((r) => setTimeout(r, 100));
+            }
+            controller.enqueue(encoder.encode(`["late"]${close}`));
+          } else controller.close();
+        },
+      });
+      return { body, seen };
+    };
+    // A create streams to the new record's own key: no record has its id until the create succeeds.
+    const create = paused(async () => (await app.blobs()).some((k) => k.endsWith("/doc")));
+    const created = await app.send("POST", "/products", create.body, multipart);
+    expect(create.seen.before).toBe(true);
     expect(created.status).toBe(201);
     expect(created.json).toMatchObject({ title: "lamp", tags: ["late"], doc: { size: file.length } });
     expect(await hex(await app.bytes(`/products/${created.json.id}/files/doc`))).toBe(await hex(file));
+    // An update streams to a staging key, moved to the record's key once the record is written.
+    const staged = async () => (await app.blobs()).some((k) => k.includes("/s/"));
+    const update = paused(staged);
+    const updated = await app.send("PATCH", `/products/${created.json.id}`, update.body, multipart);
+    expect(update.seen.before).toBe(true);
+    expect(updated.status).toBe(200);
     expect(await staged()).toBe(false);
+    expect(await app.blobs()).toHaveLength(1);
   });
 
   it("finds boundaries split across chunks of any size; CRLF and a boundary's start inside a file are bytes", async () => {

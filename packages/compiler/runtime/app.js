@@ -255,7 +255,8 @@ export class App extends DurableObject {
     if (match[1] === "get" || match[1] === "delete") this.owners.check(entity, id, user, match[1] === "delete");
     switch (match[1]) {
       case "create": {
-        const scope = { ownerId: user?.id, viewer: user };
+        // A multipart create streams its files to the new record's keys, so its id is chosen first.
+        const scope = { ownerId: user?.id, viewer: user, id: crypto.randomUUID() };
         let expires = null;
         const create = (body) => {
           const { record, expiresAt } = this.records.create(entity, body, scope);
@@ -263,7 +264,7 @@ export class App extends DurableObject {
           return record;
         };
         const record = isMultipart(request)
-          ? await writeMultipart(this, entity, request, create)
+          ? await writeMultipart(this, entity, request, create, scope.id)
           : create(await readJson(request, true));
         if (expires !== null) await this.scheduleExpiry();
         return json(201, record);

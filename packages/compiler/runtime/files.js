@@ -187,35 +187,40 @@ function textValue(field, text) {
 
 /**
  * A multipart create or update (`write` makes the record from the text parts, as from a JSON body, and
- * returns it). The body is read once as it arrives (multipart.js): text parts are gathered (1 MiB in
- * all), each file part is checked against its field (type from its header before a byte is stored,
- * size while it streams: 413, then 415) and streamed into the bucket under a staging key of this
- * partition's scope. Only once the whole body was valid and `write` succeeded does the record take the
- * files' metadata and each staged blob move to the record's key (the platform's filePromote, a copy
- * inside the host): a failed create or update changes no record and no file. Staged blobs left by a
- * failure are deleted before the answer.
+ * returns it). The body is read once as it arrives (readParts): text parts are gathered, each file
+ * part is checked against its field and streamed into the bucket while the rest is still coming. An
+ * update's file parts go to staging keys of this partition's scope: only once the whole body was valid
+ * and `write` succeeded does the record take their metadata and each staged blob move to the record's
+ * key (the platform's filePromote, a copy inside the platform), so the old file is never overwritten by
+ * a write that does not happen. A create (`newId`: the id `write` gives the record) streams straight to
+ * its record's keys: no record has that id before it succeeds. A failed create or update changes no
+ * record and no file; the blobs it left are deleted before the answer.
  */
-export async function writeMultipart(app, entity, request, write) {
+export async function writeMultipart(app, entity, request, write, newId = null) {
   const staged = new Map();
   const stagedKeys = [];
-  const promoted = new Set();
+  const kept = new Set();
   try {
-    const body = await readParts(app, entity, request, staged, stagedKeys);
+    const body = await readParts(app, entity, request, staged, stagedKeys, newId);
     const record = write(body);
     if (staged.size === 0) return record;
     const before = currentFields(entity, JSON.parse(String(app.records.row(entity, record.id).data)));
     const values = Object.fromEntries([...staged].map(([name, s]) => [name, s.value]));
     const written = setFiles(app, entity, record.id, values);
+    if (newId !== null) {
+      for (const key of stagedKeys) kept.add(key);
+      return written;
+    }
     const platform = platformOf(app);
     for (const [name, s] of staged) {
       try {
         await platform.filePromote(s.key, recordKey(app, entity.name, record.id, name));
-        promoted.add(s.key);
+        kept.add(s.key);
       } catch (err) {
         // The record names no file whose bytes are not at its key: fields not yet moved get back their
         // metadata of before (their blobs were never touched); those moved keep the new one.
         const back = Object.fromEntries(
-          [...staged].filter(([, t]) => !promoted.has(t.key)).map(([n]) => [n, before[n] ?? null]),
+          [...staged].filter(([, t]) => !kept.has(t.key)).map(([n]) => [n, before[n] ?? null]),
         );
         setFiles(app, entity, record.id, back);
         throw err;
@@ -223,7 +228,7 @@ export async function writeMultipart(app, entity, request, write) {
     }
     return written;
   } finally {
-    const left = stagedKeys.filter((key) => !promoted.has(key));
+    const left = stagedKeys.filter((key) => !kept.has(key));
     if (left.length > 0) {
       app.goneFiles ??= [];
       app.goneFiles.push(...left);
@@ -233,12 +238,12 @@ export async function writeMultipart(app, entity, request, write) {
 
 /**
  * Reads a multipart body through the platform (fileStageMultipart: outside the sandbox, whose guard
- * charges every byte a native call touches), which streams its file parts to staging keys of this
- * partition's scope as they arrive and gathers its text parts. `staged`: field name → key and
+ * charges every byte a native call touches), which streams its file parts to keys of this partition's
+ * scope as they arrive (a new record's own keys, or staging keys) and gathers its text parts. `staged`: field name → key and
  * metadata (the last part of a field wins); `stagedKeys`: every key staged, for clean-up. The text
  * parts as a JSON body would give them; every problem of them in one 400.
  */
-async function readParts(app, entity, request, staged, stagedKeys) {
+async function readParts(app, entity, request, staged, stagedKeys, newId) {
   const fileFields = Object.entries(entity.fields).filter(([, f]) => f.type === "file");
   const budget = MAX_BODY_BYTES + fileFields.reduce((sum, [, f]) => sum + (f.maxBytes ?? FILE_MAX_BYTES), 0);
   const budgetMessage = `a multipart body for ${entity.plural} is at most ${budget} bytes`;
@@ -249,7 +254,9 @@ async function readParts(app, entity, request, staged, stagedKeys) {
     budgetMessage,
     maxTextBytes: MAX_BODY_BYTES,
     maxParts: MAX_PARTS,
-    stagePrefix: `${scopeOf(app)}/s/`,
+    // A new record's files go to their own keys ({prefix}{field}); an update's to random staging keys.
+    stagePrefix: newId === null ? `${scopeOf(app)}/s/` : `${scopeOf(app)}/r/${entity.name}/${newId}/`,
+    stageByName: newId !== null,
     files: Object.fromEntries(
       fileFields.map(([name, f]) => [
         name,

@@ -101,7 +101,8 @@ export class Records {
   /**
    * The new record; its `expiresAt` (ms) tells the caller to schedule expiry. `scope` (v3): the
    * `ownerId` of a record of an owned entity, and the `viewer` whose refs must be readable
-   * (HTTP routes; absent for actions, which are not scoped).
+   * (HTTP routes; absent for actions, which are not scoped); `id`, a new random id chosen by the
+   * caller (a multipart create streams its files to the record's keys before the record exists).
    */
   create(entity, body, scope = {}) {
     const values = validateCreate(entity, body);
@@ -112,7 +113,7 @@ export class Records {
     }
     this.checkRefs(entity, values, Object.keys(values), scope.viewer);
     const now = new Date().toISOString();
-    const id = crypto.randomUUID();
+    const id = scope.id ?? crypto.randomUUID();
     const expiresAt = entity.ttlSeconds ? Date.parse(now) + entity.ttlSeconds * 1000 : null;
     this.storage.transactionSync(() => {
       this.claimUnique(entity, id, values);

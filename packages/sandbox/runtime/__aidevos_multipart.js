@@ -306,7 +306,8 @@ function allowed(contentTypes, type) {
 /**
  * Reads a multipart create or update and stages its file parts, for the app's files.js.
  * `plan`: the byte budget of the whole body and its 413 message, the text parts' total (`maxTextBytes`),
- * `maxParts`, the staging keys' prefix (in the partition's scope) and the entity's file fields
+ * `maxParts`, the staging keys' prefix (in the partition's scope; `stageByName`: each key is the prefix
+ * and the field's name, else the prefix and a random id) and the entity's file fields
  * (`files`: name → `{ maxBytes, contentTypes }`). `put(key, stream, options)` is the platform's own put
  * (a stream of unknown length, counted and hashed on its way, `{ ok, size, sha256 }` or why not),
  * `drop(keys)` its delete. The answer: `{ ok: true, parts }` in body order, each
@@ -350,7 +351,7 @@ export async function stageMultipart(body, contentType, plan, put, drop, idleMs)
         }
         parts.push({ name, text: await new Blob(chunks).text() });
       } else {
-        const file = await stagePart(reader, name, field, part, plan.stagePrefix, put, staged);
+        const file = await stagePart(reader, name, field, part, plan.stagePrefix, plan.stageByName, put, staged);
         parts.push({ name, file });
       }
     }
@@ -373,7 +374,7 @@ export async function stageMultipart(body, contentType, plan, put, drop, idleMs)
  * staging key and counted on the way (413 past maxBytes). A part of the wrong type is read through,
  * counted and not kept, so that size still answers before type (413, then 415).
  */
-async function stagePart(reader, name, field, part, prefix, put, staged) {
+async function stagePart(reader, name, field, part, prefix, byName, put, staged) {
   const max = field.maxBytes;
   const tooLarge = () => new Refused(413, "payload_too_large", `the file is larger than ${max} bytes`);
   const type = mediaType(part.contentType) || "application/octet-stream";
@@ -386,7 +387,7 @@ async function stagePart(reader, name, field, part, prefix, put, staged) {
     throw new Refused(415, "unsupported_media_type", `${name} takes ${field.contentTypes.join(", ")}, not ${type}`);
   }
   const contentType = part.contentType.trim() || type;
-  const key = prefix + crypto.randomUUID();
+  const key = prefix + (byName ? name : crypto.randomUUID());
   staged.push(key);
   // The reader's failure (a 400, 408, 413) wins over whatever the put makes of the stream it broke.
   let failure = null;

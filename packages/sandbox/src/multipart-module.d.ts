@@ -9,6 +9,8 @@ declare module "@aidevos/sandbox/multipart" {
     maxParts: number;
     /** Where staged blobs go: a prefix in the partition's scope, under the app's own prefix. */
     stagePrefix: string;
+    /** Each key is the prefix and the field's name (a new record's own keys), else the prefix and a random id. */
+    stageByName: boolean;
     files: Record<string, { maxBytes: number; contentTypes: string[] | null }>;
   }
   export type MultipartPart =
