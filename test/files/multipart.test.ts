@@ -3,12 +3,14 @@
 // stored byte for byte with its sha256; a file part reaches the bucket (staged) while the rest of the
 // body has not arrived; the reader finds boundaries split across chunks and is not fooled by CRLF or a
 // boundary's start inside file bytes; a part without a name, and quoted or escaped names, answer as
-// fields; a failed create or update changes no record and no file and leaves no staged blob behind.
+// fields; a failed create or update changes no record and no file and leaves no staged blob behind;
+// an update of a record the caller may not write is answered before its body is read or staged.
 
 import { env } from "cloudflare:workers";
 import { compileApp } from "@aidevos/compiler";
 import { AppSpec, type AppSpecInput, type CodeBundle } from "@aidevos/core";
 import { describe, expect, it } from "vitest";
+import { hostApp } from "../support/app-host";
 
 const BOUNDARY = "----aidevos-stream";
 const multipart = { "content-type": `multipart/form-data; boundary=${BOUNDARY}` };
@@ -281,5 +283,56 @@ describe("multipart creates and updates are streamed", () => {
     expect(noTitle.status).toBe(400);
     expect((await app.send("GET", "/products")).json.items).toHaveLength(1);
     expect(await app.blobs()).toHaveLength(1);
+  });
+  it("answers another user's multipart update of an owned record before reading or staging its body", {
+    timeout: 60_000,
+  }, async () => {
+    const name = unique();
+    const app = await hostApp({
+      name,
+      accounts: {},
+      entities: [
+        { name: "note", plural: "notes", owner: "user", fields: { title: { type: "string" }, doc: { type: "file" } } },
+      ],
+    });
+    const signup = async (email: string) =>
+      (await app.send("POST", "/auth/signup", { email, password: "a long password" })).body.token as string;
+    const ann = { authorization: `Bearer ${await signup("ann@example.com")}` };
+    const bob = { authorization: `Bearer ${await signup("bob@example.com")}` };
+    const made = await app.send("POST", "/notes", { title: "plan" }, ann);
+    expect(made.status).toBe(201);
+    // A body that sends a file part's start, then holds the rest back until the answer has come (at most
+    // 10 s, so a reader that waits for the whole body fails the test rather than hangs it).
+    let answered = false;
+    let ended = false;
+    let step = 0;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        step++;
+        if (step === 1) return controller.enqueue(concat(fileHead("doc", "text/plain"), "x".repeat(64 * 1024)));
+        for (let i = 0; i < 100 && !answered; i++) await new Promise((r) => setTimeout(r, 100));
+        ended = true;
+        controller.enqueue(encoder.encode(close));
+        controller.close();
+      },
+    });
+    const res = await app.host.serveBundle(
+      new Request(`http://app/notes/${made.body.id}`, { method: "PATCH", headers: { ...bob, ...multipart }, body }),
+      app.bundle,
+    );
+    answered = true;
+    expect(res.status).toBe(404);
+    expect((await res.json()).error.code).toBe("not_found");
+    expect(ended).toBe(false);
+    expect((await env.APP_FILES.list({ prefix: `apps/${name}/` })).objects).toEqual([]);
+    // Ann, the owner, still updates it the same way.
+    const mine = await app.send(
+      "PATCH",
+      `/notes/${made.body.id}`,
+      new TextDecoder().decode(concat(fileHead("doc", "text/plain"), "mine", close)),
+      { ...ann, ...multipart },
+    );
+    expect(mine.status).toBe(200);
+    expect(mine.body.doc).toMatchObject({ size: 4 });
   });
 });

@@ -281,6 +281,12 @@ export class App extends DurableObject {
       case "get":
         return json(200, this.records.get(entity, id));
       case "update": {
+        // A multipart update is refused before its body is read when the record is not the caller's
+        // to write (or is missing): its files would otherwise stream into the bucket for nothing.
+        if (isMultipart(request)) {
+          this.owners.check(entity, id, user, true);
+          this.records.row(entity, id);
+        }
         const update = (body) => {
           validatePatch(entity, body);
           this.owners.check(entity, id, user, true);
