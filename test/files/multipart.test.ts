@@ -322,7 +322,7 @@ describe("multipart creates and updates are streamed", () => {
     );
     answered = true;
     expect(res.status).toBe(404);
-    expect((await res.json()).error.code).toBe("not_found");
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("not_found");
     expect(ended).toBe(false);
     expect((await env.APP_FILES.list({ prefix: `apps/${name}/` })).objects).toEqual([]);
     // Ann, the owner, still updates it the same way.

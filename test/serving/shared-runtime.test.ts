@@ -32,9 +32,14 @@ const withAction: AppSpecInput = {
   actions: [{ name: "hi", method: "GET", path: "/hi", code: "export default async () => ({ hi: true });\n" }],
 };
 
-/** The same bundle with one module's text changed (and the hash to match). */
+/** The same bundle with one module's text changed (and the hash to match); an edit that changes nothing throws. */
 async function edited(bundle: CodeBundle, path: string, edit: (text: string) => string): Promise<CodeBundle> {
-  const files = bundle.files.map((f) => (f.path === path ? { ...f, content: edit(f.content) } : f));
+  const files = bundle.files.map((f) => {
+    if (f.path !== path) return f;
+    const content = edit(f.content);
+    if (content === f.content) throw new Error(`the edit of ${path} changed nothing: its text moved`);
+    return { ...f, content };
+  });
   return { ...bundle, files, hash: await bundleHash(files) };
 }
 
@@ -62,7 +67,7 @@ describe("which Worker runs an app", () => {
   it("gives code the compiler did not write a Worker of its own, and serves it as written", async () => {
     const compiled = await compileApp(AppSpec.parse(tasks));
     const runtime = await edited(compiled, "app.js", (t) =>
-      t.replace("multipart.files) : record)", 'multipart.files) : { ...record, mine: "yes" })'),
+      t.replace("return json(201, record);", 'return json(201, { ...record, mine: "yes" });'),
     );
     const spec = await edited(compiled, "spec.js", (t) => `${t}export const MORE = 1;\n`);
     for (const bundle of [runtime, spec]) {

@@ -49,7 +49,7 @@ describe("integration tests", () => {
     const good = await runIntegrationSuite(spec, await staging(clean));
     expect(failing(good)).toEqual([]);
     expect(good.passed).toBeGreaterThan(8);
-    const broken = await plant(clean, "app.js", "return json(201, multipart", "return json(200, multipart");
+    const broken = await plant(clean, "app.js", "return json(201, record)", "return json(200, record)");
     const bad = await runIntegrationSuite(spec, await staging(broken));
     expect(bad.ok).toBe(false);
     expect(failing(bad).join("\n")).toContain("status 200, want 201");
