@@ -9,23 +9,12 @@ import { compileApp } from "@aidevos/compiler";
 import { AppSpec, type AppSpecInput, type CodeBundle } from "@aidevos/core";
 import { describe, expect, it } from "vitest";
 import { UPLOAD_SLOTS } from "../../workers/deploy/src/files/slots";
+import { product } from "./product";
 
 function spec(name: string, photo: object | null = {}, ttlSeconds?: number): AppSpecInput {
   return {
     name,
-    entities: [
-      {
-        name: "product",
-        plural: "products",
-        fields: {
-          title: { type: "string", required: true },
-          tags: { type: "array", items: { type: "string" } },
-          ...(photo ? { photo: { type: "file", maxBytes: 10, contentTypes: ["image/png", "text/*"], ...photo } } : {}),
-          doc: { type: "file" },
-        },
-        ...(ttlSeconds ? { ttlSeconds } : {}),
-      },
-    ],
+    entities: [{ ...product(photo), ...(ttlSeconds ? { ttlSeconds } : {}) }],
     actions: [
       {
         name: "blobs",

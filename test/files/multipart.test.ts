@@ -11,28 +11,13 @@ import { compileApp } from "@aidevos/compiler";
 import { AppSpec, type AppSpecInput, type CodeBundle } from "@aidevos/core";
 import { describe, expect, it } from "vitest";
 import { hostApp } from "../support/app-host";
+import { product } from "./product";
 
 const BOUNDARY = "----aidevos-stream";
 const multipart = { "content-type": `multipart/form-data; boundary=${BOUNDARY}` };
 const encoder = new TextEncoder();
 
-function spec(name: string): AppSpecInput {
-  return {
-    name,
-    entities: [
-      {
-        name: "product",
-        plural: "products",
-        fields: {
-          title: { type: "string", required: true },
-          tags: { type: "array", items: { type: "string" } },
-          photo: { type: "file", maxBytes: 10, contentTypes: ["image/png", "text/*"] },
-          doc: { type: "file" },
-        },
-      },
-    ],
-  };
-}
+const spec = (name: string): AppSpecInput => ({ name, entities: [product()] });
 
 async function served(name: string) {
   const bundle: CodeBundle = await compileApp(AppSpec.parse(spec(name)));
